@@ -1,0 +1,39 @@
+"""botsim: discrete-event simulation of offshore team lifecycles under Build-Operate-Transfer.
+
+Public API (imported lazily so that ``botsim --help`` stays fast)::
+
+    from botsim import load_scenario, simulate, run_experiment
+    scenario = load_scenario("scenarios/manila-finance-20.yaml")
+    result = run_experiment(scenario, replications=200, seed=7)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "run_experiment",
+    "scenario_from_dict",
+    "simulate",
+]
+
+_LAZY = {
+    "load_scenario": "botsim.loader",
+    "scenario_from_dict": "botsim.loader",
+    "ScenarioError": "botsim.loader",
+    "simulate": "botsim.experiment",
+    "run_experiment": "botsim.experiment",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'botsim' has no attribute {name!r}")

@@ -1,0 +1,226 @@
+"""Duration distributions as small validated value objects.
+
+Every delay in a scenario (funnel stages, notice periods, entity setup, ...) is one of these.
+In a scenario file a bare number means a fixed value; otherwise write a mapping with a ``dist``
+key, e.g. ``{dist: lognormal, mean: 12, sd: 4}``. All values are in days unless the field says
+otherwise. Each object knows its ``mean`` and ``variance`` (used by docs, tests and the
+closed-form checks) and draws samples from a generator that the caller owns.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.functional_validators import BeforeValidator
+
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+PosFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @property
+    def mean(self) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def variance(self) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        raise NotImplementedError  # pragma: no cover - overridden
+
+
+class Fixed(_Dist):
+    """Always the same value (deterministic delay)."""
+
+    dist: Literal["fixed"] = "fixed"
+    value: NonNegFloat
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        return self.value if size is None else np.full(size, self.value)
+
+    def __repr__(self) -> str:
+        return f"Fixed({self.value:g})"
+
+
+class Exponential(_Dist):
+    """Memoryless delay with the given mean (rate = 1/mean)."""
+
+    dist: Literal["exponential"] = "exponential"
+    mean_: PosFloat = Field(alias="mean")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def variance(self) -> float:
+        return self.mean_**2
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        return rng.exponential(self.mean_, size)
+
+    def __repr__(self) -> str:
+        return f"Exponential(mean={self.mean_:g})"
+
+
+class LogNormal(_Dist):
+    """Right-skewed delay parameterised by its own mean and standard deviation (not log-space)."""
+
+    dist: Literal["lognormal"] = "lognormal"
+    mean_: PosFloat = Field(alias="mean")
+    sd: PosFloat
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def variance(self) -> float:
+        return self.sd**2
+
+    def _log_params(self) -> tuple[float, float]:
+        sigma2 = math.log1p((self.sd / self.mean_) ** 2)
+        return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        mu, sigma = self._log_params()
+        return rng.lognormal(mu, sigma, size)
+
+    def __repr__(self) -> str:
+        return f"LogNormal(mean={self.mean_:g}, sd={self.sd:g})"
+
+
+class Triangular(_Dist):
+    """Delay between ``low`` and ``high`` with its most likely value at ``mode``."""
+
+    dist: Literal["triangular"] = "triangular"
+    low: NonNegFloat
+    mode: NonNegFloat
+    high: NonNegFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high) or self.low == self.high:
+            raise ValueError(
+                f"triangular needs low <= mode <= high and low < high, "
+                f"got low={self.low}, mode={self.mode}, high={self.high}"
+            )
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    @property
+    def variance(self) -> float:
+        a, c, b = self.low, self.mode, self.high
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        return rng.triangular(self.low, self.mode, self.high, size)
+
+    def __repr__(self) -> str:
+        return f"Triangular({self.low:g}, {self.mode:g}, {self.high:g})"
+
+
+class Uniform(_Dist):
+    """Any value between ``low`` and ``high`` equally likely."""
+
+    dist: Literal["uniform"] = "uniform"
+    low: NonNegFloat
+    high: NonNegFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.low >= self.high:
+            raise ValueError(f"uniform needs low < high, got low={self.low}, high={self.high}")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self) -> float:
+        return (self.high - self.low) ** 2 / 12
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        return rng.uniform(self.low, self.high, size)
+
+    def __repr__(self) -> str:
+        return f"Uniform({self.low:g}, {self.high:g})"
+
+
+class Empirical(_Dist):
+    """Resample observed values (optionally weighted), e.g. past times to fill."""
+
+    dist: Literal["empirical"] = "empirical"
+    values: Annotated[list[NonNegFloat], Field(min_length=1, max_length=100_000)]
+    weights: list[NonNegFloat] | None = None
+
+    @model_validator(mode="after")
+    def _weights_match(self) -> Empirical:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"empirical weights must have one entry per value "
+                    f"({len(self.values)}), got {len(self.weights)}"
+                )
+            if sum(self.weights) <= 0:
+                raise ValueError("empirical weights must not all be zero")
+        return self
+
+    def _probabilities(self) -> np.ndarray:
+        if self.weights is None:
+            return np.full(len(self.values), 1 / len(self.values))
+        w = np.asarray(self.weights, dtype=float)
+        return w / w.sum()
+
+    @property
+    def mean(self) -> float:
+        return float(np.dot(self._probabilities(), self.values))
+
+    @property
+    def variance(self) -> float:
+        p, v = self._probabilities(), np.asarray(self.values, dtype=float)
+        return float(np.dot(p, (v - np.dot(p, v)) ** 2))
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        return rng.choice(np.asarray(self.values, dtype=float), size=size, p=self._probabilities())
+
+    def __repr__(self) -> str:
+        return f"Empirical(n={len(self.values)}, mean={self.mean:g})"
+
+
+def _number_means_fixed(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value  # let validation reject booleans with a clear type error
+    if isinstance(value, (int, float)):
+        return {"dist": "fixed", "value": value}
+    return value
+
+
+Distribution = Annotated[
+    Fixed | Exponential | LogNormal | Triangular | Uniform | Empirical,
+    Field(discriminator="dist"),
+    BeforeValidator(_number_means_fixed),
+]
+"""A duration distribution; a bare number in a scenario file means ``fixed``."""

@@ -1,0 +1,205 @@
+"""Per-replication metrics computed from the event records (never inside the processes).
+
+Definitions (docs/model.md, "Metrics"); times are in months unless the name says days:
+
+* ``time_to_first_hire``: first start.
+* ``time_to_full_team``: first moment headcount >= the target in force (continuous time).
+* ``time_to_stable_team``: first month-end m such that at every month-end m .. m+W-1 headcount
+  >= h * target, effective FTE >= c * target, and annualised attrition over the window
+  (exits in (m-1, m+W-1] / mean month-end headcount * 12 / W) <= a. Censored (NaN with the
+  ``_censored`` flag) when no full window fits inside the horizon.
+* ``vacancy_days``: integral over the horizon of max(target(t) - headcount(t), 0).
+* ``recruiter_utilisation``: recruiter-slot time busy searching / (slots * horizon).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from botsim.model.rampup import productivity
+from botsim.model.recruiting import expected_candidate_days
+from botsim.model.workforce import EXIT_KINDS
+from botsim.records import EmployeeTable, Event, RequisitionTable, employee_table, requisition_table
+from botsim.scenario import DAYS_PER_MONTH, Scenario
+
+TENURE_BANDS_MONTHS = (0, 3, 6, 12)
+"""Tenure bands for exit counts (reference T8): 0-3, 3-6, 6-12, 12+ months."""
+
+TIME_TO_METRICS = ("time_to_first_hire", "time_to_full_team", "time_to_stable_team")
+
+
+def _count_le(sorted_values: np.ndarray, points: np.ndarray) -> np.ndarray:
+    return np.searchsorted(sorted_values, points, side="right")
+
+
+def _active_at(start: np.ndarray, end: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Number of intervals [start, end) containing each point."""
+    return _count_le(np.sort(start), points) - _count_le(np.sort(end), points)
+
+
+def _target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Change days and the total target in force from each of them."""
+    days = sorted({step.month * DAYS_PER_MONTH for role in scenario.roles for step in role.plan})
+    targets = [scenario.target_at(d / DAYS_PER_MONTH + 1e-9) for d in days]
+    return np.asarray(days), np.asarray(targets, dtype=float)
+
+
+def _target_at_days(scenario: Scenario, points: np.ndarray) -> np.ndarray:
+    days, targets = _target_steps(scenario)
+    idx = np.searchsorted(days, points, side="right") - 1
+    return np.where(idx >= 0, targets[np.clip(idx, 0, None)], 0.0)
+
+
+def _effective_fte(scenario: Scenario, emp: EmployeeTable, points: np.ndarray) -> np.ndarray:
+    total = np.zeros(len(points))
+    for r, role in enumerate(scenario.roles):
+        mask = emp.role == r
+        if not mask.any():
+            continue
+        start, end = emp.start[mask][:, None], emp.exit[mask][:, None]
+        at = points[None, :]
+        present = (start <= at) & (at < end)
+        prod = productivity(at - start, scenario.ramp_for(role))
+        total += np.where(present, prod, 0.0).sum(axis=0)
+    return total
+
+
+def _time_to_full(scenario: Scenario, emp: EmployeeTable, horizon: float) -> float:
+    """First day headcount >= target (> 0), scanning every change of either."""
+    t_days, _ = _target_steps(scenario)
+    changes = np.unique(np.concatenate([emp.start, emp.exit[np.isfinite(emp.exit)], t_days]))
+    changes = changes[changes <= horizon]
+    if len(changes) == 0:
+        return math.nan
+    heads = _active_at(emp.start, emp.exit, changes)
+    target = _target_at_days(scenario, changes)
+    ok = (heads >= target) & (target > 0)
+    return float(changes[np.argmax(ok)]) if ok.any() else math.nan
+
+
+def _vacancy_days(scenario: Scenario, emp: EmployeeTable, horizon: float) -> float:
+    t_days, _ = _target_steps(scenario)
+    points = np.unique(
+        np.concatenate([[0.0, horizon], emp.start, emp.exit[np.isfinite(emp.exit)], t_days])
+    )
+    points = points[points <= horizon]
+    heads = _active_at(emp.start, emp.exit, points[:-1])
+    gap = np.maximum(_target_at_days(scenario, points[:-1]) - heads, 0)
+    return float(np.sum(gap * np.diff(points)))
+
+
+def _time_to_stable(scenario: Scenario, series: dict[str, np.ndarray]) -> float:
+    st = scenario.stability
+    w = st.window_months
+    target, heads, fte = series["target"], series["headcount"], series["effective_fte"]
+    exits = series["exits"]
+    n = len(target)
+    month_ok = (target > 0) & (heads >= st.headcount_fraction * target)
+    month_ok &= fte >= st.capacity_fraction * target
+    for m in range(n - w + 1):
+        if not month_ok[m : m + w].all():
+            continue
+        mean_heads = heads[m : m + w].mean()
+        annual = exits[m : m + w].sum() / mean_heads * 12 / w if mean_heads > 0 else math.inf
+        if annual <= st.max_annual_attrition:
+            return float(series["month"][m])
+    return math.nan
+
+
+def monthly_series(
+    scenario: Scenario, emp: EmployeeTable, req: RequisitionTable
+) -> dict[str, np.ndarray]:
+    """Month-end snapshots (months 1..horizon) plus flows within each month."""
+    months = np.arange(1, scenario.horizon_months + 1)
+    ends = months * DAYS_PER_MONTH
+    edges = np.concatenate([[0.0], ends])
+    heads = _active_at(emp.start, emp.exit, ends)
+    searching = _active_at(req.search_started, req.accepted, ends)
+    candidate_load = np.zeros(len(ends))
+    for r, role in enumerate(scenario.roles):
+        mask = req.role == r
+        rec = scenario.location(role.location).recruiting
+        per_req = rec.applicants_per_week / 7.0 * expected_candidate_days(rec)
+        candidate_load += per_req * _active_at(req.search_started[mask], req.accepted[mask], ends)
+    hires = np.diff(_count_le(np.sort(emp.start), edges))
+    exits = np.diff(_count_le(np.sort(emp.exit), edges))
+    return {
+        "month": months,
+        "target": _target_at_days(scenario, ends),
+        "headcount": heads,
+        "effective_fte": _effective_fte(scenario, emp, ends),
+        "open_requisitions": _active_at(req.opened, req.accepted, ends),
+        "searching_requisitions": searching,
+        "queued_requisitions": _active_at(req.opened, req.search_started, ends),
+        "candidates_in_funnel": candidate_load,
+        "accepted_in_notice": _active_at(req.accepted, req.closed, ends),
+        "serving_notice": _active_at(emp.resign, emp.exit, ends),
+        "hires": hires,
+        "exits": exits,
+    }
+
+
+def replication_metrics(
+    scenario: Scenario, events: list[Event]
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The summary row and the monthly series of one replication."""
+    horizon = scenario.horizon_days
+    emp = employee_table(events)
+    req = requisition_table(events)
+    series = monthly_series(scenario, emp, req)
+    t_full = _time_to_full(scenario, emp, horizon)
+    first = float(emp.start.min()) if len(emp.start) else math.nan
+    full_month = t_full / DAYS_PER_MONTH
+    series["phase"] = np.where(
+        np.isnan(full_month) | (series["month"] < full_month), "build", "operate"
+    )
+    t_stable = _time_to_stable(scenario, series)
+
+    summary: dict[str, Any] = {
+        "time_to_first_hire": first / DAYS_PER_MONTH,
+        "time_to_first_hire_censored": math.isnan(first),
+        "time_to_full_team": full_month,
+        "time_to_full_team_censored": math.isnan(t_full),
+        "time_to_stable_team": t_stable,
+        "time_to_stable_team_censored": math.isnan(t_stable),
+    }
+    within = emp.exit <= horizon
+    summary["hires"] = len(emp.start)
+    summary["exits"] = int(within.sum())
+    for kind in EXIT_KINDS:
+        summary[f"exits_{kind}"] = int((within & (emp.exit_kind == kind)).sum())
+    tenure_months = (emp.exit - emp.start) / DAYS_PER_MONTH
+    bands = (*TENURE_BANDS_MONTHS, math.inf)
+    for lo, hi in zip(bands, bands[1:]):
+        label = f"{lo}_{hi}m" if math.isfinite(hi) else f"{lo}m_plus"
+        summary[f"exits_tenure_{label}"] = int(
+            (within & (tenure_months >= lo) & (tenure_months < hi)).sum()
+        )
+    mean_heads = series["headcount"].mean()
+    summary["annual_attrition"] = (
+        summary["exits"] / mean_heads * 12 / scenario.horizon_months if mean_heads > 0 else math.nan
+    )
+    summary["no_shows"] = int(req.no_show.sum())
+    summary["offers_declined"] = int(req.offers_declined.sum())
+    summary["requisitions_opened"] = len(req.opened)
+    accepted = np.isfinite(req.accepted)
+    summary["mean_time_to_fill_days"] = (
+        float((req.accepted - req.opened)[accepted].mean()) if accepted.any() else math.nan
+    )
+    started = np.isfinite(req.closed) & ~req.no_show
+    summary["mean_time_to_start_days"] = (
+        float((req.closed - req.opened)[started].mean()) if started.any() else math.nan
+    )
+    summary["vacancy_days"] = _vacancy_days(scenario, emp, horizon)
+    slots = sum(
+        loc.recruiting.recruiters * loc.recruiting.requisitions_per_recruiter
+        for loc in scenario.locations
+    )
+    busy = np.clip(np.minimum(req.accepted, horizon) - np.minimum(req.search_started, horizon), 0, None)
+    summary["recruiter_utilisation"] = float(busy.sum() / (slots * horizon))
+    summary["final_headcount"] = int(series["headcount"][-1])
+    summary["final_effective_fte"] = float(series["effective_fte"][-1])
+    return summary, series

@@ -1,0 +1,1 @@
+"""The SimPy model of one engagement, one module per mechanism."""

@@ -1,0 +1,131 @@
+"""Immutable event records written while a replication runs, and their tables afterwards.
+
+Processes only append :class:`Event` records at the moment something happens; every metric is
+computed afterwards from the tables built here (records first, statistics after).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+# Event kinds
+REQUISITION_OPENED = "requisition_opened"
+SEARCH_STARTED = "search_started"
+OFFER_ACCEPTED = "offer_accepted"
+NO_SHOW = "no_show"
+HIRED = "hired"
+RESIGNED = "resigned"
+EXITED = "exited"
+
+
+class Event(NamedTuple):
+    """One thing that happened. ``subject`` is a requisition id or an employee id by kind."""
+
+    day: float
+    kind: str
+    subject: int
+    role: int
+    detail: str = ""
+    value: float = 0.0
+
+
+class Recorder:
+    """Collects the events of one replication, in the order they happen."""
+
+    __slots__ = ("events",)
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def record(
+        self, day: float, kind: str, subject: int, role: int, detail: str = "", value: float = 0.0
+    ) -> None:
+        self.events.append(Event(day, kind, subject, role, detail, value))
+
+
+@dataclass(frozen=True)
+class EmployeeTable:
+    """One row per employee who started: times in days, ``inf`` when not within the horizon."""
+
+    employee: np.ndarray
+    role: np.ndarray
+    start: np.ndarray
+    resign: np.ndarray
+    exit: np.ndarray
+    exit_kind: np.ndarray  # "" while still employed at the horizon
+
+
+@dataclass(frozen=True)
+class RequisitionTable:
+    """One row per requisition: opened, search start, acceptance, start (``inf`` = not yet).
+
+    ``closed`` is the day the requisition stopped needing a hire (the hire started or did not
+    show up); a no-show opens a new requisition for the same seat.
+    """
+
+    requisition: np.ndarray
+    role: np.ndarray
+    reason: np.ndarray
+    opened: np.ndarray
+    search_started: np.ndarray
+    accepted: np.ndarray
+    closed: np.ndarray
+    offers_declined: np.ndarray
+    no_show: np.ndarray
+
+
+def employee_table(events: list[Event]) -> EmployeeTable:
+    rows: dict[int, list] = {}
+    for ev in events:
+        if ev.kind == HIRED:
+            rows[ev.subject] = [ev.subject, ev.role, ev.day, math.inf, math.inf, ""]
+        elif ev.kind == RESIGNED:
+            rows[ev.subject][3] = ev.day
+        elif ev.kind == EXITED:
+            row = rows[ev.subject]
+            row[4], row[5] = ev.day, ev.detail
+            if math.isinf(row[3]):
+                row[3] = ev.day
+    cols = list(zip(*rows.values())) if rows else [[]] * 6
+    return EmployeeTable(
+        employee=np.asarray(cols[0], dtype=np.int64),
+        role=np.asarray(cols[1], dtype=np.int64),
+        start=np.asarray(cols[2], dtype=float),
+        resign=np.asarray(cols[3], dtype=float),
+        exit=np.asarray(cols[4], dtype=float),
+        exit_kind=np.asarray(cols[5], dtype=object),
+    )
+
+
+def requisition_table(events: list[Event]) -> RequisitionTable:
+    rows: dict[int, list] = {}
+    for ev in events:
+        if ev.kind == REQUISITION_OPENED:
+            rows[ev.subject] = [ev.subject, ev.role, ev.detail, ev.day, math.inf, math.inf, math.inf, 0, False]
+        elif ev.kind == SEARCH_STARTED:
+            rows[ev.subject][4] = ev.day
+        elif ev.kind == OFFER_ACCEPTED:
+            rows[ev.subject][5] = ev.day
+            rows[ev.subject][7] = int(ev.value)
+        elif ev.kind == NO_SHOW:
+            rows[ev.subject][6] = ev.day
+            rows[ev.subject][8] = True
+        elif ev.kind == HIRED:
+            req = int(ev.value)
+            rows[req][6] = ev.day
+    cols = list(zip(*rows.values())) if rows else [[]] * 9
+    return RequisitionTable(
+        requisition=np.asarray(cols[0], dtype=np.int64),
+        role=np.asarray(cols[1], dtype=np.int64),
+        reason=np.asarray(cols[2], dtype=object),
+        opened=np.asarray(cols[3], dtype=float),
+        search_started=np.asarray(cols[4], dtype=float),
+        accepted=np.asarray(cols[5], dtype=float),
+        closed=np.asarray(cols[6], dtype=float),
+        offers_declined=np.asarray(cols[7], dtype=np.int64),
+        no_show=np.asarray(cols[8], dtype=bool),
+    )

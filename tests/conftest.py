@@ -1,0 +1,61 @@
+"""Shared fixtures: paths, and a tiny scenario builder for process tests."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from botsim.loader import deep_merge, scenario_from_dict
+from botsim.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+# A location whose mechanisms are all switched off or instant; tests switch on what they check.
+BARE_LOCATION: dict[str, Any] = {
+    "name": "lab",
+    "country": "Nowhere",
+    "recruiting": {
+        "recruiters": 100,
+        "requisitions_per_recruiter": 1,
+        "applicants_per_week": 7.0,
+        "stages": [],
+        "offer_acceptance": 1.0,
+        "offer_duration": 0,
+        "no_show": 0.0,
+        "candidate_notice": 0,
+    },
+    "attrition": {"definition": "turnover_ratio", "bands": [{"from_month": 0, "voluntary": 0.0}]},
+    "probation": {"months": 0, "failure_probability": 0.0},
+    "notice_days": 0,
+    "ramp": {"shape": "linear", "training_days": 0, "ramp_days": 0},
+    "loaded_monthly_cost": {"agent": 1000},
+    "entity": {"setup_days": 30, "setup_cost": 0},
+    "timezone_overlap_hours": 8,
+}
+
+
+def make_scenario(headcount: int = 5, horizon: int = 12, **changes: Any) -> Scenario:
+    """A one-role scenario on BARE_LOCATION; ``changes`` deep-merge into the document.
+
+    ``location=`` merges into the location, other keyword arguments into the top level.
+    """
+    location = deep_merge(BARE_LOCATION, changes.pop("location", {}))
+    doc = {
+        "name": "lab",
+        "horizon_months": horizon,
+        "locations": [location],
+        "roles": [
+            {"name": "agent", "location": "lab", "plan": [{"month": 0, "headcount": headcount}]}
+        ],
+    }
+    doc = deep_merge(doc, changes)
+    return scenario_from_dict(copy.deepcopy(doc), "<test>")
+
+
+@pytest.fixture
+def bare_scenario() -> Scenario:
+    return make_scenario()
