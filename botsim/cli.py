@@ -13,11 +13,6 @@ from pathlib import Path
 import click
 
 EXIT_INPUT = 2
-TIME_TO_LABELS = {
-    "time_to_first_hire": "first hire",
-    "time_to_full_team": "full team",
-    "time_to_stable_team": "stable team",
-}
 
 
 def _fail_input(message: str) -> None:
@@ -46,35 +41,74 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario value, e.g. --set locations[0].recruiting.recruiters=3.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a scenario value, e.g. --set locations[0].recruiting.recruiters=3.",
+)
 def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
     """Check a scenario file; print problems with their field paths (exit 2 when invalid)."""
     scenario = _load(scenario_file, overrides)
     roles = ", ".join(f"{r.name}@{r.location} ({r.plan[-1].headcount})" for r in scenario.roles)
-    click.echo(f"{scenario_file}: valid scenario {scenario.name!r}, "
-               f"{scenario.horizon_months} months, roles: {roles}")
+    click.echo(
+        f"{scenario_file}: valid scenario {scenario.name!r}, "
+        f"{scenario.horizon_months} months, roles: {roles}"
+    )
 
 
 @main.command()
 @click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("-n", "--replications", type=click.IntRange(1, 1_000_000), default=None,
-              help="Replications (default: the scenario's `replications`).")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
-              help="Root seed (default: the scenario's `seed`).")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Run folder (default: outputs/<scenario>-<UTC time>).")
-@click.option("--outputs", "outputs_root", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("outputs"), show_default=True, help="Where default run folders go.")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario value (repeatable); the result is re-validated.")
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(1, 1_000_000),
+    default=None,
+    help="Replications (default: the scenario's `replications`).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=None,
+    help="Root seed (default: the scenario's `seed`).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run folder (default: outputs/<scenario>-<UTC time>).",
+)
+@click.option(
+    "--outputs",
+    "outputs_root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    help="Where default run folders go.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a scenario value (repeatable); the result is re-validated.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing run folder given by --out.")
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
-def run(scenario_file: str, replications: int | None, seed: int | None, out: Path | None,
-        outputs_root: Path, overrides: tuple[str, ...], force: bool, no_progress: bool) -> None:
+def run(
+    scenario_file: str,
+    replications: int | None,
+    seed: int | None,
+    out: Path | None,
+    outputs_root: Path,
+    overrides: tuple[str, ...],
+    force: bool,
+    no_progress: bool,
+) -> None:
     """Run replications of a scenario, print a summary and write a run folder."""
     scenario = _load(scenario_file, overrides)
-    from botsim.experiment import run_experiment
     from botsim.outputs import OutputError, check_destination, default_run_dir, write_run
 
     target = out if out is not None else default_run_dir(outputs_root, scenario)
@@ -85,16 +119,25 @@ def run(scenario_file: str, replications: int | None, seed: int | None, out: Pat
     n = replications or scenario.replications
     result = _run_with_progress(scenario, n, seed, show=not no_progress)
     try:
-        folder = write_run(target, result, {"scenario_file": scenario_file,
-                                            "overrides": list(overrides)}, force=force)
+        folder = write_run(
+            target,
+            result,
+            {"scenario_file": scenario_file, "overrides": list(overrides)},
+            force=force,
+        )
     except OutputError as exc:
         _fail_input(str(exc))
-    _print_summary(result)
+    from botsim.console import print_summary
+
+    print_summary(result)
     click.echo(f"run folder: {folder}")
     if result.failures:
         ids = ", ".join(str(f.replication) for f in result.failures[:20])
-        click.echo(f"error: {len(result.failures)} replication(s) failed: {ids} "
-                   f"(tracebacks in {folder / 'failures.json'})", err=True)
+        click.echo(
+            f"error: {len(result.failures)} replication(s) failed: {ids} "
+            f"(tracebacks in {folder / 'failures.json'})",
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -105,51 +148,15 @@ def _run_with_progress(scenario, replications: int, seed: int | None, show: bool
         return run_experiment(scenario, replications, seed)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
         task = bar.add_task("replications", total=replications)
-        return run_experiment(scenario, replications, seed,
-                              progress=lambda k: bar.advance(task, k))
-
-
-def _fmt_months(value: float, horizon: int) -> str:
-    import math
-
-    if math.isinf(value):
-        return f"> {horizon}"
-    if math.isnan(value):
-        return "-"
-    return f"{value:.1f}"
-
-
-def _print_summary(result) -> None:
-    from botsim.stats import describe, summarise_time_to
-
-    scenario = result.scenario
-    s = result.summary
-    h = scenario.horizon_months
-    click.echo(f"{scenario.name}: {result.replications} replications, seed {result.seed}, "
-               f"horizon {h} months, {result.wall_time:.1f} s")
-    if s.empty:
-        click.echo("no replication completed")
-        return
-    click.echo(f"{'months to':<14}{'median':>8}{'P10':>8}{'P90':>8}{'censored':>10}")
-    for metric, label in TIME_TO_LABELS.items():
-        row = summarise_time_to(s, metric)
-        click.echo(f"{label:<14}{_fmt_months(row['median'], h):>8}{_fmt_months(row['p10'], h):>8}"
-                   f"{_fmt_months(row['p90'], h):>8}{row['censored_share']:>9.0%} ")
-    click.echo("")
-    for metric, label, fmt in [
-        ("hires", "hires", "{:.1f}"), ("exits", "exits", "{:.1f}"),
-        ("annual_attrition", "annual attrition", "{:.1%}"),
-        ("mean_time_to_fill_days", "time to fill (days)", "{:.1f}"),
-        ("final_headcount", "final headcount", "{:.1f}"),
-        ("final_effective_fte", "final effective FTE", "{:.1f}"),
-    ]:
-        d = describe(s[metric].to_numpy(dtype=float))
-        click.echo(f"{label:<22} mean {fmt.format(d['mean'])}  "
-                   f"95% CI [{fmt.format(d['ci_low'])}, {fmt.format(d['ci_high'])}]  "
-                   f"P10-P90 {fmt.format(d['p10'])}-{fmt.format(d['p90'])}")
+        return run_experiment(scenario, replications, seed, progress=lambda k: bar.advance(task, k))
 
 
 @main.group(invoke_without_command=True)
@@ -175,16 +182,19 @@ def profiles_show(name: str) -> None:
         profile = load_profile(name)
     except ScenarioError as exc:
         _fail_input(str(exc))
-    click.echo(f"{profile.name} ({profile.values.country}), as of {profile.as_of}, "
-               f"currency {profile.currency}")
+    click.echo(
+        f"{profile.name} ({profile.values.country}), as of {profile.as_of}, "
+        f"currency {profile.currency}"
+    )
     click.echo(profile.description)
     for path, value, source in profile_rows(profile):
         click.echo(f"\n{path} = {value}\n    source: {source}")
 
 
 @main.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path),
-                default=Path("scenario.yaml"))
+@click.argument(
+    "path", type=click.Path(dir_okay=False, path_type=Path), default=Path("scenario.yaml")
+)
 def init(path: Path) -> None:
     """Write a commented template scenario to PATH (never overwrites)."""
     from importlib import resources

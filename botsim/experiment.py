@@ -46,9 +46,7 @@ def simulate(
     seed = scenario.seed if seed is None else seed
     recorder = run_replication(scenario, seed, replication)
     summary, series = replication_metrics(scenario, recorder.events)
-    return ReplicationResult(
-        replication, summary, series, recorder.events if keep_events else None
-    )
+    return ReplicationResult(replication, summary, series, recorder.events if keep_events else None)
 
 
 def run_chunk(

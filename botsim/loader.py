@@ -111,7 +111,10 @@ def parse_document(text: str, source: str, fmt: str = "yaml") -> dict[str, Any]:
     if doc is None:
         _fail(source, "file is empty: expected a mapping of scenario fields")
     if not isinstance(doc, dict):
-        _fail(source, f"expected a mapping of scenario fields at the top level, got {type(doc).__name__}")
+        _fail(
+            source,
+            f"expected a mapping of scenario fields at the top level, got {type(doc).__name__}",
+        )
     _check_shape(doc, source)
     return doc
 
@@ -410,7 +413,8 @@ def scenario_from_dict(
                 name = entry["profile"]
                 if not isinstance(name, str):
                     raise ScenarioError(
-                        source, [Problem(f"locations[{i}].profile", "expected a profile name", name, True)]
+                        source,
+                        [Problem(f"locations[{i}].profile", "expected a profile name", name, True)],
                     )
                 try:
                     profile = load_profile(name, base_dir)

@@ -14,6 +14,7 @@ Definitions (docs/model.md, "Metrics"); times are in months unless the name says
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -173,7 +174,7 @@ def replication_metrics(
         summary[f"exits_{kind}"] = int((within & (emp.exit_kind == kind)).sum())
     tenure_months = (emp.exit - emp.start) / DAYS_PER_MONTH
     bands = (*TENURE_BANDS_MONTHS, math.inf)
-    for lo, hi in zip(bands, bands[1:]):
+    for lo, hi in itertools.pairwise(bands):
         label = f"{lo}_{hi}m" if math.isfinite(hi) else f"{lo}m_plus"
         summary[f"exits_tenure_{label}"] = int(
             (within & (tenure_months >= lo) & (tenure_months < hi)).sum()
@@ -198,7 +199,9 @@ def replication_metrics(
         loc.recruiting.recruiters * loc.recruiting.requisitions_per_recruiter
         for loc in scenario.locations
     )
-    busy = np.clip(np.minimum(req.accepted, horizon) - np.minimum(req.search_started, horizon), 0, None)
+    busy = np.clip(
+        np.minimum(req.accepted, horizon) - np.minimum(req.search_started, horizon), 0, None
+    )
     summary["recruiter_utilisation"] = float(busy.sum() / (slots * horizon))
     summary["final_headcount"] = int(series["headcount"][-1])
     summary["final_effective_fte"] = float(series["effective_fte"][-1])

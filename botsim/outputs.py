@@ -85,7 +85,9 @@ def write_run(
             shutil.rmtree(staging)
         staging.mkdir()
     except OSError as exc:
-        raise OutputError(f"cannot create run folder under {parent}: {exc.strerror or exc}") from None
+        raise OutputError(
+            f"cannot create run folder under {parent}: {exc.strerror or exc}"
+        ) from None
     try:
         scenario = result.scenario
         _write_atomic(staging / "scenario.yaml", dump_yaml(scenario_to_dict(scenario)).encode())

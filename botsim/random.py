@@ -40,6 +40,8 @@ class ReplicationStreams:
         """The generator for ``name``; the same object on every call within a replication."""
         rng = self._cache.get(name)
         if rng is None:
-            rng = np.random.Generator(np.random.PCG64(stream_seed(self.seed, self.replication, *name)))
+            rng = np.random.Generator(
+                np.random.PCG64(stream_seed(self.seed, self.replication, *name))
+            )
             self._cache[name] = rng
         return rng

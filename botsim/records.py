@@ -105,7 +105,17 @@ def requisition_table(events: list[Event]) -> RequisitionTable:
     rows: dict[int, list] = {}
     for ev in events:
         if ev.kind == REQUISITION_OPENED:
-            rows[ev.subject] = [ev.subject, ev.role, ev.detail, ev.day, math.inf, math.inf, math.inf, 0, False]
+            rows[ev.subject] = [
+                ev.subject,
+                ev.role,
+                ev.detail,
+                ev.day,
+                math.inf,
+                math.inf,
+                math.inf,
+                0,
+                False,
+            ]
         elif ev.kind == SEARCH_STARTED:
             rows[ev.subject][4] = ev.day
         elif ev.kind == OFFER_ACCEPTED:

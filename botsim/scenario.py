@@ -12,8 +12,9 @@ month is ``DAYS_PER_MONTH`` days; attrition rates are per year; money is in the 
 
 from __future__ import annotations
 
+import itertools
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -128,8 +129,10 @@ class Attrition(Frozen):
     def _bands_ordered(self) -> Attrition:
         starts = [b.from_month for b in self.bands]
         if starts[0] != 0:
-            raise ValueError(f"the first attrition band must start at from_month 0, got {starts[0]}")
-        if any(b <= a for a, b in zip(starts, starts[1:])):
+            raise ValueError(
+                f"the first attrition band must start at from_month 0, got {starts[0]}"
+            )
+        if any(b <= a for a, b in itertools.pairwise(starts)):
             raise ValueError(f"attrition bands must have increasing from_month, got {starts}")
         if self.definition == "cohort_probability":
             for band in self.bands:
@@ -225,10 +228,10 @@ class Role(Frozen):
     @model_validator(mode="after")
     def _plan_ordered(self) -> Role:
         months = [s.month for s in self.plan]
-        if any(b <= a for a, b in zip(months, months[1:])):
+        if any(b <= a for a, b in itertools.pairwise(months)):
             raise ValueError(f"plan months must be increasing, got {months}")
         heads = [s.headcount for s in self.plan]
-        if any(b < a for a, b in zip(heads, heads[1:])):
+        if any(b < a for a, b in itertools.pairwise(heads)):
             raise ValueError(
                 f"plan headcount must not decrease (reductions are not modelled), got {heads}"
             )
@@ -331,7 +334,9 @@ class Scenario(Frozen):
                 )
             key = (role.name, role.location)
             if key in seen:
-                raise ValueError(f"roles[{i}]: role {role.name!r} appears twice in {role.location!r}")
+                raise ValueError(
+                    f"roles[{i}]: role {role.name!r} appears twice in {role.location!r}"
+                )
             seen.add(key)
             if role.role_family not in by_name[role.location].loaded_monthly_cost:
                 raise ValueError(

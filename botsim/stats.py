@@ -53,7 +53,7 @@ def describe(values: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, fl
 def censored_quantiles(
     values: np.ndarray, censored: np.ndarray, qs: tuple[float, ...] = (0.1, 0.5, 0.9)
 ) -> dict[float, float]:
-    """Quantiles of a time-to-event metric with censoring at a common horizon (inf = not reached)."""
+    """Quantiles of a time-to-event metric censored at a common horizon (inf = not reached)."""
     x = np.where(np.asarray(censored, dtype=bool), np.inf, np.asarray(values, dtype=float))
     if len(x) == 0:
         return {q: math.nan for q in qs}

@@ -35,4 +35,3 @@ def productivity(tenure_days: np.ndarray | float, ramp: Ramp) -> np.ndarray:
     else:  # stepped
         out = np.floor(x * ramp.steps) / ramp.steps
     return np.where(tenure < 0, 0.0, out)
-

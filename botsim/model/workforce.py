@@ -23,7 +23,7 @@ import numpy as np
 from botsim.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition, Location
 
 EXIT_KINDS = ("resignation", "walkout", "dismissal", "probation")
-"""Exit kinds: resignation with notice, resignation without notice (AWOL), involuntary, failed probation."""
+"""Exit kinds: resignation (with notice), walkout (AWOL), dismissal, failed probation."""
 
 
 def annual_hazard(rate: float, definition: str) -> float:
@@ -49,10 +49,14 @@ class HazardTable:
         starts = np.array([b.from_month * DAYS_PER_MONTH for b in attrition.bands])
         if d == "cohort_probability":
             # Convert the combined probability, then split it by the stated shares.
-            total = np.array([annual_hazard(b.voluntary + b.involuntary, d) for b in attrition.bands])
+            total = np.array(
+                [annual_hazard(b.voluntary + b.involuntary, d) for b in attrition.bands]
+            )
             share = np.array(
                 [
-                    b.voluntary / (b.voluntary + b.involuntary) if b.voluntary + b.involuntary else 0
+                    b.voluntary / (b.voluntary + b.involuntary)
+                    if b.voluntary + b.involuntary
+                    else 0
                     for b in attrition.bands
                 ]
             )
@@ -98,7 +102,12 @@ def plan_exit(rng: np.random.Generator, location: Location, table: HazardTable) 
     Draws, in fixed order so streams stay aligned across scenarios: E ~ Exp(1), the kind, the
     probation outcome, the walk-out outcome (always four draws).
     """
-    budget, u_kind, u_probation, u_walkout = rng.exponential(), rng.random(), rng.random(), rng.random()
+    budget, u_kind, u_probation, u_walkout = (
+        rng.exponential(),
+        rng.random(),
+        rng.random(),
+        rng.random(),
+    )
     tenure, band = tenure_at_cumulative_hazard(table, budget)
     probation_days = location.probation.months * DAYS_PER_MONTH
     if (
