@@ -210,11 +210,26 @@ class Empirical(_Dist):
         return f"Empirical(n={len(self.values)}, mean={self.mean:g})"
 
 
+DISTRIBUTION_NAMES = ("fixed", "exponential", "lognormal", "triangular", "uniform", "empirical")
+
+
 def _number_means_fixed(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value  # let validation reject booleans with a clear type error
+    """A bare number is a fixed delay; anything else must be a mapping naming its ``dist``."""
+    if isinstance(value, BaseModel):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, dict)):
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise ValueError(
+            f"expected a number of days or a distribution mapping such as "
+            f"{{dist: lognormal, mean: 12, sd: 4}}, got {type(value).__name__} {shown}"
+        )
     if isinstance(value, (int, float)):
         return {"dist": "fixed", "value": value}
+    if "dist" not in value:
+        raise ValueError(
+            f"a distribution mapping needs a `dist` key, one of {', '.join(DISTRIBUTION_NAMES)} "
+            f"(or write a plain number for a fixed delay); got keys {sorted(map(str, value))}"
+        )
     return value
 
 

@@ -23,19 +23,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from botsim.limits import (
+    DEFAULT_LIMITS,
+    LimitError,
+    Limits,
+    check_scenario_limits,
+)
 from botsim.scenario import LocationValues, Scenario
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-MAX_FILE_BYTES = 1_000_000
-"""Scenario and profile files larger than this are refused (a real scenario is a few KB)."""
-MAX_NODES = 100_000
-"""Limit on mappings, lists and scalars visited in one document (stops alias bombs)."""
-MAX_DEPTH = 32
-"""Limit on nesting depth of one document (the schema itself is at most ~6 deep)."""
 
 _DIST_TAGS = {"fixed", "exponential", "lognormal", "triangular", "uniform", "empirical"}
 
@@ -69,7 +68,18 @@ class ScenarioError(Exception):
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    """A bounded, never-failing repr of a bad value for an error message."""
+    if isinstance(value, dict):
+        keys = ", ".join(_short(k) for k in list(value)[:5])
+        return f"a mapping with keys [{keys}{', ...' if len(value) > 5 else ''}]"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    try:
+        text = repr(value)
+    except Exception:  # a value whose repr fails must not hide the real problem
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -80,86 +90,151 @@ def _fail(source: str, message: str, path: str = "", value: Any = None, has_valu
 # --------------------------------------------------------------------------- reading documents
 
 
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _parse_yaml(text: str, source: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    # "safe" = only plain data types (no tags that construct Python objects); pure-Python
+    # YAML 1.2 loader, so `NO`/`yes`/`off` stay strings and `0777` is not octal.
     yaml = YAML(typ="safe", pure=True)
     try:
         return yaml.load(io.StringIO(text))
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        _fail(source, f"not valid YAML at {where}: {exc.problem or exc}")
-    except (YAMLError, RecursionError) as exc:
-        _fail(source, f"not valid YAML: {exc}")
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = exc.problem or exc.context or str(exc)
+        if "could not determine a constructor for the tag" in problem:
+            problem = (
+                f"{problem}: scenario files are plain data, tags that construct objects are "
+                "not allowed"
+            )
+        _fail(source, f"not valid YAML{where}: {_one_line(problem)}")
+    except RecursionError:
+        _fail(source, "not valid YAML: nested too deeply to read")
+    except YAMLError as exc:
+        _fail(source, f"not valid YAML: {_one_line(exc)}")
+    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
+        _fail(source, f"not valid YAML: {_one_line(exc)}")
 
 
-def parse_document(text: str, source: str, fmt: str = "yaml") -> dict[str, Any]:
+def _parse_toml(text: str, source: str) -> Any:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        _fail(source, f"not valid TOML: {_one_line(exc)}")
+    except RecursionError:
+        _fail(source, "not valid TOML: nested too deeply to read")
+    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
+        _fail(source, f"not valid TOML: {_one_line(exc)}")
+
+
+def parse_document(
+    text: str, source: str, fmt: str = "yaml", limits: Limits = DEFAULT_LIMITS
+) -> dict[str, Any]:
     """Parse YAML or TOML text into a plain, size-checked mapping."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        _fail(source, f"file is larger than the {MAX_FILE_BYTES:,}-byte limit")
+    if len(text.encode("utf-8", "surrogatepass")) > limits.max_file_bytes:
+        _fail(
+            source,
+            f"file is larger than the {limits.max_file_bytes:,}-byte limit (limits.max_file_bytes)",
+        )
     if "\x00" in text:
         _fail(source, "file contains NUL bytes: it looks binary, not a YAML or TOML scenario")
-    if fmt == "toml":
-        try:
-            doc: Any = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            _fail(source, f"not valid TOML: {exc}")
-    else:
-        doc = _parse_yaml(text, source)
+    doc = _parse_toml(text, source) if fmt == "toml" else _parse_yaml(text, source)
     if doc is None:
         _fail(source, "file is empty: expected a mapping of scenario fields")
     if not isinstance(doc, dict):
         _fail(
             source,
-            f"expected a mapping of scenario fields at the top level, got {type(doc).__name__}",
+            "expected a mapping of scenario fields (name: ..., horizon_months: ...) at the top "
+            f"level, got {_kind(doc)}",
         )
-    _check_shape(doc, source)
+    _check_shape(doc, source, limits)
     return doc
 
 
-def _check_shape(doc: Any, source: str) -> None:
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"{type(value).__name__} {_short(value)}"
+
+
+def _check_shape(doc: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse documents that are too deep or too large once aliases are expanded."""
-    stack: list[tuple[Any, int]] = [(doc, 0)]
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc, ())]
     visited = 0
     while stack:
-        node, depth = stack.pop()
+        node, path = stack.pop()
         visited += 1
-        if visited > MAX_NODES:
-            _fail(source, f"document expands to more than {MAX_NODES:,} values (alias bomb?)")
-        if depth > MAX_DEPTH:
-            _fail(source, f"document is nested deeper than {MAX_DEPTH} levels")
+        if visited > limits.max_nodes:
+            _fail(
+                source,
+                f"document expands to more than {limits.max_nodes:,} values once YAML aliases "
+                "are expanded (an alias bomb?); limits.max_nodes",
+            )
+        if len(path) > limits.max_depth:
+            _fail(
+                source,
+                f"document is nested deeper than {limits.max_depth} levels (limits.max_depth)",
+                format_path(path[: limits.max_depth]) + "...",
+            )
         if isinstance(node, dict):
             for key, value in node.items():
                 if not isinstance(key, str):
-                    _fail(source, "every key must be a string", value=key, has_value=True)
-                stack.append((value, depth + 1))
+                    _fail(
+                        source,
+                        "every key must be a string",
+                        format_path([*path, _short(key)]),
+                        key,
+                        True,
+                    )
+                stack.append((value, (*path, key)))
         elif isinstance(node, list):
-            stack.extend((item, depth + 1) for item in node)
+            stack.extend((item, (*path, i)) for i, item in enumerate(node))
 
 
-def read_document(path: str | Path) -> dict[str, Any]:
+def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """Read a YAML (``.yaml``/``.yml``) or TOML (``.toml``) file into a mapping."""
     path = Path(path)
     source = str(path)
-    if not path.exists():
-        _fail(source, "file not found")
-    if path.is_dir():
-        _fail(source, "is a directory, expected a scenario file")
     try:
+        if not path.exists():
+            _fail(source, "file not found")
+        if path.is_dir():
+            _fail(source, "is a directory, expected a scenario file")
+        if not path.is_file():  # a FIFO, socket or device could block or never end
+            _fail(source, "is not a regular file, expected a scenario file")
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            _fail(source, f"file is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit")
-        raw = path.read_bytes()
+        if size > limits.max_file_bytes:
+            _fail(
+                source,
+                f"file is {size:,} bytes, above the {limits.max_file_bytes:,}-byte limit "
+                "(limits.max_file_bytes)",
+            )
+        with path.open("rb") as handle:  # bounded read: the size may change after stat()
+            raw = handle.read(limits.max_file_bytes + 1)
     except OSError as exc:
         _fail(source, f"cannot read file: {exc.strerror or exc}")
+    except ValueError as exc:  # e.g. a path with a NUL byte
+        _fail(source, f"cannot read file: {exc}")
+    if len(raw) > limits.max_file_bytes:
+        _fail(source, f"file is above the {limits.max_file_bytes:,}-byte limit")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        _fail(source, f"file is not UTF-8 text (bad byte at offset {exc.start})")
+        _fail(
+            source,
+            f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8",
+        )
     fmt = "toml" if path.suffix.lower() == ".toml" else "yaml"
-    return parse_document(text, source, fmt)
+    return parse_document(text, source, fmt, limits)
 
 
 # --------------------------------------------------------------------------- profiles
@@ -187,7 +262,9 @@ def builtin_profiles() -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def _profile_document(name_or_path: str, base_dir: Path | None) -> tuple[dict[str, Any], str]:
+def _profile_document(
+    name_or_path: str, base_dir: Path | None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[dict[str, Any], str]:
     if name_or_path in builtin_profiles():
         ref = resources.files(PROFILE_DIR) / f"{name_or_path}.yaml"
         source = f"profile {name_or_path!r}"
@@ -213,26 +290,43 @@ def _profile_document(name_or_path: str, base_dir: Path | None) -> tuple[dict[st
     path = Path(name_or_path)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    return read_document(path), str(path)
+    return read_document(path, limits), str(path)
 
 
-def load_profile(name_or_path: str, base_dir: Path | None = None) -> Profile:
+def load_profile(
+    name_or_path: str, base_dir: Path | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Profile:
     """Load and validate a profile by built-in name or file path."""
-    doc, source = _profile_document(name_or_path, base_dir)
+    doc, source = _profile_document(name_or_path, base_dir, limits)
     try:
         return Profile.model_validate(doc)
     except ValidationError as exc:
-        raise ScenarioError(source, _problems(exc)) from None
+        raise ScenarioError(source, _problems(exc, root=Profile)) from None
 
 
 # --------------------------------------------------------------------------- merging, overrides
 
 
+def _is_distribution(value: Any) -> bool:
+    return isinstance(value, Mapping) and "dist" in value
+
+
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """``override`` on top of ``base``: mappings merge recursively, anything else replaces."""
+    """``override`` on top of ``base``: mappings merge recursively, anything else replaces.
+
+    A distribution (a mapping with a ``dist`` key, on either side) is one value: it replaces
+    as a whole, so ``{dist: exponential, mean: 5}`` over a profile's ``{dist: fixed, value: 30}``
+    does not end up with both ``value`` and ``mean``.
+    """
     merged = copy.deepcopy(dict(base))
     for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+        old = merged.get(key)
+        if (
+            isinstance(value, Mapping)
+            and isinstance(old, Mapping)
+            and not _is_distribution(value)
+            and not _is_distribution(old)
+        ):
             merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = copy.deepcopy(value)
@@ -253,17 +347,20 @@ def parse_path(path: str) -> list[str | int]:
             continue
         match = _TOKEN.match(text, pos)
         if not match:
-            raise ValueError(f"cannot parse field path {path!r} at position {pos}")
+            raise ValueError(
+                f"cannot read field path {path!r} at position {pos} (write names separated by "
+                "dots and list positions as [0], [1], ...)"
+            )
         name, index = match.groups()
         if index is not None:
             parts.append(int(index))
         elif name.isdigit():
             parts.append(int(name))
         else:
-            parts.append(name)
+            parts.append(name.strip())
         pos = match.end()
     if not parts:
-        raise ValueError("empty field path")
+        raise ValueError("empty field path (write --set path=value)")
     return parts
 
 
@@ -276,33 +373,53 @@ def _parse_override(text: str) -> tuple[list[str | int], Any]:
 
     try:
         value = YAML(typ="safe", pure=True).load(io.StringIO(raw)) if raw.strip() else None
-    except YAMLError as exc:
-        raise ValueError(f"override {text!r}: cannot read value: {exc}") from None
+    except (YAMLError, ValueError, RecursionError) as exc:
+        raise ValueError(
+            f"override {text!r}: cannot read the value {raw!r} as YAML "
+            f"({_one_line(getattr(exc, 'problem', None) or exc, 120)})"
+        ) from None
     return parse_path(path), value
 
 
 def apply_override(doc: dict[str, Any], parts: list[str | int], value: Any, text: str) -> None:
+    """Set ``value`` at ``parts`` in ``doc``; missing mappings on the way are created."""
     node: Any = doc
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         where = format_path(parts[: i + 1])
+        parent = format_path(parts[:i]) or "the scenario"
         if isinstance(part, int):
-            if not isinstance(node, list) or part >= len(node):
-                size = len(node) if isinstance(node, list) else 0
-                raise ValueError(f"override {text!r}: {where} does not exist (list has {size})")
+            if not isinstance(node, list):
+                raise ValueError(
+                    f"override {text!r}: {parent} is {_kind(node)}, not a list; "
+                    f"{where} does not exist"
+                )
+            if part >= len(node):
+                raise ValueError(
+                    f"override {text!r}: {where} is out of range "
+                    f"({parent} has {len(node)} item(s), positions 0 to {len(node) - 1})"
+                )
             if last:
                 node[part] = value
             else:
                 node = node[part]
         else:
             if not isinstance(node, dict):
-                raise ValueError(f"override {text!r}: {format_path(parts[:i])} is not a mapping")
+                raise ValueError(
+                    f"override {text!r}: {parent} is {_kind(node)}, not a mapping; "
+                    f"cannot set {where}"
+                )
             if last:
                 node[part] = value
             else:
-                if not isinstance(node.get(part), (dict, list)):
-                    node[part] = {}
-                node = node[part]
+                current = node.get(part)
+                if current is None:
+                    node[part] = current = {}
+                elif not isinstance(current, (dict, list)):
+                    raise ValueError(
+                        f"override {text!r}: {where} is {_kind(current)}, not a mapping or list"
+                    )
+                node = current
 
 
 def format_path(parts: Iterable[str | int]) -> str:
@@ -347,34 +464,89 @@ def _submodels(annotation: Any) -> list[type[BaseModel]]:
     return found
 
 
-def _problems(exc: ValidationError, prefix: list[str | int] | None = None) -> list[Problem]:
+def _sibling_fields(root: type[BaseModel], loc: list[str | int]) -> set[str] | None:
+    """Field names of the model that holds ``loc[-1]``, or None if it cannot be told."""
+    models: list[type[BaseModel]] = [root]
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue  # list position: same element model
+        nxt: list[type[BaseModel]] = []
+        for model in models:
+            for fname, finfo in model.model_fields.items():
+                if part in (fname, finfo.alias):
+                    nxt += _submodels(finfo.annotation)
+        if not nxt:
+            return None
+        models = nxt
+    names = {finfo.alias or f for m in models for f, finfo in m.model_fields.items()}
+    return names or None
+
+
+_NAME_PATTERN_HELP = (
+    "must be 1-64 characters: letters, digits, spaces, '_', '.', '-', starting with a letter "
+    "or digit"
+)
+_LIMIT_NAMES = {
+    "horizon_months": "the horizon limit (botsim.limits.MAX_HORIZON_MONTHS)",
+    "headcount": "the team-size limit per role (botsim.limits.MAX_TEAM_SIZE)",
+    "replications": "the replications limit (botsim.limits.MAX_REPLICATIONS)",
+}
+
+
+def _problems(
+    exc: ValidationError,
+    prefix: list[str | int] | None = None,
+    root: type[BaseModel] = Scenario,
+) -> list[Problem]:
+    """Turn pydantic errors into :class:`Problem` lines a scenario author can act on."""
     problems = []
     known = None
     for err in exc.errors(include_url=False):
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in _DIST_TAGS)]
+        raw_loc = list(err["loc"])
+        if len(raw_loc) >= 2 and raw_loc[-2] == "fixed" and raw_loc[-1] == "value":
+            raw_loc = raw_loc[:-1]  # a bare number: report it where it was written
+        loc = [p for p in raw_loc if not (isinstance(p, str) and p in _DIST_TAGS)]
         loc = [p for p in loc if not (isinstance(p, str) and p.startswith("function-"))]
         path = format_path([*(prefix or []), *loc])
         message = err["msg"]
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
         kind = err["type"]
+        ctx = err.get("ctx") or {}
         value = err.get("input")
-        has_value = not isinstance(value, (dict, list)) and kind != "missing"
+        has_value = kind not in ("missing", "extra_forbidden")
+        if kind == "value_error" and isinstance(value, (dict, list)):
+            has_value = False  # a cross-field rule: its message quotes the offending values
         if kind == "extra_forbidden":
-            known = known if known is not None else _all_field_names()
             key = str(loc[-1]) if loc else ""
-            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.7)
+            siblings = _sibling_fields(root, loc) if loc else None
+            if siblings:
+                close = difflib.get_close_matches(key, sorted(siblings), n=1, cutoff=0.6)
+            else:
+                known = known if known is not None else _all_field_names()
+                close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.7)
             message = "unknown field" + (f" (did you mean {close[0]!r}?)" if close else "")
-            has_value = False
+            if siblings and not close and len(siblings) <= 12:
+                message += f"; allowed here: {', '.join(sorted(siblings))}"
         elif kind == "missing":
             message = "required field is missing"
-        elif kind == "union_tag_invalid":
-            message = f"unknown distribution; use one of {sorted(_DIST_TAGS)} or a plain number"
-            value = (value or {}).get("dist") if isinstance(value, dict) else value
-            has_value = True
-        elif kind == "model_attributes_type" or kind == "model_type":
+        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+            message = (
+                f"unknown distribution; use one of {sorted(_DIST_TAGS)} (as `dist: NAME`) "
+                "or a plain number"
+            )
+            value = value.get("dist") if isinstance(value, dict) else value
+        elif kind in ("model_attributes_type", "model_type", "dict_type"):
             message = "expected a mapping"
-            has_value = True
+        elif kind == "string_pattern_mismatch":
+            pattern = str(ctx.get("pattern", ""))
+            message = _NAME_PATTERN_HELP if "A-Za-z0-9_" in pattern else message
+        elif kind in ("int_type", "float_type", "int_parsing", "float_parsing") and isinstance(
+            value, bool
+        ):
+            message = f"{message} (true/false is not a number)"
+        elif kind == "less_than_equal" and loc and loc[-1] in _LIMIT_NAMES:
+            message = f"above {_LIMIT_NAMES[str(loc[-1])]}: at most {ctx.get('le')}"
         problems.append(Problem(path, message, value, has_value))
     return problems
 
@@ -384,8 +556,21 @@ def scenario_from_dict(
     source: str = "<scenario>",
     overrides: Iterable[str] = (),
     base_dir: Path | None = None,
+    limits: Limits | None = None,
 ) -> Scenario:
-    """Validate a scenario mapping (profiles merged, overrides applied) into a frozen Scenario."""
+    """Validate a scenario mapping (profiles merged, overrides applied) into a frozen Scenario.
+
+    ``limits`` defaults to :meth:`Limits.from_env`. Raises :class:`ScenarioError` and nothing
+    else for any input.
+    """
+    if limits is None:
+        try:
+            limits = Limits.from_env()
+        except LimitError as exc:
+            raise ScenarioError(source, [Problem("", str(exc))]) from None
+    if not isinstance(doc, Mapping):
+        _fail(source, f"expected a mapping of scenario fields, got {_kind(doc)}")
+    _check_shape(doc, source, limits)
     doc = copy.deepcopy(dict(doc))
     parsed: list[tuple[list[str | int], Any, str]] = []
     for text in overrides:
@@ -414,15 +599,32 @@ def scenario_from_dict(
                 if not isinstance(name, str):
                     raise ScenarioError(
                         source,
-                        [Problem(f"locations[{i}].profile", "expected a profile name", name, True)],
+                        [
+                            Problem(
+                                f"locations[{i}].profile",
+                                "expected a profile name (a string) or a path to a profile file",
+                                name,
+                                True,
+                            )
+                        ],
                     )
                 try:
-                    profile = load_profile(name, base_dir)
+                    profile = load_profile(name, base_dir, limits)
                 except ScenarioError as exc:
                     if exc.source == "profile":  # unknown name: report it where it was written
                         exc.source = source
                         exc.problems = [
                             Problem(f"locations[{i}].profile", p.message, p.value, p.has_value)
+                            for p in exc.problems
+                        ]
+                    else:  # a broken profile file: say which location asked for it
+                        exc.problems = [
+                            Problem(
+                                p.path,
+                                f"{p.message} (profile of locations[{i}] in {source})",
+                                p.value,
+                                p.has_value,
+                            )
                             for p in exc.problems
                         ]
                     raise
@@ -440,16 +642,27 @@ def scenario_from_dict(
         raise ScenarioError(source, [Problem("--set", str(exc))]) from None
 
     try:
-        return Scenario.model_validate(doc)
+        scenario = Scenario.model_validate(doc)
     except ValidationError as exc:
         raise ScenarioError(source, _problems(exc)) from None
+    beyond = check_scenario_limits(scenario, limits)
+    if beyond:
+        raise ScenarioError(source, [Problem(p, m, v, True) for p, m, v in beyond])
+    return scenario
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: Iterable[str] = (), limits: Limits | None = None
+) -> Scenario:
     """Load, merge, override and validate a scenario file. Raises :class:`ScenarioError`."""
     path = Path(path)
-    doc = read_document(path)
-    return scenario_from_dict(doc, str(path), overrides, base_dir=path.parent)
+    if limits is None:
+        try:
+            limits = Limits.from_env()
+        except LimitError as exc:
+            raise ScenarioError(str(path), [Problem("", str(exc))]) from None
+    doc = read_document(path, limits)
+    return scenario_from_dict(doc, str(path), overrides, base_dir=path.parent, limits=limits)
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:

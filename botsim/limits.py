@@ -1,0 +1,310 @@
+"""Bounds on what botsim accepts: file shape, scenario scale, and the memory a run would need.
+
+Every limit has a name, a default and a reason, and every refusal names the limit it hit, so a
+strategist who meets one knows what to change. The limits come in two kinds:
+
+* **Schema ceilings** (``MAX_HORIZON_MONTHS``, ``MAX_TEAM_SIZE``, ``MAX_REPLICATIONS``, defined
+  in :mod:`botsim.scenario` and exported in its JSON Schema). They are hard: raising one is a
+  code change, because model run time and memory grow with them.
+* **Configurable limits** (:class:`Limits`): the same bounds plus the file-shape and total-size
+  limits of the loader. A :class:`Limits` may be *tighter* than the schema ceilings, e.g. on a
+  shared machine, set in code (``load_scenario(path, limits=Limits(max_team_size=500))``) or from
+  the environment (``BOTSIM_MAX_TEAM_SIZE=500``, see :meth:`Limits.from_env`).
+
+:func:`estimate_run_memory` and :func:`check_run_memory` refuse a run up front when the
+replications' results would not fit in memory (see the constants below for how it was measured).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from botsim.scenario import Scenario
+
+# The schema ceilings live in the schema (one source of truth); they are re-exported here by name.
+from botsim.scenario import MAX_HORIZON_MONTHS, MAX_REPLICATIONS, MAX_TEAM_SIZE
+
+MAX_FILE_BYTES = 1_000_000
+"""Scenario and profile files larger than this are refused (a real scenario is a few KB)."""
+MAX_NODES = 100_000
+"""Mappings, lists and scalars in one document once YAML aliases are expanded (alias bombs)."""
+MAX_DEPTH = 32
+"""Nesting depth of one document (the schema itself is at most about 6 levels deep)."""
+MAX_TOTAL_HEADCOUNT = 20_000
+"""Planned headcount summed over every role at the largest plan step (assumption: four times a
+very large BOT engagement; one replication of 20 000 seats over 240 months stays near 1 GB)."""
+
+# --- memory model -----------------------------------------------------------------------------
+# Measured with tracemalloc around run_experiment on scenarios/manila-finance-20.yaml (27 summary
+# columns, 14 series columns) for horizons 12 and 48 months and 50 and 200 replications, then
+# fitted as peak = a + b*R + c*R*(H+1):  b = 4.4 KB per summary row, c = 414 B per monthly row.
+# The peak holds each replication's dict and arrays *and* the concatenated DataFrames, so it is
+# about twice what stays resident afterwards (940 B and 157 B). Constants are rounded up.
+SUMMARY_ROW_BYTES = 5_000
+"""Peak bytes per replication for its summary row (measured 4.4 KB)."""
+SERIES_ROW_BYTES = 480
+"""Peak bytes per (replication, month) row of the monthly series (measured 414 B)."""
+# One replication in flight (per worker): the employee-by-month matrix of the effective-FTE
+# computation and the event list. Measured on the same scenario at 1 000 seats for 36 and 72
+# months: 4.7 MB and 9.5 MB, about 30-40 B per employee-month plus ~250 B per event record.
+EMPLOYEE_MONTH_BYTES = 40
+EVENT_BYTES = 250
+EVENTS_PER_EMPLOYEE = 5
+"""Hire, resignation, exit and requisition events per employee (measured 4.97 and 5.17)."""
+BASE_BYTES = 50_000_000
+"""Interpreter, numpy/pandas/simpy and the scenario itself (assumption, rounded up)."""
+
+
+class LimitError(ValueError):
+    """A scenario or run is beyond a limit; the message names the limit and its value."""
+
+
+ENV_PREFIX = "BOTSIM_"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds applied by the loader and the run command (defaults documented per field).
+
+    ``max_horizon_months``, ``max_team_size`` and ``max_replications`` can only be *lowered*
+    below the schema ceilings of the same name; the others may be raised or lowered.
+    """
+
+    max_file_bytes: int = MAX_FILE_BYTES
+    max_nodes: int = MAX_NODES
+    max_depth: int = MAX_DEPTH
+    max_horizon_months: int = MAX_HORIZON_MONTHS
+    max_team_size: int = MAX_TEAM_SIZE
+    max_total_headcount: int = MAX_TOTAL_HEADCOUNT
+    max_replications: int = MAX_REPLICATIONS
+    memory_fraction: float = 0.8
+    """Share of the available memory a run may plan to use (the rest is headroom)."""
+
+    def __post_init__(self) -> None:
+        ceilings = {
+            "max_horizon_months": MAX_HORIZON_MONTHS,
+            "max_team_size": MAX_TEAM_SIZE,
+            "max_replications": MAX_REPLICATIONS,
+        }
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise LimitError(f"limit {f.name} must be a number, got {value!r}")
+            if not value > 0 or not math.isfinite(value):
+                raise LimitError(f"limit {f.name} must be positive and finite, got {value!r}")
+            if f.name in ceilings and value > ceilings[f.name]:
+                raise LimitError(
+                    f"limit {f.name}={value} is above the schema ceiling {ceilings[f.name]} "
+                    f"(botsim.scenario.{f.name.upper()}); it can only be lowered"
+                )
+        if self.memory_fraction > 1:
+            raise LimitError(f"limit memory_fraction must be at most 1, got {self.memory_fraction}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """Defaults, overridden by ``BOTSIM_<FIELD>`` variables (e.g. ``BOTSIM_MAX_TEAM_SIZE``).
+
+        Read when called (never at import), so a test or a server can set them per process.
+        """
+        environ = os.environ if environ is None else environ
+        changes: dict[str, float | int] = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is None or not raw.strip():
+                continue
+            try:
+                value: float | int = float(raw) if f.name == "memory_fraction" else int(raw)
+            except ValueError:
+                raise LimitError(
+                    f"environment variable {ENV_PREFIX + f.name.upper()}={raw!r} is not a number"
+                ) from None
+            changes[f.name] = value
+        return replace(cls(), **changes) if changes else cls()
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def planned_peak_headcount(scenario: Scenario) -> int:
+    """The largest total target headcount of any plan step (plans never decrease)."""
+    return sum(max(step.headcount for step in role.plan) for role in scenario.roles)
+
+
+def check_scenario_limits(
+    scenario: Scenario, limits: Limits = DEFAULT_LIMITS
+) -> list[tuple[str, str, object]]:
+    """Problems ``(field path, message, value)`` where ``scenario`` exceeds ``limits``.
+
+    The schema already enforces its own ceilings; this applies the (possibly tighter)
+    configured limits and the total-headcount limit, which spans roles.
+    """
+    found: list[tuple[str, str, object]] = []
+    if scenario.horizon_months > limits.max_horizon_months:
+        found.append(
+            (
+                "horizon_months",
+                f"above the horizon limit of {limits.max_horizon_months:,} months "
+                "(limits.max_horizon_months)",
+                scenario.horizon_months,
+            )
+        )
+    if scenario.replications > limits.max_replications:
+        found.append(
+            (
+                "replications",
+                f"above the limit of {limits.max_replications:,} replications "
+                "(limits.max_replications)",
+                scenario.replications,
+            )
+        )
+    for i, role in enumerate(scenario.roles):
+        for j, step in enumerate(role.plan):
+            if step.headcount > limits.max_team_size:
+                found.append(
+                    (
+                        f"roles[{i}].plan[{j}].headcount",
+                        f"above the team-size limit of {limits.max_team_size:,} per role "
+                        "(limits.max_team_size)",
+                        step.headcount,
+                    )
+                )
+    total = planned_peak_headcount(scenario)
+    if total > limits.max_total_headcount:
+        found.append(
+            (
+                "roles",
+                f"planned headcount over all roles is {total:,}, above the limit of "
+                f"{limits.max_total_headcount:,} (limits.max_total_headcount)",
+                total,
+            )
+        )
+    return found
+
+
+def _expected_employees(scenario: Scenario) -> float:
+    """Upper-end guess of people ever employed: seats x (1 + worst hazard x years)."""
+    years = scenario.horizon_months / 12
+    total = 0.0
+    for role in scenario.roles:
+        seats = max(step.headcount for step in role.plan)
+        attrition = scenario.location(role.location).attrition
+        rates = [band.voluntary + band.involuntary for band in attrition.bands]
+        worst = max(rates, default=0.0)
+        if attrition.definition == "cohort_probability":
+            worst = -math.log1p(-min(worst, 0.999))
+        total += seats * (1 + worst * years)
+    return total
+
+
+def estimate_run_memory(scenario: Scenario, replications: int, workers: int = 1) -> int:
+    """Bytes a run of ``replications`` is expected to hold at its peak (rounded-up estimate).
+
+    ``BASE + R * SUMMARY_ROW + R * (H + 1) * SERIES_ROW`` for the tables kept until the run
+    folder is written, plus, per worker, one replication in flight:
+    ``employees * (H + 1) * EMPLOYEE_MONTH + employees * EVENTS_PER_EMPLOYEE * EVENT``.
+    """
+    if replications < 0 or workers < 1:
+        raise LimitError(
+            f"replications must be >= 0 and workers >= 1, got {replications}, {workers}"
+        )
+    months = scenario.horizon_months + 1
+    tables = replications * (SUMMARY_ROW_BYTES + months * SERIES_ROW_BYTES)
+    employees = _expected_employees(scenario)
+    in_flight = employees * (months * EMPLOYEE_MONTH_BYTES + EVENTS_PER_EMPLOYEE * EVENT_BYTES)
+    return int(BASE_BYTES + tables + workers * in_flight)
+
+
+def _cgroup_available() -> int | None:
+    """Memory left under a cgroup v2 limit (containers), if one is set and readable."""
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit == "max":
+            return None
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+        return max(int(limit) - used, 0)
+    except (OSError, ValueError):
+        return None
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to this process now, or None when it cannot be told.
+
+    Linux ``MemAvailable`` (free plus reclaimable cache) if readable, else
+    ``os.sysconf`` free physical pages; the lower of that and any cgroup v2 limit.
+    """
+    candidates: list[int] = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                candidates.append(int(line.split()[1]) * 1024)
+                break
+    except (OSError, ValueError, IndexError):
+        pass
+    if not candidates:
+        with contextlib.suppress(ValueError, OSError, AttributeError):
+            candidates.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    cgroup = _cgroup_available()
+    if cgroup is not None:
+        candidates.append(cgroup)
+    return min(candidates) if candidates else None
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:,.0f} MB"
+
+
+def check_run_memory(
+    scenario: Scenario,
+    replications: int,
+    available: int | None = None,
+    workers: int = 1,
+    limits: Limits = DEFAULT_LIMITS,
+) -> int:
+    """Refuse (:class:`LimitError`) a run whose estimate exceeds the memory it may use.
+
+    ``available`` defaults to :func:`available_memory`; when that cannot be told the run is
+    allowed. Returns the estimate in bytes.
+    """
+    estimate = estimate_run_memory(scenario, replications, workers)
+    if available is None:
+        available = available_memory()
+    if available is None:
+        return estimate
+    allowed = available * limits.memory_fraction
+    if estimate > allowed:
+        per_rep = SUMMARY_ROW_BYTES + (scenario.horizon_months + 1) * SERIES_ROW_BYTES
+        fit = max(int((allowed - (estimate - replications * per_rep)) // per_rep), 0)
+        raise LimitError(
+            f"a run of {replications:,} replications of {scenario.name!r} "
+            f"({scenario.horizon_months} months, {planned_peak_headcount(scenario):,} seats) "
+            f"would need about {_mb(estimate)} of memory, above the {_mb(allowed)} it may use "
+            f"({limits.memory_fraction:.0%} of {_mb(available)} available); "
+            f"use at most about {fit:,} replications, a shorter horizon or a smaller team"
+        )
+    return estimate
+
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_HORIZON_MONTHS",
+    "MAX_NODES",
+    "MAX_REPLICATIONS",
+    "MAX_TEAM_SIZE",
+    "MAX_TOTAL_HEADCOUNT",
+    "LimitError",
+    "Limits",
+    "available_memory",
+    "check_run_memory",
+    "check_scenario_limits",
+    "estimate_run_memory",
+    "planned_peak_headcount",
+]
