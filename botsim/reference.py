@@ -409,6 +409,20 @@ def _model_section(model: type[BaseModel], paths: list[str], level: str = "###")
     return [*lines, *field_table(model), ""]
 
 
+def _file_limit(name: str) -> int:
+    """A loader file-shape limit by name (``botsim.limits``, formerly ``botsim.loader``)."""
+    import importlib
+
+    for module in ("botsim.limits", "botsim.loader"):
+        try:
+            value = getattr(importlib.import_module(module), name, None)
+        except ImportError:  # pragma: no cover - depends on the package version
+            continue
+        if isinstance(value, int):
+            return value
+    raise LookupError(f"no file limit {name!r} in botsim.limits or botsim.loader")
+
+
 UNITS = [
     (
         "durations (every [distribution](#distributions), `notice_days`, `training_days`, ...)",
@@ -457,9 +471,9 @@ put `# yaml-language-server: $schema=../docs/scenario.schema.json` on the first 
 **Formats.** YAML 1.2 (`.yaml`, `.yml`) read with ruamel.yaml's safe loader, or TOML (`.toml`).
 YAML 1.2 matters: `NO` (Norway), `yes`, `on` and `off` stay strings (a YAML 1.1 loader such as
 PyYAML turns them into booleans), and no tag can construct an object, so a scenario file can
-never execute code. Files must be UTF-8 and at most {loader.MAX_FILE_BYTES:,} bytes, nested at
-most {loader.MAX_DEPTH} levels deep and expand to at most {loader.MAX_NODES:,} values (aliases
-included).
+never execute code. Files must be UTF-8; by default they may be at most
+{_file_limit("MAX_FILE_BYTES"):,} bytes, nested at most {_file_limit("MAX_DEPTH")} levels deep and
+expand to at most {_file_limit("MAX_NODES"):,} values, aliases included (see `botsim/limits.py`).
 
 **Validation.** The whole file is checked before anything runs, and every problem is reported
 with its field path and the bad value, e.g.
