@@ -20,10 +20,18 @@ from typing import Any
 
 import numpy as np
 
+from botsim.costs import cost_ledger
 from botsim.model.rampup import productivity
 from botsim.model.recruiting import expected_candidate_days
 from botsim.model.workforce import EXIT_KINDS
-from botsim.records import EmployeeTable, Event, RequisitionTable, employee_table, requisition_table
+from botsim.records import (
+    HIRED,
+    EmployeeTable,
+    Event,
+    RequisitionTable,
+    employee_table,
+    requisition_table,
+)
 from botsim.scenario import DAYS_PER_MONTH, Scenario
 
 TENURE_BANDS_MONTHS = (0, 3, 6, 12)
@@ -41,11 +49,24 @@ def _active_at(start: np.ndarray, end: np.ndarray, points: np.ndarray) -> np.nda
     return _count_le(np.sort(start), points) - _count_le(np.sort(end), points)
 
 
+_TARGET_STEPS: dict[int, tuple[Scenario, np.ndarray, np.ndarray]] = {}
+"""Target steps by scenario identity: a scenario is frozen, and every replication asks again."""
+
+
 def _target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Change days and the total target in force from each of them."""
+    """Change days and the total target in force from each of them (read-only arrays)."""
+    cached = _TARGET_STEPS.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1], cached[2]
     days = sorted({step.month * DAYS_PER_MONTH for role in scenario.roles for step in role.plan})
     targets = [scenario.target_at(d / DAYS_PER_MONTH + 1e-9) for d in days]
-    return np.asarray(days), np.asarray(targets, dtype=float)
+    steps = np.asarray(days), np.asarray(targets, dtype=float)
+    for arr in steps:
+        arr.flags.writeable = False
+    if len(_TARGET_STEPS) >= 64:  # the entry holds its scenario, so its id is not reused
+        _TARGET_STEPS.clear()
+    _TARGET_STEPS[id(scenario)] = (scenario, *steps)
+    return steps
 
 
 def _target_at_days(scenario: Scenario, points: np.ndarray) -> np.ndarray:
@@ -96,7 +117,7 @@ def _time_to_stable(scenario: Scenario, series: dict[str, np.ndarray]) -> float:
     st = scenario.stability
     w = st.window_months
     target, heads, fte = series["target"], series["headcount"], series["effective_fte"]
-    exits = series["exits"]
+    exits = series.get("attrition_exits", series["exits"])
     n = len(target)
     month_ok = (target > 0) & (heads >= st.headcount_fraction * target)
     month_ok &= fte >= st.capacity_fraction * target
@@ -113,50 +134,79 @@ def _time_to_stable(scenario: Scenario, series: dict[str, np.ndarray]) -> float:
 def monthly_series(
     scenario: Scenario, emp: EmployeeTable, req: RequisitionTable
 ) -> dict[str, np.ndarray]:
-    """Month-end snapshots (months 1..horizon) plus flows within each month."""
+    """Month-end snapshots (months 1..horizon) plus flows within each month.
+
+    Each event column is sorted once and counted at every edge (day 0 and each month-end):
+    a snapshot is a difference of two such counts, a flow a difference between edges.
+    """
     months = np.arange(1, scenario.horizon_months + 1)
     ends = months * DAYS_PER_MONTH
     edges = np.concatenate([[0.0], ends])
-    heads = _active_at(emp.start, emp.exit, ends)
-    searching = _active_at(req.search_started, req.accepted, ends)
+
+    def by_edge(days: np.ndarray) -> np.ndarray:
+        return _count_le(np.sort(days), edges)
+
+    started, exited, resigned = by_edge(emp.start), by_edge(emp.exit), by_edge(emp.resign)
+    opened, searched, accepted, closed = (
+        by_edge(req.opened),
+        by_edge(req.search_started),
+        by_edge(req.accepted),
+        by_edge(req.closed),
+    )
+    searching = (searched - accepted)[1:]
     candidate_load = np.zeros(len(ends))
     for r, role in enumerate(scenario.roles):
         mask = req.role == r
         rec = scenario.location(role.location).recruiting
         per_req = rec.applicants_per_week / 7.0 * expected_candidate_days(rec)
-        candidate_load += per_req * _active_at(req.search_started[mask], req.accepted[mask], ends)
-    hires = np.diff(_count_le(np.sort(emp.start), edges))
-    exits = np.diff(_count_le(np.sort(emp.exit), edges))
+        role_searching = (
+            searching
+            if mask.all()
+            else _active_at(req.search_started[mask], req.accepted[mask], ends)
+        )
+        candidate_load += per_req * role_searching
     return {
         "month": months,
         "target": _target_at_days(scenario, ends),
-        "headcount": heads,
+        "headcount": (started - exited)[1:],
         "effective_fte": _effective_fte(scenario, emp, ends),
-        "open_requisitions": _active_at(req.opened, req.accepted, ends),
+        "open_requisitions": (opened - accepted)[1:],
         "searching_requisitions": searching,
-        "queued_requisitions": _active_at(req.opened, req.search_started, ends),
+        "queued_requisitions": (opened - searched)[1:],
         "candidates_in_funnel": candidate_load,
-        "accepted_in_notice": _active_at(req.accepted, req.closed, ends),
-        "serving_notice": _active_at(emp.resign, emp.exit, ends),
-        "hires": hires,
-        "exits": exits,
+        "accepted_in_notice": (accepted - closed)[1:],
+        "serving_notice": (resigned - exited)[1:],
+        "hires": np.diff(started),
+        "exits": np.diff(exited),
     }
 
 
 def replication_metrics(
-    scenario: Scenario, events: list[Event]
+    scenario: Scenario, events: list[Event], lifecycle_summary: bool = True
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The summary row and the monthly series of one replication."""
+    """The summary row and the monthly series of one replication.
+
+    Headcount, hires and exits in the series are agents (the planned seats); team leads are
+    reported separately (``leads``). ``attrition_exits`` excludes promotions to lead.
+    """
+    from botsim import readiness
+
     horizon = scenario.horizon_days
-    emp = employee_table(events)
+    staff = employee_table(events)
+    emp = readiness.subset(staff, ~staff.is_lead)
     req = requisition_table(events)
     series = monthly_series(scenario, emp, req)
+    ends = series["month"] * DAYS_PER_MONTH
+    edges = np.concatenate([[0.0], ends])
+    leaving = np.sort(emp.exit[emp.exit_kind != "promoted"])
+    series["attrition_exits"] = np.diff(_count_le(leaving, edges))
     t_full = _time_to_full(scenario, emp, horizon)
+    series["_full_day"] = t_full if not math.isnan(t_full) else math.inf
+    marks = readiness.add_lifecycle(scenario, events, staff, series)
+    if not lifecycle_summary:
+        return {}, series
     first = float(emp.start.min()) if len(emp.start) else math.nan
     full_month = t_full / DAYS_PER_MONTH
-    series["phase"] = np.where(
-        np.isnan(full_month) | (series["month"] < full_month), "build", "operate"
-    )
     t_stable = _time_to_stable(scenario, series)
 
     summary: dict[str, Any] = {
@@ -167,11 +217,17 @@ def replication_metrics(
         "time_to_stable_team": t_stable,
         "time_to_stable_team_censored": math.isnan(t_stable),
     }
-    within = emp.exit <= horizon
-    summary["hires"] = len(emp.start)
+    summary.update(readiness.lifecycle_summary(scenario, series, marks, events))
+    summary.update(cost_ledger(scenario, events, staff, series, marks["_transfer_done"]))
+    agents, emp = emp, staff  # exit counts below cover agents and leads
+    promoted = emp.exit_kind == "promoted"
+    within = (emp.exit <= horizon) & ~promoted
+    # Hires from outside (promotions to lead are internal moves, not hires).
+    summary["hires"] = sum(1 for ev in events if ev.kind == HIRED and ev.value >= 0)
     summary["exits"] = int(within.sum())
-    for kind in EXIT_KINDS:
+    for kind in (*EXIT_KINDS, "declined_transfer"):
         summary[f"exits_{kind}"] = int((within & (emp.exit_kind == kind)).sum())
+    summary["promotions"] = int(promoted.sum())
     tenure_months = (emp.exit - emp.start) / DAYS_PER_MONTH
     bands = (*TENURE_BANDS_MONTHS, math.inf)
     for lo, hi in itertools.pairwise(bands):
@@ -194,7 +250,7 @@ def replication_metrics(
     summary["mean_time_to_start_days"] = (
         float((req.closed - req.opened)[started].mean()) if started.any() else math.nan
     )
-    summary["vacancy_days"] = _vacancy_days(scenario, emp, horizon)
+    summary["vacancy_days"] = _vacancy_days(scenario, agents, horizon)
     slots = sum(
         loc.recruiting.recruiters * loc.recruiting.requisitions_per_recruiter
         for loc in scenario.locations

@@ -20,6 +20,13 @@ NO_SHOW = "no_show"
 HIRED = "hired"
 RESIGNED = "resigned"
 EXITED = "exited"
+ENTITY_SETUP_STARTED = "entity_setup_started"
+ENTITY_READY = "entity_ready"
+TRANSFER_STARTED = "transfer_started"
+TRANSFER_COMPLETED = "transfer_completed"
+
+LEAD = "lead"
+"""``detail`` of a HIRED event for a team lead (agents have an empty detail)."""
 
 
 class Event(NamedTuple):
@@ -57,6 +64,7 @@ class EmployeeTable:
     resign: np.ndarray
     exit: np.ndarray
     exit_kind: np.ndarray  # "" while still employed at the horizon
+    is_lead: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -80,17 +88,18 @@ class RequisitionTable:
 
 def employee_table(events: list[Event]) -> EmployeeTable:
     rows: dict[int, list] = {}
-    for ev in events:
-        if ev.kind == HIRED:
-            rows[ev.subject] = [ev.subject, ev.role, ev.day, math.inf, math.inf, ""]
-        elif ev.kind == RESIGNED:
-            rows[ev.subject][3] = ev.day
-        elif ev.kind == EXITED:
-            row = rows[ev.subject]
-            row[4], row[5] = ev.day, ev.detail
+    # Unpacking the tuple is several times cheaper than NamedTuple attribute access.
+    for day, kind, subject, role, detail, _ in events:
+        if kind == HIRED:
+            rows[subject] = [subject, role, day, math.inf, math.inf, "", detail == LEAD]
+        elif kind == RESIGNED:
+            rows[subject][3] = day
+        elif kind == EXITED:
+            row = rows[subject]
+            row[4], row[5] = day, detail
             if math.isinf(row[3]):
-                row[3] = ev.day
-    cols = list(zip(*rows.values())) if rows else [[]] * 6
+                row[3] = day
+    cols = list(zip(*rows.values())) if rows else [[]] * 7
     return EmployeeTable(
         employee=np.asarray(cols[0], dtype=np.int64),
         role=np.asarray(cols[1], dtype=np.int64),
@@ -98,35 +107,28 @@ def employee_table(events: list[Event]) -> EmployeeTable:
         resign=np.asarray(cols[3], dtype=float),
         exit=np.asarray(cols[4], dtype=float),
         exit_kind=np.asarray(cols[5], dtype=object),
+        is_lead=np.asarray(cols[6], dtype=bool),
     )
 
 
 def requisition_table(events: list[Event]) -> RequisitionTable:
     rows: dict[int, list] = {}
-    for ev in events:
-        if ev.kind == REQUISITION_OPENED:
-            rows[ev.subject] = [
-                ev.subject,
-                ev.role,
-                ev.detail,
-                ev.day,
-                math.inf,
-                math.inf,
-                math.inf,
-                0,
-                False,
-            ]
-        elif ev.kind == SEARCH_STARTED:
-            rows[ev.subject][4] = ev.day
-        elif ev.kind == OFFER_ACCEPTED:
-            rows[ev.subject][5] = ev.day
-            rows[ev.subject][7] = int(ev.value)
-        elif ev.kind == NO_SHOW:
-            rows[ev.subject][6] = ev.day
-            rows[ev.subject][8] = True
-        elif ev.kind == HIRED:
-            req = int(ev.value)
-            rows[req][6] = ev.day
+    inf = math.inf
+    for day, kind, subject, role, detail, value in events:  # unpacked: see employee_table
+        if kind == REQUISITION_OPENED:
+            rows[subject] = [subject, role, detail, day, inf, inf, inf, 0, False]
+        elif kind == SEARCH_STARTED:
+            rows[subject][4] = day
+        elif kind == OFFER_ACCEPTED:
+            row = rows[subject]
+            row[5], row[7] = day, int(value)
+        elif kind == NO_SHOW:
+            row = rows[subject]
+            row[6], row[8] = day, True
+        elif kind == HIRED:
+            req = int(value)
+            if req in rows:  # promoted leads have no requisition
+                rows[req][6] = day
     cols = list(zip(*rows.values())) if rows else [[]] * 9
     return RequisitionTable(
         requisition=np.asarray(cols[0], dtype=np.int64),

@@ -224,6 +224,11 @@ class Role(Frozen):
         description="Initial build and growth waves; months increasing, headcount non-decreasing."
     )
     ramp: Ramp | None = Field(default=None, description="Overrides the location's ramp curve.")
+    budget_per_month: NonNeg | None = Field(
+        default=None,
+        description="Planned monthly budget of the role (salaries, partner and recruiting fees) "
+        "for the plan-versus-actual comparison.",
+    )
 
     @model_validator(mode="after")
     def _plan_ordered(self) -> Role:
@@ -294,6 +299,248 @@ class Stability(Frozen):
     )
 
 
+# --------------------------------------------------------------------------- lifecycle (BOT)
+
+
+class Overload(Frozen):
+    """Effects while a role has more agents than its leads can supervise (agents > span x leads).
+
+    Defaults are assumptions (no public source quantifies them); see docs/model.md.
+    """
+
+    attrition_multiplier: Annotated[float, Field(ge=1, le=10)] = Field(
+        default=1.3,
+        description="Voluntary attrition hazard is multiplied by this while overloaded "
+        "(assumption: +30 %, in line with 'manager quality drives quits' practitioner claims).",
+    )
+    output_multiplier: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=0.9,
+        description="Effective output is multiplied by this at an overloaded month-end "
+        "(assumption: -10 %).",
+    )
+    ramp_speed: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=0.75,
+        description="Ramp-up progresses at this speed while overloaded (assumption: 75 %).",
+    )
+
+
+class Management(Frozen):
+    """Team leads and span of control (brief mechanism 5a). Omit the section to not model leads."""
+
+    span_of_control: Annotated[int, Field(ge=1, le=100)] = Field(
+        default=12,
+        description="Agents one team lead can supervise (ICMI: 8-12 in many centres; "
+        "practitioners 1:13, outsourcers ~1:15, reference §1.4).",
+    )
+    lead_source: Literal["promotion", "external", "promotion_then_external"] = Field(
+        default="promotion_then_external",
+        description="Where leads come from: promote an eligible agent, hire externally, or "
+        "promote when someone is eligible and hire externally otherwise (assumption).",
+    )
+    promotion_min_tenure_months: NonNeg = Field(
+        default=6.0, description="Minimum agent tenure for promotion to lead (assumption)."
+    )
+    promotion_delay_days: NonNeg = Field(
+        default=14.0, description="Days from the promotion decision to the new role (assumption)."
+    )
+    lead_family: Name = Field(
+        default="team_lead", description="Role family of leads for costs (loaded_monthly_cost key)."
+    )
+    overload: Overload = Field(default_factory=Overload)
+
+
+class ClientHire(Frozen):
+    """From ``month`` on, the client adds ``hours_per_week`` of management time."""
+
+    month: NonNeg
+    hours_per_week: NonNeg
+
+
+class ClientManagement(Frozen):
+    """The client's own capacity to direct the team (brief mechanism 5b). Omit to not model it."""
+
+    hours_per_week: NonNeg = Field(description="Client management hours per week at month 0.")
+    growth_hours_per_month: NonNeg = Field(
+        default=0.0, description="Hours per week added each month as the client learns."
+    )
+    max_hours_per_week: NonNeg | None = Field(
+        default=None, description="Cap on learned hours (planned hires come on top)."
+    )
+    planned_hires: Annotated[list[ClientHire], Field(max_length=50)] = Field(
+        default_factory=list, description="Client managers hired over time."
+    )
+    demand_hours_per_employee: NonNeg = Field(
+        default=1.0,
+        description="Weekly client direction one fully ramped employee needs (assumption).",
+    )
+    ramping_demand_multiplier: Annotated[float, Field(ge=1, le=10)] = Field(
+        default=2.0, description="Demand multiplier for employees still ramping (assumption)."
+    )
+    required_overlap_hours: Annotated[float, Field(ge=0, le=24)] = Field(
+        default=4.0, description="Overlap below which direction gets harder (assumption)."
+    )
+    low_overlap_demand_multiplier: Annotated[float, Field(ge=1, le=10)] = Field(
+        default=1.5,
+        description="Demand multiplier at zero overlap, linear down to 1 at the required "
+        "overlap (assumption).",
+    )
+    shortfall_output_sensitivity: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.5,
+        description="Output lost per unit of unmet demand share: factor = 1 - s (1 - "
+        "min(1, capacity / demand)) (assumption).",
+    )
+
+
+class Knowledge(Frozen):
+    """Institutional knowledge: process-documentation coverage in [0, 1] (mechanism 7)."""
+
+    initial: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.0, description="Coverage at the start of Build."
+    )
+    growth_per_month: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.15,
+        description="Share of the undocumented remainder documented per month when the whole "
+        "target team is tenured and ramped (assumption).",
+    )
+    tenured_months: NonNeg = Field(
+        default=6.0, description="Tenure from which staff document and carry knowledge."
+    )
+    loss_per_exit_share: Annotated[float, Field(ge=0, le=5)] = Field(
+        default=0.5,
+        description="Coverage lost per unit share of the team leaving as tenured exits "
+        "(assumption: losing 10 % of the team loses 5 points).",
+    )
+
+
+class Transfer(Frozen):
+    """Transfer policy, legal entity and handover (brief mechanism 6)."""
+
+    policy: Literal["at_month", "when_ready", "never"] = Field(
+        default="never", description="Transfer at a fixed month, when ready, or never."
+    )
+    month: NonNeg | None = Field(
+        default=None, description="at_month: planned start of the handover window."
+    )
+    earliest_month: NonNeg | None = Field(
+        default=None, description="when_ready: first month-end at which transfer may start."
+    )
+    latest_month: NonNeg | None = Field(
+        default=None, description="when_ready: last month-end at which transfer may start."
+    )
+    window_months: Annotated[float, Field(ge=0, le=24)] = Field(
+        default=2.0,
+        description="Length of the handover window (brief working assumption 2-3 months).",
+    )
+    entity_setup_start_month: NonNeg | None = Field(
+        default=None,
+        description="Month the client starts setting up its legal entity (none = never).",
+    )
+    contract_acceptance: Probability = Field(
+        default=0.9,
+        description="Probability an employee accepts the new employer's contract (assumption).",
+    )
+    attrition_multiplier: Annotated[float, Field(ge=1, le=10)] = Field(
+        default=1.5,
+        description="Voluntary attrition multiplier during the handover window (assumption).",
+    )
+
+    @model_validator(mode="after")
+    def _policy_fields(self) -> Transfer:
+        if self.policy == "at_month" and self.month is None:
+            raise ValueError("policy 'at_month' needs transfer.month")
+        if self.policy == "when_ready":
+            if self.earliest_month is None or self.latest_month is None:
+                raise ValueError("policy 'when_ready' needs earliest_month and latest_month")
+            if self.earliest_month > self.latest_month:
+                raise ValueError(
+                    f"earliest_month ({self.earliest_month:g}) is after latest_month "
+                    f"({self.latest_month:g})"
+                )
+        if self.policy != "never" and self.entity_setup_start_month is None:
+            raise ValueError(
+                f"policy {self.policy!r} needs entity_setup_start_month: the transfer cannot "
+                "complete before the legal entity is ready"
+            )
+        return self
+
+
+class Readiness(Frozen):
+    """Thresholds of the transfer-readiness criteria (brief, "Metrics")."""
+
+    stable_months: Annotated[int, Field(ge=1, le=36)] = Field(
+        default=3, description="Consecutive stable month-ends required (assumption)."
+    )
+    min_retention: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.55,
+        description="Trailing 12-month retention (1 - exits / mean headcount) required "
+        "(assumption: tolerates the 45 % Philippine total attrition of 2022).",
+    )
+    min_documentation: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.7, description="Documentation coverage required (assumption)."
+    )
+
+
+# --------------------------------------------------------------------------- costs
+
+
+class Costs(Frozen):
+    """Commercial terms and counterfactuals (brief mechanism 8). Amounts in ``currency``."""
+
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
+        default="USD", description="Scenario currency (ISO 4217); profiles are in USD."
+    )
+    exchange_rate: Positive = Field(
+        default=1.0, description="Scenario currency units per USD of profile costs."
+    )
+    partner_fee_model: Literal["markup", "per_fte"] = Field(
+        default="markup", description="Partner fee as a markup on salaries or a fee per head."
+    )
+    partner_markup: Annotated[float, Field(ge=0, le=5)] = Field(
+        default=0.2,
+        description="Partner markup on loaded salaries during Build/Operate (assumption: "
+        "BOT partners quote 15-30 %).",
+    )
+    partner_fee_per_fte_month: NonNeg = Field(
+        default=0.0, description="Partner fee per employee per month (per_fte model)."
+    )
+    recruiting_fee_per_hire: NonNeg = Field(
+        default=1000.0, description="Partner recruiting fee per hire (assumption)."
+    )
+    owned_recruiting_cost_per_hire: NonNeg = Field(
+        default=600.0, description="Own recruiting cost per hire after transfer (assumption)."
+    )
+    build_setup_fee: NonNeg = Field(
+        default=20000.0, description="One-off partner set-up fee at month 0 (assumption)."
+    )
+    transfer_fee: NonNeg = Field(
+        default=50000.0, description="Buy-out fee paid to the partner at transfer (assumption)."
+    )
+    owned_overhead_per_month: NonNeg = Field(
+        default=8000.0,
+        description="Fixed monthly cost of running the entity after transfer: HR, payroll, "
+        "facilities, compliance (assumption).",
+    )
+    owned_overhead_per_employee_month: NonNeg = Field(
+        default=100.0, description="Per-employee monthly overhead after transfer (assumption)."
+    )
+    outsourcing_markup: Annotated[float, Field(ge=0, le=5)] = Field(
+        default=0.43,
+        description="Traditional outsourcing: vendor margin on cost; a 30 % margin of the "
+        "price is a 43 % markup (mb.com.ph 2021 [weak]).",
+    )
+    onshore_monthly_cost: dict[Name, NonNeg] = Field(
+        default_factory=lambda: {
+            "customer_experience": 5500.0,
+            "finance": 7500.0,
+            "it_support": 8000.0,
+            "team_lead": 9000.0,
+        },
+        description="Onshore fully loaded monthly cost per role family for the onshore "
+        "counterfactual (assumption: US levels); a family without an entry makes the onshore "
+        "comparison unavailable (NaN).",
+    )
+
+
 class Scenario(Frozen):
     """A complete, validated engagement scenario."""
 
@@ -312,6 +559,21 @@ class Scenario(Frozen):
     roles: Annotated[list[Role], Field(min_length=1, max_length=200)]
     policy: Policy = Field(default_factory=Policy)
     stability: Stability = Field(default_factory=Stability)
+    build_max_months: Positive | None = Field(
+        default=None,
+        description="Planned end of Build; otherwise Build ends when the initial plan is first "
+        "fully staffed.",
+    )
+    management: Management | None = Field(
+        default=None, description="Team leads and span of control; omit to not model leads."
+    )
+    client: ClientManagement | None = Field(
+        default=None, description="Client management capacity; omit to not model it."
+    )
+    knowledge: Knowledge = Field(default_factory=Knowledge)
+    transfer: Transfer = Field(default_factory=Transfer)
+    readiness: Readiness = Field(default_factory=Readiness)
+    costs: Costs = Field(default_factory=Costs)
 
     @field_validator("locations")
     @classmethod
@@ -344,6 +606,16 @@ class Scenario(Frozen):
                     f"location {role.location!r}; known: "
                     f"{sorted(by_name[role.location].loaded_monthly_cost)}"
                 )
+            families = [role.role_family]
+            if self.management is not None:
+                families.append(self.management.lead_family)
+            for family in families:
+                if family not in by_name[role.location].loaded_monthly_cost:
+                    raise ValueError(
+                        f"roles[{i}]: no loaded_monthly_cost for family {family!r} in location "
+                        f"{role.location!r}; known: "
+                        f"{sorted(by_name[role.location].loaded_monthly_cost)}"
+                    )
             first = role.plan[0].month
             if first >= self.horizon_months:
                 raise ValueError(

@@ -1,0 +1,47 @@
+"""Exit timing under a time-varying voluntary hazard, by thinning (Lewis-Shedler).
+
+The base hazard is piecewise constant over tenure (``HazardTable``). While a role is
+overloaded, or during the transfer window, the voluntary part is multiplied by m(t) <= m_max.
+Candidate exits are drawn from the dominating hazard mu_vol * m_max + mu_inv by inverting its
+cumulative hazard (E ~ Exp(1)); a voluntary candidate at time t is accepted with probability
+m(t) / m_max, evaluated from the live state at t. This is exact for any m(t) bounded by m_max
+and needs no rescheduling when the state changes. With m_max = 1 nothing is ever rejected.
+"""
+
+from __future__ import annotations
+
+import math
+
+from botsim.model.workforce import HazardTable
+
+
+def next_exit_candidate(
+    table: HazardTable, start_tenure: float, budget: float, vol_scale: float = 1.0
+) -> tuple[float, int]:
+    """Tenure (days) at which the scaled cumulative hazard from ``start_tenure`` reaches ``budget``.
+
+    Returns the tenure and the index of its band; ``(inf, last band)`` when the hazard runs out.
+    """
+    starts = table.starts
+    n = len(starts)
+    remaining = budget
+    for i in range(n):
+        lo = starts[i]
+        hi = starts[i + 1] if i + 1 < n else math.inf
+        if hi <= start_tenure:
+            continue
+        lo = max(lo, start_tenure)
+        rate = table.voluntary[i] * vol_scale + table.involuntary[i]
+        if rate > 0:
+            span = (hi - lo) * rate
+            if remaining <= span:
+                return lo + remaining / rate, i
+            remaining -= span
+    return math.inf, n - 1
+
+
+def voluntary_share(table: HazardTable, band: int, vol_scale: float = 1.0) -> float:
+    """Probability that a candidate exit in ``band`` is voluntary (competing risks)."""
+    vol = table.voluntary[band] * vol_scale
+    total = vol + table.involuntary[band]
+    return vol / total if total > 0 else 0.0

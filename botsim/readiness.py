@@ -1,0 +1,421 @@
+"""The BOT lifecycle over month-ends: leads and span, client capacity, documentation, phases,
+transfer readiness and transfer outcome. Pure functions of the event records and the base
+monthly series (docs/model.md, sections "Management capacity" to "Transfer readiness").
+
+Month-end m is day m * DAYS_PER_MONTH; a state observed at month-end m applies to month m,
+the interval (m - 1, m].
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from botsim.model.rampup import productivity
+from botsim.records import (
+    ENTITY_READY,
+    TRANSFER_COMPLETED,
+    TRANSFER_STARTED,
+    EmployeeTable,
+    Event,
+)
+from botsim.scenario import DAYS_PER_MONTH, Scenario
+
+CRITERIA = ("stable", "retention", "lead_coverage", "client_capacity", "documentation", "entity")
+"""Transfer-readiness criteria, each reported in [0, 1]; 1 means the criterion holds."""
+
+_EPS = 1e-9
+
+
+def count_active(start: np.ndarray, end: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Number of intervals [start, end) that contain each point."""
+    return np.searchsorted(np.sort(start), points, side="right") - np.searchsorted(
+        np.sort(end), points, side="right"
+    )
+
+
+def subset(emp: EmployeeTable, mask: np.ndarray) -> EmployeeTable:
+    """The rows of an employee table selected by ``mask``."""
+    return EmployeeTable(**{name: getattr(emp, name)[mask] for name in emp.__dataclass_fields__})
+
+
+# --------------------------------------------------------------------------- management
+
+
+def lead_series(scenario: Scenario, emp: EmployeeTable, ends: np.ndarray) -> dict[str, np.ndarray]:
+    """Leads, agents per lead, overload flag and lead coverage at each month-end, per role summed.
+
+    Overloaded (any role): agents_r > span * leads_r. Lead coverage: min over roles of
+    min(1, leads_r / ceil(agents_r / span)) (reference T9), 1 where leads are not modelled.
+    """
+    n = len(ends)
+    leads_total = np.zeros(n)
+    agents_total = np.zeros(n)
+    overloaded = np.zeros((len(scenario.roles), n), dtype=bool)
+    coverage = np.ones(n)
+    mgmt = scenario.management
+    for r in range(len(scenario.roles)):
+        in_role = emp.role == r
+        agents = count_active(
+            emp.start[in_role & ~emp.is_lead], emp.exit[in_role & ~emp.is_lead], ends
+        )
+        leads = count_active(
+            emp.start[in_role & emp.is_lead], emp.exit[in_role & emp.is_lead], ends
+        )
+        leads_total += leads
+        agents_total += agents
+        if mgmt is not None:
+            span = mgmt.span_of_control
+            overloaded[r] = agents > span * leads
+            needed = np.ceil(agents / span)
+            cov = np.where(needed > 0, np.minimum(1.0, leads / np.maximum(needed, 1)), 1.0)
+            coverage = np.minimum(coverage, cov)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_lead = np.where(leads_total > 0, agents_total / np.maximum(leads_total, 1), np.nan)
+    return {
+        "leads": leads_total,
+        "agents_per_lead": per_lead,
+        "overloaded_roles": overloaded.sum(axis=0),
+        "lead_coverage": coverage,
+        "_overloaded_by_role": overloaded,
+    }
+
+
+def agent_output(
+    scenario: Scenario, agents: EmployeeTable, ends: np.ndarray, overloaded: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Effective FTE of agents at month-ends with overload slowing ramp-up and cutting output.
+
+    Ramp clock: tenure minus (1 - ramp_speed) x the overloaded days since training ended, using
+    the month-level overload flag of the employee's role. Returns the effective FTE and, per
+    role, the headcount and the number still ramping.
+    """
+    mgmt = scenario.management
+    fte = np.zeros(len(ends))
+    heads = np.zeros((len(scenario.roles), len(ends)))
+    ramping = np.zeros((len(scenario.roles), len(ends)))
+    edges = np.concatenate([[0.0], ends])
+    for r, role in enumerate(scenario.roles):
+        mask = agents.role == r
+        if not mask.any():
+            continue
+        ramp = scenario.ramp_for(role)
+        start = agents.start[mask][:, None]
+        end = agents.exit[mask][:, None]
+        at = ends[None, :]
+        tenure = at - start
+        if mgmt is not None and overloaded[r].any():
+            slow = 1.0 - mgmt.overload.ramp_speed
+            cum = np.concatenate([[0.0], np.cumsum(overloaded[r] * DAYS_PER_MONTH)])
+
+            def overloaded_days(t: np.ndarray, cum: np.ndarray = cum) -> np.ndarray:
+                return np.interp(t, edges, cum)
+
+            ramp_start = np.minimum(start + ramp.training_days, at)
+            tenure = tenure - slow * (overloaded_days(at) - overloaded_days(ramp_start))
+        present = (start <= at) & (at < end)
+        prod = np.where(present, productivity(tenure, ramp), 0.0)
+        factor = np.where(overloaded[r], mgmt.overload.output_multiplier, 1.0) if mgmt else 1.0
+        fte += prod.sum(axis=0) * factor
+        heads[r] = present.sum(axis=0)
+        ramping[r] = (present & (prod < 1.0 - _EPS)).sum(axis=0)
+    return fte, heads, ramping
+
+
+# --------------------------------------------------------------------------- client capacity
+
+
+def client_capacity(scenario: Scenario, months: np.ndarray) -> np.ndarray:
+    """Client management hours per week at month-ends: learned (capped) plus planned hires."""
+    client = scenario.client
+    if client is None:
+        return np.full(len(months), np.nan)
+    learned = client.hours_per_week + client.growth_hours_per_month * months
+    if client.max_hours_per_week is not None:
+        learned = np.minimum(learned, max(client.max_hours_per_week, client.hours_per_week))
+    hired = sum(
+        (np.where(months >= h.month, h.hours_per_week, 0.0) for h in client.planned_hires),
+        np.zeros(len(months)),
+    )
+    return learned + hired
+
+
+def client_demand(
+    scenario: Scenario, headcount_by_role: np.ndarray, ramping_by_role: np.ndarray
+) -> np.ndarray:
+    """Weekly direction hours the team needs: per employee, more while ramping, more with
+    little time-zone overlap (linear from the zero-overlap multiplier to 1 at the required
+    overlap)."""
+    client = scenario.client
+    if client is None:
+        return np.full(headcount_by_role.shape[1], np.nan)
+    total = np.zeros(headcount_by_role.shape[1])
+    for r, role in enumerate(scenario.roles):
+        overlap = scenario.location(role.location).timezone_overlap_hours
+        short = (
+            max(0.0, 1.0 - overlap / client.required_overlap_hours)
+            if client.required_overlap_hours > 0
+            else 0.0
+        )
+        tz = 1.0 + (client.low_overlap_demand_multiplier - 1.0) * short
+        ramped = headcount_by_role[r] - ramping_by_role[r]
+        weighted = ramped + client.ramping_demand_multiplier * ramping_by_role[r]
+        total += client.demand_hours_per_employee * tz * weighted
+    return total
+
+
+def client_output_factor(
+    scenario: Scenario, capacity: np.ndarray, demand: np.ndarray
+) -> np.ndarray:
+    """1 - s * (1 - min(1, capacity / demand)); 1 when the client is not modelled."""
+    if scenario.client is None:
+        return np.ones(len(capacity))
+    covered = np.where(demand > 0, np.minimum(1.0, capacity / np.maximum(demand, _EPS)), 1.0)
+    return 1.0 - scenario.client.shortfall_output_sensitivity * (1.0 - covered)
+
+
+# --------------------------------------------------------------------------- knowledge
+
+
+def documentation(
+    scenario: Scenario,
+    growing: np.ndarray,
+    tenured_ramped: np.ndarray,
+    target: np.ndarray,
+    tenured_exits: np.ndarray,
+    staff: np.ndarray,
+) -> np.ndarray:
+    """Documentation coverage D_m in [0, 1]:
+
+    D_m = clip(D_{m-1} + [growing_m] g (1 - D_{m-1}) min(1, T_m / target_m)
+               - l X_m / max(H_m, 1), 0, 1)
+
+    with T tenured-and-ramped agents, X tenured exits in the month, H staff at month-end.
+    """
+    k = scenario.knowledge
+    out = np.zeros(len(target))
+    d = k.initial
+    for m in range(len(target)):
+        share = min(1.0, tenured_ramped[m] / target[m]) if target[m] > 0 else 0.0
+        if growing[m]:
+            d += k.growth_per_month * (1.0 - d) * share
+        d -= k.loss_per_exit_share * tenured_exits[m] / max(staff[m], 1.0)
+        d = min(1.0, max(0.0, d))
+        out[m] = d
+    return out
+
+
+# --------------------------------------------------------------------------- stability
+
+
+def stable_months(scenario: Scenario, series: dict[str, np.ndarray]) -> np.ndarray:
+    """Per month-end: does the month meet the stability thresholds (headcount, capacity, and
+    annualised attrition over the trailing window)?"""
+    st = scenario.stability
+    target, heads, fte = series["target"], series["headcount"], series["effective_fte"]
+    exits = series.get("attrition_exits", series["exits"])
+    ok = (target > 0) & (heads >= st.headcount_fraction * target - _EPS)
+    ok &= fte >= st.capacity_fraction * target - _EPS
+    annual = trailing_rate(exits, heads, st.window_months)
+    return ok & (annual <= st.max_annual_attrition)
+
+
+def trailing_rate(exits: np.ndarray, heads: np.ndarray, window: int) -> np.ndarray:
+    """Annualised exits over the trailing ``window`` month-ends (fewer at the start):
+    sum(exits) / mean(headcount) * 12 / k; inf when the mean headcount is zero."""
+    k = np.minimum(np.arange(1, len(exits) + 1), window)
+    cum_x = np.concatenate([[0.0], np.cumsum(exits, dtype=float)])
+    cum_h = np.concatenate([[0.0], np.cumsum(heads, dtype=float)])
+    idx = np.arange(1, len(exits) + 1)
+    sum_x = cum_x[idx] - cum_x[idx - k]
+    mean_h = (cum_h[idx] - cum_h[idx - k]) / k
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(mean_h > 0, sum_x / np.maximum(mean_h, _EPS) * 12 / k, np.inf)
+
+
+def run_lengths(flags: np.ndarray) -> np.ndarray:
+    """Consecutive True values ending at each position."""
+    out = np.zeros(len(flags), dtype=int)
+    run = 0
+    for i, flag in enumerate(flags):
+        run = run + 1 if flag else 0
+        out[i] = run
+    return out
+
+
+# --------------------------------------------------------------------------- readiness
+
+
+def readiness_criteria(
+    scenario: Scenario, series: dict[str, np.ndarray], entity_ready_day: float
+) -> dict[str, np.ndarray]:
+    """Each criterion in [0, 1] at each month-end, and the score (their mean)."""
+    rd = scenario.readiness
+    months = series["month"]
+    ends = months * DAYS_PER_MONTH
+    runs = run_lengths(series["stable_month"])
+    out: dict[str, np.ndarray] = {}
+    out["stable"] = np.minimum(1.0, runs / rd.stable_months)
+    turnover = trailing_rate(series["attrition_exits"], series["headcount"], 12)
+    retention = np.where(np.isfinite(turnover), 1.0 - turnover, 0.0)
+    series["retention_12m"] = retention
+    out["retention"] = np.clip(retention / rd.min_retention, 0.0, 1.0) if rd.min_retention else 1.0
+    out["lead_coverage"] = series["lead_coverage"]
+    cap, dem = series["client_capacity"], series["client_demand"]
+    if scenario.client is None:
+        out["client_capacity"] = np.ones(len(months))
+    else:
+        out["client_capacity"] = np.where(dem > 0, np.minimum(1.0, cap / np.maximum(dem, _EPS)), 1)
+    out["documentation"] = (
+        np.minimum(1.0, series["documentation"] / rd.min_documentation)
+        if rd.min_documentation > 0
+        else np.ones(len(months))
+    )
+    out["entity"] = (ends >= entity_ready_day).astype(float)
+    out = {name: np.asarray(out[name], dtype=float) for name in CRITERIA}
+    score = np.mean([out[name] for name in CRITERIA], axis=0)
+    return {**{f"criterion_{k}": v for k, v in out.items()}, "readiness": score}
+
+
+def all_ready(series: dict[str, np.ndarray]) -> np.ndarray:
+    return np.all([series[f"criterion_{c}"] >= 1.0 - _EPS for c in CRITERIA], axis=0)
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def event_day(events: list[Event], kind: str, reduce: str = "first") -> float:
+    days = [ev.day for ev in events if ev.kind == kind]
+    if not days:
+        return math.inf
+    return min(days) if reduce == "first" else max(days)
+
+
+def entity_ready_day(scenario: Scenario, events: list[Event]) -> float:
+    """Day all locations' entities are ready (inf when not within the horizon)."""
+    ready = [ev for ev in events if ev.kind == ENTITY_READY]
+    if scenario.transfer.entity_setup_start_month is None or len(ready) < len(scenario.locations):
+        return math.inf
+    return max(ev.day for ev in ready)
+
+
+def add_lifecycle(
+    scenario: Scenario, events: list[Event], emp: EmployeeTable, series: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    """Extend the base monthly series in place with the lifecycle columns; return the
+    lifecycle summary values of the replication."""
+    months = series["month"]
+    ends = months * DAYS_PER_MONTH
+    edges = np.concatenate([[0.0], ends])
+    agents = subset(emp, ~emp.is_lead)
+    lead = lead_series(scenario, emp, ends)
+    fte, heads_by_role, ramping_by_role = agent_output(
+        scenario, agents, ends, lead["_overloaded_by_role"]
+    )
+    capacity = client_capacity(scenario, months.astype(float))
+    demand = client_demand(scenario, heads_by_role, ramping_by_role)
+    series["effective_fte"] = fte * client_output_factor(scenario, capacity, demand)
+    series["leads"] = lead["leads"]
+    series["agents_per_lead"] = lead["agents_per_lead"]
+    series["overloaded_roles"] = lead["overloaded_roles"]
+    series["lead_coverage"] = lead["lead_coverage"]
+    series["client_capacity"] = capacity
+    series["client_demand"] = demand
+
+    # Phases.
+    t_start = event_day(events, TRANSFER_STARTED)
+    t_done = event_day(events, TRANSFER_COMPLETED)
+    full_day = series.pop("_full_day")
+    build_end = full_day
+    if scenario.build_max_months is not None:
+        build_end = min(build_end, scenario.build_max_months * DAYS_PER_MONTH)
+    phase = np.full(len(months), "operate", dtype=object)
+    phase[ends < build_end] = "build"
+    phase[(ends >= t_start) & (ends < t_done)] = "transfer"
+    phase[ends >= t_done] = "owned"
+    series["phase"] = phase
+
+    # Knowledge.
+    tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
+    prod_now = np.zeros(len(ends))
+    for r, role in enumerate(scenario.roles):
+        mask = agents.role == r
+        s, e = agents.start[mask][:, None], agents.exit[mask][:, None]
+        at = ends[None, :]
+        present = (s <= at) & (at < e)
+        tenured = (at - s) >= tenured_days
+        ramped = productivity(at - s, scenario.ramp_for(role)) >= 1.0 - _EPS
+        prod_now += (present & tenured & ramped).sum(axis=0)
+    exit_days = emp.exit[(emp.exit - emp.start) >= tenured_days]
+    exit_days = exit_days[np.isfinite(exit_days)]
+    tenured_exits = np.diff(np.searchsorted(np.sort(exit_days), edges, side="right"))
+    staff = series["headcount"] + series["leads"]
+    series["documentation"] = documentation(
+        scenario, ends >= build_end, prod_now, series["target"], tenured_exits, staff
+    )
+    series["stable_month"] = stable_months(scenario, series)
+    ready_day = entity_ready_day(scenario, events)
+    series["entity_ready"] = ends >= ready_day
+    series.update(readiness_criteria(scenario, series, ready_day))
+    return {"_transfer_start": t_start, "_transfer_done": t_done, "_entity_ready": ready_day}
+
+
+def ready_to_transfer(scenario: Scenario, events: list[Event], month: int) -> bool:
+    """Do all readiness criteria hold at month-end ``month``, given the records so far?"""
+    from botsim.metrics import replication_metrics
+
+    if not 1 <= month <= scenario.horizon_months:
+        return False
+    # Only month-ends up to ``month`` are final: evaluate a horizon cut there.
+    cut = scenario.model_copy(update={"horizon_months": int(month)})
+    _, series = replication_metrics(cut, events, lifecycle_summary=False)
+    return bool(all_ready(series)[-1])
+
+
+def lifecycle_summary(
+    scenario: Scenario, series: dict[str, np.ndarray], marks: dict[str, Any], events: list[Event]
+) -> dict[str, Any]:
+    """Per-replication lifecycle metrics: readiness, transfer outcome, re-stabilisation."""
+    months = series["month"]
+    ready = all_ready(series)
+    out: dict[str, Any] = {}
+    first = months[np.argmax(ready)] if ready.any() else math.nan
+    out["time_to_transfer_ready"] = float(first)
+    out["time_to_transfer_ready_censored"] = not ready.any()
+    t = scenario.transfer
+    ref = t.month if t.policy == "at_month" else t.earliest_month
+    ref_idx = (
+        min(len(months), max(1, math.ceil(ref - _EPS))) - 1 if ref is not None else len(months) - 1
+    )
+    out["ready_by_planned_month"] = (
+        bool(ready[: ref_idx + 1].any()) if ref is not None else math.nan
+    )
+    values = [series[f"criterion_{c}"][ref_idx] for c in CRITERIA]
+    worst = int(np.argmin(values))
+    out["binding_criterion"] = CRITERIA[worst] if values[worst] < 1.0 - _EPS else "none"
+    out["readiness_at_planned_month"] = float(series["readiness"][ref_idx])
+    start, done = marks["_transfer_start"], marks["_transfer_done"]
+    out["transfer_start_month"] = start / DAYS_PER_MONTH if math.isfinite(start) else math.nan
+    out["transfer_month"] = done / DAYS_PER_MONTH if math.isfinite(done) else math.nan
+    out["transfer_censored"] = t.policy != "never" and not math.isfinite(done)
+    lost = [ev.value for ev in events if ev.kind == TRANSFER_COMPLETED]
+    out["headcount_lost_at_transfer"] = float(lost[0]) if lost else math.nan
+    ready_entity = marks["_entity_ready"]
+    out["entity_ready_month"] = (
+        ready_entity / DAYS_PER_MONTH if math.isfinite(ready_entity) else math.nan
+    )
+    restab = math.nan
+    if math.isfinite(done):
+        runs = run_lengths(series["stable_month"])
+        w = scenario.stability.window_months
+        after = (months * DAYS_PER_MONTH >= done) & (runs >= w)
+        # The window must start after the handover completed.
+        window_start = months - w + 1
+        after &= window_start * DAYS_PER_MONTH >= done - _EPS
+        if after.any():
+            restab = float(window_start[np.argmax(after)] - done / DAYS_PER_MONTH)
+    out["time_to_restabilise"] = max(restab, 0.0) if not math.isnan(restab) else math.nan
+    out["time_to_restabilise_censored"] = math.isfinite(done) and math.isnan(restab)
+    return out
