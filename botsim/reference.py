@@ -455,16 +455,19 @@ INTRO = f"""\
      tests/unit/test_docs.py fails when this file or docs/scenario.schema.json is stale. -->
 
 A scenario file describes one engagement: where the team is built (`locations`), which roles are
-hired there and how many over time (`roles` and their `plan`), the recruiting `policy`, and the
-thresholds of "stable team" (`stability`). This page lists every field with its type,
-constraints, default and description; the descriptions name the source of each default or
-label it an assumption. Location values normally come from a built-in profile
+hired there and how many over time (`roles` and their `plan`), and the policies and thresholds
+set by the other top-level sections (see [Scenario](#scenario)). This page lists every field
+with its type, constraints, default and description; the descriptions name the source of each
+default or label it an assumption. Location values normally come from a built-in profile
 (`botsim profiles show NAME` lists every value with its source). How each value is used is
 described, with equations, in [model.md](model.md).
 
 The machine-readable form is [scenario.schema.json](scenario.schema.json) (JSON Schema draft
 2020-12). Editors can use it for completion and checking, e.g. with the YAML language server
-put `# yaml-language-server: $schema=../docs/scenario.schema.json` on the first line.
+put `# yaml-language-server: $schema=../docs/scenario.schema.json` on the first line. The schema
+checks names, types and ranges; rules that relate several fields (plan months increasing,
+attrition bands in order, a role's location defined, `low <= mode <= high`, ...) are checked by
+`botsim validate`, which is the authority.
 
 ## Reading a scenario file
 
