@@ -1,0 +1,151 @@
+"""Assemble a report: tables and figures from a Study, written atomically into its folder.
+
+Writes ``report.html`` (figures embedded as base64 PNG) and ``figures/<name>.png`` and
+``.svg``. The new figures are written to a hidden staging folder first and swapped in, and
+``report.html`` is replaced in one rename, so an interrupted rebuild leaves the old report.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from botsim.report import tables
+from botsim.report.study import ReportError, Study, load_study
+
+PNG_DPI = 150
+
+
+def _render(spec: Any) -> tuple[bytes, bytes]:
+    """PNG and SVG bytes of a figure, without timestamps so rebuilds are byte-stable."""
+    import matplotlib as mpl
+
+    png, svg = io.BytesIO(), io.BytesIO()
+    with mpl.rc_context({"svg.hashsalt": "botsim", "svg.fonttype": "none"}):
+        spec.figure.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        spec.figure.savefig(svg, format="svg", metadata={"Date": None})
+    return png.getvalue(), svg.getvalue()
+
+
+def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
+    """The report's table sections, plus the time-to and comparison tables for the findings."""
+    from botsim.report.html import table_html
+
+    sections: list[tuple[str, str]] = []
+    h = study.horizon
+    time_to = tables.time_to_by_group(study)
+    comparisons = None
+    if study.kind == "compare":
+        comparisons = tables.comparisons(study)
+        cols = [
+            "metric",
+            "scenario_a",
+            "scenario_b",
+            "n_pairs",
+            "mean_a",
+            "mean_b",
+            "diff",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "better",
+            "significant",
+            "confidence",
+        ]
+        note = (
+            '<p class="note">Paired differences A &minus; B under common random numbers; '
+            "highlighted rows are significant (the interval excludes 0). Time-to metrics are "
+            "compared as times restricted to the horizon.</p>"
+        )
+        sections.append(
+            (
+                "Paired comparison",
+                note + table_html(comparisons, "comparisons", cols, h, "significant"),
+            )
+        )
+    if study.kind == "sweep" and study.mode == "one_at_a_time":
+        torn = tables.tornado(study)
+        sections.append(("Sensitivity (one at a time)", table_html(torn, "tornado-table")))
+    if study.kind == "sweep" and study.mode == "grid":
+        month = 18.0 if h >= 18 else float(h)
+        grid = tables.sweep_grid(study, study.key_metric, month)
+        sections.append(
+            (
+                f"Sweep: {study.key_metric.replace('_', ' ')} by variant",
+                f'<p class="note">KM median with CI; p by = P(event by month {month:g}) with '
+                f"Wilson interval.</p>" + table_html(grid, "sweep-table", horizon=h),
+            )
+        )
+    if len(time_to):
+        sections.append(
+            (
+                "Time to events (censored at the horizon)",
+                '<p class="note">Kaplan&ndash;Meier median with confidence interval; censored = '
+                "replications that never reached the event; p by m = P(event by month m) with "
+                "Wilson interval.</p>" + table_html(time_to, "time-to", horizon=h),
+            )
+        )
+    aggs = tables.aggregates_by_group(study)
+    cols = [
+        "group",
+        "metric",
+        "n",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "sd",
+        "median",
+        "p10",
+        "p90",
+        "censored",
+    ]
+    sections.append(
+        (
+            "Metrics across replications",
+            '<p class="note">Mean with t-interval over replications; time-to means are over the '
+            "replications that reached the event only (see the censored count and the "
+            "Kaplan&ndash;Meier table above).</p>" + table_html(aggs, "aggregates", cols, h),
+        )
+    )
+    return sections, time_to, comparisons
+
+
+def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> Path:
+    """(Re)build ``report.html`` and ``figures/`` in ``folder`` from its saved tables.
+
+    Refuses a folder that is not complete (interrupted or not a run folder) with ReportError.
+    Returns the path of ``report.html``.
+    """
+    from botsim.outputs import _write_atomic
+    from botsim.report.figures import build_figures
+    from botsim.report.html import findings_html, render
+
+    folder = Path(folder)
+    study = load_study(folder, manifest=manifest)
+    sections, time_to, comparisons = build_sections(study)
+    specs = build_figures(study)
+    staging = folder / f".figures-new-{os.getpid()}"
+    old = folder / f".figures-old-{os.getpid()}"
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        rendered = []
+        for spec in specs:
+            png, svg = _render(spec)
+            (staging / f"{spec.name}.png").write_bytes(png)
+            (staging / f"{spec.name}.svg").write_bytes(svg)
+            rendered.append((spec, png))
+        page = render(study, rendered, sections, findings_html(study, time_to, comparisons))
+        target = folder / "figures"
+        if target.exists():
+            os.replace(target, old)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+        _write_atomic(folder / "report.html", page.encode("utf-8"))
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ReportError(f"cannot write the report in {folder}: {exc.strerror or exc}") from None
+    return folder / "report.html"

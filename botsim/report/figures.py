@@ -1,0 +1,482 @@
+"""Figures of a report (seaborn on matplotlib's Agg canvas), built from a Study's tables.
+
+Figures are ``matplotlib.figure.Figure`` objects created directly - no pyplot state, no global
+backend switch, no ``seaborn.set_theme``: styles are applied in local contexts, so making a
+report never changes process-wide settings. Each builder returns ``None`` when the data it
+needs is absent (e.g. readiness or cost columns before the lifecycle model provides them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from botsim import stats
+from botsim.report import tables
+from botsim.report.study import Study
+
+MAX_FACETS = 12
+"""Fan charts show at most this many groups (the rest are listed in the caption)."""
+
+LABELS = {
+    "time_to_first_hire": "first hire",
+    "time_to_full_team": "full team",
+    "time_to_stable_team": "stable team",
+    "time_to_transfer_ready": "transfer-ready",
+    "break_even_month": "break-even",
+    "headcount": "headcount",
+    "effective_fte": "effective FTE",
+}
+
+
+def label(name: str) -> str:
+    return LABELS.get(name, name.replace("_", " "))
+
+
+@dataclass
+class FigureSpec:
+    """A finished figure: file stem, title, caption (what is shown and how) and the Figure."""
+
+    name: str
+    title: str
+    caption: str
+    figure: Any
+
+
+def _new(width: float, height: float, nrows: int = 1, ncols: int = 1, **kw: Any):
+    import seaborn as sns
+    from matplotlib.figure import Figure
+
+    with sns.axes_style("whitegrid"), sns.plotting_context("paper", font_scale=1.1):
+        fig = Figure(figsize=(width, height), layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
+    return fig, axes
+
+
+def _palette(n: int) -> list[Any]:
+    import seaborn as sns
+
+    return sns.color_palette("colorblind", max(n, 1))
+
+
+# --------------------------------------------------------------------------- fan charts
+
+
+def fan_chart(study: Study, column: str) -> FigureSpec | None:
+    """Median, P25-P75 and P10-P90 bands of a monthly series per group, against the plan."""
+    ts = study.timeseries
+    if ts is None or len(ts) == 0 or column not in ts:
+        return None
+    groups = [g for g in study.groups if g in set(ts["group"])][:MAX_FACETS]
+    n = len(groups)
+    ncols = min(n, 4)
+    nrows = math.ceil(n / ncols)
+    fig, axes = _new(3.6 * ncols + 0.4, 2.7 * nrows + 0.4, nrows, ncols, sharex=True)
+    color = _palette(1)[0]
+    q = (
+        ts[ts["group"].isin(groups)]
+        .groupby(["group", "month"])[column]
+        .quantile([0.1, 0.25, 0.5, 0.75, 0.9])
+        .unstack()
+    )
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
+            ax.set_visible(False)
+            continue
+        g = groups[k]
+        d = q.loc[g]
+        months = d.index.to_numpy(dtype=float)
+        ax.fill_between(months, d[0.1], d[0.9], color=color, alpha=0.18, lw=0, label="P10-P90")
+        ax.fill_between(months, d[0.25], d[0.75], color=color, alpha=0.35, lw=0, label="P25-P75")
+        ax.plot(months, d[0.5], color=color, lw=1.8, label="median")
+        if "target" in ts:
+            plan = ts[ts["group"] == g].groupby("month")["target"].median()
+            ax.step(
+                plan.index,
+                plan.to_numpy(),
+                where="post",
+                color="black",
+                lw=1.2,
+                ls="--",
+                label="plan",
+            )
+        ax.set_title(g if len(g) < 48 else g[:45] + "...", fontsize=9)
+        ax.set_xlabel("month")
+        ax.set_ylabel(label(column))
+        ax.set_ylim(bottom=0)
+    axes.flat[0].legend(fontsize=7, loc="lower right")
+    more = len([g for g in study.groups if g in set(ts["group"])]) - n
+    caption = (
+        f"Month-end {label(column)} across replications: median line, P25-P75 and P10-P90 bands; "
+        "dashed: the plan's target headcount."
+    )
+    if more > 0:
+        caption += f" {more} further group(s) not shown."
+    return FigureSpec(
+        f"fan_{column}", f"{label(column).capitalize()} against the plan", caption, fig
+    )
+
+
+# --------------------------------------------------------------------------- time-to curves
+
+
+def event_curves(study: Study, metric: str) -> FigureSpec | None:
+    """P(event by month m) = 1 - Kaplan-Meier survival per group, with log-log bands."""
+    s = study.summary
+    if metric not in s or f"{metric}_censored" not in s:
+        return None
+    groups = [g for g in study.groups if (s["group"] == g).any()]
+    if len(groups) > 12:  # too many lines: keep the first twelve
+        groups = groups[:12]
+    fig, axes = _new(7.0, 4.2)
+    ax = axes[0, 0]
+    colors = _palette(len(groups))
+    bands = len(groups) <= 6
+    for g, color in zip(groups, colors):
+        sub = s[s["group"] == g]
+        horizon = study.horizons.get(g, study.horizon)
+        km = stats.km_for_metric(sub, metric, horizon, study.confidence)
+        t = np.append(km["time"].to_numpy(), horizon)
+        cdf = 1 - np.append(km["survival"].to_numpy(), km["survival"].iloc[-1])
+        ax.step(t, cdf, where="post", color=color, lw=1.6, label=g)
+        if bands:
+            lo = 1 - np.append(km["ci_high"].to_numpy(), km["ci_high"].iloc[-1])
+            hi = 1 - np.append(km["ci_low"].to_numpy(), km["ci_low"].iloc[-1])
+            ax.fill_between(t, lo, hi, step="post", color=color, alpha=0.15, lw=0)
+    ax.set_xlim(0, study.horizon)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("month")
+    ax.set_ylabel(f"P({label(metric)} by month)")
+    ax.legend(fontsize=7, loc="lower right")
+    pct = round(study.confidence * 100)
+    caption = (
+        f"Share of replications that reached {label(metric)} by each month: 1 - Kaplan-Meier "
+        f"survival{f' with {pct}% pointwise log-log (Greenwood) bands' if bands else ''}. "
+        "Replications that never got there are censored at the horizon, not dropped; a curve "
+        "that stays below 1 means some never did."
+    )
+    return FigureSpec(f"km_{metric}", f"Time to {label(metric)}", caption, fig)
+
+
+# --------------------------------------------------------------------------- boxplots
+
+
+def boxplots(study: Study) -> FigureSpec | None:
+    """Distribution of the main metrics by group (sweeps: by last parameter, hue first)."""
+    import seaborn as sns
+
+    wanted = [
+        m
+        for m in (
+            "time_to_full_team",
+            "time_to_stable_team",
+            "time_to_transfer_ready",
+            "annual_attrition",
+            "mean_time_to_fill_days",
+            "final_effective_fte",
+        )
+        if m in study.summary
+    ][:6]
+    if not wanted:
+        return None
+    x, hue = "group", None
+    if study.kind == "sweep" and study.mode == "grid" and study.params:
+        x = study.params[-1]
+        hue = study.params[0] if len(study.params) > 1 else None
+    ncols = min(3, len(wanted))
+    nrows = math.ceil(len(wanted) / ncols)
+    fig, axes = _new(4.2 * ncols, 3.4 * nrows, nrows, ncols)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(wanted):
+            ax.set_visible(False)
+            continue
+        metric = wanted[k]
+        data = tables.key_metric_values(study, metric)
+        if x == "group":
+            data["group"] = data["group"].str.slice(0, 24)
+        sns.boxplot(
+            data=data,
+            x=x,
+            y=metric,
+            hue=hue or x,
+            ax=ax,
+            palette="colorblind",
+            fliersize=1.5,
+            linewidth=0.8,
+            legend=bool(hue) and k == 0,
+        )
+        ax.set_ylabel(label(metric))
+        ax.set_xlabel(x.replace("_", " "))
+        if x == "group" and len(study.groups) > 3:
+            ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+    caption = (
+        "Distribution across replications (box: quartiles, whiskers: 1.5 IQR). Time-to metrics "
+        "are shown restricted to the horizon: a replication that never reached the event is "
+        "drawn at the horizon."
+    )
+    return FigureSpec("boxplots", "Key metrics by " + (hue or x).replace("_", " "), caption, fig)
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def sweep_heatmaps(study: Study) -> FigureSpec | None:
+    """Two-parameter grid: KM median of the key metric and P(event by month 18)."""
+    import seaborn as sns
+
+    if study.kind != "sweep" or study.mode != "grid" or len(study.params) != 2:
+        return None
+    metrics = [study.key_metric]
+    if "time_to_transfer_ready" in study.summary and study.key_metric != "time_to_transfer_ready":
+        metrics.append("time_to_transfer_ready")
+    metrics = [m for m in metrics if f"{m}_censored" in study.summary]
+    if not metrics:
+        return None
+    month = 18.0 if study.horizon >= 18 else float(study.horizon)
+    rows, cols = study.params[0], study.params[1]
+    fig, axes = _new(5.2 * 2, 3.6 * len(metrics), len(metrics), 2)
+    for r, metric in enumerate(metrics):
+        grid = tables.sweep_grid(study, metric, month)
+        med = grid.pivot(index=rows, columns=cols, values="km_median")
+        shown = med.replace(np.inf, np.nan)
+        annot = med.map(lambda v: f"> {study.horizon:g}" if math.isinf(v) else f"{v:.1f}")
+        sns.heatmap(
+            shown,
+            annot=annot,
+            fmt="",
+            cmap="rocket_r",
+            ax=axes[r, 0],
+            cbar=True,
+            mask=shown.isna(),
+            linewidths=0.5,
+        )
+        axes[r, 0].set_title(f"median months to {label(metric)} (KM)", fontsize=9)
+        prob = grid.pivot(index=rows, columns=cols, values="p_by")
+        sns.heatmap(
+            prob, annot=True, fmt=".0%", cmap="mako", vmin=0, vmax=1, ax=axes[r, 1], linewidths=0.5
+        )
+        axes[r, 1].set_title(f"P({label(metric)} by month {month:g})", fontsize=9)
+    caption = (
+        "Left: Kaplan-Meier median months (blank/'>' = not reached by half the replications "
+        f"within the horizon). Right: share of replications with the event by month {month:g} "
+        "(Wilson intervals in the table)."
+    )
+    return FigureSpec("heatmaps", f"{rows} x {cols}", caption, fig)
+
+
+def sweep_lines(study: Study) -> FigureSpec | None:
+    """Grid sweeps with a numeric parameter: KM median of the key metric (CI) against it."""
+    if study.kind != "sweep" or study.mode != "grid" or not study.params:
+        return None
+    import pandas as pd
+
+    metric = study.key_metric
+    if f"{metric}_censored" not in study.summary:
+        return None
+    numeric = [p for p in study.params if pd.api.types.is_numeric_dtype(study.points[p])]
+    if not numeric:
+        return None
+    x = numeric[-1]
+    others = [p for p in study.params if p != x]
+    grid = tables.sweep_grid(study, metric)
+    hue = others[0] if others else None
+    keys = list(dict.fromkeys(grid[hue])) if hue else [None]
+    fig, axes = _new(7.0, 4.2)
+    ax = axes[0, 0]
+    for key, color in zip(keys, _palette(len(keys))):
+        sub = grid if hue is None else grid[grid[hue] == key]
+        sub = sub.sort_values(x)
+        xs = sub[x].to_numpy(dtype=float)
+        med = sub["km_median"].to_numpy(dtype=float)
+        lo = sub["km_median_ci_low"].to_numpy(dtype=float)
+        hi = np.minimum(sub["km_median_ci_high"].to_numpy(dtype=float), study.horizon)
+        finite = np.isfinite(med)
+        ax.plot(xs[finite], med[finite], "o-", color=color, label=str(key) if hue else metric)
+        ax.fill_between(xs, np.where(np.isfinite(lo), lo, np.nan), hi, color=color, alpha=0.15)
+    ax.axhline(study.horizon, color="grey", ls=":", lw=1)
+    ax.set_xlabel(x.replace("_", " "))
+    ax.set_ylabel(f"median months to {label(metric)}")
+    ax.set_ylim(0, study.horizon * 1.05)
+    if hue:
+        ax.legend(title=hue.replace("_", " "), fontsize=8)
+    caption = (
+        f"Kaplan-Meier median months to {label(metric)} with its {round(study.confidence * 100)}% "
+        "confidence interval (band; capped at the horizon, dotted). Missing points: the median "
+        "is not reached within the horizon."
+    )
+    return FigureSpec("sweep_median", f"Median time to {label(metric)} by {x}", caption, fig)
+
+
+def tornado_chart(study: Study) -> FigureSpec | None:
+    """One-at-a-time sensitivity: change of the key metric's mean at low and high values."""
+    if study.kind != "sweep" or study.mode != "one_at_a_time":
+        return None
+    table = tables.tornado(study)
+    if table.empty:
+        return None
+    table = table.iloc[::-1]  # largest swing on top
+    fig, axes = _new(7.5, 0.55 * len(table) + 1.6)
+    ax = axes[0, 0]
+    y = np.arange(len(table))
+    low_c, high_c = _palette(2)
+    ax.barh(y, table["low_effect"], color=low_c, label="low value")
+    ax.barh(y, table["high_effect"], color=high_c, label="high value")
+    for level in ("low", "high"):
+        eff = table[f"{level}_effect"].to_numpy()
+        err = np.vstack(
+            [eff - table[f"{level}_ci_low"].to_numpy(), table[f"{level}_ci_high"].to_numpy() - eff]
+        )
+        ax.errorbar(eff, y, xerr=np.nan_to_num(err), fmt="none", ecolor="black", lw=0.8, capsize=2)
+    names = [
+        f"{p}  [{_short(lo)} / {_short(hi)}]"
+        for p, lo, hi in zip(table["parameter"], table["low_value"], table["high_value"])
+    ]
+    ax.set_yticks(y, names, fontsize=8)
+    ax.axvline(0, color="black", lw=0.8)
+    metric = study.key_metric
+    ax.set_xlabel(f"change in mean {label(metric)} vs base ({table['base_mean'].iloc[0]:.2f})")
+    ax.legend(fontsize=8, loc="lower right")
+    caption = (
+        f"Effect on the mean {label(metric)} of moving one assumption to its low or high value, "
+        "all others at base; paired differences under common random numbers with "
+        f"{round(study.confidence * 100)}% t-intervals (whiskers). Time-to metrics restricted to "
+        "the horizon."
+    )
+    return FigureSpec("tornado", f"Sensitivity of {label(metric)}", caption, fig)
+
+
+def _short(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)[:16]
+
+
+# --------------------------------------------------------------------------- lifecycle, costs
+
+
+def readiness_chart(study: Study) -> FigureSpec | None:
+    """Transfer-readiness score (fan) and each criterion's share met over time, when recorded."""
+    ts = study.timeseries
+    if ts is None or len(ts) == 0:
+        return None
+    score = next((c for c in ("transfer_readiness", "readiness") if c in ts), None)
+    criteria = [
+        c
+        for c in ts.columns
+        if c != score
+        and (c.startswith(("ready_", "readiness_", "criterion_")))
+        and (ts[c].dtype == bool or np.issubdtype(ts[c].dtype, np.number))
+    ]
+    if score is None and not criteria:
+        return None
+    ncols = 2 if score and criteria else 1
+    groups = [g for g in study.groups if g in set(ts["group"])][:6]
+    fig, axes = _new(5.0 * ncols, 3.6, 1, ncols)
+    colors = _palette(len(groups))
+    if score:
+        ax = axes[0, 0]
+        for g, color in zip(groups, colors):
+            q = ts[ts["group"] == g].groupby("month")[score].quantile([0.1, 0.5, 0.9]).unstack()
+            ax.fill_between(q.index, q[0.1], q[0.9], color=color, alpha=0.15, lw=0)
+            ax.plot(q.index, q[0.5], color=color, label=g)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("month")
+        ax.set_ylabel("transfer readiness (median, P10-P90)")
+        ax.legend(fontsize=7)
+    if criteria:
+        ax = axes[0, ncols - 1]
+        first = ts[ts["group"] == groups[0]]
+        for c, color in zip(criteria, _palette(len(criteria))):
+            share = first.groupby("month")[c].mean()
+            ax.plot(share.index, share.to_numpy(), color=color, label=c)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("month")
+        ax.set_ylabel(f"share of replications meeting ({groups[0][:20]})")
+        ax.legend(fontsize=7)
+    caption = "Transfer-readiness score and the share of replications meeting each criterion."
+    return FigureSpec("readiness", "Transfer readiness over time", caption, fig)
+
+
+def cost_chart(study: Study) -> FigureSpec | None:
+    """Cumulative cost of BOT against its counterfactuals (median, P10-P90) and break-even.
+
+    Uses the monthly ``cost_bot`` / ``cost_outsourcing`` / ``cost_onshore`` series when the cost
+    ledger provides them (cumulated per replication here), else any ``cumulative*cost*`` series.
+    """
+    ts = study.timeseries
+    if ts is None or len(ts) == 0:
+        return None
+    monthly = [c for c in ("cost_bot", "cost_outsourcing", "cost_onshore") if c in ts]
+    if monthly:
+        data = ts[["group", "replication", "month", *monthly]].sort_values(
+            ["group", "replication", "month"]
+        )
+        cum = data.groupby(["group", "replication"], sort=False)[monthly].cumsum()
+        data = data[["group", "month"]].join(cum)
+        cols = monthly
+    else:
+        cols = [c for c in ts.columns if c.startswith("cumulative") and "cost" in c]
+        if not cols:
+            return None
+        data = ts
+    groups = [g for g in study.groups if g in set(ts["group"])][:4]
+    fig, axes = _new(4.6 * len(groups), 3.8, 1, len(groups), sharey=True)
+    breakevens = [
+        m
+        for m in study.summary.columns
+        if m.startswith("break_even") and not m.endswith("_censored")
+    ]
+    for ax, g in zip(axes.flat, groups):
+        sub = data[data["group"] == g]
+        for c, color in zip(cols, _palette(len(cols))):
+            q = sub.groupby("month")[c].quantile([0.1, 0.5, 0.9]).unstack()
+            name = c.removeprefix("cost_").removeprefix("cumulative_").replace("_", " ")
+            ax.fill_between(q.index, q[0.1], q[0.9], color=color, alpha=0.15, lw=0)
+            ax.plot(q.index, q[0.5], color=color, label=name)
+        ssub = study.summary[study.summary["group"] == g]
+        for be, ls in zip(breakevens, ("--", ":", "-.")):
+            if f"{be}_censored" in ssub:
+                km = stats.km_for_metric(ssub, be, study.horizons.get(g, study.horizon))
+                med = stats.km_quantile(km)["time"]
+            else:
+                med = float(np.nanmedian(ssub[be].to_numpy(dtype=float)))
+            if np.isfinite(med):
+                name = be.replace("_", " ")
+                ax.axvline(med, color="black", ls=ls, lw=1, label=f"{name} (median {med:.0f})")
+        ax.set_title(g[:40], fontsize=9)
+        ax.set_xlabel("month")
+        ax.legend(fontsize=7)
+    axes[0, 0].set_ylabel("cumulative cost (scenario currency)")
+    caption = (
+        "Cumulative cost of the BOT engagement and of its counterfactuals for the same team "
+        "(median line, P10-P90 band); vertical lines: Kaplan-Meier median break-even months "
+        "(censored at the horizon when never reached)."
+    )
+    return FigureSpec("costs", "Costs and break-even", caption, fig)
+
+
+BUILDERS: list[Callable[[Study], FigureSpec | None]] = [
+    lambda s: fan_chart(s, "headcount"),
+    lambda s: fan_chart(s, "effective_fte"),
+    lambda s: event_curves(s, "time_to_stable_team"),
+    lambda s: event_curves(s, "time_to_transfer_ready"),
+    lambda s: event_curves(s, "time_to_full_team"),
+    sweep_lines,
+    sweep_heatmaps,
+    tornado_chart,
+    boxplots,
+    readiness_chart,
+    cost_chart,
+]
+
+
+def build_figures(study: Study) -> list[FigureSpec]:
+    """Every figure whose data is present, in report order."""
+    figures = []
+    for builder in BUILDERS:
+        spec = builder(study)
+        if spec is not None:
+            figures.append(spec)
+    return figures

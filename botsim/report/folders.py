@@ -1,0 +1,249 @@
+"""Comparison and sweep folders: tables, report and manifest, made complete by one rename.
+
+Same contract as run folders (``botsim.outputs``): everything is written into a
+``.incomplete-*`` staging folder, the manifest last, then the folder is renamed into place, so
+an interrupted command never leaves a folder that looks complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from botsim import __version__
+from botsim.loader import dump_yaml, scenario_to_dict
+from botsim.outputs import (
+    INCOMPLETE_PREFIX,
+    MANIFEST,
+    OutputError,
+    _write_atomic,
+    check_destination,
+    scenario_hash,
+)
+from botsim.scenario import slug
+
+
+def _environment() -> dict[str, Any]:
+    return {
+        "botsim_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+@contextlib.contextmanager
+def _staged(target: Path, force: bool) -> Iterator[Path]:
+    """Yield a staging folder; on success rename it to ``target``, on failure delete it."""
+    target = Path(target)
+    check_destination(target, force)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.parent / f"{INCOMPLETE_PREFIX}{target.name}-{os.getpid()}"
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir()
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create folder under {target.parent}: {exc.strerror or exc}"
+        ) from None
+    try:
+        yield staging
+        if target.exists():  # only reachable with force
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise
+
+
+def _finish(staging: Path, manifest: dict[str, Any], report: bool) -> None:
+    if report:
+        from botsim.report.build import write_report
+
+        write_report(staging, manifest=manifest)
+    # The manifest is written last: its presence marks the folder as complete.
+    _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2, default=str).encode())
+
+
+def combined_hash(hashes: Sequence[str]) -> str:
+    """One SHA-256 over the scenario hashes of a comparison or sweep (same inputs, same hash)."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(hashes).encode("ascii")).hexdigest()
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """Scenario names made unique by suffixing -2, -3... (comparing a file with itself is ok)."""
+    out: list[str] = []
+    for name in names:
+        candidate, k = name, 2
+        while candidate in out:
+            candidate, k = f"{name}-{k}", k + 1
+        out.append(candidate)
+    return out
+
+
+def write_compare(
+    target: str | Path,
+    results: Sequence[Any],
+    sources: Sequence[str] | None = None,
+    confidence: float = 0.95,
+    manifest_extra: dict[str, Any] | None = None,
+    force: bool = False,
+    report: bool = True,
+) -> Path:
+    """Write a paired comparison of ExperimentResults (same seed) into ``target``."""
+    import pandas as pd
+
+    from botsim.stats import compare_summaries, group_aggregates
+
+    if len(results) < 2:
+        raise ValueError("a comparison needs at least two scenarios")
+    seeds = {r.seed for r in results}
+    if len(seeds) != 1:
+        raise ValueError(f"paired comparison needs one seed for every scenario, got {seeds}")
+    names = unique_names([r.scenario.name for r in results])
+    horizon = min(r.scenario.horizon_months for r in results)
+    target = Path(target)
+    with _staged(target, force) as staging:
+        (staging / "scenarios").mkdir()
+        entries = []
+        summaries, series = [], []
+        for k, (name, res) in enumerate(zip(names, results)):
+            file = f"scenarios/{k + 1:02d}-{slug(name)}.yaml"
+            _write_atomic(staging / file, dump_yaml(scenario_to_dict(res.scenario)).encode())
+            entries.append(
+                {
+                    "name": name,
+                    "file": file,
+                    "source": sources[k] if sources else None,
+                    "scenario_hash": scenario_hash(res.scenario),
+                    "horizon_months": res.scenario.horizon_months,
+                    "failed_replications": [f.replication for f in res.failures],
+                }
+            )
+            s = res.summary.copy()
+            s.insert(0, "scenario", name)
+            summaries.append(s)
+            ts = res.timeseries.copy()
+            ts.insert(0, "scenario", name)
+            series.append(ts)
+        summary = pd.concat(summaries, ignore_index=True)
+        summary.to_parquet(staging / "summary.parquet", index=False)
+        pd.concat(series, ignore_index=True).to_parquet(staging / "timeseries.parquet", index=False)
+        by_name = {n: summary[summary["scenario"] == n].drop(columns="scenario") for n in names}
+        compare_summaries(by_name, horizon, confidence=confidence).to_csv(
+            staging / "comparisons.csv", index=False
+        )
+        group_aggregates(summary, ["scenario"], confidence).to_csv(
+            staging / "aggregates.csv", index=False
+        )
+        failures = [
+            {"scenario": n, **f.__dict__} for n, r in zip(names, results) for f in r.failures
+        ]
+        if failures:
+            _write_atomic(staging / "failures.json", json.dumps(failures, indent=2).encode())
+        manifest = {
+            "kind": "compare",
+            "scenario_hash": combined_hash([e["scenario_hash"] for e in entries]),
+            "scenarios": entries,
+            "seed": results[0].seed,
+            "replications": results[0].replications,
+            "horizon_months": horizon,
+            "confidence": confidence,
+            "correction": "bonferroni" if len(results) > 2 else "none",
+            "common_random_numbers": True,
+            "executor": str(getattr(results[0], "executor", "serial")),
+            "wall_time_seconds": round(sum(r.wall_time for r in results), 3),
+            **_environment(),
+            **(manifest_extra or {}),
+        }
+        _finish(staging, manifest, report)
+    return target
+
+
+def write_sweep(
+    target: str | Path,
+    result: Any,
+    sweep_text: str | None = None,
+    confidence: float = 0.95,
+    manifest_extra: dict[str, Any] | None = None,
+    force: bool = False,
+    report: bool = True,
+) -> Path:
+    """Write a SweepResult (tidy tables with the parameters on every row) into ``target``."""
+    from botsim.stats import group_aggregates, time_to_metrics, time_to_table
+
+    plan = result.plan
+    sweep = plan.sweep
+    target = Path(target)
+    with _staged(target, force) as staging:
+        text = sweep_text or dump_yaml(sweep.model_dump(mode="json", exclude_none=True))
+        _write_atomic(staging / "sweep.yaml", text.encode())
+        _write_atomic(
+            staging / "base-scenario.yaml", dump_yaml(scenario_to_dict(plan.base)).encode()
+        )
+        points = plan.points_table()
+        points.to_csv(staging / "points.csv", index=False)
+        result.summary.to_parquet(staging / "summary.parquet", index=False)
+        result.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
+        tag_cols = [
+            c for c in ("sweep", "point", "label", "varied", "level") if c in result.summary
+        ]
+        keys = ["point", "label", *plan.columns]
+        by_point = result.summary.drop(columns=[c for c in tag_cols if c not in keys])
+        group_aggregates(by_point, keys, confidence).to_csv(staging / "aggregates.csv", index=False)
+        frames = []
+        for pt in plan.points:
+            sub = result.summary[result.summary["point"] == pt.index]
+            metrics = time_to_metrics(sub)
+            if not len(sub) or not metrics:
+                continue
+            table = time_to_table(
+                sub, pt.scenario.horizon_months, metrics, tuple(sweep.months), confidence
+            )
+            for i, (k, v) in enumerate({"point": pt.index, "label": pt.label}.items()):
+                table.insert(i, k, v)
+            frames.append(table)
+        if frames:
+            import pandas as pd
+
+            pd.concat(frames, ignore_index=True).to_csv(staging / "time_to.csv", index=False)
+        if result.failures:
+            _write_atomic(staging / "failures.json", json.dumps(result.failures, indent=2).encode())
+        manifest = {
+            "kind": "sweep",
+            "sweep": sweep.name,
+            "source": plan.source,
+            "mode": sweep.mode,
+            "parameters": plan.columns,
+            "parameter_paths": {p.column: p.path for p in sweep.parameters},
+            "points": len(plan.points),
+            "key_metric": sweep.key_metric,
+            "months": list(sweep.months),
+            "seed": result.seed,
+            "replications": result.replications,
+            "base_scenario": plan.base.name,
+            "base_scenario_hash": scenario_hash(plan.base),
+            "scenario_hash": combined_hash([scenario_hash(pt.scenario) for pt in plan.points]),
+            "confidence": confidence,
+            "common_random_numbers": True,
+            "failed_replications": len(result.failures),
+            "executor": result.executor,
+            "wall_time_seconds": round(result.wall_time, 3),
+            **_environment(),
+            **(manifest_extra or {}),
+        }
+        _finish(staging, manifest, report)
+    return target

@@ -1,0 +1,251 @@
+"""The self-contained HTML report: figures embedded as base64 PNG, no external resources."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+import math
+from typing import Any
+
+from botsim import __version__
+from botsim.report.study import Study
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
+ margin:0 auto;max-width:1180px;padding:1.5rem 2rem;color:#1d2330;line-height:1.45}
+h1{font-size:1.7rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ccd;
+ padding-bottom:.2rem}h3{margin-top:1.4rem}.meta{color:#556;font-size:.9rem}
+table{border-collapse:collapse;font-size:.82rem;margin:.6rem 0 1rem;display:block;
+ overflow-x:auto}th,td{border:1px solid #d6d9e0;padding:.25rem .5rem;text-align:right;
+ white-space:nowrap}th{background:#f0f2f6}td.text,th.text{text-align:left}
+tr.sig td{background:#eef7ee}figure{margin:1.2rem 0;padding:0}figure img{max-width:100%;
+ height:auto;border:1px solid #e3e5ea}figcaption{font-size:.85rem;color:#445;max-width:900px}
+pre{background:#f6f7f9;padding:.8rem;overflow:auto;font-size:.78rem;max-height:32rem}
+details{margin:.6rem 0}summary{cursor:pointer;font-weight:600}ul.findings li{margin:.3rem 0}
+.note{font-size:.85rem;color:#445}
+"""
+
+MONTHS_LIKE = ("time_to_", "km_median", "month")
+
+
+def fmt(value: Any, column: str = "", horizon: float | None = None) -> str:
+    """A table cell: NaN as '-', infinity as 'not reached', probabilities as percentages."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, float) or hasattr(value, "dtype"):
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            return html.escape(str(value))
+        if math.isnan(v):
+            return "-"
+        if math.isinf(v):
+            return f"> {horizon:g}" if horizon else "not reached"
+        if column != "p_value" and (column == "p" or column.startswith("p_")):
+            return f"{v:.1%}"
+        if column == "p_value":
+            return "< 0.0001" if v < 1e-4 else f"{v:.4f}"
+        if column == "confidence":
+            return f"{v:.4g}"
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        if v == int(v) and abs(v) < 1000 and column not in ("diff",):
+            return f"{v:.0f}" if "time" not in column and "median" not in column else f"{v:.2f}"
+        return f"{v:.3g}" if abs(v) < 0.01 else f"{v:.2f}"
+    return html.escape(str(value))
+
+
+def table_html(
+    frame: Any,
+    table_id: str,
+    columns: list[str] | None = None,
+    horizon: float | None = None,
+    highlight: str | None = None,
+) -> str:
+    """A DataFrame as an HTML table (text columns left-aligned, numbers formatted)."""
+    import pandas as pd
+
+    if frame is None or len(frame) == 0:
+        return f'<p class="note" id="{table_id}">No data.</p>'
+    columns = [c for c in (columns or list(frame.columns)) if c in frame.columns]
+    text_cols = {c for c in columns if not pd.api.types.is_numeric_dtype(frame[c])}
+    head = "".join(
+        f'<th class="{"text" if c in text_cols else ""}">{html.escape(c.replace("_", " "))}</th>'
+        for c in columns
+    )
+    rows = []
+    for _, row in frame.iterrows():
+        cls = ' class="sig"' if highlight and bool(row.get(highlight)) else ""
+        cells = "".join(
+            f'<td class="{"text" if c in text_cols else ""}">{fmt(row[c], c, horizon)}</td>'
+            for c in columns
+        )
+        rows.append(f"<tr{cls}>{cells}</tr>")
+    return (
+        f'<table id="{table_id}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def figure_html(spec: Any, png: bytes) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure id="fig-{spec.name}"><h3>{html.escape(spec.title)}</h3>'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(spec.title)}">'
+        f"<figcaption>{html.escape(spec.caption)} (Files: figures/{spec.name}.png, "
+        f"figures/{spec.name}.svg.)</figcaption></figure>"
+    )
+
+
+def method_html(study: Study) -> str:
+    m = study.manifest
+    pct = round(study.confidence * 100)
+    reps = m.get("replications", "?")
+    seed = m.get("seed", "?")
+    items = [
+        f"<li><b>Replications and seed.</b> {html.escape(str(reps))} independent replications "
+        f"per scenario, root seed {html.escape(str(seed))}; each replication's random streams "
+        "are derived from (seed, replication, purpose), so the numbers are reproducible.</li>",
+        "<li><b>Terminating simulation.</b> Every replication starts from an empty Build; "
+        "time-to metrics are reported as distributions across replications and no warm-up is "
+        "deleted (Law &amp; Kelton ch. 9).</li>",
+        f"<li><b>Means.</b> {pct}% t-interval of the mean, x&#772; &plusmn; "
+        "t<sub>n-1</sub>&middot;s/&radic;n, over replications; sd, median, P10 and P90 describe "
+        "the spread.</li>",
+        "<li><b>Censoring.</b> A replication that never reaches an event within the horizon is "
+        "<i>censored</i> at the horizon, not dropped. Medians of time-to metrics are "
+        "Kaplan&ndash;Meier medians with a confidence interval from the crossing of the "
+        f"{pct}% pointwise log-log band (Greenwood variance); 'not reached' (&gt; horizon) is "
+        "reported when fewer than half the replications get there.</li>",
+        f"<li><b>Probabilities.</b> P(event by month m) is the share of replications with the "
+        f"event by m, with a {pct}% Wilson score interval.</li>",
+    ]
+    if study.kind in ("compare", "sweep"):
+        items.append(
+            "<li><b>Paired comparisons (common random numbers).</b> All scenarios run with the "
+            "same seed, so replication j of each uses the same random streams for the same "
+            "purpose; differences are paired-t intervals on Z<sub>j</sub> = "
+            "X<sub>A,j</sub> &minus; X<sub>B,j</sub>. Time-to metrics are compared as times "
+            "restricted to the horizon, min(T, horizon), so censored runs count.</li>"
+        )
+    if study.kind == "compare" and len(study.groups) > 2:
+        k = len(study.groups) * (len(study.groups) - 1) // 2
+        items.append(
+            f"<li><b>Multiple comparisons.</b> With {len(study.groups)} scenarios the {k} "
+            f"pairwise intervals of each metric use Bonferroni-adjusted confidence "
+            f"1 &minus; {1 - study.confidence:g}/{k}, so they hold jointly at {pct}%.</li>"
+        )
+    if study.kind == "sweep" and study.mode == "one_at_a_time":
+        items.append(
+            "<li><b>Sensitivity.</b> One assumption at a time is moved to its low and high "
+            "value with all others at base; the tornado shows the paired change of the mean "
+            f"{html.escape(study.key_metric)} against the base run.</li>"
+        )
+    return f"<ul>{''.join(items)}</ul>"
+
+
+def findings_html(study: Study, time_to: Any, comparisons: Any) -> str:
+    """A few sentences a reader can quote, each with its interval."""
+    out = []
+    pct = round(study.confidence * 100)
+    if time_to is not None and len(time_to):
+        for metric in ("time_to_stable_team", "time_to_transfer_ready"):
+            rows = time_to[time_to["metric"] == metric]
+            for _, r in rows.iterrows():
+                h = study.horizons.get(r["group"], study.horizon)
+                med = fmt(r["km_median"], "km_median", h)
+                lo = fmt(r["km_median_ci_low"], "km_median", h)
+                hi = fmt(r["km_median_ci_high"], "km_median", h)
+                p_cols = [c for c in r.index if c.startswith("p_by_") and c.count("_") == 2]
+                extra = ""
+                if p_cols:
+                    c = "p_by_12" if "p_by_12" in p_cols else p_cols[-1]
+                    m = c[len("p_by_") :]
+                    extra = (
+                        f"; P(by month {m}) = {fmt(r[c], c)} "
+                        f"[{fmt(r[c + '_ci_low'], c)}, {fmt(r[c + '_ci_high'], c)}]"
+                    )
+                out.append(
+                    f"<li><b>{html.escape(str(r['group']))}</b>: median months to "
+                    f"{metric.removeprefix('time_to_').replace('_', ' ')} {med} ({pct}% CI {lo} "
+                    f"to {hi}){extra}; {int(r['censored'])} of {int(r['n'])} replications "
+                    "censored.</li>"
+                )
+            if len(out) >= 12:
+                break
+    if comparisons is not None and len(comparisons):
+        for _, r in comparisons.iterrows():
+            if not r["better_when"]:
+                continue
+            name = r["metric"].replace("_", " ")
+            if r["significant"]:
+                verdict = (
+                    f"<b>{html.escape(str(r['better']))}</b> is better "
+                    f"(difference {fmt(r['diff'], 'diff')}, CI {fmt(r['ci_low'], 'diff')} to "
+                    f"{fmt(r['ci_high'], 'diff')}, p {fmt(r['p_value'], 'p_value')})"
+                )
+            else:
+                verdict = (
+                    f"no significant difference (difference {fmt(r['diff'], 'diff')}, CI "
+                    f"{fmt(r['ci_low'], 'diff')} to {fmt(r['ci_high'], 'diff')})"
+                )
+            out.append(
+                f"<li>{html.escape(name)}, {html.escape(str(r['scenario_a']))} &minus; "
+                f"{html.escape(str(r['scenario_b']))}: {verdict}.</li>"
+            )
+    if not out:
+        return ""
+    return f'<h2>Key findings</h2><ul class="findings">{"".join(out)}</ul>'
+
+
+def render(
+    study: Study,
+    figures: list[tuple[Any, bytes]],
+    sections: list[tuple[str, str]],
+    findings: str,
+) -> str:
+    """The full HTML document."""
+    m = study.manifest
+    kind = {"run": "Run", "compare": "Comparison", "sweep": "Sweep"}[study.kind]
+    created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    meta = (
+        f"{kind} report &middot; {html.escape(str(m.get('replications', '?')))} replications "
+        f"&middot; seed {html.escape(str(m.get('seed', '?')))} &middot; horizon "
+        f"{study.horizon:g} months &middot; botsim {html.escape(__version__)} &middot; "
+        f"report built {created}"
+    )
+    figs = "".join(figure_html(spec, png) for spec, png in figures)
+    body = [
+        f"<h1>{html.escape(study.title)}</h1>",
+        f'<p class="meta">{meta}</p>',
+        findings,
+        f'<h2>Figures</h2><div id="figures">{figs}</div>' if figs else "",
+        *[f"<h2>{html.escape(title)}</h2>{content}" for title, content in sections],
+        f"<h2>Method</h2>{method_html(study)}",
+    ]
+    if study.sweep_text:
+        body.append(
+            f"<h2>Sweep</h2><details open><summary>sweep.yaml</summary>"
+            f"<pre>{html.escape(study.sweep_text)}</pre></details>"
+        )
+    scen = "".join(
+        f"<details><summary>{html.escape(name)}</summary><pre>{html.escape(text)}</pre></details>"
+        for name, text in study.scenario_texts.items()
+    )
+    body.append(f'<h2>Scenario</h2><div id="scenarios">{scen}</div>')
+    body.append(
+        '<h2>Manifest</h2><pre id="manifest">'
+        f"{html.escape(json.dumps(m, indent=2, default=str))}</pre>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(study.title)} - botsim report</title><style>{CSS}</style>"
+        f"</head><body>{''.join(body)}</body></html>\n"
+    )

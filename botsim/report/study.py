@@ -1,0 +1,162 @@
+"""What a report is made from: the saved tables of a run, compare or sweep folder.
+
+Every report is built from a :class:`Study` - tables read back from a folder (or about to be
+written to one) - never from a live simulation, so ``botsim report FOLDER`` rebuilds exactly
+what the original command wrote. All three kinds are normalised to the same shape: a
+``group`` column (scenario name or sweep variant label) on the summary and time-series tables,
+the horizon of each group, and for sweeps the parameter columns.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botsim.outputs import MANIFEST, is_complete
+
+
+class ReportError(Exception):
+    """The folder cannot be reported on (incomplete, not a botsim folder, unreadable)."""
+
+
+@dataclass
+class Study:
+    """Tables of one run, comparison or sweep, normalised for figures and the HTML report."""
+
+    kind: str  # "run", "compare" or "sweep"
+    title: str
+    manifest: dict[str, Any]
+    summary: Any  # DataFrame with a `group` column
+    timeseries: Any  # DataFrame with a `group` column (may be empty)
+    groups: list[str]
+    horizons: dict[str, float]
+    scenario_texts: dict[str, str] = field(default_factory=dict)  # name -> resolved YAML
+    params: list[str] = field(default_factory=list)  # sweep parameter columns
+    mode: str = ""  # sweep mode: "grid" or "one_at_a_time"
+    sweep_text: str = ""
+    key_metric: str = "time_to_stable_team"
+    months: tuple[float, ...] = (6.0, 12.0, 18.0, 24.0)
+    confidence: float = 0.95
+    points: Any = None  # sweep: the points table
+
+    @property
+    def horizon(self) -> float:
+        """Common horizon (the shortest, so every group is observed up to it)."""
+        return min(self.horizons.values()) if self.horizons else float("nan")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _horizon_from_yaml(text: str, source: str) -> float:
+    from botsim.loader import ScenarioError, parse_document
+
+    try:
+        doc = parse_document(text, source)
+    except ScenarioError as exc:
+        raise ReportError(str(exc)) from None
+    horizon = doc.get("horizon_months")
+    if not isinstance(horizon, (int, float)):
+        raise ReportError(f"{source}: no horizon_months")
+    return float(horizon)
+
+
+def load_study(folder: str | Path, manifest: dict[str, Any] | None = None) -> Study:
+    """Read a complete run/compare/sweep folder. Raises :class:`ReportError` otherwise.
+
+    ``manifest`` is given only by the folder writers, which build the report inside the staging
+    folder before the manifest (the mark of completeness) is written.
+    """
+    import pandas as pd
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ReportError(f"{folder} is not a folder")
+    if manifest is None and not is_complete(folder):
+        raise ReportError(
+            f"{folder} is not a complete botsim run folder (no {MANIFEST} or an interrupted "
+            "'.incomplete-' folder); re-run or resume the run first"
+        )
+    if manifest is None:
+        try:
+            manifest = json.loads(_read_text(folder / MANIFEST))
+        except json.JSONDecodeError as exc:
+            raise ReportError(f"{folder / MANIFEST}: not valid JSON ({exc})") from None
+    try:
+        summary = pd.read_parquet(folder / "summary.parquet")
+        ts_path = folder / "timeseries.parquet"
+        timeseries = pd.read_parquet(ts_path) if ts_path.exists() else pd.DataFrame()
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"cannot read the tables of {folder}: {exc}") from None
+    kind = manifest.get("kind", "run")
+    confidence = float(manifest.get("confidence", 0.95))
+    if kind == "run":
+        name = str(manifest.get("scenario", folder.name))
+        text = _read_text(folder / "scenario.yaml")
+        summary.insert(0, "group", name)
+        if len(timeseries):
+            timeseries.insert(0, "group", name)
+        return Study(
+            kind="run",
+            title=name,
+            manifest=manifest,
+            summary=summary,
+            timeseries=timeseries,
+            groups=[name],
+            horizons={name: _horizon_from_yaml(text, "scenario.yaml")},
+            scenario_texts={name: text},
+            confidence=confidence,
+        )
+    if kind == "compare":
+        names = [s["name"] for s in manifest["scenarios"]]
+        texts, horizons = {}, {}
+        for entry in manifest["scenarios"]:
+            text = _read_text(folder / entry["file"])
+            texts[entry["name"]] = text
+            horizons[entry["name"]] = _horizon_from_yaml(text, entry["file"])
+        summary.insert(0, "group", summary["scenario"].astype(str))
+        if len(timeseries):
+            timeseries.insert(0, "group", timeseries["scenario"].astype(str))
+        return Study(
+            kind="compare",
+            title=" vs ".join(names),
+            manifest=manifest,
+            summary=summary,
+            timeseries=timeseries,
+            groups=names,
+            horizons=horizons,
+            scenario_texts=texts,
+            confidence=confidence,
+        )
+    if kind == "sweep":
+        points = pd.read_csv(folder / "points.csv")
+        labels = dict(zip(points["point"], points["label"].astype(str)))
+        summary.insert(0, "group", summary["point"].map(labels))
+        if len(timeseries):
+            timeseries.insert(0, "group", timeseries["point"].map(labels))
+        horizons = dict(zip(points["label"].astype(str), points["horizon_months"].astype(float)))
+        base_text = _read_text(folder / "base-scenario.yaml")
+        return Study(
+            kind="sweep",
+            title=str(manifest.get("sweep", folder.name)),
+            manifest=manifest,
+            summary=summary,
+            timeseries=timeseries,
+            groups=list(points["label"].astype(str)),
+            horizons=horizons,
+            scenario_texts={"base scenario (resolved)": base_text},
+            params=list(manifest.get("parameters", [])),
+            mode=str(manifest.get("mode", "grid")),
+            sweep_text=_read_text(folder / "sweep.yaml"),
+            key_metric=str(manifest.get("key_metric", "time_to_stable_team")),
+            months=tuple(float(m) for m in manifest.get("months", (6, 12, 18, 24))),
+            confidence=confidence,
+            points=points,
+        )
+    raise ReportError(f"{folder / MANIFEST}: unknown kind {kind!r}")

@@ -1,0 +1,130 @@
+"""The statistical tables of a report, computed from a :class:`Study` with ``botsim.stats``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from botsim import stats
+from botsim.report.study import Study
+
+
+def time_to_by_group(study: Study) -> Any:
+    """KM median (CI), censored count and P(event by m) with Wilson intervals, per group."""
+    import pandas as pd
+
+    frames = []
+    for group in study.groups:
+        sub = study.summary[study.summary["group"] == group]
+        if sub.empty:
+            continue
+        horizon = study.horizons.get(group, study.horizon)
+        table = stats.time_to_table(sub, horizon, months=study.months, confidence=study.confidence)
+        table.insert(0, "group", group)
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def aggregates_by_group(study: Study) -> Any:
+    """Mean with t-interval, sd, median, P10/P90 of every numeric metric, per group."""
+    drop = [
+        c for c in ("scenario", "sweep", "point", "label", "varied", "level") if c in study.summary
+    ]
+    table = study.summary.drop(columns=drop + study.params)
+    return stats.group_aggregates(table, ["group"], study.confidence)
+
+
+def comparisons(study: Study) -> Any:
+    """Paired CRN comparison of every key metric between every pair of groups."""
+    summaries = {
+        g: study.summary[study.summary["group"] == g].reset_index(drop=True) for g in study.groups
+    }
+    return stats.compare_summaries(summaries, study.horizon, confidence=study.confidence)
+
+
+def key_metric_values(study: Study, metric: str) -> Any:
+    """Per-replication values of ``metric``, restricted to the horizon if it is a time-to metric."""
+    s = study.summary
+    out = s[["group", "replication", *study.params]].copy()
+    values = np.full(len(s), np.nan)
+    for group in study.groups:
+        mask = (s["group"] == group).to_numpy()
+        horizon = study.horizons.get(group, study.horizon)
+        values[mask] = stats.restricted(s[mask], metric, horizon)
+    out[metric] = values
+    return out
+
+
+def tornado(study: Study, metric: str | None = None) -> Any:
+    """One-at-a-time effects on ``metric``: mean at low/high minus the base mean (paired, CRN).
+
+    Time-to metrics are restricted to the horizon (censored runs count as the horizon).
+    """
+    import pandas as pd
+
+    metric = metric or study.key_metric
+    values = key_metric_values(study, metric)
+    values["varied"] = study.summary["varied"].to_numpy()
+    values["level"] = study.summary["level"].to_numpy()
+    base = values[values["level"] == "base"].set_index("replication")[metric]
+    rows = []
+    for param in [v for v in values["varied"].unique() if v]:
+        row: dict[str, Any] = {"parameter": param, "base_mean": float(base.mean())}
+        for level in ("low", "high"):
+            sub = values[(values["varied"] == param) & (values["level"] == level)]
+            sub = sub.set_index("replication")[metric].reindex(base.index)
+            res = stats.paired_difference(sub.to_numpy(), base.to_numpy(), study.confidence)
+            point = study.summary[
+                (study.summary["varied"] == param) & (study.summary["level"] == level)
+            ]
+            row[f"{level}_value"] = point[param].iloc[0] if len(point) else math.nan
+            row[f"{level}_mean"] = res["mean_a"]
+            row[f"{level}_effect"] = res["diff"]
+            row[f"{level}_ci_low"] = res["ci_low"]
+            row[f"{level}_ci_high"] = res["ci_high"]
+        row["swing"] = abs(row["high_effect"] - row["low_effect"])
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if len(table):
+        table = table.sort_values("swing", ascending=False, ignore_index=True)
+    table.insert(0, "metric", metric)
+    return table
+
+
+def sweep_grid(study: Study, metric: str | None = None, month: float = 18.0) -> Any:
+    """Per sweep variant: KM median of ``metric`` with CI and P(event by ``month``) + Wilson."""
+    import pandas as pd
+
+    metric = metric or study.key_metric
+    rows = []
+    for _, pt in study.points.iterrows():
+        group = str(pt["label"])
+        sub = study.summary[study.summary["group"] == group]
+        horizon = study.horizons.get(group, study.horizon)
+        row = {p: pt[p] for p in study.params}
+        row["group"] = group
+        if f"{metric}_censored" in sub:
+            km = stats.km_for_metric(sub, metric, horizon, study.confidence)
+            med = stats.km_quantile(km, 0.5)
+            values = sub[metric].to_numpy(dtype=float)
+            cens = sub[f"{metric}_censored"].to_numpy(dtype=bool) | np.isnan(values)
+            pb = stats.probability_by(values, cens, month, horizon, study.confidence)
+            row.update(
+                km_median=med["time"],
+                km_median_ci_low=med["ci_low"],
+                km_median_ci_high=med["ci_high"],
+                censored=int(cens.sum()),
+                p_by=pb["p"],
+                p_by_ci_low=pb["ci_low"],
+                p_by_ci_high=pb["ci_high"],
+            )
+        elif metric in sub:
+            d = stats.describe(sub[metric].to_numpy(dtype=float), study.confidence)
+            row.update(mean=d["mean"], ci_low=d["ci_low"], ci_high=d["ci_high"])
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table.insert(0, "metric", metric)
+    table["month"] = month
+    return table

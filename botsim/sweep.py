@@ -1,0 +1,408 @@
+"""Sweeps: one base scenario, many variants, one tidy result table.
+
+A sweep file names a base scenario (a path relative to the sweep file, or an inline mapping) and
+the scenario paths to vary, in the ``--set`` path syntax (``locations[0].profile``,
+``roles[0].plan[0].headcount``)::
+
+    name: ph-vs-co-by-size
+    base: ../scenarios/manila-finance-20.yaml
+    mode: grid                       # every combination of the values
+    parameters:
+      - {name: location, path: locations[0].profile, values: [philippines, colombia]}
+      - {name: team_size, path: roles[0].plan[0].headcount, values: [5, 10, 20, 35, 50]}
+
+``mode: one_at_a_time`` runs the base scenario and, for each parameter, a low and a high variant
+with every other parameter at its base value: ``relative: 0.2`` (base x 0.8 and x 1.2),
+``delta: 1`` (base -/+ 1) or explicit ``low``/``high``. Its result feeds the tornado chart.
+
+Every variant is built and validated when the sweep is loaded, so a bad value is reported
+(naming ``parameters[i].values[j]`` and the scenario field) before anything runs. All variants
+run with the same seed: replication j of every variant uses the same random streams (common
+random numbers), which is what makes the differences between variants precise.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from botsim.loader import (
+    Problem,
+    ScenarioError,
+    _problems,
+    format_path,
+    parse_path,
+    read_document,
+    scenario_from_dict,
+    scenario_to_dict,
+)
+from botsim.scenario import Scenario
+
+MAX_POINTS = 2_000
+"""Limit on the number of variants of one sweep (bounds run time and output size)."""
+
+RESERVED_COLUMNS = {"sweep", "point", "label", "varied", "level", "replication", "month"}
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+
+
+class SweepError(ScenarioError):
+    """A sweep file could not be loaded; carries every problem with its field path."""
+
+    def __str__(self) -> str:
+        lines = [f"{self.source}: invalid sweep ({len(self.problems)} problem(s))"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class SweepParameter(BaseModel):
+    """One scenario path to vary, with its grid values or its one-at-a-time range."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN)] | None = Field(
+        default=None, description="Column name in the result table (default: from the path)."
+    )
+    path: Annotated[str, Field(min_length=1, max_length=300)] = Field(
+        description="Scenario field path, as in --set (e.g. locations[0].recruiting.recruiters)."
+    )
+    values: Annotated[list[Any], Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Grid mode: the values to try."
+    )
+    relative: Annotated[float, Field(gt=0, le=10)] | None = Field(
+        default=None, description="One-at-a-time: vary by +/- this share of the base value."
+    )
+    delta: Annotated[float, Field(gt=0)] | None = Field(
+        default=None, description="One-at-a-time: vary by +/- this absolute amount."
+    )
+    low: Any = Field(default=None, description="One-at-a-time: explicit low value.")
+    high: Any = Field(default=None, description="One-at-a-time: explicit high value.")
+
+    @model_validator(mode="after")
+    def _path_parses(self) -> SweepParameter:
+        try:
+            parse_path(self.path)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    @property
+    def column(self) -> str:
+        if self.name:
+            return self.name
+        last = [p for p in parse_path(self.path) if isinstance(p, str)]
+        return last[-1] if last else "value"
+
+
+class Sweep(BaseModel):
+    """A validated sweep file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][\w.\- ]*$")]
+    description: str = Field(default="", max_length=10_000)
+    base: str | dict[str, Any] = Field(
+        description="Base scenario: a file path (relative to the sweep file) or a mapping."
+    )
+    mode: Literal["grid", "one_at_a_time"] = "grid"
+    parameters: Annotated[list[SweepParameter], Field(min_length=1, max_length=20)]
+    replications: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        default=None, description="Replications per variant (default: the base scenario's)."
+    )
+    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = Field(
+        default=None, description="Root seed shared by every variant (default: the base's)."
+    )
+    key_metric: str = Field(
+        default="time_to_stable_team", description="Metric of the tornado chart and heatmaps."
+    )
+    months: Annotated[list[Annotated[float, Field(gt=0)]], Field(max_length=12)] = Field(
+        default_factory=lambda: [6.0, 12.0, 18.0, 24.0],
+        description="Months m at which P(event by m) is reported with Wilson intervals.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Sweep:
+        columns = [p.column for p in self.parameters]
+        dup = sorted({c for c in columns if columns.count(c) > 1})
+        if dup:
+            raise ValueError(f"parameter names must be unique (set `name`), repeated: {dup}")
+        reserved = sorted(set(columns) & RESERVED_COLUMNS)
+        if reserved:
+            raise ValueError(f"parameter names {reserved} are reserved; choose another `name`")
+        for i, p in enumerate(self.parameters):
+            if self.mode == "grid":
+                if p.values is None:
+                    raise ValueError(f"parameters[{i}].values: required in grid mode")
+                if any(x is not None for x in (p.relative, p.delta, p.low, p.high)):
+                    raise ValueError(
+                        f"parameters[{i}]: relative/delta/low/high belong to one_at_a_time mode"
+                    )
+            else:
+                given = [p.relative is not None, p.delta is not None]
+                given.append(p.low is not None or p.high is not None)
+                if sum(given) != 1:
+                    raise ValueError(
+                        f"parameters[{i}]: give exactly one of relative, delta or low+high "
+                        "in one_at_a_time mode"
+                    )
+                if given[2] and (p.low is None or p.high is None):
+                    raise ValueError(f"parameters[{i}]: give both low and high")
+                if p.values is not None:
+                    raise ValueError(f"parameters[{i}].values: belongs to grid mode")
+        return self
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One variant of the base scenario."""
+
+    index: int
+    label: str
+    params: dict[str, Any]
+    scenario: Scenario
+    varied: str = ""  # one-at-a-time: the parameter moved ("" for the base / grid points)
+    level: str = ""  # one-at-a-time: "low", "base" or "high"
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A loaded sweep with every variant built and validated."""
+
+    sweep: Sweep
+    source: str
+    base: Scenario
+    points: list[SweepPoint]
+
+    @property
+    def columns(self) -> list[str]:
+        return [p.column for p in self.sweep.parameters]
+
+    def points_table(self) -> Any:
+        import pandas as pd
+
+        rows = []
+        for pt in self.points:
+            row = {"point": pt.index, "label": pt.label}
+            row.update({k: _cell(v) for k, v in pt.params.items()})
+            if self.sweep.mode == "one_at_a_time":
+                row.update(varied=pt.varied, level=pt.level)
+            row["horizon_months"] = pt.scenario.horizon_months
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def _get(doc: Any, parts: list[str | int]) -> Any:
+    node = doc
+    for part in parts:
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                raise KeyError(format_path(parts))
+        elif not isinstance(node, dict) or part not in node:
+            raise KeyError(format_path(parts))
+        node = node[part]
+    return node
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def _cell(value: Any) -> Any:
+    """A parameter value as a table cell (mappings and lists as JSON text)."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
+
+
+def _override(path: str, value: Any) -> str:
+    # JSON is valid YAML 1.2 flow syntax, so any plain value round-trips through --set parsing.
+    return f"{path}={json.dumps(value)}"
+
+
+def _perturb(base: Any, p: SweepParameter, sign: int) -> Any:
+    if p.low is not None:
+        return p.low if sign < 0 else p.high
+    if isinstance(base, bool) or not isinstance(base, (int, float)):
+        raise ValueError(f"base value is not a number ({base!r}); give explicit low and high")
+    value = base * (1 + sign * p.relative) if p.relative is not None else base + sign * p.delta
+    if isinstance(base, int):
+        value = round(value)
+        if value == base:
+            value = base + sign
+    return value
+
+
+def _load_base(sweep: Sweep, sweep_path: Path) -> tuple[dict[str, Any], str, Path]:
+    if isinstance(sweep.base, str):
+        path = Path(sweep.base)
+        if not path.is_absolute():
+            path = sweep_path.parent / path
+        try:
+            return read_document(path), str(path), path.parent
+        except ScenarioError as exc:
+            raise SweepError(
+                str(sweep_path), [Problem("base", f"{exc.source}: {p}") for p in exc.problems]
+            ) from None
+    return copy.deepcopy(sweep.base), f"{sweep_path} (base)", sweep_path.parent
+
+
+def plan_sweep(sweep: Sweep, sweep_path: str | Path = "<sweep>") -> SweepPlan:
+    """Expand a sweep into validated scenario variants (grid or one-at-a-time)."""
+    sweep_path = Path(sweep_path)
+    source = str(sweep_path)
+    base_doc, base_source, base_dir = _load_base(sweep, sweep_path)
+    try:
+        base = scenario_from_dict(base_doc, base_source, (), base_dir=base_dir)
+    except ScenarioError as exc:
+        problems = [
+            Problem(f"base.{p.path}" if p.path else "base", p.message, p.value, p.has_value)
+            for p in exc.problems
+        ]
+        raise SweepError(source, problems) from None
+    resolved = scenario_to_dict(base)
+    params = sweep.parameters
+
+    def build(assignments: list[tuple[int, Any, str]]) -> Scenario:
+        overrides = [_override(params[i].path, value) for i, value, _ in assignments]
+        try:
+            return scenario_from_dict(base_doc, base_source, overrides, base_dir=base_dir)
+        except ScenarioError as exc:
+            where = ", ".join(w for _, _, w in assignments) or "base"
+            raise SweepError(
+                source,
+                [Problem(where, f"makes an invalid scenario: {p}") for p in exc.problems],
+            ) from None
+
+    base_values: dict[str, Any] = {}
+    for i, p in enumerate(params):
+        try:
+            base_values[p.column] = _get(resolved, parse_path(p.path))
+        except KeyError:
+            if sweep.mode == "one_at_a_time" and p.low is None:
+                problem = Problem(
+                    f"parameters[{i}].path", "not found in the base scenario", p.path, True
+                )
+                raise SweepError(source, [problem]) from None
+            base_values[p.column] = None
+
+    points: list[SweepPoint] = []
+    if sweep.mode == "grid":
+        count = math.prod(len(p.values or []) for p in params)
+        if count > MAX_POINTS:
+            raise SweepError(
+                source,
+                [Problem("parameters", f"grid has {count:,} variants, above {MAX_POINTS:,}")],
+            )
+        for combo in itertools.product(*(enumerate(p.values or []) for p in params)):
+            assignments = [
+                (i, value, f"parameters[{i}].values[{j}]") for i, (j, value) in enumerate(combo)
+            ]
+            values = {params[i].column: value for i, value, _ in assignments}
+            label = ", ".join(f"{k}={_fmt(v)}" for k, v in values.items())
+            points.append(SweepPoint(len(points), label, values, build(assignments)))
+    else:
+        points.append(SweepPoint(0, "base", dict(base_values), base, "", "base"))
+        for i, p in enumerate(params):
+            for sign, level in ((-1, "low"), (1, "high")):
+                try:
+                    value = _perturb(base_values[p.column], p, sign)
+                except ValueError as exc:
+                    raise SweepError(
+                        source, [Problem(f"parameters[{i}]", str(exc), p.path, True)]
+                    ) from None
+                values = {**base_values, p.column: value}
+                scenario = build([(i, value, f"parameters[{i}].{level}")])
+                label = f"{p.column} {level} ({_fmt(value)})"
+                points.append(SweepPoint(len(points), label, values, scenario, p.column, level))
+    return SweepPlan(sweep, source, base, points)
+
+
+def load_sweep(path: str | Path) -> SweepPlan:
+    """Read, validate and expand a sweep file. Raises :class:`SweepError` naming the field."""
+    path = Path(path)
+    try:
+        doc = read_document(path)
+    except ScenarioError as exc:
+        raise SweepError(exc.source, exc.problems) from None
+    return sweep_from_dict(doc, path)
+
+
+def sweep_from_dict(doc: Mapping[str, Any], path: str | Path = "<sweep>") -> SweepPlan:
+    try:
+        sweep = Sweep.model_validate(dict(doc))
+    except ValidationError as exc:
+        raise SweepError(str(path), _problems(exc)) from None
+    return plan_sweep(sweep, path)
+
+
+@dataclass
+class SweepResult:
+    """Every variant's replications in tidy tables with the parameters on every row."""
+
+    plan: SweepPlan
+    seed: int
+    replications: int
+    summary: Any  # point, label, <params...>, [varied, level], replication, metrics...
+    timeseries: Any  # point, <params...>, replication, month, ...
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    wall_time: float = 0.0
+    executor: str = "serial"
+
+
+def run_sweep(
+    plan: SweepPlan,
+    replications: int | None = None,
+    seed: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    **run_options: Any,
+) -> SweepResult:
+    """Run every variant with the same seed (CRN) and stack the results into tidy tables.
+
+    ``run_options`` are passed to :func:`botsim.experiment.run_experiment` (e.g. executors).
+    """
+    import pandas as pd
+
+    from botsim.experiment import run_experiment
+
+    sweep = plan.sweep
+    n = replications or sweep.replications or plan.base.replications
+    seed = seed if seed is not None else (sweep.seed if sweep.seed is not None else plan.base.seed)
+    started = time.perf_counter()
+    summaries, series, failures = [], [], []
+    executor = "serial"
+    for pt in plan.points:
+        res = run_experiment(pt.scenario, n, seed, progress=progress, **run_options)
+        executor = str(getattr(res, "executor", executor))
+        cells = {k: _cell(v) for k, v in pt.params.items()}
+        tags = {"sweep": sweep.name, "point": pt.index, "label": pt.label, **cells}
+        if sweep.mode == "one_at_a_time":
+            tags.update(varied=pt.varied, level=pt.level)
+        s = res.summary.copy()
+        for i, (k, v) in enumerate(tags.items()):
+            s.insert(i, k, [v] * len(s))
+        summaries.append(s)
+        ts = res.timeseries.copy()
+        for i, (k, v) in enumerate({"point": pt.index, **cells}.items()):
+            ts.insert(i, k, [v] * len(ts))
+        series.append(ts)
+        failures += [{"point": pt.index, **f.__dict__} for f in res.failures]
+    return SweepResult(
+        plan=plan,
+        seed=seed,
+        replications=n,
+        summary=pd.concat(summaries, ignore_index=True),
+        timeseries=pd.concat(series, ignore_index=True),
+        failures=failures,
+        wall_time=time.perf_counter() - started,
+        executor=executor,
+    )
