@@ -70,7 +70,19 @@ KNOWN_UNDOCUMENTED_MODELS = {"Policy"}  # model docstring missing (botsim/scenar
 
 # --------------------------------------------------------------------------- a small validator
 
-ANNOTATIONS = {"title", "description", "default", "examples", "discriminator", "$schema", "$id"}
+ANNOTATIONS = {
+    "title",
+    "description",
+    "default",
+    "examples",
+    "discriminator",
+    "$schema",
+    "$id",
+    "format",  # an annotation only in draft 2020-12 (no format assertion)
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+}
 APPLICATORS = {
     "$ref",
     "$defs",
@@ -81,8 +93,13 @@ APPLICATORS = {
     "patternProperties",
     "propertyNames",
     "items",
+    "prefixItems",
     "minItems",
     "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+    "multipleOf",
     "enum",
     "const",
     "minimum",
@@ -103,7 +120,7 @@ APPLICATORS = {
 KNOWN_KEYWORDS = ANNOTATIONS | APPLICATORS
 _SCHEMA_MAPS = {"properties", "patternProperties", "$defs"}
 _SCHEMA_VALUES = {"items", "additionalProperties", "propertyNames", "if", "then", "else", "not"}
-_SCHEMA_LISTS = {"anyOf", "oneOf", "allOf"}
+_SCHEMA_LISTS = {"anyOf", "oneOf", "allOf", "prefixItems"}
 
 
 def keywords(node: Any) -> set[str]:
@@ -142,10 +159,14 @@ def _type_ok(value: Any, kind: str) -> bool:
     return kind == "number"
 
 
-def errors(value: Any, schema: dict[str, Any], root: dict[str, Any], path: str = "") -> list[str]:
+def errors(
+    value: Any, schema: dict[str, Any] | bool, root: dict[str, Any], path: str = ""
+) -> list[str]:
     """Problems of ``value`` against ``schema`` (JSON Schema 2020-12 subset), as path: message."""
     out: list[str] = []
     where = path or "<root>"
+    if schema is True or schema is False:  # boolean schemas: anything / nothing
+        return [] if schema else [f"{where}: no value is allowed here"]
 
     def sub(v: Any, s: dict[str, Any], p: str) -> list[str]:
         return errors(v, s, root, p)
@@ -170,6 +191,9 @@ def errors(value: Any, schema: dict[str, Any], root: dict[str, Any], path: str =
         ):
             if key in schema and not ok(schema[key]):
                 out.append(f"{where}: {value!r} violates {key} {schema[key]}")
+        step = schema.get("multipleOf")
+        if step and not math.isclose(value / step, round(value / step), abs_tol=1e-9):
+            out.append(f"{where}: {value!r} is not a multiple of {step}")
     if isinstance(value, str):
         if len(value) < schema.get("minLength", 0):
             out.append(f"{where}: shorter than {schema['minLength']}")
@@ -182,10 +206,21 @@ def errors(value: Any, schema: dict[str, Any], root: dict[str, Any], path: str =
             out.append(f"{where}: fewer than {schema['minItems']} items")
         if len(value) > schema.get("maxItems", math.inf):
             out.append(f"{where}: more than {schema['maxItems']} items")
-        if "items" in schema:
-            for i, item in enumerate(value):
+        if schema.get("uniqueItems") and len({json.dumps(v, sort_keys=True) for v in value}) < len(
+            value
+        ):
+            out.append(f"{where}: items are not unique")
+        prefix = schema.get("prefixItems", [])
+        for i, item in enumerate(value):
+            if i < len(prefix):
+                out += sub(item, prefix[i], f"{path}[{i}]")
+            elif "items" in schema:
                 out += sub(item, schema["items"], f"{path}[{i}]")
     if isinstance(value, dict):
+        if len(value) < schema.get("minProperties", 0):
+            out.append(f"{where}: fewer than {schema['minProperties']} keys")
+        if len(value) > schema.get("maxProperties", math.inf):
+            out.append(f"{where}: more than {schema['maxProperties']} keys")
         props = schema.get("properties", {})
         patterns = schema.get("patternProperties", {})
         for key in schema.get("required", []):
