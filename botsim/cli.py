@@ -7,6 +7,7 @@ Heavy libraries are imported inside the commands so ``botsim --help`` stays fast
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -29,14 +30,48 @@ def _load(path: str, overrides: tuple[str, ...]):
         _fail_input(str(exc))
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time (a progress bar may redirect it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+def _configure_logging(verbose: int, quiet: int) -> None:
+    """Messages of the ``botsim`` loggers go to stderr; -v/-q move the level."""
+    level = {-2: logging.CRITICAL, -1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(
+        max(-2, min(verbose - quiet, 2)), logging.DEBUG
+    )
+    logger = logging.getLogger("botsim")
+    logger.setLevel(level)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="botsim")
-def main() -> None:
+@click.option("-v", "--verbose", count=True, help="More messages on stderr (-vv for debug).")
+@click.option("-q", "--quiet", count=True, help="Fewer messages: errors only, no progress bar.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: int) -> None:
     """botsim: simulate offshore teams under Build-Operate-Transfer.
 
     Every answer is a distribution over replications. Start with
     `botsim run scenarios/manila-finance-20.yaml`.
     """
+    ctx.obj = {"quiet": quiet > verbose}
+    _configure_logging(verbose, quiet)
 
 
 @main.command()
@@ -59,7 +94,7 @@ def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("scenario_file", required=False, type=click.Path(dir_okay=False, path_type=str))
 @click.option(
     "-n",
     "--replications",
@@ -96,67 +131,299 @@ def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
     help="Override a scenario value (repeatable); the result is re-validated.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing run folder given by --out.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 4096),
+    default=None,
+    help="Local worker processes (default: all cores; 1 runs in this process, for debugging).",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT|local",
+    default=None,
+    help="Run on a Dask cluster (`local` starts one here); needs `pip install 'botsim[dask]'`.",
+)
+@click.option(
+    "--resume",
+    "resume",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Finish an interrupted run (its outputs/<run> or .incomplete-* folder).",
+)
+@click.option(
+    "--precision",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=None,
+    help="Add replications until each metric's 95%% CI half-width is within this fraction "
+    "of its mean (e.g. 0.05).",
+)
+@click.option(
+    "--precision-metrics",
+    default=None,
+    metavar="NAME[,NAME...]",
+    help="Summary metrics --precision applies to (default: time_to_full_team,time_to_stable_team).",
+)
+@click.option(
+    "--min-replications",
+    type=click.IntRange(2, 1_000_000),
+    default=None,
+    help="With --precision: replications before the first check (default 100).",
+)
+@click.option(
+    "--max-replications",
+    type=click.IntRange(2, 1_000_000),
+    default=None,
+    help="With --precision: stop here even if not precise enough (default 10000).",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
+@click.pass_context
 def run(
-    scenario_file: str,
+    ctx: click.Context,
+    scenario_file: str | None,
     replications: int | None,
     seed: int | None,
     out: Path | None,
     outputs_root: Path,
     overrides: tuple[str, ...],
     force: bool,
+    workers: int | None,
+    scheduler: str | None,
+    resume: Path | None,
+    precision: float | None,
+    precision_metrics: str | None,
+    min_replications: int | None,
+    max_replications: int | None,
     no_progress: bool,
 ) -> None:
-    """Run replications of a scenario, print a summary and write a run folder."""
-    scenario = _load(scenario_file, overrides)
-    from botsim.outputs import OutputError, check_destination, default_run_dir, write_run
+    """Run replications of a scenario, print a summary and write a run folder.
 
-    target = out if out is not None else default_run_dir(outputs_root, scenario)
-    try:
-        check_destination(target, force)
-    except OutputError as exc:
-        _fail_input(str(exc))
-    n = replications or scenario.replications
-    result = _run_with_progress(scenario, n, seed, show=not no_progress)
-    try:
-        folder = write_run(
-            target,
-            result,
-            {"scenario_file": scenario_file, "overrides": list(overrides)},
-            force=force,
+    Replications run on all local cores (or --workers / --scheduler) with identical numbers
+    on any executor. Finished replications are saved as they complete; an interrupted run
+    leaves an `.incomplete-*` folder that `botsim run --resume FOLDER` finishes.
+    """
+    from botsim.experiment import DEFAULT_PRECISION_METRICS, Precision
+
+    if scenario_file is None and resume is None:
+        _fail_input("give a SCENARIO_FILE, or --resume FOLDER to finish an interrupted run")
+    if precision is None and (precision_metrics or min_replications or max_replications):
+        _fail_input(
+            "--precision-metrics, --min-replications and --max-replications need --precision"
         )
+    if precision is not None and replications is not None:
+        _fail_input("with --precision the count is chosen by the run: use --min/--max-replications")
+    if resume is not None and out is not None:
+        _fail_input("--resume finishes the run in its own folder; --out cannot be combined with it")
+    adaptive = None
+    if precision is not None:
+        metrics = tuple(m.strip() for m in (precision_metrics or "").split(",") if m.strip())
+        try:
+            adaptive = Precision(
+                relative=precision,
+                metrics=metrics or DEFAULT_PRECISION_METRICS,
+                min_replications=min_replications or 100,
+                max_replications=max_replications or max(10_000, min_replications or 0),
+            )
+        except ValueError as exc:
+            _fail_input(str(exc))
+
+    staged = None
+    if resume is not None:
+        staged, scenario = _open_resumed(
+            resume, scenario_file, overrides, seed, replications, adaptive
+        )
+        seed = staged.partial["seed"]
+        replications = staged.partial["replications"]
+        if staged.partial.get("precision"):
+            adaptive = Precision(
+                **{
+                    **staged.partial["precision"],
+                    "metrics": tuple(staged.partial["precision"]["metrics"]),
+                }
+            )
+        if staged.finalized:  # cut short between its last write and its final rename
+            folder = staged.commit()
+            click.echo(f"run folder: {folder}")
+            return
+    else:
+        scenario = _load(scenario_file, overrides)
+        seed = scenario.seed if seed is None else seed
+        replications = replications or scenario.replications
+    if adaptive is not None:
+        from botsim.experiment import check_precision_metrics
+
+        try:
+            check_precision_metrics(scenario, adaptive.metrics, seed)
+        except ValueError as exc:
+            _fail_input(str(exc))
+    _check_memory(scenario, adaptive.max_replications if adaptive else replications, workers)
+
+    from botsim.executors import ExecutorUnavailable, WorkerLost, open_backend
+    from botsim.outputs import OutputError, StagedRun, default_run_dir
+
+    try:
+        backend = open_backend(workers, scheduler)
+    except ExecutorUnavailable as exc:
+        _fail_input(str(exc))
+    try:
+        if staged is None:
+            try:
+                target = out if out is not None else default_run_dir(outputs_root, scenario)
+                staged = StagedRun.create(
+                    target,
+                    scenario,
+                    seed,
+                    adaptive.max_replications if adaptive else replications,
+                    precision=adaptive.as_dict() if adaptive else None,
+                    extra={"scenario_file": scenario_file, "overrides": list(overrides)},
+                    force=force,
+                )
+            except OutputError as exc:
+                _fail_input(str(exc))
+        try:
+            staged.note_executor(backend.description)
+        except OutputError as exc:
+            _fail_input(str(exc))
+        show = not no_progress and not ctx.obj.get("quiet") and sys.stderr.isatty()
+        result = _run_with_progress(
+            scenario, replications, seed, backend, staged, adaptive, show=show
+        )
+    except KeyboardInterrupt:
+        _interrupted(staged, "interrupted")
+    except WorkerLost as exc:
+        _interrupted(staged, str(exc), code=1)
+    except OSError as exc:
+        from botsim.outputs import _describe_os_error
+
+        _fail_input(
+            f"cannot write to {staged.staging if staged else outputs_root}: "
+            f"{_describe_os_error(exc)}; completed replications are kept: free the space or "
+            f"fix the folder, then `botsim run --resume {staged.staging if staged else ''}`"
+        )
+    finally:
+        backend.close()
+    try:
+        folder = staged.finalize(result, {"resumed": resume is not None}, force=force)
     except OutputError as exc:
         _fail_input(str(exc))
     from botsim.console import print_summary
 
     print_summary(result)
+    if result.precision is not None:
+        p = result.precision
+        verdict = "reached" if p["reached"] else "NOT reached (maximum hit)"
+        click.echo(
+            f"precision ±{p['relative']:.1%}: {verdict} with {p['replications_needed']} "
+            "replications ("
+            + ", ".join(f"{k} ±{v['relative_half_width']:.1%}" for k, v in p["metrics"].items())
+            + ")"
+        )
     click.echo(f"run folder: {folder}")
     if result.failures:
         ids = ", ".join(str(f.replication) for f in result.failures[:20])
+        more = " ..." if len(result.failures) > 20 else ""
         click.echo(
-            f"error: {len(result.failures)} replication(s) failed: {ids} "
-            f"(tracebacks in {folder / 'failures.json'})",
+            f"error: {len(result.failures)} replication(s) failed: {ids}{more} "
+            f"(seed {result.seed}; tracebacks in {folder / 'failures.json'})",
             err=True,
         )
         sys.exit(1)
 
 
-def _run_with_progress(scenario, replications: int, seed: int | None, show: bool):
+def _open_resumed(resume, scenario_file, overrides, seed, replications, adaptive):
+    """The interrupted run and its scenario; refuses another scenario, seed or count."""
+    from botsim.outputs import ResumeError, StagedRun
+
+    try:
+        staged = StagedRun.open(resume)
+    except ResumeError as exc:
+        _fail_input(str(exc))
+    source = scenario_file if scenario_file is not None else str(staged.scenario_file)
+    scenario = _load(source, overrides)
+    try:
+        staged.check_matches(scenario, seed, replications, adaptive.as_dict() if adaptive else None)
+    except ResumeError as exc:
+        staged.release()
+        _fail_input(str(exc))
+    return staged, scenario
+
+
+def _check_memory(scenario, replications: int, workers: int | None) -> None:
+    """Refuse up front a run whose results would not fit in memory (botsim.limits)."""
+    try:
+        from botsim.limits import LimitError, check_run_memory
+    except ImportError:  # pragma: no cover - limits not available
+        return
+    from botsim.executors import default_workers
+
+    try:
+        check_run_memory(scenario, replications, workers=workers or default_workers())
+    except LimitError as exc:
+        _fail_input(str(exc))
+
+
+def _interrupted(staged, why: str, code: int = 130) -> None:
+    if staged is None:
+        click.echo(f"{why}; nothing was written", err=True)
+    else:
+        staged.release()
+        click.echo(
+            f"{why}: finished replications are saved in {staged.staging} (incomplete); "
+            f"resume with: botsim run --resume {staged.staging}",
+            err=True,
+        )
+    sys.exit(code)
+
+
+def _run_with_progress(scenario, replications, seed, backend, staged, precision, show: bool):
+    """run_experiment, with a rich progress bar on stderr when it is a terminal."""
+    import signal
+
     from botsim.experiment import run_experiment
 
-    if not show or not sys.stderr.isatty():
-        return run_experiment(scenario, replications, seed)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    def terminate(signum, frame):  # kill/SIGTERM: stop like Ctrl-C, keeping finished chunks
+        raise KeyboardInterrupt
 
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("replications", total=replications)
-        return run_experiment(scenario, replications, seed, progress=lambda k: bar.advance(task, k))
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        options = dict(backend=backend, store=staged, precision=precision)
+        if not show:
+            return run_experiment(scenario, replications, seed, **options)
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        class RateColumn(ProgressColumn):
+            def render(self, task) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text(f"{speed:,.0f} rep/s" if speed else "- rep/s")
+
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            RateColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task(f"replications ({backend.description})", total=replications)
+
+            class BarProgress:
+                def advance(self, n: int) -> None:
+                    bar.advance(task, n)
+
+                def set_total(self, total: int) -> None:
+                    bar.update(task, total=total)
+
+            return run_experiment(scenario, replications, seed, progress=BarProgress(), **options)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @main.group(invoke_without_command=True)
@@ -208,7 +475,3 @@ def init(path: Path) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-from botsim.cli_calibrate import calibrate  # noqa: E402
-
-main.add_command(calibrate)

@@ -1,18 +1,32 @@
 """Replications: one (``simulate``) or many (``run_experiment``), in deterministic order.
 
 Each replication is rebuilt from (root seed, replication index) alone, so results do not depend
-on how replications are grouped into chunks or which worker runs them. Results are always
-sorted by replication index. A replication that raises is recorded as a failure (index, seed,
-traceback); the others continue.
+on how replications are grouped into chunks, which executor runs them (this process, a local
+process pool, a Dask cluster) or which worker finishes first: tables are always assembled in
+replication order. A replication that raises is recorded as a failure (index, seed, traceback);
+the others continue.
+
+Replications travel in *chunks* of consecutive indices, sized from measured run time so each
+carries enough work (about a quarter of a second) to make the hand-off cheap. A chunk can be
+saved as soon as it finishes (``store``), which is what makes a run resumable: on restart the
+saved chunks are loaded and only the missing replications are run.
+
+With ``precision`` the number of replications is chosen by the sequential procedure of Law &
+Kelton (Simulation Modeling and Analysis, §9.4.1): replications are added in batches until the
+95% confidence half-width of every chosen metric is within γ′ = γ/(1+γ) of the magnitude of its
+mean, which bounds the *relative* error by γ. Stopping is decided only at batch boundaries, on
+replications 0..n-1, so the count needed is the same on every executor.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -20,6 +34,14 @@ from botsim.metrics import replication_metrics
 from botsim.model.engagement import run_replication
 from botsim.records import Event
 from botsim.scenario import Scenario
+
+log = logging.getLogger(__name__)
+
+CHUNK_SECONDS = 0.25
+"""Target run time of one chunk: well above the ~ms cost of shipping it to a worker."""
+FIRST_CHUNK = 4
+"""Size of the first chunks, before any run time has been measured."""
+DEFAULT_PRECISION_METRICS = ("time_to_full_team", "time_to_stable_team")
 
 
 @dataclass(frozen=True)
@@ -34,6 +56,8 @@ class ReplicationResult:
 
 @dataclass(frozen=True)
 class ReplicationFailure:
+    """A replication that raised: its index, the root seed that rebuilds it, the traceback."""
+
     replication: int
     seed: int
     error: str
@@ -49,17 +73,299 @@ def simulate(
     return ReplicationResult(replication, summary, series, recorder.events if keep_events else None)
 
 
-def run_chunk(
-    scenario: Scenario, seed: int, replications: Sequence[int]
-) -> tuple[list[ReplicationResult], list[ReplicationFailure]]:
+# -- chunks ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ChunkResult:
+    """Consecutive replications run together, as columns (compact to ship and to store).
+
+    ``replications`` lists every index of the chunk, failed ones included; ``summary`` has one
+    value per *successful* replication (``summary["replication"]`` says which), ``series`` one
+    row per (successful replication, month). ``series`` is ``None`` once it has been left on
+    disk by a store.
+    """
+
+    replications: list[int]
+    summary: dict[str, np.ndarray]
+    series: dict[str, np.ndarray] | None
+    failures: list[ReplicationFailure]
+    elapsed: float = 0.0
+
+    @property
+    def first(self) -> int:
+        return self.replications[0]
+
+
+def _column(values: Any) -> np.ndarray:
+    """One column as a plain (never object) numpy array: None becomes NaN, else text.
+
+    Plain arrays can be saved and loaded without pickle, and give the same dtypes however
+    replications are grouped.
+    """
+    arr = np.asarray(values)
+    if arr.dtype == object:
+        items = arr.tolist()
+        if all(v is None or isinstance(v, (int, float)) for v in items):
+            arr = np.asarray([math.nan if v is None else v for v in items], dtype=float)
+        else:
+            arr = np.asarray(["" if v is None else str(v) for v in items])
+    return arr
+
+
+def _summary_columns(rows: list[tuple[int, dict[str, Any]]]) -> dict[str, np.ndarray]:
+    keys: dict[str, None] = {}
+    for _, row in rows:
+        keys.update(dict.fromkeys(row))
+    columns = {"replication": np.asarray([rep for rep, _ in rows], dtype=np.int64)}
+    for key in keys:
+        columns[key] = _column([row.get(key) for _, row in rows])
+    return columns
+
+
+def _series_columns(results: list[ReplicationResult]) -> dict[str, np.ndarray]:
+    if not results:
+        return {"replication": np.zeros(0, dtype=np.int64)}
+    lengths = [len(next(iter(r.series.values()))) if r.series else 0 for r in results]
+    columns = {
+        "replication": np.concatenate(
+            [np.full(n, r.replication, dtype=np.int64) for r, n in zip(results, lengths)]
+        )
+    }
+    for key in results[0].series:
+        columns[key] = _column(np.concatenate([np.asarray(r.series[key]) for r in results]))
+    return columns
+
+
+def run_chunk(scenario: Scenario, seed: int, replications: Sequence[int]) -> ChunkResult:
     """Run a group of replications (top-level so any executor can ship it to a worker)."""
-    done, failed = [], []
+    started = time.perf_counter()
+    done: list[ReplicationResult] = []
+    failed: list[ReplicationFailure] = []
     for rep in replications:
         try:
             done.append(simulate(scenario, seed, rep))
         except Exception:  # one bad replication must not sink the run: record it
-            failed.append(ReplicationFailure(rep, seed, traceback.format_exc()))
-    return done, failed
+            failed.append(ReplicationFailure(int(rep), int(seed), traceback.format_exc()))
+    return ChunkResult(
+        replications=[int(r) for r in replications],
+        summary=_summary_columns([(r.replication, r.summary) for r in done]),
+        series=_series_columns(done),
+        failures=failed,
+        elapsed=time.perf_counter() - started,
+    )
+
+
+def concat_columns(parts: Iterable[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Concatenate column dicts (already in replication order); absent columns become NaN."""
+    parts = [p for p in parts if len(p.get("replication", ())) or len(p) > 1]
+    keys: dict[str, None] = {}
+    for part in parts:
+        keys.update(dict.fromkeys(part))
+    out: dict[str, np.ndarray] = {}
+    for key in keys:
+        pieces = []
+        for part in parts:
+            if key in part:
+                pieces.append(part[key])
+            else:
+                pieces.append(np.full(len(part["replication"]), math.nan))
+        out[key] = np.concatenate(pieces) if pieces else np.zeros(0)
+    if not out:
+        out["replication"] = np.zeros(0, dtype=np.int64)
+    return out
+
+
+def columns_to_frame(columns: dict[str, np.ndarray]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(columns)
+
+
+# -- stores and progress ---------------------------------------------------------------------
+
+
+class ChunkStore(Protocol):
+    """Where finished chunks are kept as they finish (a run folder under construction)."""
+
+    def completed_chunks(self) -> Iterable[ChunkResult]:
+        """Chunks saved earlier (for resuming), ``series`` left on disk (``None``)."""
+
+    def save_chunk(self, chunk: ChunkResult) -> None:
+        """Persist one finished chunk; raise ``OSError`` if it cannot be written."""
+
+    def load_series(self) -> Any:
+        """The monthly series of every saved chunk as one DataFrame, in replication order."""
+
+
+class Progress(Protocol):
+    def advance(self, n: int) -> None: ...
+
+    def set_total(self, total: int) -> None: ...
+
+
+class _CallbackProgress:
+    def __init__(self, callback: Callable[[int], None] | None) -> None:
+        self.callback = callback
+
+    def advance(self, n: int) -> None:
+        if self.callback is not None:
+            self.callback(n)
+
+    def set_total(self, total: int) -> None:
+        pass
+
+
+# -- adaptive replications -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Relative precision γ for the sequential procedure, and its bounds.
+
+    Stop at the first batch boundary n where, for every metric, the 95% CI half-width h of the
+    mean satisfies h / |mean| ≤ γ/(1+γ). Time-to metrics censored at the horizon enter as the
+    horizon itself (a restricted mean, min(T, horizon), which is well defined however many
+    replications are censored); other missing values are left out. A metric whose mean is 0 or
+    undefined never meets a relative criterion, so the run then stops at ``max_replications``
+    and says so.
+    """
+
+    relative: float
+    metrics: tuple[str, ...] = DEFAULT_PRECISION_METRICS
+    min_replications: int = 100
+    max_replications: int = 10_000
+    confidence: float = 0.95
+
+    def __post_init__(self) -> None:
+        if not 0 < self.relative < 1:
+            raise ValueError(f"precision must be between 0 and 1, got {self.relative}")
+        if not self.metrics:
+            raise ValueError("precision needs at least one metric")
+        if not 2 <= self.min_replications <= self.max_replications:
+            raise ValueError(
+                "need 2 <= min replications <= max replications, got "
+                f"{self.min_replications} and {self.max_replications}"
+            )
+
+    @property
+    def target(self) -> float:
+        """γ′ = γ/(1+γ): the bound on half-width/|mean| that bounds the relative error by γ."""
+        return self.relative / (1 + self.relative)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "relative": self.relative,
+            "metrics": list(self.metrics),
+            "min_replications": self.min_replications,
+            "max_replications": self.max_replications,
+            "confidence": self.confidence,
+        }
+
+
+def check_precision_metrics(scenario: Scenario, metrics: Sequence[str], seed: int = 0) -> None:
+    """Raise ``ValueError`` naming the valid choices if a metric is not a numeric summary column.
+
+    The columns are read from one (cheap) replication, so metrics added to the model later are
+    accepted without a list to maintain here.
+    """
+    row = simulate(scenario, seed, 0).summary
+    numeric = [
+        k
+        for k, v in row.items()
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        if not isinstance(v, np.bool_) and not k.endswith("_censored")
+    ]
+    unknown = [m for m in metrics if m not in numeric]
+    if unknown:
+        raise ValueError(
+            f"unknown precision metric(s) {', '.join(unknown)}; choose from: {', '.join(numeric)}"
+        )
+
+
+def precision_status(
+    summary: dict[str, np.ndarray], precision: Precision, horizon_months: float
+) -> dict[str, Any]:
+    """Mean, half-width and relative half-width of each metric; ``met`` if all within γ′."""
+    from scipy import stats as st
+
+    metrics: dict[str, Any] = {}
+    n_rep = len(summary.get("replication", ()))
+    for name in precision.metrics:
+        values = np.asarray(summary.get(name, np.full(n_rep, math.nan)), dtype=float)
+        censored_flags = summary.get(f"{name}_censored")
+        censored = (
+            np.asarray(censored_flags, dtype=bool)
+            if censored_flags is not None
+            else np.zeros(len(values), dtype=bool)
+        )
+        values = np.where(censored, float(horizon_months), values)
+        values = values[~np.isnan(values)]
+        n = len(values)
+        mean = float(values.mean()) if n else math.nan
+        if n >= 2:
+            t = st.t.ppf(0.5 + precision.confidence / 2, n - 1)
+            half = float(t * values.std(ddof=1) / math.sqrt(n))
+        else:
+            half = math.nan
+        relative = half / abs(mean) if n >= 2 and mean != 0 else math.inf
+        metrics[name] = {
+            "n": n,
+            "mean": mean,
+            "half_width": half,
+            "relative_half_width": relative,
+            "censored_share": float(censored.mean()) if len(censored) else math.nan,
+            "met": bool(relative <= precision.target),
+        }
+    return {"met": all(m["met"] for m in metrics.values()), "metrics": metrics}
+
+
+def _next_count(n: int, status: dict[str, Any], precision: Precision) -> int:
+    """Next batch boundary: the count the current variance estimates call for, at least +10%
+    and at most double (estimates from few replications are rough), capped at the maximum."""
+    needed = n
+    for m in status["metrics"].values():
+        rel = m["relative_half_width"]
+        if not m["met"]:
+            needed = max(
+                needed, math.ceil(n * (rel / precision.target) ** 2) if rel < math.inf else 2 * n
+            )
+    step = min(max(needed, n + max(1, math.ceil(0.1 * n))), 2 * n)
+    return min(step, precision.max_replications)
+
+
+# -- the experiment --------------------------------------------------------------------------
+
+
+class _LazyFrame:
+    """A dataclass field whose value may be a zero-argument loader, called on first access.
+
+    Lets a large run hand back its monthly series without holding them in memory: they stay
+    on disk until someone reads ``result.timeseries``.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_{name}_value"
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return None  # dataclass default
+        value = obj.__dict__.get(self._slot)
+        if isinstance(value, _Loader):
+            value = value()
+            obj.__dict__[self._slot] = value
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self._slot] = value
+
+
+class _Loader:
+    def __init__(self, load: Callable[[], Any]) -> None:
+        self.load = load
+
+    def __call__(self) -> Any:
+        return self.load()
 
 
 @dataclass
@@ -70,59 +376,201 @@ class ExperimentResult:
     seed: int
     replications: int
     summary: Any  # pandas.DataFrame, one row per replication
-    timeseries: Any  # pandas.DataFrame, one row per (replication, month)
+    timeseries: Any = _LazyFrame()  # pandas.DataFrame, one row per (replication, month)
     failures: list[ReplicationFailure] = field(default_factory=list)
     wall_time: float = 0.0
+    executor: str = "in-process"
+    precision: dict[str, Any] | None = None
+
+    def timeseries_from(self, load: Callable[[], Any]) -> None:
+        """Read the time series lazily with ``load()`` (used by run folders)."""
+        self.timeseries = _Loader(load)
+
+    @property
+    def timeseries_loaded(self) -> bool:
+        return not isinstance(self.__dict__.get("_timeseries_value"), _Loader)
 
 
 def results_to_frames(results: list[ReplicationResult]) -> tuple[Any, Any]:
     """Tidy summary and time-series DataFrames, sorted by replication."""
-    import pandas as pd
-
     results = sorted(results, key=lambda r: r.replication)
-    summary = pd.DataFrame([{"replication": r.replication, **r.summary} for r in results])
-    if results:
-        keys = list(results[0].series)
-        columns = {
-            "replication": np.concatenate(
-                [np.full(len(r.series["month"]), r.replication) for r in results]
-            )
-        }
-        for key in keys:
-            columns[key] = np.concatenate([r.series[key] for r in results])
-        series = pd.DataFrame(columns)
-    else:
-        series = pd.DataFrame()
-    return summary, series
+    summary = _summary_columns([(r.replication, r.summary) for r in results])
+    return columns_to_frame(summary), columns_to_frame(_series_columns(results))
+
+
+class _Runner:
+    """Submits chunks of the missing replications and collects them in replication order."""
+
+    def __init__(self, scenario, seed, backend, store, progress, chunk_size) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.backend = backend
+        self.store = store
+        self.progress = progress
+        self.fixed_chunk = chunk_size
+        self.chunks: dict[int, ChunkResult] = {}
+        self.done: set[int] = set()
+        self.seconds_per_rep: float | None = None
+        if store is not None:
+            for chunk in store.completed_chunks():
+                self._add(chunk)
+            if self.done:
+                log.info("resuming: %d replication(s) already saved", len(self.done))
+
+    def _add(self, chunk: ChunkResult) -> None:
+        self.chunks[chunk.first] = chunk
+        self.done.update(chunk.replications)
+
+    def _chunk_size(self, remaining: int) -> int:
+        if self.fixed_chunk:
+            return self.fixed_chunk
+        if self.seconds_per_rep is None:
+            size = FIRST_CHUNK
+        else:
+            size = math.ceil(CHUNK_SECONDS / max(self.seconds_per_rep, 1e-6))
+        # Keep at least ~2 chunks per worker in the tail so no worker idles at the end.
+        balance = math.ceil(remaining / (2 * self.backend.workers))
+        return max(1, min(size, balance, 5_000))
+
+    def run_until(self, target: int) -> None:
+        """Run every replication < ``target`` that is not done yet."""
+        todo = [r for r in range(target) if r not in self.done]
+        if not todo:
+            return
+        cursor = 0
+        inflight: dict[Any, list[int]] = {}
+        capacity = 2 * self.backend.workers
+        try:
+            while cursor < len(todo) or inflight:
+                while cursor < len(todo) and len(inflight) < capacity:
+                    size = self._chunk_size(len(todo) - cursor)
+                    reps = [todo[cursor]]
+                    # Chunks hold consecutive indices only, so saved chunks never interleave.
+                    while len(reps) < size and cursor + len(reps) < len(todo):
+                        nxt = todo[cursor + len(reps)]
+                        if nxt != reps[-1] + 1:
+                            break
+                        reps.append(nxt)
+                    cursor += len(reps)
+                    future = self.backend.submit(run_chunk, self.scenario, self.seed, reps)
+                    inflight[future] = reps
+                for future in self.backend.wait(inflight, timeout=0.5):
+                    inflight.pop(future)
+                    chunk = self.backend.result(future)
+                    self._finish(chunk)
+        except BaseException:
+            self.backend.cancel(inflight)
+            raise
+
+    def _finish(self, chunk: ChunkResult) -> None:
+        per_rep = chunk.elapsed / max(1, len(chunk.replications))
+        self.seconds_per_rep = (
+            per_rep if self.seconds_per_rep is None else 0.7 * self.seconds_per_rep + 0.3 * per_rep
+        )
+        log.debug(
+            "chunk %d-%d: %d replication(s) in %.3f s",
+            chunk.first,
+            chunk.replications[-1],
+            len(chunk.replications),
+            chunk.elapsed,
+        )
+        if self.store is not None:
+            self.store.save_chunk(chunk)
+            chunk.series = None  # on disk now; keeps memory flat however long the run
+        self._add(chunk)
+        self.progress.advance(len(chunk.replications))
+        for failure in chunk.failures:
+            log.warning("replication %d failed (seed %d)", failure.replication, failure.seed)
+
+    def ordered(self, below: int) -> list[ChunkResult]:
+        return [self.chunks[k] for k in sorted(self.chunks) if k < below]
+
+    def summary_columns(self, below: int) -> dict[str, np.ndarray]:
+        return concat_columns(c.summary for c in self.ordered(below))
 
 
 def run_experiment(
     scenario: Scenario,
     replications: int | None = None,
     seed: int | None = None,
-    chunk_size: int = 25,
-    progress: Callable[[int], None] | None = None,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | Progress | None = None,
+    *,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    backend: Any = None,
+    store: ChunkStore | None = None,
+    precision: Precision | None = None,
 ) -> ExperimentResult:
-    """Run ``replications`` replications serially; ``progress(n)`` is called after each chunk."""
+    """Run ``replications`` replications (or as many as ``precision`` needs) of ``scenario``.
+
+    ``workers``/``scheduler`` choose the executor (see :func:`botsim.executors.open_backend`;
+    the library default is this process), or pass an open ``backend`` to share it between
+    experiments. ``progress`` is called with the number of replications finished after each
+    chunk (or is an object with ``advance(n)`` and ``set_total(n)``). ``store`` saves each chunk
+    as it finishes and supplies chunks saved by an interrupted run, which are not run again.
+    """
+    from botsim.executors import open_backend
+
     replications = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
+    if progress is None or callable(progress):
+        progress = _CallbackProgress(progress)
     started = time.perf_counter()
-    results: list[ReplicationResult] = []
-    failures: list[ReplicationFailure] = []
-    for lo in range(0, replications, chunk_size):
-        chunk = range(lo, min(lo + chunk_size, replications))
-        done, failed = run_chunk(scenario, seed, chunk)
-        results += done
-        failures += failed
-        if progress is not None:
-            progress(len(chunk))
-    summary, series = results_to_frames(results)
-    return ExperimentResult(
+    own_backend = backend is None
+    if own_backend:
+        backend = open_backend(workers, scheduler)
+    status = None
+    try:
+        runner = _Runner(scenario, seed, backend, store, progress, chunk_size)
+        if precision is None:
+            n = replications
+            progress.set_total(n)
+            progress.advance(sum(1 for r in runner.done if r < n))
+            runner.run_until(n)
+        else:
+            n = precision.min_replications
+            progress.set_total(precision.max_replications)
+            progress.advance(len(runner.done))
+            while True:
+                runner.run_until(n)
+                status = precision_status(
+                    runner.summary_columns(n), precision, scenario.horizon_months
+                )
+                log.info(
+                    "%d replications: %s",
+                    n,
+                    ", ".join(
+                        f"{k} ±{v['relative_half_width']:.1%}" for k, v in status["metrics"].items()
+                    ),
+                )
+                if status["met"] or n >= precision.max_replications:
+                    break
+                n = _next_count(n, status, precision)
+    finally:
+        if own_backend:
+            backend.close()
+    chunks = runner.ordered(n)
+    failures = sorted((f for c in chunks for f in c.failures), key=lambda f: f.replication)
+    result = ExperimentResult(
         scenario=scenario,
         seed=seed,
-        replications=replications,
-        summary=summary,
-        timeseries=series,
-        failures=sorted(failures, key=lambda f: f.replication),
+        replications=n,
+        summary=columns_to_frame(concat_columns(c.summary for c in chunks)),
+        failures=failures,
         wall_time=time.perf_counter() - started,
+        executor=backend.description,
     )
+    if store is None:
+        result.timeseries = columns_to_frame(concat_columns(c.series for c in chunks))
+    else:
+        result.timeseries_from(store.load_series)
+    if precision is not None:
+        result.precision = {
+            **precision.as_dict(),
+            "target_relative_half_width": precision.target,
+            "replications_needed": n,
+            "reached": status["met"],
+            "metrics": status["metrics"],
+        }
+    return result

@@ -1,21 +1,34 @@
-"""Run folders: written under a temporary name, made complete by one atomic rename.
+"""Run folders: built under a temporary name, made complete by one final atomic rename.
 
 A finished run folder holds ``scenario.yaml`` (the resolved scenario), ``manifest.json``,
 ``summary.parquet``, ``timeseries.parquet``, ``aggregates.csv`` and, when replications failed,
-``failures.json``. A folder is complete exactly when ``manifest.json`` exists in it and its name
-does not start with ``.incomplete-``; an interrupted run leaves only a ``.incomplete-*`` folder.
-An existing run is never overwritten unless ``force`` is given.
+``failures.json``.
+
+While a run is going, its folder is ``.incomplete-<name>`` beside the final one. It holds the
+resolved scenario, ``partial.json`` (the partial manifest: scenario hash, seed, replications,
+precision settings) and ``chunks/`` with every chunk of replications saved as it finished. An
+interrupted run (Ctrl-C, kill, full disk) leaves exactly that folder, which ``--resume``
+finishes; nothing else ever looks like a run. Every file is written to a temporary name and
+renamed into place; the manifest is written last, and the folder is renamed to its final name
+only after that. :func:`is_complete` is the one test of completeness.
+
+An existing run is never overwritten unless ``force`` is given. Folder names derived from a
+scenario's name cannot leave the outputs folder.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
+import logging
+import math
 import os
 import platform
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +36,24 @@ from botsim import __version__
 from botsim.loader import dump_yaml, scenario_to_dict
 from botsim.scenario import Scenario, slug
 
+log = logging.getLogger(__name__)
+
 INCOMPLETE_PREFIX = ".incomplete-"
 MANIFEST = "manifest.json"
+PARTIAL = "partial.json"
+CHUNKS = "chunks"
+LOCK = ".lock"
+MAX_NAME = 80
+"""Longest scenario part of a default folder name (file systems allow 255 bytes)."""
+FORMAT = 1
 
 
 class OutputError(Exception):
     """The run folder cannot be created or written (exists, unwritable, disk full...)."""
+
+
+class ResumeError(OutputError):
+    """A folder cannot be resumed (not a run, complete already, another scenario...)."""
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -37,18 +62,54 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _describe_os_error(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied (folder not writable)"
+    return exc.strerror or str(exc)
+
+
+def staging_path(target: Path) -> Path:
+    """Where the run that will become ``target`` is built."""
+    return target.parent / f"{INCOMPLETE_PREFIX}{target.name}"
+
+
 def default_run_dir(root: Path, scenario: Scenario, now: dt.datetime | None = None) -> Path:
-    """``<root>/<scenario-slug>-<UTC timestamp>``: the slug cannot contain path separators."""
+    """``<root>/<scenario-slug>-<UTC timestamp>``, always directly inside ``root``.
+
+    The slug has no path separators, no leading dots and no ``..``; it is cut to a sane length,
+    and the result is checked to lie directly in ``root`` whatever the scenario is called. A
+    name already taken (same scenario, same second) gets a ``-2``, ``-3``... suffix rather than
+    replacing anything.
+    """
     now = now or dt.datetime.now(dt.timezone.utc)
-    return root / f"{slug(scenario.name)}-{now.strftime('%Y%m%dT%H%M%S')}"
+    base = f"{slug(scenario.name)[:MAX_NAME].strip('-.') or 'scenario'}-{now:%Y%m%dT%H%M%S}"
+    root = Path(root)
+    candidate, k = base, 1
+    while (root / candidate).exists() or staging_path(root / candidate).exists():
+        k += 1
+        candidate = f"{base}-{k}"
+    target = root / candidate
+    if target.resolve().parent != root.resolve() or target.name in ("", ".", ".."):
+        raise OutputError(f"run folder name {candidate!r} would leave {root}")
+    return target
 
 
 def is_complete(folder: Path) -> bool:
-    return (
-        folder.is_dir()
-        and not folder.name.startswith(INCOMPLETE_PREFIX)
-        and (folder / MANIFEST).is_file()
-    )
+    """True only for a finished run folder: final name and a readable manifest.
+
+    A ``.incomplete-*`` folder (running, interrupted, or between its last write and its final
+    rename) is never complete, nor is a folder without a valid ``manifest.json``.
+    """
+    folder = Path(folder)
+    if not folder.is_dir() or folder.name.startswith(INCOMPLETE_PREFIX):
+        return False
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "scenario_hash" in manifest
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -60,10 +121,92 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _write_with(path: Path, write: Any) -> None:
+    """Let ``write(tmp_path)`` produce a file, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON: non-finite floats become null (strict parsers reject NaN)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _json_bytes(data: Any) -> bytes:
+    return json.dumps(_jsonable(data), indent=2, allow_nan=False).encode("utf-8")
+
+
 def check_destination(target: Path, force: bool) -> None:
     """Refuse an existing destination unless ``force`` (checked before any work is done)."""
     if target.exists() and not force:
         raise OutputError(f"{target} already exists; choose another --out or pass --force")
+
+
+def _replace_folder(staging: Path, target: Path, force: bool) -> None:
+    """The final step: ``staging`` becomes ``target`` in one rename."""
+    if target.exists():
+        if not force:
+            raise OutputError(f"{target} already exists; choose another --out or pass --force")
+        aside = target.parent / f"{INCOMPLETE_PREFIX}replaced-{target.name}-{os.getpid()}"
+        os.replace(target, aside)
+        os.replace(staging, target)
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+
+
+def _base_manifest(scenario: Scenario) -> dict[str, Any]:
+    return {
+        "scenario": scenario.name,
+        "scenario_hash": scenario_hash(scenario),
+        "botsim_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _write_tables(folder: Path, result: Any) -> None:
+    from botsim.stats import aggregate
+
+    _write_with(folder / "summary.parquet", lambda p: result.summary.to_parquet(p, index=False))
+    _write_with(
+        folder / "aggregates.csv", lambda p: aggregate(result.summary).to_csv(p, index=False)
+    )
+    if result.failures:
+        failures = [f.__dict__ for f in result.failures]
+        _write_atomic(folder / "failures.json", _json_bytes(failures))
+
+
+def _final_manifest(partial: dict[str, Any], result: Any, extra: dict[str, Any]) -> dict:
+    manifest = {
+        **partial,
+        "seed": result.seed,
+        "replications": result.replications,
+        "failed_replications": [f.replication for f in result.failures],
+        "executor": getattr(result, "executor", "in-process"),
+        "executors": list(partial.get("executors", [])) or [getattr(result, "executor", "")],
+        "wall_time_seconds": round(result.wall_time, 3),
+        "completed_utc": _now(),
+        **extra,
+    }
+    manifest.pop("format", None)
+    manifest.pop("target", None)
+    if getattr(result, "precision", None) is not None:
+        manifest["precision"] = result.precision
+    return manifest
 
 
 def write_run(
@@ -72,9 +215,11 @@ def write_run(
     manifest_extra: dict[str, Any] | None = None,
     force: bool = False,
 ) -> Path:
-    """Write an ExperimentResult into ``target`` atomically and return the folder."""
-    from botsim.stats import aggregate
+    """Write an in-memory ExperimentResult into ``target`` atomically and return the folder.
 
+    For results that were not saved chunk by chunk (library use, comparisons); ``botsim run``
+    uses :class:`StagedRun`, which also makes the run resumable.
+    """
     target = Path(target)
     check_destination(target, force)
     parent = target.parent
@@ -86,39 +231,299 @@ def write_run(
         staging.mkdir()
     except OSError as exc:
         raise OutputError(
-            f"cannot create run folder under {parent}: {exc.strerror or exc}"
+            f"cannot create run folder under {parent}: {_describe_os_error(exc)}"
         ) from None
     try:
         scenario = result.scenario
         _write_atomic(staging / "scenario.yaml", dump_yaml(scenario_to_dict(scenario)).encode())
-        result.summary.to_parquet(staging / "summary.parquet", index=False)
-        result.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
-        aggregate(result.summary).to_csv(staging / "aggregates.csv", index=False)
-        if result.failures:
-            failures = [f.__dict__ for f in result.failures]
-            _write_atomic(staging / "failures.json", json.dumps(failures, indent=2).encode())
-        manifest = {
-            "scenario": scenario.name,
-            "scenario_hash": scenario_hash(scenario),
-            "seed": result.seed,
-            "replications": result.replications,
-            "failed_replications": [f.replication for f in result.failures],
-            "executor": "serial",
-            "wall_time_seconds": round(result.wall_time, 3),
-            "botsim_version": __version__,
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            **(manifest_extra or {}),
-        }
+        _write_tables(staging, result)
+        _write_with(
+            staging / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False)
+        )
+        partial = {**_base_manifest(scenario), "created_utc": _now()}
+        manifest = _final_manifest(partial, result, manifest_extra or {})
         # The manifest is written last: its presence marks the content as complete.
-        _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2).encode())
-        if target.exists():  # only reachable with force
-            shutil.rmtree(target)
-        os.replace(staging, target)
+        _write_atomic(staging / MANIFEST, _json_bytes(manifest))
+        _replace_folder(staging, target, force)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):
-            raise OutputError(f"cannot write run folder {target}: {exc.strerror or exc}") from None
+            raise OutputError(
+                f"cannot write run folder {target}: {_describe_os_error(exc)}"
+            ) from None
         raise
     return target
+
+
+class StagedRun:
+    """A run folder under construction in ``.incomplete-<name>``: the resumable chunk store.
+
+    ``create`` starts one (refusing to overwrite anything without ``force``), ``open`` picks up
+    an interrupted one, ``save_chunk``/``completed_chunks``/``load_series`` serve
+    :func:`botsim.experiment.run_experiment`, and ``finalize`` writes the tables, the manifest
+    and renames the folder to its final name. While a process works on it the folder is locked,
+    so two resumes cannot write the same run.
+    """
+
+    def __init__(self, staging: Path, partial: dict[str, Any]) -> None:
+        self.staging = staging
+        self.partial = partial
+        self.target = staging.parent / staging.name[len(INCOMPLETE_PREFIX) :]
+        self._lock_fd: int | None = None
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        target: Path,
+        scenario: Scenario,
+        seed: int,
+        replications: int,
+        *,
+        precision: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+        force: bool = False,
+    ) -> StagedRun:
+        target = Path(target)
+        if target.name.startswith(INCOMPLETE_PREFIX) or target.name in ("", ".", ".."):
+            raise OutputError(f"invalid run folder name {target.name!r}")
+        check_destination(target, force)
+        staging = staging_path(target)
+        if staging.exists() and not force:
+            raise OutputError(
+                f"an interrupted run of {target} exists in {staging}; finish it with "
+                f"`botsim run --resume {staging}` or pass --force to discard it"
+            )
+        partial = {
+            "format": FORMAT,
+            "target": target.name,
+            **_base_manifest(scenario),
+            "seed": int(seed),
+            "replications": int(replications),
+            "precision": precision,
+            "created_utc": _now(),
+            **(extra or {}),
+        }
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if staging.exists():
+                shutil.rmtree(staging)
+            staging.mkdir()
+            run = cls(staging, partial)
+            run._lock()
+            _write_atomic(staging / "scenario.yaml", dump_yaml(scenario_to_dict(scenario)).encode())
+            (staging / CHUNKS).mkdir()
+            # partial.json last: a staging folder without it is an aborted start, not a run.
+            _write_atomic(staging / PARTIAL, _json_bytes(partial))
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise OutputError(
+                f"cannot create run folder {staging}: {_describe_os_error(exc)}"
+            ) from None
+        return run
+
+    @classmethod
+    def open(cls, path: Path) -> StagedRun:
+        """The interrupted run at ``path``: its ``.incomplete-*`` folder or its final name."""
+        path = Path(path)
+        staging = path if path.name.startswith(INCOMPLETE_PREFIX) else staging_path(path)
+        if not staging.is_dir():
+            if is_complete(path):
+                raise ResumeError(f"{path} is a complete run already; nothing to resume")
+            raise ResumeError(f"no interrupted run at {path}")
+        try:
+            if (staging / MANIFEST).is_file() and not (staging / PARTIAL).is_file():
+                # cut short between the last write and the final rename
+                partial = {"format": FORMAT, **json.loads((staging / MANIFEST).read_text("utf-8"))}
+            else:
+                partial = json.loads((staging / PARTIAL).read_text(encoding="utf-8"))
+            if partial.get("format") != FORMAT or "scenario_hash" not in partial:
+                raise ValueError
+        except (OSError, ValueError):
+            raise ResumeError(
+                f"{staging} is not a resumable botsim run (no partial manifest)"
+            ) from None
+        run = cls(staging, partial)
+        run._lock()
+        return run
+
+    @property
+    def scenario_file(self) -> Path:
+        return self.staging / "scenario.yaml"
+
+    def check_matches(
+        self,
+        scenario: Scenario,
+        seed: int | None = None,
+        replications: int | None = None,
+        precision: dict[str, Any] | None = None,
+    ) -> None:
+        """Refuse to resume with another scenario, seed, count or precision setting."""
+        if scenario_hash(scenario) != self.partial["scenario_hash"]:
+            raise ResumeError(
+                f"{self.staging} is a run of another scenario ({self.partial.get('scenario')!r}, "
+                f"hash {self.partial['scenario_hash'][:12]}); "
+                f"this one is {scenario.name!r}, hash {scenario_hash(scenario)[:12]}"
+            )
+        for key, value in (("seed", seed), ("replications", replications)):
+            if value is not None and value != self.partial[key]:
+                raise ResumeError(
+                    f"{self.staging} was started with {key} {self.partial[key]}, not {value}"
+                )
+        if precision is not None and precision != self.partial.get("precision"):
+            raise ResumeError(
+                f"{self.staging} was started with precision settings "
+                f"{self.partial.get('precision')}, not {precision}"
+            )
+
+    def note_executor(self, description: str) -> None:
+        """Record which executor works on this run (a resumed run may use several)."""
+        executors = list(self.partial.get("executors", []))
+        executors.append(description)
+        self.partial["executors"] = executors
+        try:
+            _write_atomic(self.staging / PARTIAL, _json_bytes(self.partial))
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write run folder {self.staging}: {_describe_os_error(exc)}"
+            ) from None
+
+    def _lock(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return
+        fd = os.open(self.staging / LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise ResumeError(f"{self.staging} is in use by another botsim process") from None
+        self._lock_fd = fd
+
+    def release(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # -- chunks ----------------------------------------------------------------------------
+
+    def _chunk_files(self) -> list[Path]:
+        return sorted((self.staging / CHUNKS).glob("*.npz"))
+
+    def save_chunk(self, chunk: Any) -> None:
+        import numpy as np
+
+        arrays = {"replications": np.asarray(chunk.replications, dtype=np.int64)}
+        arrays.update({f"s.{k}": v for k, v in chunk.summary.items()})
+        arrays.update({f"t.{k}": v for k, v in (chunk.series or {}).items()})
+        arrays["failures"] = np.asarray(json.dumps(_jsonable([f.__dict__ for f in chunk.failures])))
+        name = f"{chunk.replications[0]:09d}-{chunk.replications[-1]:09d}.npz"
+        path = self.staging / CHUNKS / name
+        tmp = path.with_name(f".{name}.tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def completed_chunks(self) -> Iterator[Any]:
+        import numpy as np
+
+        from botsim.experiment import ChunkResult, ReplicationFailure
+
+        for stray in (self.staging / CHUNKS).glob(".*.tmp"):
+            stray.unlink(missing_ok=True)  # a write cut short; its chunk is run again
+        for path in self._chunk_files():
+            with np.load(path, allow_pickle=False) as data:
+                summary = {k[2:]: data[k] for k in data.files if k.startswith("s.")}
+                failures = [ReplicationFailure(**f) for f in json.loads(str(data["failures"]))]
+                yield ChunkResult(
+                    replications=data["replications"].tolist(),
+                    summary=summary,
+                    series=None,
+                    failures=failures,
+                )
+
+    def _series_parts(self) -> Iterator[dict[str, Any]]:
+        import numpy as np
+
+        for path in self._chunk_files():
+            with np.load(path, allow_pickle=False) as data:
+                part = {k[2:]: data[k] for k in data.files if k.startswith("t.")}
+            if len(part.get("replication", ())):
+                yield part
+
+    def load_series(self) -> Any:
+        from botsim.experiment import columns_to_frame, concat_columns
+
+        return columns_to_frame(concat_columns(self._series_parts()))
+
+    def _write_series_parquet(self, path: Path) -> None:
+        """Stream every chunk's monthly series into one Parquet file, never all in memory."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        writer = None
+        schema = None
+        try:
+            for part in self._series_parts():
+                table = pa.table(part)
+                if writer is None:
+                    schema = table.schema
+                    writer = pq.ParquetWriter(path, schema)
+                elif table.schema != schema:
+                    table = table.select(schema.names).cast(schema)
+                writer.write_table(table)
+            if writer is None:
+                import pandas as pd
+
+                pd.DataFrame({"replication": []}).to_parquet(path, index=False)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    # -- finishing -------------------------------------------------------------------------
+
+    @property
+    def finalized(self) -> bool:
+        """Everything is written and only the final rename is missing (cut short there)."""
+        return (self.staging / MANIFEST).is_file()
+
+    def finalize(
+        self, result: Any, extra: dict[str, Any] | None = None, force: bool = False
+    ) -> Path:
+        """Write the tables and the manifest, then rename the folder to its final name."""
+        import pandas as pd
+
+        try:
+            if not self.finalized:
+                _write_tables(self.staging, result)
+                ts = self.staging / "timeseries.parquet"
+                if result.timeseries_loaded:
+                    _write_with(ts, lambda p: result.timeseries.to_parquet(p, index=False))
+                else:
+                    _write_with(ts, self._write_series_parquet)
+                manifest = _final_manifest(self.partial, result, extra or {})
+                _write_atomic(self.staging / MANIFEST, _json_bytes(manifest))
+            self.commit(force)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write run folder {self.target}: {_describe_os_error(exc)}; "
+                f"completed replications are kept in {self.staging}: free the space or fix "
+                f"the folder, then `botsim run --resume {self.staging}`"
+            ) from None
+        if not result.timeseries_loaded:
+            final = self.target / "timeseries.parquet"
+            result.timeseries_from(lambda: pd.read_parquet(final))
+        return self.target
+
+    def commit(self, force: bool = False) -> Path:
+        """The last step: drop the working files, then one rename makes the run complete."""
+        shutil.rmtree(self.staging / CHUNKS, ignore_errors=True)
+        (self.staging / PARTIAL).unlink(missing_ok=True)
+        (self.staging / LOCK).unlink(missing_ok=True)
+        self.release()
+        _replace_folder(self.staging, self.target, force)
+        return self.target

@@ -1,0 +1,238 @@
+"""Where replications run: in this process, a local process pool, or a Dask cluster.
+
+All three are driven through the same small interface (:class:`Backend`): ``submit`` a top-level
+function with its arguments, ``wait`` for the first results, ``close``. The experiment code never
+knows which one it talks to, so the numbers cannot depend on it: a replication's randomness is
+rebuilt from (root seed, replication index) inside the worker, and results are re-ordered by
+replication index afterwards.
+
+Dask is optional (``pip install 'botsim[dask]'``); it is imported only when a scheduler is asked
+for, and its absence is reported as :class:`ExecutorUnavailable` with the install command.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DASK_MISSING = (
+    "--scheduler needs Dask distributed, which is not installed; "
+    "install it with: pip install 'botsim[dask]'"
+)
+
+
+class ExecutorUnavailable(Exception):
+    """The requested executor cannot be started (Dask missing, scheduler unreachable...)."""
+
+
+class WorkerLost(Exception):
+    """A worker process died while running replications (killed, out of memory...)."""
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Backend:
+    """A ``concurrent.futures``-style place to run chunks of replications.
+
+    ``description`` is what the run folder's manifest records as its executor; ``workers`` is
+    how many chunks run at once (used to size chunks and to bound the work in flight).
+    """
+
+    description = "abstract"
+    workers = 1
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        raise NotImplementedError
+
+    def wait(self, futures: Iterable[Any], timeout: float) -> set[Any]:
+        """The futures among ``futures`` that are finished (blocks up to ``timeout`` s)."""
+        done, _ = cf.wait(list(futures), timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return set(done)
+
+    def result(self, future: Any) -> Any:
+        return future.result()
+
+    def cancel(self, futures: Iterable[Any]) -> None:
+        for future in futures:
+            future.cancel()
+
+    def close(self) -> None:
+        """Release workers; safe to call twice."""
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class InProcessBackend(Backend):
+    """Runs each chunk in this process when it is submitted (``--workers 1``, for debugging)."""
+
+    description = "in-process"
+    workers = 1
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:  # surfaced by result(), like any executor
+            future.set_exception(exc)
+        return future
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Process-pool worker set-up: leave Ctrl-C to the parent, exit if the parent dies.
+
+    Ctrl-C reaches the whole process group; the parent handles it (saves what is done and
+    cancels the rest), so workers ignore it instead of printing their own tracebacks. If the
+    parent is killed outright, the workers notice it is gone and exit rather than linger.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch_parent() -> None:
+        import time
+
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pragma: no cover - pid reused by another user
+                os._exit(1)
+
+    threading.Thread(target=watch_parent, name="botsim-parent-watch", daemon=True).start()
+
+
+class ProcessPoolBackend(Backend):
+    """A local pool of ``workers`` processes (the default: one per core)."""
+
+    def __init__(self, workers: int) -> None:
+        import multiprocessing as mp
+
+        # forkserver: workers start from a clean server process (no inherited threads or
+        # locks of the parent), with the simulation modules imported once in advance.
+        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+        context = mp.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(["botsim.experiment"])
+        self.workers = workers
+        self.description = f"process-pool(workers={workers})"
+        self._pool = cf.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+        )
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
+        return self._pool.submit(fn, *args)
+
+    def result(self, future: Any) -> Any:
+        try:
+            return future.result()
+        except cf.process.BrokenProcessPool as exc:
+            raise WorkerLost(
+                "a worker process died while running replications (killed or out of memory?)"
+            ) from exc
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskBackend(Backend):
+    """A Dask distributed cluster: an existing scheduler, or a ``LocalCluster`` started here.
+
+    Each worker runs one chunk at a time per thread; a ``LocalCluster`` gets one single-threaded
+    worker process per requested worker, listening on loopback only.
+    """
+
+    def __init__(self, scheduler: str, workers: int | None = None) -> None:
+        try:
+            import distributed
+        except ImportError:
+            raise ExecutorUnavailable(DASK_MISSING) from None
+        self._distributed = distributed
+        self._cluster = None
+        try:
+            if scheduler == "local":
+                n = workers or default_workers()
+                self._cluster = distributed.LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+                self._client = distributed.Client(self._cluster)
+                self.description = f"dask-local-cluster(workers={n})"
+            else:
+                self._client = distributed.Client(scheduler, timeout="10s")
+                self.description = f"dask({scheduler})"
+        except OSError as exc:  # connection refused, timeout, bad address
+            self.close()
+            raise ExecutorUnavailable(f"cannot reach Dask scheduler {scheduler}: {exc}") from None
+        self.workers = max(1, self._threads())
+        log.info("Dask %s with %d worker thread(s)", self.description, self.workers)
+
+    def _threads(self) -> int:
+        try:
+            info = self._client.scheduler_info(n_workers=-1)
+        except TypeError:  # older distributed: no n_workers argument
+            info = self._client.scheduler_info()
+        return sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values())
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self._client.submit(fn, *args, pure=False)
+
+    def wait(self, futures: Iterable[Any], timeout: float) -> set[Any]:
+        futures = list(futures)
+        try:
+            done, _ = self._distributed.wait(
+                futures, timeout=timeout, return_when="FIRST_COMPLETED"
+            )
+        except self._distributed.TimeoutError:
+            return set()
+        except TimeoutError:
+            return set()
+        return set(done)
+
+    def cancel(self, futures: Iterable[Any]) -> None:
+        futures = list(futures)
+        if futures:
+            self._client.cancel(futures)
+
+    def close(self) -> None:
+        client, cluster = getattr(self, "_client", None), self._cluster
+        self._client = None
+        self._cluster = None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def open_backend(workers: int | None = None, scheduler: str | None = None) -> Backend:
+    """The backend for ``--workers`` / ``--scheduler``: Dask if a scheduler is given, else a
+    process pool of ``workers`` (default: all cores), or this process when ``workers == 1``."""
+    if scheduler:
+        return DaskBackend(scheduler, workers)
+    workers = default_workers() if workers is None else workers
+    if workers <= 1:
+        return InProcessBackend()
+    return ProcessPoolBackend(workers)

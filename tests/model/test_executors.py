@@ -1,0 +1,192 @@
+"""Executors: same numbers in this process, a process pool and a Dask LocalCluster; results in
+replication order whatever finishes first; failures recorded; adaptive replications; resuming."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import sys
+
+import pandas as pd
+import pytest
+
+from botsim import load_scenario, run_experiment
+from botsim.executors import DASK_MISSING, Backend, ExecutorUnavailable, open_backend
+from botsim.experiment import Precision, precision_status
+from botsim.outputs import StagedRun, is_complete
+from tests.conftest import SCENARIOS, make_scenario
+
+
+@pytest.fixture(scope="module")
+def manila():
+    return load_scenario(SCENARIOS / "manila-finance-20.yaml", ["horizon_months=12"])
+
+
+def assert_same(a, b) -> None:
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    assert [f.replication for f in a.failures] == [f.replication for f in b.failures]
+
+
+def test_identical_in_process_pool_and_dask_cluster(manila) -> None:
+    distributed = pytest.importorskip("distributed")
+    one = run_experiment(manila, 10, 7, workers=1, chunk_size=3)
+    two = run_experiment(manila, 10, 7, workers=2, chunk_size=2)
+    assert one.executor == "in-process"
+    assert two.executor == "process-pool(workers=2)"
+    assert list(one.summary.replication) == list(range(10))
+    assert_same(one, two)
+    # A real scheduler and two workers on loopback TCP, reached like a remote cluster.
+    # Thread workers keep the start-up fast; the worker processes of `--scheduler local`
+    # are exercised by the slow test below and by benchmarks/bench_parallel.py.
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        dask = run_experiment(manila, 10, 7, scheduler=address, chunk_size=1)
+    assert dask.executor == f"dask({address})"
+    assert_same(one, dask)
+
+
+@pytest.mark.slow
+def test_identical_on_dask_local_cluster_of_processes(manila) -> None:
+    pytest.importorskip("distributed")
+    one = run_experiment(manila, 6, 7, workers=1)
+    dask = run_experiment(manila, 6, 7, workers=2, scheduler="local", chunk_size=1)
+    assert dask.executor == "dask-local-cluster(workers=2)"
+    assert_same(one, dask)
+
+
+class ReverseBackend(Backend):
+    """Runs chunks in this process but reports them finished in reverse submission order."""
+
+    description = "reverse"
+    workers = 3
+
+    def submit(self, fn, *args):
+        future: cf.Future = cf.Future()
+        future.set_result(fn(*args))
+        future.order = getattr(self, "_n", 0)
+        self._n = future.order + 1
+        return future
+
+    def wait(self, futures, timeout):
+        return {max(futures, key=lambda f: f.order)}
+
+
+def test_results_ordered_by_replication_not_completion(manila) -> None:
+    backwards = run_experiment(manila, 9, 3, chunk_size=2, backend=ReverseBackend())
+    forwards = run_experiment(manila, 9, 3, chunk_size=4)
+    assert list(backwards.summary.replication) == list(range(9))
+    assert_same(backwards, forwards)
+
+
+def test_failed_replication_recorded_with_seed_and_others_complete(manila, monkeypatch) -> None:
+    import botsim.experiment as experiment
+
+    real = experiment.simulate
+
+    def flaky(scenario, seed=None, replication=0, keep_events=False):
+        if replication in (2, 5):
+            raise RuntimeError(f"boom in replication {replication}")
+        return real(scenario, seed, replication, keep_events)
+
+    monkeypatch.setattr(experiment, "simulate", flaky)
+    result = run_experiment(manila, 7, 11, chunk_size=3)
+    assert [f.replication for f in result.failures] == [2, 5]
+    assert all(f.seed == 11 for f in result.failures)
+    assert "RuntimeError: boom in replication 5" in result.failures[1].error
+    assert list(result.summary.replication) == [0, 1, 3, 4, 6]
+    assert set(result.timeseries.replication) == {0, 1, 3, 4, 6}
+
+
+def test_precision_stops_at_a_count_meeting_its_own_criterion(manila) -> None:
+    precision = Precision(0.1, ("hires", "time_to_full_team"), 10, 400)
+    result = run_experiment(manila, seed=5, precision=precision, chunk_size=5)
+    report = result.precision
+    assert report["reached"] is True
+    n = report["replications_needed"]
+    assert result.replications == n == len(result.summary)
+    assert 10 <= n < 400
+    # Re-check the criterion independently on the rows that were kept.
+    columns = {k: result.summary[k].to_numpy() for k in result.summary.columns}
+    status = precision_status(columns, precision, manila.horizon_months)
+    assert status["met"]
+    for metric in precision.metrics:
+        assert status["metrics"][metric]["relative_half_width"] <= 0.1 / 1.1
+    # The same count on another executor: stopping only depends on replications 0..n-1.
+    again = run_experiment(manila, seed=5, precision=precision, workers=2)
+    assert again.replications == n
+    pd.testing.assert_frame_equal(result.summary, again.summary)
+
+
+def test_precision_unreachable_stops_at_maximum() -> None:
+    # No attrition at all: exits are always 0, a mean no relative criterion can be met for.
+    scenario = make_scenario(headcount=2, horizon=6)
+    precision = Precision(0.05, ("exits",), 4, 12)
+    result = run_experiment(scenario, seed=1, precision=precision)
+    assert result.precision["reached"] is False
+    assert result.replications == 12
+
+
+def test_precision_treats_censored_times_as_the_horizon() -> None:
+    columns = {
+        "replication": [0, 1, 2, 3],
+        "t": [2.0, float("nan"), 4.0, float("nan")],
+        "t_censored": [False, True, False, True],
+    }
+    status = precision_status(columns, Precision(0.5, ("t",), 2, 10), horizon_months=10)
+    assert status["metrics"]["t"]["mean"] == pytest.approx((2 + 10 + 4 + 10) / 4)
+    assert status["metrics"]["t"]["censored_share"] == 0.5
+
+
+def test_dask_missing_gives_install_hint(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ExecutorUnavailable) as err:
+        open_backend(2, "local")
+    assert str(err.value) == DASK_MISSING
+    assert "pip install 'botsim[dask]'" in DASK_MISSING
+
+
+class StopAfter:
+    """A chunk store that is 'killed' (KeyboardInterrupt) after saving ``n`` chunks."""
+
+    def __init__(self, store: StagedRun, n: int) -> None:
+        self.store, self.n = store, n
+
+    def completed_chunks(self):
+        return self.store.completed_chunks()
+
+    def load_series(self):
+        return self.store.load_series()
+
+    def save_chunk(self, chunk) -> None:
+        if self.n == 0:
+            raise KeyboardInterrupt
+        self.n -= 1
+        self.store.save_chunk(chunk)
+
+
+def test_interrupted_store_resumes_to_identical_results(manila, tmp_path) -> None:
+    target = tmp_path / "run"
+    staged = StagedRun.create(target, manila, 9, 12)
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(manila, 12, 9, chunk_size=2, store=StopAfter(staged, 3))
+    staged.release()
+    assert not is_complete(target) and not is_complete(staged.staging)
+    resumed = StagedRun.open(target)
+    assert len(list(resumed.completed_chunks())) == 3
+    result = run_experiment(manila, 12, 9, chunk_size=5, store=resumed)
+    folder = resumed.finalize(result)
+    assert is_complete(folder) and not staged.staging.exists()
+    reference = run_experiment(manila, 12, 9)
+    assert_same(result, reference)
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "summary.parquet"), reference.summary)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(folder / "timeseries.parquet"), reference.timeseries
+    )
