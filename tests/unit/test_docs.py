@@ -288,6 +288,22 @@ def test_write_docs_writes_both_files(tmp_path) -> None:
     assert json.loads((tmp_path / reference.SCHEMA_FILE).read_text())["$id"] == reference.SCHEMA_ID
 
 
+def test_python_m_botsim_reference_rewrites_both_files(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "botsim.reference", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / reference.REFERENCE_FILE).read_text(encoding="utf-8")
+    assert text == reference.markdown_reference()
+
+
 def test_reference_lists_every_field_of_every_model() -> None:
     text = reference.markdown_reference()
     for model, _ in reference.iter_models():
