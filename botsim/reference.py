@@ -490,9 +490,8 @@ built-in name such as `philippines`, or a path to a profile file, relative to th
 file). The scenario's own entries for that location are laid over them: mappings merge key by
 key, recursively (`recruiting: {{recruiters: 3}}` changes only the number of recruiters), while
 lists and single values replace the profile's value whole (writing `stages` or `bands`
-replaces all funnel stages or attrition bands). A duration written as a bare number replaces
-the profile's distribution; a distribution written as a mapping is merged like any mapping, so
-to switch it to another kind use `--set` (which replaces) or a bare number.
+replaces all funnel stages or attrition bands). A distribution is one value too: a bare number
+or a mapping with `dist` replaces the profile's distribution whole, whatever its kind.
 
 **Overrides (`--set PATH=VALUE`).** `botsim run` and `botsim validate` accept any number of
 `--set` options. `PATH` is a field path in the resolved scenario: names joined by dots, list
