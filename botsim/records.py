@@ -40,6 +40,10 @@ class Event(NamedTuple):
     value: float = 0.0
 
 
+_new_event = tuple.__new__
+"""Builds an Event from a ready tuple: half the cost of ``Event(...)``, paid on every record."""
+
+
 class Recorder:
     """Collects the events of one replication, in the order they happen."""
 
@@ -51,7 +55,7 @@ class Recorder:
     def record(
         self, day: float, kind: str, subject: int, role: int, detail: str = "", value: float = 0.0
     ) -> None:
-        self.events.append(Event(day, kind, subject, role, detail, value))
+        self.events.append(_new_event(Event, (day, kind, subject, role, detail, value)))
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,20 @@ class HazardTable:
 
     @classmethod
     def from_attrition(cls, attrition: Attrition) -> HazardTable:
+        """The table of ``attrition``, built once per (frozen) Attrition and kept read-only."""
+        cached = _HAZARD_TABLES.get(id(attrition))
+        if cached is not None and cached[0] is attrition:
+            return cached[1]
+        table = cls._build(attrition)
+        for arr in (table.starts, table.voluntary, table.involuntary):
+            arr.flags.writeable = False
+        if len(_HAZARD_TABLES) >= 256:  # an entry holds its Attrition, so its id is not reused
+            _HAZARD_TABLES.clear()
+        _HAZARD_TABLES[id(attrition)] = (attrition, table)
+        return table
+
+    @classmethod
+    def _build(cls, attrition: Attrition) -> HazardTable:
         d = attrition.definition
         starts = np.array([b.from_month * DAYS_PER_MONTH for b in attrition.bands])
         if d == "cohort_probability":
@@ -65,6 +79,9 @@ class HazardTable:
             vol = np.array([b.voluntary for b in attrition.bands], dtype=float)
             inv = np.array([b.involuntary for b in attrition.bands], dtype=float)
         return cls(starts, vol / DAYS_PER_YEAR, inv / DAYS_PER_YEAR)
+
+
+_HAZARD_TABLES: dict[int, tuple[Attrition, HazardTable]] = {}
 
 
 def tenure_at_cumulative_hazard(table: HazardTable, budget: float) -> tuple[float, int]:
