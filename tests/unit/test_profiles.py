@@ -7,6 +7,7 @@ each profile has an as-of date, and the attrition definition (reference T1) is s
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 import numpy as np
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 from botsim.cli import main
 from botsim.loader import builtin_profiles, load_profile, scenario_from_dict
 from botsim.model.recruiting import search_candidates
+from botsim.model.workforce import annual_hazard
 from botsim.profile_view import profile_rows
 
 REQUIRED = {"philippines", "colombia", "india", "mexico", "poland"}
@@ -47,6 +49,34 @@ WEAK_ONLY = (
 
 IDENTITY_FIELDS = {"country"}
 """Fields that name the location rather than measure it; their source may be '-'."""
+
+TURNOVER_CLAIM = re.compile(
+    r"bands alone give a steady-state turnover ratio \([^)]*\) of (\d\.\d+)"
+)
+CLAIMS_TURNOVER = {"colombia", "india", "mexico", "poland"}
+"""Profiles whose attrition bands are calibrated to a stated steady-state turnover ratio."""
+
+
+def steady_state_turnover(attrition) -> float:
+    """1 / mean tenure under the bands' piecewise-constant hazard (reference T1, T7).
+
+    With instant replacement, separations / average headcount = 1 / E[tenure] (renewal
+    theory), and E[tenure] = integral of the survival function, band by band.
+    """
+    survival, mean_years = 1.0, 0.0
+    bands = attrition.bands
+    for i, band in enumerate(bands):
+        mu = annual_hazard(band.voluntary + band.involuntary, attrition.definition)
+        last = i + 1 == len(bands)
+        span = math.inf if last else (bands[i + 1].from_month - band.from_month) / 12
+        if mu == 0:
+            if last:
+                return 0.0
+            mean_years += survival * span
+            continue
+        mean_years += survival * (1 / mu if last else -math.expm1(-mu * span) / mu)
+        survival *= 0.0 if last else math.exp(-mu * span)
+    return 1 / mean_years
 
 
 def cites_something(source: str) -> bool:
@@ -146,6 +176,24 @@ def test_attrition_definition_is_stated_and_explained(profile) -> None:
     explanation = profile.sources.get("attrition.definition", "")
     assert words[definition] in explanation.lower()
     assert words[definition] in profile.description.lower()
+
+
+def test_steady_state_turnover_of_a_constant_hazard_is_the_rate() -> None:
+    # Reference T1: with a turnover-ratio definition and one band, the ratio is the rate itself.
+    colombia = load_profile("colombia").values.attrition
+    flat = colombia.model_copy(
+        update={"bands": [colombia.bands[0].model_copy(update={"voluntary": 0.3})]}
+    )
+    assert steady_state_turnover(flat) == pytest.approx(0.3 + colombia.bands[0].involuntary)
+
+
+def test_stated_turnover_calibration_matches_the_bands(profile) -> None:
+    claim = TURNOVER_CLAIM.search(profile.sources.get("attrition.bands", ""))
+    if profile.name in CLAIMS_TURNOVER:
+        assert claim, f"{profile.name}: attrition.bands source states no calibration target"
+    if claim:
+        computed = steady_state_turnover(profile.values.attrition)
+        assert computed == pytest.approx(float(claim.group(1)), abs=0.006)
 
 
 def test_role_families_match_the_philippines(profile) -> None:
