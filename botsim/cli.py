@@ -282,6 +282,7 @@ def run(
         try:
             staged.note_executor(backend.description)
         except OutputError as exc:
+            staged.release()
             _fail_input(str(exc))
         show = not no_progress and not ctx.obj.get("quiet") and sys.stderr.isatty()
         result = _run_with_progress(
@@ -294,6 +295,8 @@ def run(
     except OSError as exc:
         from botsim.outputs import _describe_os_error
 
+        if staged is not None:
+            staged.release()
         _fail_input(
             f"cannot write to {staged.staging if staged else outputs_root}: "
             f"{_describe_os_error(exc)}; completed replications are kept: free the space or "
@@ -304,7 +307,10 @@ def run(
     try:
         folder = staged.finalize(result, {"resumed": resume is not None}, force=force)
     except OutputError as exc:
+        staged.release()
         _fail_input(str(exc))
+    except KeyboardInterrupt:
+        _interrupted(staged, "interrupted while writing the run folder")
     from botsim.console import print_summary
 
     print_summary(result)

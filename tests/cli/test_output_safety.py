@@ -1,0 +1,280 @@
+"""Run folders are safe: no escaping the outputs folder, no overwriting without --force, and a
+run cut short (full disk, unwritable folder, kill -9 while writing) never looks complete and
+can be finished with --resume to the numbers an uninterrupted run gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from botsim.cli import main
+from botsim.outputs import INCOMPLETE_PREFIX, OutputError, StagedRun, default_run_dir, is_complete
+from tests.conftest import ROOT, SCENARIOS, make_scenario
+
+MANILA = str(SCENARIOS / "manila-finance-20.yaml")
+SHORT = ("--set", "horizon_months=12")
+
+
+def botsim(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def complete_folders(root: Path) -> list[Path]:
+    return [p for p in root.iterdir() if is_complete(p)] if root.exists() else []
+
+
+def same_tables(a: Path, b: Path) -> None:
+    for name in ("summary.parquet", "timeseries.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(a / name), pd.read_parquet(b / name))
+
+
+# -- names ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../escape", "/etc/passwd", "..", ".", "a/../../b", "..\\..\\win", "~/home", "x" * 400, ""],
+)
+def test_folder_names_from_scenario_names_stay_inside_outputs(tmp_path, name) -> None:
+    root = tmp_path / "outputs"
+    now = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    folder = default_run_dir(root, SimpleNamespace(name=name), now)
+    assert folder.parent == root
+    assert folder.resolve().parent == root.resolve()
+    assert not folder.name.startswith(".") and "/" not in folder.name and "\\" not in folder.name
+    assert len(folder.name.encode()) < 255
+
+
+def test_hostile_scenario_name_is_refused_and_creates_nothing(tmp_path) -> None:
+    root = tmp_path / "outputs"
+    res = botsim("run", MANILA, "--set", "name=../../escape", "--outputs", str(root))
+    assert res.exit_code == 2 and "name" in res.stderr and "Traceback" not in res.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_same_name_same_second_gets_a_new_folder(tmp_path) -> None:
+    now = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    scenario = SimpleNamespace(name="team")
+    first = default_run_dir(tmp_path, scenario, now)
+    first.mkdir()
+    second = default_run_dir(tmp_path, scenario, now)
+    assert second.name == f"{first.name}-2"
+
+
+# -- no overwrite -----------------------------------------------------------------------------
+
+
+def test_existing_run_is_never_overwritten_without_force(tmp_path) -> None:
+    out = tmp_path / "run"
+    assert (
+        botsim("run", MANILA, *SHORT, "-n", "2", "--workers", "1", "--out", str(out)).exit_code == 0
+    )
+    before = (out / "manifest.json").read_bytes()
+    res = botsim("run", MANILA, *SHORT, "-n", "3", "--workers", "1", "--out", str(out))
+    assert res.exit_code == 2 and "already exists" in res.stderr and "--force" in res.stderr
+    assert (out / "manifest.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    res = botsim("run", MANILA, *SHORT, "-n", "3", "--workers", "1", "--out", str(out), "--force")
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "manifest.json").read_text())["replications"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_interrupted_run_is_not_silently_replaced(tmp_path) -> None:
+    out = tmp_path / "run"
+    (tmp_path / f"{INCOMPLETE_PREFIX}run").mkdir()
+    res = botsim("run", MANILA, *SHORT, "-n", "2", "--workers", "1", "--out", str(out))
+    assert res.exit_code == 2 and "--resume" in res.stderr and "--force" in res.stderr
+    assert not out.exists()
+
+
+# -- full disk, unwritable folder ---------------------------------------------------------------
+
+
+def no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_disk_full_while_saving_chunks_exit_2_then_resume(tmp_path, monkeypatch) -> None:
+    out = tmp_path / "run"
+    real_save = StagedRun.save_chunk
+    calls = []
+
+    def save_then_fill_disk(self, chunk):
+        calls.append(chunk.first)
+        if len(calls) > 2:
+            no_space()
+        real_save(self, chunk)
+
+    monkeypatch.setattr(StagedRun, "save_chunk", save_then_fill_disk)
+    res = botsim("run", MANILA, *SHORT, "-n", "12", "--workers", "1", "--out", str(out))
+    assert res.exit_code == 2, res.output
+    assert "no space left on device" in res.stderr and "--resume" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert complete_folders(tmp_path) == [] and not out.exists()
+    monkeypatch.setattr(StagedRun, "save_chunk", real_save)  # space freed
+    res = botsim("run", "--resume", str(out), "--workers", "1")
+    assert res.exit_code == 0, res.output
+    reference = tmp_path / "reference"
+    botsim("run", MANILA, *SHORT, "-n", "12", "--workers", "1", "--out", str(reference))
+    same_tables(out, reference)
+
+
+def test_disk_full_while_finishing_exit_2_then_resume(tmp_path, monkeypatch) -> None:
+    import botsim.outputs as outputs
+
+    out = tmp_path / "run"
+    real = outputs._write_with
+    monkeypatch.setattr(outputs, "_write_with", no_space)
+    res = botsim("run", MANILA, *SHORT, "-n", "4", "--workers", "1", "--out", str(out))
+    assert res.exit_code == 2 and "no space left on device" in res.stderr
+    assert complete_folders(tmp_path) == []
+    monkeypatch.setattr(outputs, "_write_with", real)
+    res = botsim("run", "--resume", str(out), "--workers", "1")
+    assert res.exit_code == 0, res.output
+    assert is_complete(out)
+
+
+def test_cut_between_manifest_and_rename_is_incomplete_then_resumable(
+    tmp_path, monkeypatch
+) -> None:
+    import botsim.outputs as outputs
+
+    out = tmp_path / "run"
+
+    def killed(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outputs, "_replace_folder", killed)
+    res = botsim("run", MANILA, *SHORT, "-n", "3", "--workers", "1", "--out", str(out))
+    assert res.exit_code == 130 and "resume with: botsim run --resume" in res.stderr
+    staging = tmp_path / f"{INCOMPLETE_PREFIX}run"
+    assert (staging / "manifest.json").exists() and not is_complete(staging)
+    assert complete_folders(tmp_path) == []
+    monkeypatch.undo()
+    res = botsim("run", "--resume", str(staging))
+    assert res.exit_code == 0 and f"run folder: {out}" in res.stdout
+    assert is_complete(out) and not staging.exists()
+
+
+def test_unwritable_outputs_folder_is_a_clear_error(tmp_path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the outputs folder should be")
+    res = botsim(
+        "run", MANILA, *SHORT, "-n", "2", "--workers", "1", "--outputs", str(blocker / "sub")
+    )
+    assert res.exit_code == 2 and "cannot create run folder" in res.stderr
+    assert "Traceback" not in res.stderr
+    with pytest.raises(OutputError):
+        StagedRun.create(blocker / "run", make_scenario(), 1, 1)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+def test_read_only_outputs_folder_is_a_clear_error(tmp_path) -> None:
+    root = tmp_path / "outputs"
+    root.mkdir()
+    root.chmod(0o555)
+    try:
+        res = botsim("run", MANILA, *SHORT, "-n", "2", "--workers", "1", "--outputs", str(root))
+    finally:
+        root.chmod(0o755)
+    assert res.exit_code == 2 and "permission denied" in res.stderr
+    assert list(root.iterdir()) == []
+
+
+# -- kill -9 while writing ----------------------------------------------------------------------
+
+# The child runs the real CLI in-process (--workers 1). The test slows each replication down
+# and, for the second case, pauses while the final tables are being written, so the kill lands
+# where it should; nothing in botsim itself knows about it.
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    import botsim.experiment as experiment
+    import botsim.outputs as outputs
+
+    real = experiment.simulate
+    def slow(*args, **kwargs):
+        time.sleep(0.01)
+        return real(*args, **kwargs)
+    experiment.simulate = slow
+
+    marker, argv = sys.argv[1], sys.argv[2:]
+    if marker != "-":
+        write_series = outputs.StagedRun._write_series_parquet
+        def pausing(self, path):
+            Path(path).write_bytes(b"PAR1 half-written")
+            Path(marker).touch()
+            time.sleep(120)
+            write_series(self, path)
+        outputs.StagedRun._write_series_parquet = pausing
+
+    from botsim.cli import main
+    main(argv)
+    """
+)
+
+
+def start_child(marker: str, *argv: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, marker, *argv],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the kill reaches nothing else
+    )
+
+
+def wait_for(condition, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert proc.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline, "the run never got there"
+        time.sleep(0.02)
+
+
+def kill(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("moment", ["while saving chunks", "while writing the final tables"])
+def test_killed_run_never_looks_complete_and_resumes_identically(tmp_path, moment) -> None:
+    root = tmp_path / "outputs"
+    out = root / "run"
+    staging = root / f"{INCOMPLETE_PREFIX}run"
+    marker = tmp_path / "finalizing"
+    argv = ["run", MANILA, *SHORT, "-n", "40", "--workers", "1", "--no-progress", "--out", str(out)]
+    if moment == "while saving chunks":
+        proc = start_child("-", *argv)
+        wait_for(lambda: len(list((staging / "chunks").glob("*.npz"))) >= 3, proc)
+    else:
+        proc = start_child(str(marker), *argv)
+        wait_for(marker.exists, proc)
+    kill(proc)
+
+    assert complete_folders(root) == []
+    assert [p.name for p in root.iterdir()] == [staging.name]
+    assert not is_complete(staging) and not out.exists()
+
+    res = botsim("run", "--resume", str(out), "--workers", "1")
+    assert res.exit_code == 0, res.output
+    assert is_complete(out) and not staging.exists()
+    reference = tmp_path / "reference"
+    res = botsim("run", MANILA, *SHORT, "-n", "40", "--workers", "1", "--out", str(reference))
+    assert res.exit_code == 0, res.output
+    same_tables(out, reference)
