@@ -37,6 +37,7 @@ Methods (docs/model.md, "Calibration"):
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -549,7 +550,7 @@ def piecewise_exponential(
         elif exits < MIN_BAND_EXITS or person_years < MIN_BAND_PERSON_YEARS:
             warning = (
                 f"too little exposure to trust ({person_years:.1f} person-years, {exits} exits; "
-                f"want >= {MIN_BAND_PERSON_YEARS:g} and >= {MIN_BAND_EXITS})"
+                f"want >= {MIN_BAND_PERSON_YEARS:g} person-years and >= {MIN_BAND_EXITS} exits)"
             )
         fits.append(
             BandFit(
@@ -1337,7 +1338,13 @@ def _map_funnel(
     obs: np.ndarray,
     file: str,
 ) -> None:
-    """Fit the accepting-finalist rate given the funnel time D, then applicants per week."""
+    """Fit the accepting-finalist rate given the funnel time D, then applicants per week.
+
+    Works on a copy of ``rec`` and commits it only when the rate can be fitted.
+    """
+    import copy
+
+    target, rec = rec, copy.deepcopy(rec)
     n_filled = int(obs.sum())
     if cal.stage_durations:
         d_sample = funnel_time_sample(rec)
@@ -1377,8 +1384,19 @@ def _map_funnel(
         )
     excess = float(expected_excess(t, d_sample).sum())
     if excess <= 0:
-        cal.warnings.append("time to fill never exceeds the funnel time: rate not fitted")
+        cal.warnings.append(
+            "time to fill never exceeds the funnel time: applicants_per_week and the funnel "
+            f"time are kept from base {cal.base!r}"
+        )
+        if cal.stage_durations:
+            _stage_sources(cal, rec, sources, stage_label, file)
+            target.update(rec)
+        elif cal.pass_rates:  # the shift split is dropped; durations stay the base's
+            old = sources.get("recruiting.stages", "")
+            _stage_sources(cal, target, sources, f"durations from base {cal.base!r}: {old}", file)
         return
+    if n_filled < MIN_PROPORTION_TRIALS:
+        cal.warnings.append(f"time to fill from only {n_filled} filled requisitions")
     impossible = int((t[obs] < float(d_sample.min())).sum())
     if impossible:
         cal.warnings.append(
@@ -1387,6 +1405,22 @@ def _map_funnel(
         )
     rate = n_filled / excess
     low, high = poisson_rate_interval(n_filled, excess)
+    if cal.stage_durations and cal.time_to_fill is not None:
+        # The funnel with random D is its own family: log L = sum log(rate F_D(t)) - rate sum G.
+        d_sorted = np.sort(d_sample)
+        cdf = np.searchsorted(d_sorted, t[obs], side="right") / len(d_sorted)
+        with np.errstate(divide="ignore"):
+            ll = float(n_filled * math.log(rate) + np.log(cdf).sum() - rate * excess)
+        funnel = FamilyFit(
+            "funnel", {"rate": rate, "mean_funnel_time": float(d_sample.mean())}, ll, 1, None
+        )
+        fams = sorted(
+            [f for f in cal.time_to_fill.families if f.family != "funnel"] + [funnel],
+            key=lambda f: f.aic,
+        )
+        cal.time_to_fill = dataclasses.replace(
+            cal.time_to_fill, families=fams, chosen_family=fams[0].family
+        )
     cal.finalist_rate = Estimate(rate, low, high, n_filled, "exact Poisson")
 
     # applicants_per_week = 7 rate / (prod p * q): widen on the log scale for fitted p and q.
@@ -1429,19 +1463,27 @@ def _map_funnel(
         f"{rate:.4g}/day (MLE given the{fixed_part} funnel time) / (pass rates x offer "
         f"acceptance) x 7; time-to-fill families by AIC: {aic_text}; best {best}",
     )
+    _stage_sources(cal, rec, sources, stage_label, file)
+    if "offer_days" in cal.stage_durations or not cal.stage_durations:
+        _replace_source(
+            sources, "recruiting.offer_duration", "part of the funnel time, see recruiting.stages"
+        )
+    target.update(rec)
+
+
+def _stage_sources(
+    cal: Calibration, rec: dict[str, Any], sources: dict[str, str], stage_label: str, file: str
+) -> None:
     stage_sources = [stage_label]
     for stage in rec["stages"]:
         est = cal.pass_rates.get(stage["name"])
         if est is not None:
             stage_sources.append(f"{stage['name']} pass rate " + _label(file, est, "candidates"))
-    if not cal.pass_rates:
+    if len(cal.pass_rates) < len(rec["stages"]):
         old = sources.get("recruiting.stages", "")
-        stage_sources.append(f"pass rates from base {cal.base!r}: {old}")
+        which = "other pass rates" if cal.pass_rates else "pass rates"
+        stage_sources.append(f"{which} from base {cal.base!r}: {old}")
     _replace_source(sources, "recruiting.stages", "; ".join(stage_sources))
-    if "offer_days" in cal.stage_durations or not cal.stage_durations:
-        _replace_source(
-            sources, "recruiting.offer_duration", "part of the funnel time, see recruiting.stages"
-        )
 
 
 def _check_funnel(cal: Calibration, values: dict[str, Any]) -> None:
