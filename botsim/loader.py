@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
+import functools
 import io
 import re
 import sys
@@ -90,9 +91,38 @@ def _fail(source: str, message: str, path: str = "", value: Any = None, has_valu
 # --------------------------------------------------------------------------- reading documents
 
 
-def _one_line(text: str, limit: int = 200) -> str:
+def _one_line(text: Any, limit: int = 200) -> str:
     text = " ".join(str(text).split())
+    if "integer string conversion" in text:  # Python's guard against huge int literals
+        text = "an integer literal is too long (more than 4300 digits)"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'")
+_COMMENT = re.compile(r"(?:^|\s)#.*$")
+
+
+def _deepest_flow_line(text: str, limit: int) -> int | None:
+    """First line where ``[``/``{`` nesting exceeds ``limit``, or None.
+
+    The pure-Python YAML reader slows down quadratically with flow nesting (a 1 MB file of
+    ``[`` would take hours), so deep flow nesting is refused before parsing. Quoted strings and
+    comments are skipped line by line; the count is a heuristic that can only err on documents
+    with more than ``limit`` unbalanced brackets inside multi-line strings.
+    """
+    depth = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if "[" not in line and "{" not in line and depth == 0:
+            continue
+        line = _COMMENT.sub("", _QUOTED.sub("", line))
+        for char in line:
+            if char in "[{":
+                depth += 1
+                if depth > limit:
+                    return number
+            elif char in "]}":
+                depth = max(depth - 1, 0)
+    return None
 
 
 def _parse_yaml(text: str, source: str) -> Any:
@@ -144,8 +174,16 @@ def parse_document(
         )
     if "\x00" in text:
         _fail(source, "file contains NUL bytes: it looks binary, not a YAML or TOML scenario")
+    if fmt != "toml":
+        line = _deepest_flow_line(text, limits.max_depth)
+        if line is not None:
+            _fail(
+                source,
+                f"document is nested deeper than {limits.max_depth} levels at line {line} "
+                "(limits.max_depth)",
+            )
     doc = _parse_toml(text, source) if fmt == "toml" else _parse_yaml(text, source)
-    if doc is None:
+    if doc is None or doc == {}:
         _fail(source, "file is empty: expected a mapping of scenario fields")
     if not isinstance(doc, dict):
         _fail(
@@ -293,10 +331,22 @@ def _profile_document(
     return read_document(path, limits), str(path)
 
 
+@functools.lru_cache(maxsize=32)
+def _builtin_profile(name: str) -> Profile:
+    """A shipped profile, parsed and validated once per process (it is frozen package data)."""
+    doc, source = _profile_document(name, None)
+    try:
+        return Profile.model_validate(doc)
+    except ValidationError as exc:
+        raise ScenarioError(source, _problems(exc, root=Profile)) from None
+
+
 def load_profile(
     name_or_path: str, base_dir: Path | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> Profile:
     """Load and validate a profile by built-in name or file path."""
+    if name_or_path in builtin_profiles():
+        return _builtin_profile(name_or_path)
     doc, source = _profile_document(name_or_path, base_dir, limits)
     try:
         return Profile.model_validate(doc)
