@@ -218,10 +218,9 @@ def _number_means_fixed(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, dict)):
-        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
         raise ValueError(
-            f"expected a number of days or a distribution mapping such as "
-            f"{{dist: lognormal, mean: 12, sd: 4}}, got {type(value).__name__} {shown}"
+            "expected a number of days or a distribution mapping such as "
+            f"{{dist: lognormal, mean: 12, sd: 4}}, not {type(value).__name__}"
         )
     if isinstance(value, (int, float)):
         return {"dist": "fixed", "value": value}
