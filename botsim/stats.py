@@ -501,6 +501,8 @@ def compare_summaries(
                 on="replication",
             )
             res = paired_difference(joined["a"].to_numpy(), joined["b"].to_numpy(), level)
+            if res["n"] == 0:  # not observed in these runs (e.g. no transfer within horizon)
+                continue
             significant = bool(
                 np.isfinite(res["ci_low"]) and (res["ci_low"] > 0 or res["ci_high"] < 0)
             )

@@ -24,6 +24,11 @@ def _render(spec: Any) -> tuple[bytes, bytes]:
     import matplotlib as mpl
 
     png, svg = io.BytesIO(), io.BytesIO()
+    fig = spec.figure
+    engine = fig.get_layout_engine()
+    if engine is not None:  # lay out once, not once per file format
+        engine.execute(fig)
+        fig.set_layout_engine("none")
     with mpl.rc_context({"svg.hashsalt": "botsim", "svg.fonttype": "none"}):
         spec.figure.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
         spec.figure.savefig(svg, format="svg", metadata={"Date": None})

@@ -9,6 +9,7 @@ needs is absent (e.g. readiness or cost columns before the lifecycle model provi
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -180,7 +181,12 @@ def boxplots(study: Study) -> FigureSpec | None:
             "final_effective_fte",
         )
         if m in study.summary
-    ][:6]
+    ]
+    if not wanted:
+        return None
+    datasets = {m: tables.key_metric_values(study, m) for m in wanted}
+    # A metric with one value everywhere (e.g. never reached: all at the horizon) says nothing.
+    wanted = [m for m in wanted if datasets[m][m].nunique(dropna=True) > 1]
     if not wanted:
         return None
     x, hue = "group", None
@@ -195,20 +201,22 @@ def boxplots(study: Study) -> FigureSpec | None:
             ax.set_visible(False)
             continue
         metric = wanted[k]
-        data = tables.key_metric_values(study, metric)
+        data = datasets[metric]
         if x == "group":
             data["group"] = data["group"].str.slice(0, 24)
-        sns.boxplot(
-            data=data,
-            x=x,
-            y=metric,
-            hue=hue or x,
-            ax=ax,
-            palette="colorblind",
-            fliersize=1.5,
-            linewidth=0.8,
-            legend=bool(hue) and k == 0,
-        )
+        with warnings.catch_warnings():  # seaborn 0.13 passes matplotlib's deprecated `vert`
+            warnings.simplefilter("ignore", DeprecationWarning)
+            sns.boxplot(
+                data=data,
+                x=x,
+                y=metric,
+                hue=hue or x,
+                ax=ax,
+                palette="colorblind",
+                fliersize=1.5,
+                linewidth=0.8,
+                legend=bool(hue) and k == 0,
+            )
         ax.set_ylabel(label(metric))
         ax.set_xlabel(x.replace("_", " "))
         if x == "group" and len(study.groups) > 3:
@@ -242,16 +250,18 @@ def sweep_heatmaps(study: Study) -> FigureSpec | None:
     for r, metric in enumerate(metrics):
         grid = tables.sweep_grid(study, metric, month)
         med = grid.pivot(index=rows, columns=cols, values="km_median")
-        shown = med.replace(np.inf, np.nan)
+        # "Not reached" is shown at the horizon (the darkest colour) and labelled "> horizon".
+        shown = med.replace(np.inf, study.horizon).astype(float)
         annot = med.map(lambda v: f"> {study.horizon:g}" if math.isinf(v) else f"{v:.1f}")
         sns.heatmap(
             shown,
             annot=annot,
             fmt="",
             cmap="rocket_r",
+            vmin=0,
+            vmax=study.horizon,
             ax=axes[r, 0],
             cbar=True,
-            mask=shown.isna(),
             linewidths=0.5,
         )
         axes[r, 0].set_title(f"median months to {label(metric)} (KM)", fontsize=9)
@@ -261,7 +271,7 @@ def sweep_heatmaps(study: Study) -> FigureSpec | None:
         )
         axes[r, 1].set_title(f"P({label(metric)} by month {month:g})", fontsize=9)
     caption = (
-        "Left: Kaplan-Meier median months (blank/'>' = not reached by half the replications "
+        "Left: Kaplan-Meier median months ('>' = not reached by half the replications "
         f"within the horizon). Right: share of replications with the event by month {month:g} "
         "(Wilson intervals in the table)."
     )

@@ -1,0 +1,336 @@
+"""Research commands: ``botsim compare``, ``botsim sweep``, ``botsim report``.
+
+Like the rest of the CLI these only translate options into library calls
+(:func:`botsim.experiment.run_experiment`, :mod:`botsim.sweep`, :mod:`botsim.report`) and print
+the answer. Exit codes: 0 success; 1 finished but some replications failed; 2 invalid input
+(scenario, sweep, option, output folder, or a folder that cannot be reported on).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+EXIT_INPUT = 2
+
+
+def _fail_input(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def _stamp() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+
+
+def _executor_options(workers: int | None, scheduler: str | None) -> dict[str, Any]:
+    """Executor keywords for run_experiment, passed only when it accepts them."""
+    from botsim.experiment import run_experiment
+
+    accepted = inspect.signature(run_experiment).parameters
+    options: dict[str, Any] = {}
+    for key, value in (("workers", workers), ("scheduler", scheduler)):
+        if value is None:
+            continue
+        if key not in accepted:
+            _fail_input(f"--{key} is not supported by this botsim's run_experiment")
+        options[key] = value
+    return options
+
+
+def _months(value: float, horizon: float) -> str:
+    if math.isinf(value):
+        return f"> {horizon:g}"
+    if math.isnan(value):
+        return "-"
+    return f"{value:.1f}"
+
+
+def _num(value: float) -> str:
+    if math.isnan(value):
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.2f}"
+
+
+common_options = [
+    click.option(
+        "-n",
+        "--replications",
+        type=click.IntRange(1, 1_000_000),
+        default=None,
+        help="Replications per scenario (default: the file's `replications`).",
+    ),
+    click.option(
+        "--seed",
+        type=click.IntRange(0, 2**63 - 1),
+        default=None,
+        help="Root seed shared by every scenario (common random numbers).",
+    ),
+    click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Output folder (default: outputs/<kind>-<name>-<UTC time>).",
+    ),
+    click.option(
+        "--outputs",
+        "outputs_root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("outputs"),
+        show_default=True,
+        help="Where default output folders go.",
+    ),
+    click.option(
+        "--confidence",
+        type=click.FloatRange(0.5, 0.999),
+        default=0.95,
+        show_default=True,
+        help="Confidence level of every interval (jointly, with Bonferroni, for k > 2).",
+    ),
+    click.option(
+        "--workers",
+        type=click.IntRange(1, 4096),
+        default=None,
+        help="Local worker processes (same numbers on any count).",
+    ),
+    click.option(
+        "--scheduler", default=None, metavar="URL", help="Dask scheduler address (same numbers)."
+    ),
+    click.option("--force", is_flag=True, help="Replace an existing --out folder."),
+    click.option("--no-report", is_flag=True, help="Write the tables only (no figures/HTML)."),
+]
+
+
+def _with_common(func):
+    for option in reversed(common_options):
+        func = option(func)
+    return func
+
+
+def _target(out: Path | None, root: Path, name: str, force: bool) -> Path:
+    from botsim.outputs import OutputError, check_destination
+    from botsim.scenario import slug
+
+    target = out if out is not None else root / f"{slug(name)[:80]}-{_stamp()}"
+    try:
+        check_destination(target, force)
+    except OutputError as exc:
+        _fail_input(str(exc))
+    return target
+
+
+@click.command()
+@click.argument("scenario_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a value in every scenario (repeatable).",
+)
+@_with_common
+def compare(
+    scenario_files: tuple[str, ...],
+    overrides: tuple[str, ...],
+    replications: int | None,
+    seed: int | None,
+    out: Path | None,
+    outputs_root: Path,
+    confidence: float,
+    workers: int | None,
+    scheduler: str | None,
+    force: bool,
+    no_report: bool,
+) -> None:
+    """Compare scenarios pairwise under common random numbers.
+
+    Every scenario runs with the same seed, so replication j of each uses the same random
+    streams; each key metric's paired difference is reported with its interval, the better
+    scenario and whether the difference is significant (Bonferroni for more than two).
+    """
+    from botsim.experiment import run_experiment
+    from botsim.loader import ScenarioError, load_scenario
+    from botsim.outputs import OutputError
+    from botsim.report import ReportError, write_compare
+    from botsim.report.folders import unique_names
+    from botsim.stats import compare_summaries
+
+    if len(scenario_files) < 2:
+        _fail_input("compare needs at least two scenario files")
+    scenarios = []
+    for path in scenario_files:
+        try:
+            scenarios.append(load_scenario(path, overrides))
+        except ScenarioError as exc:
+            _fail_input(str(exc))
+    names = unique_names([s.name for s in scenarios])
+    target = _target(out, outputs_root, "compare-" + "-vs-".join(names), force)
+    seed = seed if seed is not None else scenarios[0].seed
+    n = replications or scenarios[0].replications
+    options = _executor_options(workers, scheduler)
+    results = []
+    for name, scenario in zip(names, scenarios):
+        click.echo(f"running {name}: {n} replications, seed {seed}", err=True)
+        results.append(run_experiment(scenario, n, seed, **options))
+    try:
+        folder = write_compare(
+            target,
+            results,
+            sources=list(scenario_files),
+            confidence=confidence,
+            manifest_extra={"overrides": list(overrides)},
+            force=force,
+            report=not no_report,
+        )
+    except (OutputError, ReportError) as exc:
+        _fail_input(str(exc))
+    horizon = min(s.horizon_months for s in scenarios)
+    summaries = {
+        nm: r.summary for nm, r in zip(names, results) if len(getattr(r.summary, "columns", []))
+    }
+    table = compare_summaries(summaries, horizon, confidence=confidence)
+    level = table["confidence"].iloc[0] if len(table) else confidence
+    click.echo(
+        f"paired comparison (common random numbers), {n} replications, seed {seed}, "
+        f"{level:.4g} intervals" + (" (Bonferroni)" if len(names) > 2 else "")
+    )
+    click.echo(f"{'metric':<28}{'A - B':<28}{'difference [CI]':>34}  better")
+    for _, r in table.iterrows():
+        pair = f"{r['scenario_a'][:13]} - {r['scenario_b'][:12]}"
+        ci = f"{_num(r['diff'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
+        if not r["better_when"]:
+            verdict = "(no preferred direction)"
+        elif r["significant"]:
+            verdict = f"{r['better']} *"
+        else:
+            verdict = "no significant difference"
+        click.echo(f"{r['metric'][:27]:<28}{pair:<28}{ci:>34}  {verdict}")
+    click.echo(
+        "* significant: the interval excludes 0. Time-to metrics compared restricted to "
+        f"the {horizon}-month horizon (censored runs count as the horizon)."
+    )
+    click.echo(f"folder: {folder}")
+    if not no_report:
+        click.echo(f"report: {folder / 'report.html'}")
+    _exit_on_failures(sum(len(r.failures) for r in results))
+
+
+@click.command()
+@click.argument("sweep_file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="List the variants and exit without running.")
+@_with_common
+def sweep(
+    sweep_file: str,
+    dry_run: bool,
+    replications: int | None,
+    seed: int | None,
+    out: Path | None,
+    outputs_root: Path,
+    confidence: float,
+    workers: int | None,
+    scheduler: str | None,
+    force: bool,
+    no_report: bool,
+) -> None:
+    """Run a sweep file: a grid of scenario variants or one-at-a-time sensitivity.
+
+    Writes one tidy table with the parameters on every row, Kaplan-Meier medians and
+    P(event by month m) per variant, and (unless --no-report) the figures and report.html.
+    """
+    from botsim.outputs import OutputError
+    from botsim.report import ReportError, write_sweep
+    from botsim.sweep import SweepError, load_sweep, run_sweep
+
+    try:
+        plan = load_sweep(sweep_file)
+    except SweepError as exc:
+        _fail_input(str(exc))
+    if dry_run:
+        click.echo(f"{plan.sweep.name}: {plan.sweep.mode}, {len(plan.points)} variants")
+        for pt in plan.points:
+            click.echo(f"  {pt.index:>3}  {pt.label}")
+        return
+    target = _target(out, outputs_root, f"sweep-{plan.sweep.name}", force)
+    options = _executor_options(workers, scheduler)
+    click.echo(f"running {len(plan.points)} variants of {plan.sweep.name}", err=True)
+    result = run_sweep(plan, replications, seed, **options)
+    try:
+        text = Path(sweep_file).read_text(encoding="utf-8")
+        folder = write_sweep(
+            target, result, text, confidence=confidence, force=force, report=not no_report
+        )
+    except (OutputError, ReportError) as exc:
+        _fail_input(str(exc))
+    _print_sweep(folder, confidence)
+    _exit_on_failures(len(result.failures))
+
+
+def _print_sweep(folder: Path, confidence: float) -> None:
+    from botsim.report.study import load_study
+    from botsim.report.tables import sweep_grid, tornado
+
+    study = load_study(folder)
+    study.confidence = confidence
+    m = study.manifest
+    click.echo(
+        f"{m['sweep']}: {m['points']} variants x {m['replications']} replications, "
+        f"seed {m['seed']} (common random numbers), {m['wall_time_seconds']:.1f} s"
+    )
+    metric = study.key_metric
+    if study.mode == "one_at_a_time":
+        table = tornado(study)
+        click.echo(f"effect on mean {metric} (restricted to the horizon) vs base:")
+        for _, r in table.iterrows():
+            click.echo(
+                f"  {r['parameter'][:24]:<24} low {_num(r['low_effect'])} "
+                f"[{_num(r['low_ci_low'])}, {_num(r['low_ci_high'])}]   high "
+                f"{_num(r['high_effect'])} [{_num(r['high_ci_low'])}, {_num(r['high_ci_high'])}]"
+            )
+    else:
+        month = 18.0 if study.horizon >= 18 else study.horizon
+        table = sweep_grid(study, metric, month)
+        h = study.horizon
+        if "km_median" in table:
+            click.echo(f"{'variant':<44}{'median ' + metric:>34}  P(by month {month:g})")
+            for _, r in table.iterrows():
+                med = (
+                    f"{_months(r['km_median'], h)} [{_months(r['km_median_ci_low'], h)}, "
+                    f"{_months(r['km_median_ci_high'], h)}]"
+                )
+                p = f"{r['p_by']:.0%} [{r['p_by_ci_low']:.0%}, {r['p_by_ci_high']:.0%}]"
+                click.echo(f"{r['group'][:43]:<44}{med:>34}  {p}")
+        else:
+            for _, r in table.iterrows():
+                click.echo(f"{r['group'][:43]:<44} mean {metric} {_num(r['mean'])}")
+    click.echo(f"folder: {folder}")
+    if (folder / "report.html").exists():
+        click.echo(f"report: {folder / 'report.html'}")
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def report(folder: Path) -> None:
+    """Rebuild report.html and figures/ of a run, compare or sweep folder from its saved tables.
+
+    Nothing is re-run. A folder that is not complete (interrupted, or not a botsim folder) is
+    refused with exit code 2.
+    """
+    from botsim.report import ReportError, write_report
+
+    try:
+        path = write_report(folder)
+    except ReportError as exc:
+        _fail_input(str(exc))
+    click.echo(f"report: {path}")
+
+
+def _exit_on_failures(count: int) -> None:
+    if count:
+        click.echo(f"error: {count} replication(s) failed (see failures.json)", err=True)
+        sys.exit(1)

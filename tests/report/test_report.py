@@ -1,0 +1,184 @@
+"""Report folders: complete and atomic, tables and figures present, rebuilt from saved data."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from botsim.cli import main
+from botsim.outputs import is_complete
+from botsim.report import ReportError, write_report
+from tests.report.conftest import ROOT
+
+
+def test_compare_folder_is_complete_with_tables_figures_and_report(compare_folder):
+    assert is_complete(compare_folder)
+    manifest = json.loads((compare_folder / "manifest.json").read_text())
+    assert manifest["kind"] == "compare" and manifest["common_random_numbers"]
+    assert [s["name"] for s in manifest["scenarios"]] == [
+        "manila-finance-20",
+        "manila-low-acceptance",
+    ]
+    summary = pd.read_parquet(compare_folder / "summary.parquet")
+    assert set(summary["scenario"]) == {"manila-finance-20", "manila-low-acceptance"}
+    comparisons = pd.read_csv(compare_folder / "comparisons.csv")
+    row = comparisons.set_index("metric").loc["mean_time_to_fill_days"]
+    # Lower offer acceptance means longer searches: B is worse, and the paired test sees it.
+    assert row["better"] == "manila-finance-20" and bool(row["significant"])
+    names = {p.stem for p in (compare_folder / "figures").glob("*.png")}
+    assert {"fan_headcount", "fan_effective_fte", "km_time_to_stable_team", "boxplots"} <= names
+    assert names == {p.stem for p in (compare_folder / "figures").glob("*.svg")}
+    assert not [p for p in compare_folder.parent.iterdir() if p.name.startswith(".incomplete")]
+
+
+def test_report_html_is_self_contained(compare_folder):
+    html = (compare_folder / "report.html").read_text(encoding="utf-8")
+    for table_id in ("comparisons", "time-to", "aggregates"):
+        assert f'id="{table_id}"' in html
+    images = re.findall(r'<img src="data:image/png;base64,([^"]+)"', html)
+    assert len(images) == len(list((compare_folder / "figures").glob("*.png")))
+    for data in images:
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing loaded from the network
+    assert "<link" not in html and "<script" not in html
+    assert "Kaplan" in html and "Wilson" in html and "Bonferroni" not in html  # k = 2
+    assert "scenario_hash" in html  # the manifest is embedded
+
+
+def test_report_refuses_incomplete_folders(tmp_path, compare_folder):
+    import shutil
+
+    half = tmp_path / ".incomplete-run-1"
+    shutil.copytree(compare_folder, half)
+    no_manifest = tmp_path / "no-manifest"
+    shutil.copytree(compare_folder, no_manifest)
+    (no_manifest / "manifest.json").unlink()
+    for folder in (half, no_manifest, tmp_path / "missing"):
+        result = CliRunner().invoke(main, ["report", str(folder)])
+        assert result.exit_code == 2
+        assert "error:" in result.output
+        with pytest.raises(ReportError):
+            write_report(folder)
+    assert (no_manifest / "report.html").stat().st_size != 0
+
+
+def test_run_folder_report_is_rebuilt_from_saved_tables_only(pair_results, tmp_path, monkeypatch):
+    import botsim.experiment
+    from botsim.outputs import write_run
+
+    folder = write_run(tmp_path / "run", pair_results[0])
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("the report must not re-run anything")
+
+    monkeypatch.setattr(botsim.experiment, "run_experiment", no_simulation)
+    result = CliRunner().invoke(main, ["report", str(folder)])
+    assert result.exit_code == 0, result.output
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert 'id="time-to"' in html and 'id="comparisons"' not in html
+    assert (folder / "figures" / "km_time_to_stable_team.svg").exists()
+    assert not [p for p in folder.iterdir() if p.name.startswith(".figures")]
+    assert is_complete(folder)
+
+
+def test_cli_compare_and_sweep(tmp_path):
+    scen = str(ROOT / "scenarios" / "manila-finance-20.yaml")
+    runner = CliRunner()
+    out = tmp_path / "cmp"
+    result = runner.invoke(
+        main,
+        [
+            "compare",
+            scen,
+            scen,
+            "-n",
+            "6",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+            "--no-report",
+            "--set",
+            "horizon_months=12",
+            "--set",
+            "roles[0].plan[0].headcount=4",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "no significant difference" in result.output
+    assert is_complete(out) and not (out / "report.html").exists()
+    # The same folder again: refused without --force, nothing overwritten.
+    again = runner.invoke(main, ["compare", scen, scen, "--out", str(out)])
+    assert again.exit_code == 2
+
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text(
+        f"name: tiny\nbase: {scen}\nparameters:\n"
+        "  - {name: team_size, path: 'roles[0].plan[0].headcount', values: [2, 4]}\n"
+    )
+    out = tmp_path / "sw"
+    result = runner.invoke(
+        main,
+        ["sweep", str(sweep_file), "-n", "4", "--out", str(out), "--no-report"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "team_size=2" in result.output and "team_size=4" in result.output
+    s = pd.read_parquet(out / "summary.parquet")
+    assert s["team_size"].notna().all() and len(s) == 8
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"name: bad\nbase: {scen}\nparameters: [{{path: x, values: [1], oops: 1}}]\n")
+    result = runner.invoke(main, ["sweep", str(bad)])
+    assert result.exit_code == 2 and "parameters[0].oops" in result.output
+
+
+def test_one_at_a_time_sweep_tornado(tmp_path):
+    from botsim.report import load_study, write_sweep
+    from botsim.report.figures import tornado_chart
+    from botsim.report.tables import tornado
+    from botsim.sweep import run_sweep, sweep_from_dict
+
+    doc = {
+        "name": "oat",
+        "base": str(ROOT / "scenarios" / "manila-finance-20.yaml"),
+        "mode": "one_at_a_time",
+        "key_metric": "time_to_full_team",
+        "parameters": [
+            {
+                "name": "acceptance",
+                "path": "locations[0].recruiting.offer_acceptance",
+                "relative": 0.2,
+            },
+            {"name": "recruiters", "path": "locations[0].recruiting.recruiters", "delta": 1},
+        ],
+    }
+    plan = sweep_from_dict(doc, "oat.yaml")
+    res = run_sweep(plan, replications=8, seed=2)
+    folder = write_sweep(tmp_path / "oat", res, report=False)
+    study = load_study(folder)
+    table = tornado(study)
+    assert list(table["parameter"]) == sorted(
+        ["acceptance", "recruiters"], key=lambda p: -table.set_index("parameter").swing[p]
+    )
+    # The effects are paired differences against the base run (same replications, CRN).
+    s = res.summary
+    base = s[s.level == "base"].set_index("replication").time_to_full_team.fillna(36).clip(upper=36)
+    low = s[(s.varied == "acceptance") & (s.level == "low")].set_index("replication")
+    low = low.time_to_full_team.fillna(36).clip(upper=36)
+    row = table.set_index("parameter").loc["acceptance"]
+    assert row["low_effect"] == pytest.approx((low - base).mean())
+    assert tornado_chart(study) is not None
+
+
+def test_importing_the_cli_and_report_does_not_import_matplotlib():
+    code = (
+        "import sys, botsim.cli, botsim.report, botsim.sweep, botsim.stats;"
+        "sys.exit(int(any(m in sys.modules for m in ('matplotlib', 'seaborn'))))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

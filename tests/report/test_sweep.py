@@ -1,0 +1,127 @@
+"""Sweep files: schema errors with field paths, grid and one-at-a-time expansion, tidy results."""
+
+from __future__ import annotations
+
+import pytest
+
+from botsim.sweep import SweepError, load_sweep, run_sweep, sweep_from_dict
+from tests.report.conftest import ROOT
+
+BASE = str(ROOT / "scenarios" / "manila-finance-20.yaml")
+
+
+def grid_doc(**changes):
+    doc = {
+        "name": "grid-2x2",
+        "base": BASE,
+        "parameters": [
+            {"name": "recruiters", "path": "locations[0].recruiting.recruiters", "values": [1, 3]},
+            {"name": "team_size", "path": "roles[0].plan[0].headcount", "values": [3, 6]},
+        ],
+    }
+    doc.update(changes)
+    return doc
+
+
+def test_grid_2x2_gives_four_groups_with_parameters_on_every_row():
+    plan = sweep_from_dict(grid_doc(), ROOT / "sweeps" / "x.yaml")
+    assert len(plan.points) == 4
+    res = run_sweep(plan, replications=5, seed=3)
+    s = res.summary
+    assert len(s) == 20
+    assert s[["recruiters", "team_size"]].notna().all().all()
+    groups = s.groupby(["recruiters", "team_size"]).size()
+    assert groups.to_dict() == {(1, 3): 5, (1, 6): 5, (3, 3): 5, (3, 6): 5}
+    assert set(s["point"]) == {0, 1, 2, 3}
+    # Parameters are really applied to the scenarios, and every variant shares the seed.
+    sizes = {pt.params["team_size"]: pt.scenario.roles[0].plan[0].headcount for pt in plan.points}
+    assert sizes == {3: 3, 6: 6}
+    assert res.timeseries[["recruiters", "team_size"]].notna().all().all()
+    assert set(res.timeseries.groupby("point").size()) == {5 * 18 * 0 + 5 * 36}
+
+
+def test_shipped_sweep_is_location_by_team_size():
+    plan = load_sweep(ROOT / "sweeps" / "ph-vs-co-by-size.yaml")
+    assert len(plan.points) == 10
+    profiles = {pt.scenario.locations[0].country for pt in plan.points}
+    assert profiles == {"Philippines", "Colombia"}
+    sizes = sorted({pt.scenario.roles[0].plan[0].headcount for pt in plan.points})
+    assert sizes == [5, 10, 20, 35, 50]
+
+
+def test_bad_value_names_the_sweep_field_and_the_scenario_field():
+    doc = grid_doc()
+    doc["parameters"][1]["values"] = [3, -1]
+    with pytest.raises(SweepError) as err:
+        sweep_from_dict(doc, "s.yaml")
+    text = str(err.value)
+    assert "parameters[1].values[1]" in text
+    assert "roles[0].plan[0].headcount" in text
+
+
+@pytest.mark.parametrize(
+    "change,where",
+    [
+        ({"mode": "sideways"}, "mode"),
+        ({"parameters": [{"path": "x", "values": [1], "colour": 2}]}, "parameters[0].colour"),
+        ({"parameters": [{"path": "horizon_months"}]}, "parameters[0].values"),
+        ({"replications": 0}, "replications"),
+        ({"base": "no-such-file.yaml"}, "base"),
+    ],
+)
+def test_schema_errors_name_the_field(change, where):
+    with pytest.raises(SweepError) as err:
+        sweep_from_dict(grid_doc(**change), ROOT / "sweeps" / "s.yaml")
+    assert where in str(err.value)
+
+
+def test_one_at_a_time_expansion():
+    doc = {
+        "name": "oat",
+        "base": BASE,
+        "mode": "one_at_a_time",
+        "parameters": [
+            {
+                "name": "acceptance",
+                "path": "locations[0].recruiting.offer_acceptance",
+                "relative": 0.1,
+            },
+            {"name": "recruiters", "path": "locations[0].recruiting.recruiters", "delta": 1},
+            {"name": "backfill", "path": "policy.backfill", "low": "on_exit", "high": "on_notice"},
+        ],
+    }
+    plan = sweep_from_dict(doc, "oat.yaml")
+    assert [(p.varied, p.level) for p in plan.points] == [
+        ("", "base"),
+        ("acceptance", "low"),
+        ("acceptance", "high"),
+        ("recruiters", "low"),
+        ("recruiters", "high"),
+        ("backfill", "low"),
+        ("backfill", "high"),
+    ]
+    base = plan.points[0].params
+    acc = base["acceptance"]
+    assert plan.points[1].params["acceptance"] == pytest.approx(acc * 0.9)
+    assert plan.points[3].params["recruiters"] == base["recruiters"] - 1
+    assert isinstance(plan.points[3].params["recruiters"], int)
+    assert plan.points[3].params["acceptance"] == acc  # others stay at base
+    assert plan.points[3].scenario.locations[0].recruiting.recruiters == base["recruiters"] - 1
+
+
+def test_one_at_a_time_relative_on_text_is_refused():
+    doc = {
+        "name": "oat",
+        "base": BASE,
+        "mode": "one_at_a_time",
+        "parameters": [{"path": "policy.backfill", "relative": 0.1}],
+    }
+    with pytest.raises(SweepError, match=r"parameters\[0\].*not a number"):
+        sweep_from_dict(doc, "oat.yaml")
+
+
+def test_sweep_file_cannot_execute_code(tmp_path):
+    path = tmp_path / "evil.yaml"
+    path.write_text("name: !!python/object/apply:os.system ['echo hi']\n")
+    with pytest.raises(SweepError):
+        load_sweep(path)
