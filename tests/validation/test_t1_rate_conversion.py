@@ -99,23 +99,38 @@ def _cohort_scenario(definition: str):
     )
 
 
-@pytest.mark.parametrize(
-    ("definition", "one_year_share", "hazard_per_year"),
-    [
-        ("cohort_probability", RATE, -math.log(1 - RATE)),
-        ("turnover_ratio", 1 - math.exp(-RATE), RATE),
-    ],
-)
-def test_simulated_cohort_leaving_share_and_turnover_ratio(
-    definition: str, one_year_share: float, hazard_per_year: float
+DEFINITIONS = [
+    ("cohort_probability", RATE, -math.log(1 - RATE)),
+    ("turnover_ratio", 1 - math.exp(-RATE), RATE),
+]
+
+
+def check_definition(
+    definition: str, one_year_share: float, hazard_per_year: float, replications: int, seed: int
 ) -> None:
     scenario = _cohort_scenario(definition)
     shares, ratios = [], []
-    for rep in range(REPLICATIONS):
-        result = simulate(scenario, seed=101, replication=rep, keep_events=True)
+    for rep in range(replications):
+        result = simulate(scenario, seed=seed, replication=rep, keep_events=True)
         start, end = plan_hire_tenures(result.events)
         assert len(start) == TEAM
         shares.append(np.mean(end - start <= DAYS_PER_YEAR))
         ratios.append(result.summary["annual_attrition"])
-    assert_within_3se(shares, one_year_share, f"T1 {definition}: share leaving within a year")
-    assert_within_3se(ratios, hazard_per_year, f"T1 {definition}: separations / avg headcount")
+    label = f"T1 {definition} ({replications} reps)"
+    assert_within_3se(shares, one_year_share, f"{label}: share leaving within a year")
+    assert_within_3se(ratios, hazard_per_year, f"{label}: separations / avg headcount")
+
+
+@pytest.mark.parametrize(("definition", "one_year_share", "hazard_per_year"), DEFINITIONS)
+def test_simulated_cohort_leaving_share_and_turnover_ratio(
+    definition: str, one_year_share: float, hazard_per_year: float
+) -> None:
+    check_definition(definition, one_year_share, hazard_per_year, REPLICATIONS, seed=101)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("definition", "one_year_share", "hazard_per_year"), DEFINITIONS)
+def test_simulated_rate_conversion_precise(
+    definition: str, one_year_share: float, hazard_per_year: float
+) -> None:
+    check_definition(definition, one_year_share, hazard_per_year, 600, seed=1101)

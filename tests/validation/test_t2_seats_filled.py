@@ -44,8 +44,7 @@ P = LAM / (LAM + MU)
 REPLICATIONS = 300
 
 
-@pytest.fixture(scope="module")
-def timeseries():
+def run_seats(replications: int, seed: int):
     scenario = make_scenario(
         N,
         24,
@@ -55,9 +54,14 @@ def timeseries():
         },
         policy={"backfill": "on_exit"},
     )
-    result = run_experiment(scenario, replications=REPLICATIONS, seed=202)
+    result = run_experiment(scenario, replications=replications, seed=seed)
     assert not result.failures
     return result.timeseries
+
+
+@pytest.fixture(scope="module")
+def timeseries():
+    return run_seats(REPLICATIONS, seed=202)
 
 
 def expected_filled(t_days: float) -> float:
@@ -67,7 +71,6 @@ def expected_filled(t_days: float) -> float:
 @pytest.mark.parametrize("month", [1, 2, 3, 4, 6])
 def test_transient_from_empty(timeseries, month: int) -> None:
     heads = timeseries.loc[timeseries.month == month, "headcount"]
-    assert len(heads) == REPLICATIONS
     assert_within_3se(
         heads, expected_filled(month * DAYS_PER_MONTH), f"T2 E[filled] at month {month}"
     )
@@ -103,7 +106,7 @@ def _merge_small_bins(observed, expected, minimum: float = 5.0):
     return np.asarray(obs), np.asarray(exp)
 
 
-def test_steady_state_insensitive_to_distributions() -> None:
+def renewal_check(replications: int, seed: int) -> None:
     """p = E[tenure]/(E[tenure]+E[vacancy]) with a non-exponential tenure and vacancy.
 
     Tenure: hazard 3.0/yr in the first 3 months, 0.8/yr after, so
@@ -132,6 +135,23 @@ def test_steady_state_insensitive_to_distributions() -> None:
         },
         policy={"backfill": "on_exit"},
     )
-    ts = run_experiment(scenario, replications=100, seed=203).timeseries
+    ts = run_experiment(scenario, replications=replications, seed=seed).timeseries
     per_rep = ts[ts.month >= 24].groupby("replication").headcount.mean()
-    assert_within_3se(per_rep, N * p, "T2 renewal steady state, non-exponential")
+    assert_within_3se(per_rep, N * p, f"T2 renewal steady state, non-exponential ({replications})")
+
+
+def test_steady_state_insensitive_to_distributions() -> None:
+    renewal_check(100, seed=203)
+
+
+@pytest.mark.slow
+def test_seats_filled_precise() -> None:
+    """3000 replications: every month-end 1..24 and the steady state; renewal with 1000."""
+    ts = run_seats(3000, seed=1202)
+    for month in range(1, 25):
+        heads = ts.loc[ts.month == month, "headcount"]
+        expected = expected_filled(month * DAYS_PER_MONTH)
+        assert_within_3se(heads, expected, f"T2 E[filled] at month {month} (3000)")
+    test_steady_state_mean(ts)
+    test_steady_state_is_binomial(ts)
+    renewal_check(1000, seed=1203)

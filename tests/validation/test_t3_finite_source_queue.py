@@ -77,9 +77,7 @@ def test_single_recruiter_is_truncated_poisson() -> None:
     np.testing.assert_allclose(stationary_vacancies(n, 1, LAM, MU)[::-1], w / w.sum(), rtol=1e-12)
 
 
-@pytest.fixture(scope="module", params=[(10, 2), (6, 1)], ids=["N10-c2", "N6-c1"])
-def queue_run(request):
-    n, c = request.param
+def run_queue(n: int, c: int, replications: int, seed: int):
     scenario = make_scenario(
         n,
         HORIZON,
@@ -93,11 +91,17 @@ def queue_run(request):
         },
         policy={"backfill": "on_exit"},
     )
-    result = run_experiment(scenario, replications=REPLICATIONS, seed=303)
+    result = run_experiment(scenario, replications=replications, seed=seed)
     assert not result.failures
     ts = result.timeseries
     ts = ts.assign(vacancies=ts.target - ts.headcount)
     return n, c, ts
+
+
+@pytest.fixture(scope="module", params=[(10, 2), (6, 1)], ids=["N10-c2", "N6-c1"])
+def queue_run(request):
+    n, c = request.param
+    return run_queue(n, c, REPLICATIONS, seed=303)
 
 
 def test_mean_filled_seats(queue_run) -> None:
@@ -135,3 +139,11 @@ def test_vacancy_distribution_chi_square(queue_run) -> None:
     chi2, pvalue = stats.chisquare(obs, exp)
     print(f"T3 N={n} c={c}: chi2 = {chi2:.2f} on {len(obs) - 1} df, p = {pvalue:.3f}")
     assert pvalue > 1e-3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("n", "c"), [(10, 2), (6, 1)], ids=["N10-c2", "N6-c1"])
+def test_finite_source_queue_precise(n: int, c: int) -> None:
+    run = run_queue(n, c, 1500, seed=1303)
+    test_mean_filled_seats(run)
+    test_vacancy_distribution_chi_square(run)

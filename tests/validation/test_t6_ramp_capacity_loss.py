@@ -63,9 +63,8 @@ def _scenario(horizon: int, mean_search_days: float, training: float, ramp: floa
     )
 
 
-@pytest.mark.parametrize(("training", "ramp"), [(0.0, 180.0), (30.0, 120.0)])
-def test_productive_fraction_with_instant_refill(training: float, ramp: float) -> None:
-    result = run_experiment(_scenario(24, 0.001, training, ramp), REPLICATIONS, seed=606)
+def instant_refill_check(training: float, ramp: float, replications: int, seed: int) -> None:
+    result = run_experiment(_scenario(24, 0.001, training, ramp), replications, seed=seed)
     ts = result.timeseries
     first = math.ceil((training + ramp) / DAYS_PER_MONTH)
     late = ts[ts.month >= first]
@@ -73,18 +72,36 @@ def test_productive_fraction_with_instant_refill(training: float, ramp: float) -
     assert_within_3se(
         per_rep,
         productive_fraction(MU, ramp, training),
-        f"T6 productive fraction, training {training:g} d + linear {ramp:g} d",
+        f"T6 productive fraction, training {training:g} d + linear {ramp:g} d ({replications})",
     )
 
 
-def test_productive_fraction_times_fill_rate_with_vacancies() -> None:
+def vacancies_check(replications: int, seed: int) -> None:
     mean_search = 45.0
     lam = 1.0 / mean_search
     p = lam / (lam + MU)
-    result = run_experiment(_scenario(36, mean_search, 0.0, 180.0), REPLICATIONS, seed=607)
+    result = run_experiment(_scenario(36, mean_search, 0.0, 180.0), replications, seed=seed)
     ts = result.timeseries
     late = ts[ts.month >= 12]
     per_rep = (late.effective_fte / N).groupby(late.replication).mean()
     assert_within_3se(
-        per_rep, p * productive_fraction(MU, 180.0), "T6 p x productive fraction, 45-day search"
+        per_rep,
+        p * productive_fraction(MU, 180.0),
+        f"T6 p x productive fraction, 45-day search ({replications})",
     )
+
+
+@pytest.mark.parametrize(("training", "ramp"), [(0.0, 180.0), (30.0, 120.0)])
+def test_productive_fraction_with_instant_refill(training: float, ramp: float) -> None:
+    instant_refill_check(training, ramp, REPLICATIONS, seed=606)
+
+
+def test_productive_fraction_times_fill_rate_with_vacancies() -> None:
+    vacancies_check(REPLICATIONS, seed=607)
+
+
+@pytest.mark.slow
+def test_ramp_capacity_loss_precise() -> None:
+    instant_refill_check(0.0, 180.0, 800, seed=1606)
+    instant_refill_check(30.0, 120.0, 800, seed=1608)
+    vacancies_check(800, seed=1607)

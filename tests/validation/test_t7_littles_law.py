@@ -58,8 +58,7 @@ def mean_tenure_days() -> float:
     )
 
 
-@pytest.fixture(scope="module")
-def little_samples():
+def little_samples_for(replications: int, seed: int) -> dict[str, np.ndarray]:
     scenario = make_scenario(
         N,
         HORIZON,
@@ -98,8 +97,8 @@ def little_samples():
     a, b = FIRST * DAYS_PER_MONTH, LAST * DAYS_PER_MONTH
     span = b - a
     rows = []
-    for rep in range(REPLICATIONS):
-        result = simulate(scenario, seed=707, replication=rep, keep_events=True)
+    for rep in range(replications):
+        result = simulate(scenario, seed=seed, replication=rep, keep_events=True)
         s, events = result.series, result.events
         months = (s["month"] > FIRST) & (s["month"] <= LAST)
         req = requisition_table(events)
@@ -124,6 +123,11 @@ def little_samples():
     return {key: np.array([row[key] for row in rows]) for key in rows[0]}
 
 
+@pytest.fixture(scope="module")
+def little_samples():
+    return little_samples_for(REPLICATIONS, seed=707)
+
+
 @pytest.mark.parametrize(
     "stock",
     ["open", "heads", "notice", "accepted"],
@@ -133,3 +137,10 @@ def test_littles_law(little_samples, stock: str) -> None:
     L, lw = little_samples[f"{stock}_L"], little_samples[f"{stock}_lw"]
     print(f"T7 {stock}: time-average L = {L.mean():.4g}, lambda*W = {lw.mean():.4g}")
     assert_within_3se(L - lw, 0.0, f"T7 {stock}: L - lambda*W")
+
+
+@pytest.mark.slow
+def test_littles_law_precise() -> None:
+    samples = little_samples_for(1000, seed=1707)
+    for stock in ("open", "heads", "notice", "accepted"):
+        test_littles_law(samples, stock)
