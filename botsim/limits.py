@@ -42,15 +42,21 @@ MAX_TOTAL_HEADCOUNT = 20_000
 very large BOT engagement; one replication of 20 000 seats over 240 months stays near 1 GB)."""
 
 # --- memory model -----------------------------------------------------------------------------
-# Measured with tracemalloc around run_experiment on scenarios/manila-finance-20.yaml (27 summary
-# columns, 14 series columns) for horizons 12 and 48 months and 50 and 200 replications, then
-# fitted as peak = a + b*R + c*R*(H+1):  b = 4.4 KB per summary row, c = 414 B per monthly row.
-# The peak holds each replication's dict and arrays *and* the concatenated DataFrames, so it is
-# about twice what stays resident afterwards (940 B and 157 B). Constants are rounded up.
-SUMMARY_ROW_BYTES = 5_000
-"""Peak bytes per replication for its summary row (measured 4.4 KB)."""
-SERIES_ROW_BYTES = 480
-"""Peak bytes per (replication, month) row of the monthly series (measured 414 B)."""
+# Measured with tracemalloc around run_experiment on scenarios/manila-finance-20.yaml for horizons
+# of 12 and 48 months and 30 and 120 replications (53 summary columns, 43 series columns), then
+# fitted as peak = a + b*R + c*R*(H+1): b = 8.7 KB per summary row (165 B per value) and
+# c = 1.2 KB per monthly row (28 B per value). The peak holds each replication's dict and arrays
+# *and* the concatenated DataFrames, about three times what stays resident afterwards. The
+# constants below are per value, rounded up, so the estimate follows the number of columns.
+SUMMARY_VALUE_BYTES = 200
+"""Peak bytes per value of a replication's summary row (measured 165 B)."""
+SERIES_VALUE_BYTES = 32
+"""Peak bytes per value of a (replication, month) row of the monthly series (measured 28 B)."""
+DEFAULT_SUMMARY_COLUMNS = 53
+DEFAULT_SERIES_COLUMNS = 43
+"""Column counts when they cannot be read from a pilot replication (values of 2026-11-25)."""
+TABLES_BASE_BYTES = 200_000
+"""Fixed cost of building the result tables (measured intercept 70 KB, rounded up)."""
 # One replication in flight (per worker): the employee-by-month matrix of the effective-FTE
 # computation and the event list. Measured on the same scenario at 1 000 seats for 36 and 72
 # months: 4.7 MB and 9.5 MB, about 30-40 B per employee-month plus ~250 B per event record.
@@ -203,22 +209,52 @@ def _expected_employees(scenario: Scenario) -> float:
     return total
 
 
-def estimate_run_memory(scenario: Scenario, replications: int, workers: int = 1) -> int:
+def result_columns(scenario: Scenario) -> tuple[int, int]:
+    """(summary, series) column counts, read from one replication of a one-person-per-role copy.
+
+    The model decides its columns, and they grow as mechanisms are added, so they are counted
+    rather than hard-coded. Falls back to the defaults above if the pilot cannot run.
+    """
+    try:
+        from botsim.experiment import simulate
+
+        doc = scenario.model_dump(mode="python", by_alias=True)
+        for role in doc["roles"]:
+            role["plan"] = [{"month": role["plan"][0]["month"], "headcount": 1}]
+        pilot = type(scenario).model_validate(doc)
+        result = simulate(pilot, seed=0, replication=0)
+        return len(result.summary) + 1, len(result.series) + 1  # + the replication column
+    except Exception:  # an estimate must never be the reason a valid run fails
+        return DEFAULT_SUMMARY_COLUMNS, DEFAULT_SERIES_COLUMNS
+
+
+def estimate_run_memory(
+    scenario: Scenario,
+    replications: int,
+    workers: int = 1,
+    columns: tuple[int, int] | None = None,
+) -> int:
     """Bytes a run of ``replications`` is expected to hold at its peak (rounded-up estimate).
 
-    ``BASE + R * SUMMARY_ROW + R * (H + 1) * SERIES_ROW`` for the tables kept until the run
-    folder is written, plus, per worker, one replication in flight:
-    ``employees * (H + 1) * EMPLOYEE_MONTH + employees * EVENTS_PER_EMPLOYEE * EVENT``.
+    ``BASE + TABLES_BASE + R * (S * SUMMARY_VALUE + (H + 1) * T * SERIES_VALUE)`` for the
+    result tables kept until the run folder is written (S summary and T series columns, see
+    :func:`result_columns`), plus, per worker, one replication in flight:
+    ``employees * ((H + 1) * EMPLOYEE_MONTH + EVENTS_PER_EMPLOYEE * EVENT)``.
     """
     if replications < 0 or workers < 1:
         raise LimitError(
-            f"replications must be >= 0 and workers >= 1, got {replications}, {workers}"
+            f"replications must be >= 0 and workers >= 1, got {replications} and {workers}"
         )
+    summary_columns, series_columns = columns or result_columns(scenario)
     months = scenario.horizon_months + 1
-    tables = replications * (SUMMARY_ROW_BYTES + months * SERIES_ROW_BYTES)
+    per_replication = (
+        summary_columns * SUMMARY_VALUE_BYTES + months * series_columns * SERIES_VALUE_BYTES
+    )
     employees = _expected_employees(scenario)
     in_flight = employees * (months * EMPLOYEE_MONTH_BYTES + EVENTS_PER_EMPLOYEE * EVENT_BYTES)
-    return int(BASE_BYTES + tables + workers * in_flight)
+    return int(
+        BASE_BYTES + TABLES_BASE_BYTES + replications * per_replication + workers * in_flight
+    )
 
 
 def _cgroup_available() -> int | None:
@@ -272,14 +308,17 @@ def check_run_memory(
     ``available`` defaults to :func:`available_memory`; when that cannot be told the run is
     allowed. Returns the estimate in bytes.
     """
-    estimate = estimate_run_memory(scenario, replications, workers)
+    columns = result_columns(scenario)
+    estimate = estimate_run_memory(scenario, replications, workers, columns)
     if available is None:
         available = available_memory()
     if available is None:
         return estimate
     allowed = available * limits.memory_fraction
     if estimate > allowed:
-        per_rep = SUMMARY_ROW_BYTES + (scenario.horizon_months + 1) * SERIES_ROW_BYTES
+        per_rep = (estimate - estimate_run_memory(scenario, 0, workers, columns)) / max(
+            replications, 1
+        )
         fit = max(int((allowed - (estimate - replications * per_rep)) // per_rep), 0)
         raise LimitError(
             f"a run of {replications:,} replications of {scenario.name!r} "
@@ -307,4 +346,5 @@ __all__ = [
     "check_scenario_limits",
     "estimate_run_memory",
     "planned_peak_headcount",
+    "result_columns",
 ]
