@@ -8,6 +8,7 @@ the answer. Exit codes: 0 success; 1 finished but some replications failed; 2 in
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import inspect
 import math
@@ -44,12 +45,30 @@ def _executor_options(workers: int | None, scheduler: str | None) -> dict[str, A
     return options
 
 
+@contextlib.contextmanager
+def _executor_errors():
+    """An executor that cannot start (no Dask, unreachable scheduler) is an input error."""
+    try:
+        from botsim.executors import ExecutorUnavailable
+    except ImportError:  # pragma: no cover - executors not present in this build
+        yield
+        return
+    try:
+        yield
+    except ExecutorUnavailable as exc:
+        _fail_input(str(exc))
+
+
 def _months(value: float, horizon: float) -> str:
     if math.isinf(value):
         return f"> {horizon:g}"
     if math.isnan(value):
         return "-"
     return f"{value:.1f}"
+
+
+def _letter(k: int) -> str:
+    return chr(ord("A") + k) if k < 26 else f"S{k + 1}"
 
 
 def _num(value: float) -> str:
@@ -160,6 +179,7 @@ def compare(
     from botsim.report import ReportError, write_compare
     from botsim.report.folders import unique_names
     from botsim.stats import compare_summaries
+    from botsim.sweep import share_backend
 
     if len(scenario_files) < 2:
         _fail_input("compare needs at least two scenario files")
@@ -175,9 +195,11 @@ def compare(
     n = replications or scenarios[0].replications
     options = _executor_options(workers, scheduler)
     results = []
-    for name, scenario in zip(names, scenarios):
-        click.echo(f"running {name}: {n} replications, seed {seed}", err=True)
-        results.append(run_experiment(scenario, n, seed, **options))
+    with _executor_errors(), contextlib.ExitStack() as stack:
+        options = share_backend(options, stack)
+        for name, scenario in zip(names, scenarios):
+            click.echo(f"running {name}: {n} replications, seed {seed}", err=True)
+            results.append(run_experiment(scenario, n, seed, **options))
     try:
         folder = write_compare(
             target,
@@ -200,17 +222,20 @@ def compare(
         f"paired comparison (common random numbers), {n} replications, seed {seed}, "
         f"{level:.4g} intervals" + (" (Bonferroni)" if len(names) > 2 else "")
     )
-    click.echo(f"{'metric':<28}{'A - B':<28}{'difference [CI]':>34}  better")
+    letters = {name: _letter(k) for k, name in enumerate(names)}
+    for name, path in zip(names, scenario_files):
+        click.echo(f"  {letters[name]} = {name} ({path})")
+    click.echo(f"{'metric':<30}{'pair':<8}{'difference [CI]':>36}  better")
     for _, r in table.iterrows():
-        pair = f"{r['scenario_a'][:13]} - {r['scenario_b'][:12]}"
+        pair = f"{letters[r['scenario_a']]} - {letters[r['scenario_b']]}"
         ci = f"{_num(r['diff'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
         if not r["better_when"]:
             verdict = "(no preferred direction)"
         elif r["significant"]:
-            verdict = f"{r['better']} *"
+            verdict = f"{letters[r['better']]} ({r['better_when']} is better) *"
         else:
             verdict = "no significant difference"
-        click.echo(f"{r['metric'][:27]:<28}{pair:<28}{ci:>34}  {verdict}")
+        click.echo(f"{r['metric'][:29]:<30}{pair:<8}{ci:>36}  {verdict}")
     click.echo(
         "* significant: the interval excludes 0. Time-to metrics compared restricted to "
         f"the {horizon}-month horizon (censored runs count as the horizon)."
@@ -259,7 +284,8 @@ def sweep(
     target = _target(out, outputs_root, f"sweep-{plan.sweep.name}", force)
     options = _executor_options(workers, scheduler)
     click.echo(f"running {len(plan.points)} variants of {plan.sweep.name}", err=True)
-    result = run_sweep(plan, replications, seed, **options)
+    with _executor_errors():
+        result = run_sweep(plan, replications, seed, **options)
     try:
         text = Path(sweep_file).read_text(encoding="utf-8")
         folder = write_sweep(

@@ -23,7 +23,9 @@ random numbers), which is what makes the differences between variants precise.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import inspect
 import itertools
 import json
 import math
@@ -359,6 +361,22 @@ class SweepResult:
     executor: str = "serial"
 
 
+def share_backend(run_options: dict[str, Any], stack: contextlib.ExitStack) -> dict[str, Any]:
+    """Open one executor (process pool, Dask client) for every variant instead of one each."""
+    if "workers" not in run_options and "scheduler" not in run_options:
+        return run_options
+    from botsim.experiment import run_experiment
+
+    if "backend" not in inspect.signature(run_experiment).parameters:
+        return run_options
+    from botsim.executors import open_backend
+
+    options = dict(run_options)
+    backend = open_backend(options.pop("workers", None), options.pop("scheduler", None))
+    options["backend"] = stack.enter_context(backend)
+    return options
+
+
 def run_sweep(
     plan: SweepPlan,
     replications: int | None = None,
@@ -380,22 +398,24 @@ def run_sweep(
     started = time.perf_counter()
     summaries, series, failures = [], [], []
     executor = "serial"
-    for pt in plan.points:
-        res = run_experiment(pt.scenario, n, seed, progress=progress, **run_options)
-        executor = str(getattr(res, "executor", executor))
-        cells = {k: _cell(v) for k, v in pt.params.items()}
-        tags = {"sweep": sweep.name, "point": pt.index, "label": pt.label, **cells}
-        if sweep.mode == "one_at_a_time":
-            tags.update(varied=pt.varied, level=pt.level)
-        s = res.summary.copy()
-        for i, (k, v) in enumerate(tags.items()):
-            s.insert(i, k, [v] * len(s))
-        summaries.append(s)
-        ts = res.timeseries.copy()
-        for i, (k, v) in enumerate({"point": pt.index, **cells}.items()):
-            ts.insert(i, k, [v] * len(ts))
-        series.append(ts)
-        failures += [{"point": pt.index, **f.__dict__} for f in res.failures]
+    with contextlib.ExitStack() as stack:
+        run_options = share_backend(run_options, stack)
+        for pt in plan.points:
+            res = run_experiment(pt.scenario, n, seed, progress=progress, **run_options)
+            executor = str(getattr(res, "executor", executor))
+            cells = {k: _cell(v) for k, v in pt.params.items()}
+            tags = {"sweep": sweep.name, "point": pt.index, "label": pt.label, **cells}
+            if sweep.mode == "one_at_a_time":
+                tags.update(varied=pt.varied, level=pt.level)
+            s = res.summary.copy()
+            for i, (k, v) in enumerate(tags.items()):
+                s.insert(i, k, [v] * len(s))
+            summaries.append(s)
+            ts = res.timeseries.copy()
+            for i, (k, v) in enumerate({"point": pt.index, **cells}.items()):
+                ts.insert(i, k, [v] * len(ts))
+            series.append(ts)
+            failures += [{"point": pt.index, **f.__dict__} for f in res.failures]
     return SweepResult(
         plan=plan,
         seed=seed,
