@@ -136,7 +136,8 @@ def calibrate(
     try:
         written = cb.write_profile(cal, target, force=force)
         if retention_csv is not None:
-            cb.write_text_atomic(retention_csv, cal.retention.to_csv(index=False), force=force)
+            table = cal.retention.rename(columns={"time": "tenure_months"})
+            cb.write_text_atomic(retention_csv, table.to_csv(index=False), force=force)
     except cb.OutputExists as exc:
         _fail(str(exc))
     except OSError as exc:

@@ -72,7 +72,8 @@ def test_fitted_profile_reproduces_the_observed_mean_time_to_fill(tmp_path, monk
     )
     assert result.exit_code == 0, result.output
     assert "best by AIC: funnel" in result.output
-    assert (tmp_path / "retention.csv").read_text().startswith("time,at_risk,events,survival")
+    header = (tmp_path / "retention.csv").read_text().splitlines()[0]
+    assert header == "tenure_months,at_risk,events,survival,low,high"
     profile = load_profile("demo.yaml")
     assert profile.sources["recruiting.applicants_per_week"].startswith(
         "fitted from synthetic-requisitions.csv, n = "
