@@ -1,7 +1,9 @@
 """The ``botsim`` command line: translates options into library calls, nothing more.
 
-Exit codes: 0 success; 1 the run finished but some replications failed; 2 invalid input
-(scenario, profile, option or output folder). Results go to stdout, messages to stderr.
+Exit codes: 0 success; 1 the run finished but some replications failed (or a worker died);
+2 invalid input (scenario, profile, option, output folder, full disk); 130 interrupted (the run
+folder is left marked incomplete and `botsim run --resume` finishes it). Results and paths go
+to stdout, messages and logs to stderr (`-v`/`-q` set how many).
 Heavy libraries are imported inside the commands so ``botsim --help`` stays fast.
 """
 
@@ -481,13 +483,3 @@ def init(path: Path) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-from botsim.cli_calibrate import calibrate  # noqa: E402
-
-main.add_command(calibrate)
-
-from botsim.cli_research import compare, report, sweep  # noqa: E402
-
-main.add_command(compare)
-main.add_command(sweep)
-main.add_command(report)
