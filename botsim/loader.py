@@ -661,23 +661,21 @@ def scenario_from_dict(
                 try:
                     profile = load_profile(name, base_dir, limits)
                 except ScenarioError as exc:
-                    if exc.source == "profile":  # unknown name: report it where it was written
-                        exc.source = source
-                        exc.problems = [
-                            Problem(f"locations[{i}].profile", p.message, p.value, p.has_value)
-                            for p in exc.problems
-                        ]
-                    else:  # a broken profile file: say which location asked for it
-                        exc.problems = [
+                    # Report where the profile was asked for; name the profile file if it is one.
+                    where = f"locations[{i}].profile"
+                    prefix = "" if exc.source == "profile" else f"profile file {exc.source}: "
+                    raise ScenarioError(
+                        source,
+                        [
                             Problem(
-                                p.path,
-                                f"{p.message} (profile of locations[{i}] in {source})",
+                                where,
+                                prefix + (f"{p.path}: " if p.path and prefix else "") + p.message,
                                 p.value,
                                 p.has_value,
                             )
                             for p in exc.problems
-                        ]
-                    raise
+                        ],
+                    ) from None
                 base = profile.values.model_dump(mode="json", by_alias=True)
                 merged.append(deep_merge(base, entry))
             else:

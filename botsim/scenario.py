@@ -624,6 +624,16 @@ class Scenario(Frozen):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _build_inside_horizon(self) -> Scenario:
+        if self.build_max_months is not None and self.build_max_months > self.horizon_months:
+            raise ValueError(
+                f"build_max_months: the planned Build ({self.build_max_months:g} months) is "
+                f"longer than the horizon ({self.horizon_months} months); shorten the Build "
+                "or lengthen horizon_months"
+            )
+        return self
+
     def location(self, name: str) -> Location:
         return next(loc for loc in self.locations if loc.name == name)
 

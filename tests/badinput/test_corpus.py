@@ -158,7 +158,9 @@ def test_profile_path_to_an_endless_device_is_refused(tmp_path: Path):
         "roles:\n  - {name: a, location: x, plan: [{month: 0, headcount: 1}]}\n",
         encoding="utf-8",
     )
-    _refuse_both(scenario, tmp_path, "/dev/zero", "not a regular file", "profile of locations[0]")
+    _refuse_both(
+        scenario, tmp_path, "/dev/zero", "not a regular file", "locations[0].profile: profile file"
+    )
 
 
 @pytest.mark.parametrize(
