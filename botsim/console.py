@@ -1,6 +1,13 @@
-"""Console summary of a run: the distribution of each key metric, printed with click.echo."""
+"""Console summary of a run: the distribution of each key metric, printed with click.echo.
+
+Time-to metrics show median and P10-P90 with censoring (``> H`` = not reached within the
+horizon in that share of replications); other metrics show the mean with its 95 % confidence
+interval and P10-P90. Lifecycle and cost lines appear when the scenario models them.
+"""
 
 from __future__ import annotations
+
+import math
 
 import click
 
@@ -8,12 +15,15 @@ TIME_TO_LABELS = {
     "time_to_first_hire": "first hire",
     "time_to_full_team": "full team",
     "time_to_stable_team": "stable team",
+    "time_to_transfer_ready": "transfer-ready",
+}
+COST_TIME_TO = {
+    "break_even_vs_outsourcing": "break-even vs outsourcing",
+    "break_even_vs_onshore": "break-even vs onshore",
 }
 
 
 def _fmt_months(value: float, horizon: int) -> str:
-    import math
-
     if math.isinf(value):
         return f"> {horizon}"
     if math.isnan(value):
@@ -21,10 +31,77 @@ def _fmt_months(value: float, horizon: int) -> str:
     return f"{value:.1f}"
 
 
+def _time_to_table(s, labels: dict[str, str], horizon: int, title: str) -> None:
+    from botsim.stats import summarise_time_to
+
+    click.echo(f"{title:<28}{'median':>8}{'P10':>8}{'P90':>8}{'not reached':>13}")
+    for metric, label in labels.items():
+        if metric not in s or f"{metric}_censored" not in s:
+            continue
+        row = summarise_time_to(s, metric)
+        click.echo(
+            f"{label:<28}{_fmt_months(row['median'], horizon):>8}"
+            f"{_fmt_months(row['p10'], horizon):>8}{_fmt_months(row['p90'], horizon):>8}"
+            f"{row['censored_share']:>12.0%}"
+        )
+
+
+def _mean_line(s, metric: str, label: str, fmt: str) -> None:
+    from botsim.stats import describe
+
+    if metric not in s:
+        return
+    d = describe(s[metric].to_numpy(dtype=float))
+    if d["n"] == 0:
+        click.echo(f"{label:<28} -")
+        return
+    click.echo(
+        f"{label:<28} mean {fmt.format(d['mean'])}  "
+        f"95% CI [{fmt.format(d['ci_low'])}, {fmt.format(d['ci_high'])}]  "
+        f"P10-P90 {fmt.format(d['p10'])} to {fmt.format(d['p90'])}"
+    )
+
+
+def _transfer_lines(result) -> None:
+    from botsim.stats import wilson_interval
+
+    s, scenario = result.summary, result.scenario
+    t = scenario.transfer
+    planned = t.month if t.policy == "at_month" else t.earliest_month
+    if planned is not None and "ready_by_planned_month" in s:
+        flags = s["ready_by_planned_month"].astype(bool).to_numpy()
+        k, n = int(flags.sum()), len(flags)
+        _, lo, hi = wilson_interval(k, n)
+        click.echo(
+            f"P(transfer-ready by month {planned:g}) = {k / n:.0%} "
+            f"(95% Wilson CI {lo:.0%}-{hi:.0%}, {k}/{n} replications)"
+        )
+    if "binding_criterion" in s:
+        when = f"month {planned:g}" if planned is not None else "the horizon"
+        counts = s["binding_criterion"].value_counts()
+        holding = counts.drop("none", errors="ignore")
+        if len(holding):
+            parts = ", ".join(f"{name} {cnt / len(s):.0%}" for name, cnt in holding.items())
+            click.echo(f"holding readiness back at {when}: {parts}")
+        else:
+            click.echo(f"every readiness criterion holds at {when} in every replication")
+    if t.policy != "never" and "transfer_month" in s:
+        done = s["transfer_month"].notna()
+        click.echo(
+            f"transfer completed within the horizon in {done.mean():.0%} of replications"
+            + (
+                ""
+                if t.policy != "when_ready"
+                else f" (window months {t.earliest_month:g}-{t.latest_month:g})"
+            )
+        )
+        _mean_line(s, "transfer_month", "transfer month", "{:.1f}")
+        _mean_line(s, "headcount_lost_at_transfer", "headcount lost at transfer", "{:.1f}")
+        _mean_line(s, "time_to_restabilise", "months to re-stabilise", "{:.1f}")
+
+
 def print_summary(result) -> None:
     """The console summary of an ExperimentResult: distributions, never single numbers."""
-    from botsim.stats import describe, summarise_time_to
-
     scenario = result.scenario
     s = result.summary
     h = scenario.horizon_months
@@ -35,13 +112,7 @@ def print_summary(result) -> None:
     if s.empty:
         click.echo("no replication completed")
         return
-    click.echo(f"{'months to':<14}{'median':>8}{'P10':>8}{'P90':>8}{'censored':>10}")
-    for metric, label in TIME_TO_LABELS.items():
-        row = summarise_time_to(s, metric)
-        click.echo(
-            f"{label:<14}{_fmt_months(row['median'], h):>8}{_fmt_months(row['p10'], h):>8}"
-            f"{_fmt_months(row['p90'], h):>8}{row['censored_share']:>9.0%} "
-        )
+    _time_to_table(s, TIME_TO_LABELS, h, "months to")
     click.echo("")
     for metric, label, fmt in [
         ("hires", "hires", "{:.1f}"),
@@ -51,9 +122,13 @@ def print_summary(result) -> None:
         ("final_headcount", "final headcount", "{:.1f}"),
         ("final_effective_fte", "final effective FTE", "{:.1f}"),
     ]:
-        d = describe(s[metric].to_numpy(dtype=float))
-        click.echo(
-            f"{label:<22} mean {fmt.format(d['mean'])}  "
-            f"95% CI [{fmt.format(d['ci_low'])}, {fmt.format(d['ci_high'])}]  "
-            f"P10-P90 {fmt.format(d['p10'])}-{fmt.format(d['p90'])}"
-        )
+        _mean_line(s, metric, label, fmt)
+    click.echo("")
+    _transfer_lines(result)
+    cur = scenario.costs.currency
+    click.echo("")
+    _mean_line(s, "total_cost_bot", f"total cost, BOT ({cur})", "{:,.0f}")
+    _mean_line(s, "cost_per_effective_fte_month", "cost per effective FTE-month", "{:,.0f}")
+    _mean_line(s, "savings_vs_outsourcing", "savings vs outsourcing", "{:,.0f}")
+    _mean_line(s, "savings_vs_onshore", "savings vs onshore", "{:,.0f}")
+    _time_to_table(s, COST_TIME_TO, h, "cumulative savings >= 0 from")

@@ -30,6 +30,8 @@ MAX_HORIZON_MONTHS = 240
 MAX_TEAM_SIZE = 5_000
 """Limit on the planned headcount of one role; bounds memory and run time per replication."""
 MAX_REPLICATIONS = 1_000_000
+MAX_APPLICANTS_PER_WEEK = 1_000
+"""Limit on applicants per requisition per week (a busy real funnel sees tens)."""
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 NonNeg = Annotated[float, Field(ge=0)]
@@ -71,8 +73,10 @@ class Recruiting(Frozen):
     requisitions_per_recruiter: Annotated[int, Field(ge=1, le=1_000)] = Field(
         description="Requisitions one recruiter works at the same time."
     )
-    applicants_per_week: Positive = Field(
-        description="Applicants entering the funnel per actively worked requisition per week."
+    applicants_per_week: Annotated[float, Field(gt=0, le=MAX_APPLICANTS_PER_WEEK)] = Field(
+        description="Applicants entering the funnel per actively worked requisition per week "
+        f"(at most {MAX_APPLICANTS_PER_WEEK:,}: each finalist in process is drawn, so the "
+        "limit bounds the work of one search)."
     )
     stages: Annotated[list[FunnelStage], Field(max_length=20)] = Field(
         description="Funnel stages in order (may be empty: every applicant is a finalist)."
