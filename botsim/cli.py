@@ -281,11 +281,6 @@ def run(
                 )
             except OutputError as exc:
                 _fail_input(str(exc))
-        try:
-            staged.note_executor(backend.description)
-        except OutputError as exc:
-            staged.release()
-            _fail_input(str(exc))
         show = not no_progress and not ctx.obj.get("quiet") and sys.stderr.isatty()
         result = _run_with_progress(
             scenario, replications, seed, backend, staged, adaptive, show=show
@@ -294,6 +289,10 @@ def run(
         _interrupted(staged, "interrupted")
     except WorkerLost as exc:
         _interrupted(staged, str(exc), code=1)
+    except OutputError as exc:
+        if staged is not None:
+            staged.release()
+        _fail_input(str(exc))
     except OSError as exc:
         from botsim.outputs import _describe_os_error
 

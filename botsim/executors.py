@@ -13,6 +13,7 @@ for, and its absence is reported as :class:`ExecutorUnavailable` with the instal
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import logging
 import os
 import signal
@@ -154,6 +155,19 @@ class ProcessPoolBackend(Backend):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore Ctrl-C while child processes are started, so that they inherit ``SIG_IGN``."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class DaskBackend(Backend):
     """A Dask distributed cluster: an existing scheduler, or a ``LocalCluster`` started here.
 
@@ -171,14 +185,17 @@ class DaskBackend(Backend):
         try:
             if scheduler == "local":
                 n = workers or default_workers()
-                self._cluster = distributed.LocalCluster(
-                    n_workers=n,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                # Worker processes started while SIGINT is ignored keep ignoring it: Ctrl-C
+                # is the parent's to handle (save, cancel, shut the cluster down cleanly).
+                with _sigint_ignored():
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=n,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
                 self._client = distributed.Client(self._cluster)
                 self.description = f"dask-local-cluster(workers={n})"
             else:

@@ -522,6 +522,9 @@ def run_experiment(
         backend = open_backend(workers, scheduler)
     status = None
     try:
+        note_executor = getattr(store, "note_executor", None)
+        if note_executor is not None:
+            note_executor(backend.description)  # the run folder says what ran it
         runner = _Runner(scenario, seed, backend, store, progress, chunk_size)
         if precision is None:
             n = replications

@@ -191,13 +191,15 @@ def _write_tables(folder: Path, result: Any) -> None:
 
 
 def _final_manifest(partial: dict[str, Any], result: Any, extra: dict[str, Any]) -> dict:
+    # A resumed run may have been run by several executors: name each, in order of use.
+    executors = list(partial.get("executors", [])) or [getattr(result, "executor", "in-process")]
     manifest = {
         **partial,
         "seed": result.seed,
         "replications": result.replications,
         "failed_replications": [f.replication for f in result.failures],
-        "executor": getattr(result, "executor", "in-process"),
-        "executors": list(partial.get("executors", [])) or [getattr(result, "executor", "")],
+        "executor": " + ".join(dict.fromkeys(executors)),
+        "executors": executors,
         "wall_time_seconds": round(result.wall_time, 3),
         "completed_utc": _now(),
         **extra,

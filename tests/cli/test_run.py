@@ -165,6 +165,8 @@ def test_resume_finishes_identically_from_either_name(tmp_path) -> None:
         pd.testing.assert_frame_equal(left, right)
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["resumed"] is True
+    assert manifest["executors"] == ["in-process", "process-pool(workers=2)"]
+    assert manifest["executor"] == "in-process + process-pool(workers=2)"
     # A complete run is not resumed again.
     res = botsim("run", "--resume", str(tmp_path / "run"))
     assert res.exit_code == 2 and "complete run already" in res.stderr
