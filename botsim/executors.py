@@ -150,6 +150,8 @@ class ProcessPoolBackend(Backend):
             raise WorkerLost(
                 "a worker process died while running replications (killed or out of memory?)"
             ) from exc
+        except Exception as exc:  # run_chunk records replication errors, so this is transport
+            raise WorkerLost(f"a chunk of replications could not be run: {exc!r}") from exc
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -228,6 +230,12 @@ class DaskBackend(Backend):
         except TimeoutError:
             return set()
         return set(done)
+
+    def result(self, future: Any) -> Any:
+        try:
+            return future.result()
+        except Exception as exc:  # run_chunk records replication errors: this is the cluster
+            raise WorkerLost(f"the Dask cluster could not run a chunk: {exc!r}") from exc
 
     def cancel(self, futures: Iterable[Any]) -> None:
         futures = list(futures)

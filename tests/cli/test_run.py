@@ -221,3 +221,24 @@ def test_help_imports_no_heavy_library(argv) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+def test_ctrl_c_leaves_incomplete_folder_and_says_how_to_resume(tmp_path, monkeypatch) -> None:
+    real_save = StagedRun.save_chunk
+    saved = []
+
+    def save_then_ctrl_c(self, chunk):
+        if len(saved) == 2:
+            raise KeyboardInterrupt
+        saved.append(chunk.first)
+        real_save(self, chunk)
+
+    monkeypatch.setattr(StagedRun, "save_chunk", save_then_ctrl_c)
+    out = tmp_path / "run"
+    res = botsim("run", MANILA, *SHORT, "-n", "30", "--workers", "1", "--out", str(out))
+    assert res.exit_code == 130
+    staging = tmp_path / f"{INCOMPLETE_PREFIX}run"
+    assert f"resume with: botsim run --resume {staging}" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not out.exists() and not is_complete(staging)
+    assert len(list((staging / "chunks").glob("*.npz"))) == 2
