@@ -362,16 +362,34 @@ def add_lifecycle(
     return {"_transfer_start": t_start, "_transfer_done": t_done, "_entity_ready": ready_day}
 
 
-def ready_to_transfer(scenario: Scenario, events: list[Event], month: int) -> bool:
-    """Do all readiness criteria hold at month-end ``month``, given the records so far?"""
+def ready_to_transfer(scenario: Scenario, events: list[Event], month: int) -> tuple[bool, int]:
+    """Do all readiness criteria hold at month-end ``month``, given the records so far?
+
+    Also returns the earliest later month-end at which they could possibly all hold, from two
+    bounds that nothing can beat: the stable run needs ``stable_months`` consecutive stable
+    month-ends, and documentation grows at most by g (1 - D) a month. The steering review uses
+    it to skip evaluations that cannot succeed (the decisions are unchanged).
+    """
     from botsim.metrics import replication_metrics
 
     if not 1 <= month <= scenario.horizon_months:
-        return False
+        return False, month + 1
     # Only month-ends up to ``month`` are final: evaluate a horizon cut there.
     cut = scenario.model_copy(update={"horizon_months": int(month)})
     _, series = replication_metrics(cut, events, lifecycle_summary=False)
-    return bool(all_ready(series)[-1])
+    if all_ready(series)[-1]:
+        return True, month
+    rd, k = scenario.readiness, scenario.knowledge
+    run = int(run_lengths(series["stable_month"])[-1])
+    wait_stable = max(1, rd.stable_months - run) if run < rd.stable_months else 1
+    d, wait_doc = float(series["documentation"][-1]), 1
+    if k.growth_per_month > 0:
+        while d < rd.min_documentation - _EPS and wait_doc < 1000:
+            d += k.growth_per_month * (1 - d)
+            wait_doc += 1 if d < rd.min_documentation - _EPS else 0
+    elif d < rd.min_documentation - _EPS:
+        wait_doc = 10**6
+    return False, month + max(wait_stable, wait_doc)
 
 
 def lifecycle_summary(

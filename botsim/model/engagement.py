@@ -67,6 +67,7 @@ class Engagement:
         self._ids = itertools.count()
         self.in_transfer_window = False
         self.transfer_started = False
+        self.headcount_run = 0  # consecutive month-end reviews meeting the headcount threshold
         mgmt = scenario.management
         transfer = scenario.transfer
         self.max_multiplier = (mgmt.overload.attrition_multiplier if mgmt else 1.0) * (
@@ -300,31 +301,37 @@ class Engagement:
         from botsim.readiness import ready_to_transfer  # pure functions over records
 
         transfer = self.scenario.transfer
-        month = 0
+        month, next_check = 0, 0
         while True:
             month += 1
             yield self.env.timeout(month * DAYS_PER_MONTH - self.env.now)
             for desk in self.desks:
                 self.staff_leads(desk)
+            self.headcount_run = self.headcount_run + 1 if self.headcount_ok() else 0
             if (
                 transfer.policy == "when_ready"
                 and not self.transfer_started
-                and transfer.earliest_month <= month <= transfer.latest_month
+                and max(transfer.earliest_month, next_check) <= month <= transfer.latest_month
                 and self.plausibly_ready()
-                and ready_to_transfer(self.scenario, self.recorder.events, month)
             ):
-                self.env.process(self.handover())
+                ready, next_check = ready_to_transfer(self.scenario, self.recorder.events, month)
+                if ready:
+                    self.env.process(self.handover())
 
     def plausibly_ready(self) -> bool:
         """Cheap necessary conditions of readiness from the live state (entity ready, leads
         within span, headcount threshold), checked before the full evaluation on the records."""
         if not all(ready.triggered for ready in self.entity_ready):
             return False
+        if self.headcount_run < self.scenario.readiness.stable_months:
+            return False  # a stable month needs at least the headcount threshold
+        return not any(self.overloaded(desk) for desk in self.desks)
+
+    def headcount_ok(self) -> bool:
         month = self.env.now / DAYS_PER_MONTH
         agents = sum(len(desk.agents) for desk in self.desks)
-        if agents < self.scenario.stability.headcount_fraction * self.scenario.target_at(month):
-            return False
-        return not any(self.overloaded(desk) for desk in self.desks)
+        target = self.scenario.target_at(month)
+        return target > 0 and agents >= self.scenario.stability.headcount_fraction * target
 
     def planned_transfer(self):
         yield self.env.timeout(self.scenario.transfer.month * DAYS_PER_MONTH)
