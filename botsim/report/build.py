@@ -93,7 +93,7 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
                 "Wilson interval.</p>" + table_html(time_to, "time-to", horizon=h),
             )
         )
-    aggs = tables.aggregates_by_group(study)
+    aggs = tables.key_aggregates(study)
     cols = [
         "group",
         "metric",
@@ -112,7 +112,8 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
             "Metrics across replications",
             '<p class="note">Mean with t-interval over replications; time-to means are over the '
             "replications that reached the event only (see the censored count and the "
-            "Kaplan&ndash;Meier table above).</p>" + table_html(aggs, "aggregates", cols, h),
+            "Kaplan&ndash;Meier table above). Key metrics only; every metric is in aggregates.csv."
+            "</p>" + table_html(aggs, "aggregates", cols, h),
         )
     )
     return sections, time_to, comparisons

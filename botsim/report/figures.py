@@ -34,6 +34,10 @@ LABELS = {
 }
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def label(name: str) -> str:
     return LABELS.get(name, name.replace("_", " "))
 
@@ -118,11 +122,26 @@ def fan_chart(study: Study, column: str) -> FigureSpec | None:
     if more > 0:
         caption += f" {more} further group(s) not shown."
     return FigureSpec(
-        f"fan_{column}", f"{label(column).capitalize()} against the plan", caption, fig
+        f"fan_{column}", f"{_upper_first(label(column))} against the plan", caption, fig
     )
 
 
 # --------------------------------------------------------------------------- time-to curves
+
+
+def _panels(study: Study) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Panels of (title, [(group, line label)]): one per value of a grid sweep's first
+    parameter when there are two or more, else a single panel with every group."""
+    groups = [g for g in study.groups if (study.summary["group"] == g).any()]
+    if study.kind == "sweep" and study.mode == "grid" and len(study.params) >= 2:
+        pts = study.points.set_index(study.points["label"].astype(str))
+        first, rest = study.params[0], study.params[1:]
+        panels: dict[str, list[tuple[str, str]]] = {}
+        for g in groups:
+            line = ", ".join(f"{p}={pts.loc[g, p]}" for p in rest)
+            panels.setdefault(f"{first}={pts.loc[g, first]}", []).append((g, line))
+        return [(title, lines[:12]) for title, lines in list(panels.items())[:4]]
+    return [("", [(g, g) for g in groups[:12]])]
 
 
 def event_curves(study: Study, metric: str) -> FigureSpec | None:
@@ -130,29 +149,34 @@ def event_curves(study: Study, metric: str) -> FigureSpec | None:
     s = study.summary
     if metric not in s or f"{metric}_censored" not in s:
         return None
-    groups = [g for g in study.groups if (s["group"] == g).any()]
-    if len(groups) > 12:  # too many lines: keep the first twelve
-        groups = groups[:12]
-    fig, axes = _new(7.0, 4.2)
-    ax = axes[0, 0]
-    colors = _palette(len(groups))
-    bands = len(groups) <= 6
-    for g, color in zip(groups, colors):
-        sub = s[s["group"] == g]
-        horizon = study.horizons.get(g, study.horizon)
-        km = stats.km_for_metric(sub, metric, horizon, study.confidence)
-        t = np.append(km["time"].to_numpy(), horizon)
-        cdf = 1 - np.append(km["survival"].to_numpy(), km["survival"].iloc[-1])
-        ax.step(t, cdf, where="post", color=color, lw=1.6, label=g)
-        if bands:
-            lo = 1 - np.append(km["ci_high"].to_numpy(), km["ci_high"].iloc[-1])
-            hi = 1 - np.append(km["ci_low"].to_numpy(), km["ci_low"].iloc[-1])
-            ax.fill_between(t, lo, hi, step="post", color=color, alpha=0.15, lw=0)
-    ax.set_xlim(0, study.horizon)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("month")
-    ax.set_ylabel(f"P({label(metric)} by month)")
-    ax.legend(fontsize=7, loc="lower right")
+    if s[f"{metric}_censored"].to_numpy(dtype=bool).all():
+        return None  # never reached anywhere: the time-to table says so, a flat line would not
+    panels = _panels(study)
+    fig, axes = _new(
+        min(5.2 * len(panels), 15.0) if len(panels) > 1 else 7.0, 4.2, 1, len(panels), sharey=True
+    )
+    bands = all(len(lines) <= 6 for _, lines in panels)
+    for ax, (title, lines) in zip(axes.flat, panels):
+        sequential = len(panels) > 1 or len(lines) > 6
+        colors = _sequential(len(lines)) if sequential else _palette(len(lines))
+        for (g, name), color in zip(lines, colors):
+            sub = s[s["group"] == g]
+            horizon = study.horizons.get(g, study.horizon)
+            km = stats.km_for_metric(sub, metric, horizon, study.confidence)
+            t = np.append(km["time"].to_numpy(), horizon)
+            cdf = 1 - np.append(km["survival"].to_numpy(), km["survival"].iloc[-1])
+            ax.step(t, cdf, where="post", color=color, lw=1.6, label=name)
+            if bands:
+                lo = 1 - np.append(km["ci_high"].to_numpy(), km["ci_high"].iloc[-1])
+                hi = 1 - np.append(km["ci_low"].to_numpy(), km["ci_low"].iloc[-1])
+                ax.fill_between(t, lo, hi, step="post", color=color, alpha=0.12, lw=0)
+        ax.set_xlim(0, study.horizon)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("month")
+        if title:
+            ax.set_title(title, fontsize=9)
+        ax.legend(fontsize=7, loc="lower right")
+    axes[0, 0].set_ylabel(f"P({label(metric)} by month)")
     pct = round(study.confidence * 100)
     caption = (
         f"Share of replications that reached {label(metric)} by each month: 1 - Kaplan-Meier "
@@ -161,6 +185,12 @@ def event_curves(study: Study, metric: str) -> FigureSpec | None:
         "that stays below 1 means some never did."
     )
     return FigureSpec(f"km_{metric}", f"Time to {label(metric)}", caption, fig)
+
+
+def _sequential(n: int) -> list[Any]:
+    import seaborn as sns
+
+    return sns.color_palette("viridis_r", max(n, 1)) if n > 1 else _palette(1)
 
 
 # --------------------------------------------------------------------------- boxplots
@@ -279,46 +309,51 @@ def sweep_heatmaps(study: Study) -> FigureSpec | None:
 
 
 def sweep_lines(study: Study) -> FigureSpec | None:
-    """Grid sweeps with a numeric parameter: KM median of the key metric (CI) against it."""
+    """Grid sweeps with a numeric parameter: KM medians (with CI) against it, one panel per
+    time-to metric (full team, the key metric, transfer-ready when it is reached)."""
     if study.kind != "sweep" or study.mode != "grid" or not study.params:
         return None
     import pandas as pd
 
-    metric = study.key_metric
-    if f"{metric}_censored" not in study.summary:
-        return None
+    candidates = ["time_to_full_team", study.key_metric, "time_to_transfer_ready"]
+    metrics = [
+        m
+        for m in dict.fromkeys(candidates)
+        if f"{m}_censored" in study.summary
+        and not study.summary[f"{m}_censored"].to_numpy(dtype=bool).all()
+    ]
     numeric = [p for p in study.params if pd.api.types.is_numeric_dtype(study.points[p])]
-    if not numeric:
+    if not metrics or not numeric:
         return None
     x = numeric[-1]
     others = [p for p in study.params if p != x]
-    grid = tables.sweep_grid(study, metric)
     hue = others[0] if others else None
-    keys = list(dict.fromkeys(grid[hue])) if hue else [None]
-    fig, axes = _new(7.0, 4.2)
-    ax = axes[0, 0]
-    for key, color in zip(keys, _palette(len(keys))):
-        sub = grid if hue is None else grid[grid[hue] == key]
-        sub = sub.sort_values(x)
-        xs = sub[x].to_numpy(dtype=float)
-        med = sub["km_median"].to_numpy(dtype=float)
-        lo = sub["km_median_ci_low"].to_numpy(dtype=float)
-        hi = np.minimum(sub["km_median_ci_high"].to_numpy(dtype=float), study.horizon)
-        finite = np.isfinite(med)
-        ax.plot(xs[finite], med[finite], "o-", color=color, label=str(key) if hue else metric)
-        ax.fill_between(xs, np.where(np.isfinite(lo), lo, np.nan), hi, color=color, alpha=0.15)
-    ax.axhline(study.horizon, color="grey", ls=":", lw=1)
-    ax.set_xlabel(x.replace("_", " "))
-    ax.set_ylabel(f"median months to {label(metric)}")
-    ax.set_ylim(0, study.horizon * 1.05)
-    if hue:
-        ax.legend(title=hue.replace("_", " "), fontsize=8)
+    fig, axes = _new(4.6 * len(metrics) + 0.6, 4.0, 1, len(metrics))
+    for ax, metric in zip(axes.flat, metrics):
+        grid = tables.sweep_grid(study, metric)
+        keys = list(dict.fromkeys(grid[hue])) if hue else [None]
+        for key, color in zip(keys, _palette(len(keys))):
+            sub = grid if hue is None else grid[grid[hue] == key]
+            sub = sub.sort_values(x)
+            xs = sub[x].to_numpy(dtype=float)
+            med = sub["km_median"].to_numpy(dtype=float)
+            lo = sub["km_median_ci_low"].to_numpy(dtype=float)
+            hi = np.minimum(sub["km_median_ci_high"].to_numpy(dtype=float), study.horizon)
+            finite = np.isfinite(med)
+            ax.plot(xs[finite], med[finite], "o-", color=color, label=str(key) if hue else None)
+            ax.fill_between(xs, np.where(np.isfinite(lo), lo, np.nan), hi, color=color, alpha=0.15)
+        ax.axhline(study.horizon, color="grey", ls=":", lw=1)
+        ax.set_xlabel(x.replace("_", " "))
+        ax.set_ylabel(f"median months to {label(metric)}")
+        ax.set_ylim(0, study.horizon * 1.05)
+        if hue:
+            ax.legend(title=hue.replace("_", " "), fontsize=8)
     caption = (
-        f"Kaplan-Meier median months to {label(metric)} with its {round(study.confidence * 100)}% "
-        "confidence interval (band; capped at the horizon, dotted). Missing points: the median "
-        "is not reached within the horizon."
+        f"Kaplan-Meier median months with {round(study.confidence * 100)}% confidence intervals "
+        "(bands; capped at the horizon, dotted). A missing point: the median is not reached "
+        "within the horizon."
     )
-    return FigureSpec("sweep_median", f"Median time to {label(metric)} by {x}", caption, fig)
+    return FigureSpec("sweep_median", f"Median time to events by {x}", caption, fig)
 
 
 def tornado_chart(study: Study) -> FigureSpec | None:
@@ -409,6 +444,22 @@ def readiness_chart(study: Study) -> FigureSpec | None:
     return FigureSpec("readiness", "Transfer readiness over time", caption, fig)
 
 
+def _representative_groups(study: Study, present: set[str], limit: int = 4) -> list[str]:
+    """Groups to show when one panel per group is too many: for a grid sweep, every value of
+    the first parameter with the other parameters at their middle value."""
+    groups = [g for g in study.groups if g in present]
+    if study.kind == "sweep" and study.mode == "grid" and len(study.params) >= 2:
+        pts = study.points
+        keep = np.ones(len(pts), dtype=bool)
+        for p in study.params[1:]:
+            values = list(dict.fromkeys(pts[p]))
+            keep &= (pts[p] == values[len(values) // 2]).to_numpy()
+        chosen = [str(g) for g in pts.loc[keep, "label"] if str(g) in present]
+        if chosen:
+            return chosen[:limit]
+    return groups[:limit]
+
+
 def cost_chart(study: Study) -> FigureSpec | None:
     """Cumulative cost of BOT against its counterfactuals (median, P10-P90) and break-even.
 
@@ -431,8 +482,8 @@ def cost_chart(study: Study) -> FigureSpec | None:
         if not cols:
             return None
         data = ts
-    groups = [g for g in study.groups if g in set(ts["group"])][:4]
-    fig, axes = _new(4.6 * len(groups), 3.8, 1, len(groups), sharey=True)
+    groups = _representative_groups(study, set(ts["group"]))
+    fig, axes = _new(4.6 * len(groups), 3.8, 1, len(groups))
     breakevens = [
         m
         for m in study.summary.columns
@@ -458,12 +509,17 @@ def cost_chart(study: Study) -> FigureSpec | None:
         ax.set_title(g[:40], fontsize=9)
         ax.set_xlabel("month")
         ax.legend(fontsize=7)
-    axes[0, 0].set_ylabel("cumulative cost (scenario currency)")
+        ax.set_ylabel("cumulative cost (scenario currency)")
     caption = (
         "Cumulative cost of the BOT engagement and of its counterfactuals for the same team "
         "(median line, P10-P90 band); vertical lines: Kaplan-Meier median break-even months "
         "(censored at the horizon when never reached)."
     )
+    hidden = len([g for g in study.groups if g in set(ts["group"])]) - len(groups)
+    if hidden > 0:
+        caption += (
+            f" Shown for {len(groups)} representative variant(s); {hidden} more in the tables."
+        )
     return FigureSpec("costs", "Costs and break-even", caption, fig)
 
 

@@ -225,6 +225,7 @@ def write_sweep(
         manifest = {
             "kind": "sweep",
             "sweep": sweep.name,
+            "description": sweep.description,
             "source": plan.source,
             "mode": sweep.mode,
             "parameters": plan.columns,

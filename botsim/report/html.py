@@ -28,6 +28,16 @@ details{margin:.6rem 0}summary{cursor:pointer;font-weight:600}ul.findings li{mar
 """
 
 MONTHS_LIKE = ("time_to_", "km_median", "month")
+HEADLINE = (
+    "time_to_full_team",
+    "time_to_stable_team",
+    "time_to_transfer_ready",
+    "annual_attrition",
+    "final_effective_fte",
+    "total_cost_bot",
+    "break_even_vs_outsourcing",
+)
+"""Metrics whose paired comparison is spelled out under "Key findings" (all are in the table)."""
 
 
 def fmt(value: Any, column: str = "", horizon: float | None = None) -> str:
@@ -55,8 +65,10 @@ def fmt(value: Any, column: str = "", horizon: float | None = None) -> str:
             return f"{v:.4g}"
         if abs(v) >= 1000:
             return f"{v:,.0f}"
+        if any(key in column for key in MONTHS_LIKE) or column in ("ci_low", "ci_high"):
+            return f"{v:.1f}" if abs(v) >= 1 else f"{v:.3g}"
         if v == int(v) and abs(v) < 1000 and column not in ("diff",):
-            return f"{v:.0f}" if "time" not in column and "median" not in column else f"{v:.2f}"
+            return f"{v:.0f}"
         return f"{v:.3g}" if abs(v) < 0.01 else f"{v:.2f}"
     return html.escape(str(value))
 
@@ -154,6 +166,8 @@ def findings_html(study: Study, time_to: Any, comparisons: Any) -> str:
     """A few sentences a reader can quote, each with its interval."""
     out = []
     pct = round(study.confidence * 100)
+    if study.kind == "sweep":
+        return ""  # the sweep table, shown first, is the summary
     if time_to is not None and len(time_to):
         for metric in ("time_to_stable_team", "time_to_transfer_ready"):
             rows = time_to[time_to["metric"] == metric]
@@ -181,7 +195,7 @@ def findings_html(study: Study, time_to: Any, comparisons: Any) -> str:
                 break
     if comparisons is not None and len(comparisons):
         for _, r in comparisons.iterrows():
-            if not r["better_when"]:
+            if not r["better_when"] or r["metric"] not in HEADLINE:
                 continue
             name = r["metric"].replace("_", " ")
             if r["significant"]:
@@ -221,12 +235,17 @@ def render(
         f"report built {created}"
     )
     figs = "".join(figure_html(spec, png) for spec, png in figures)
+    # A sweep's own table is its summary: it goes first; other tables follow the figures.
+    lead = [x for x in sections if study.kind == "sweep" and x[0].startswith(("Sweep", "Sens"))]
+    rest = [x for x in sections if x not in lead]
     body = [
         f"<h1>{html.escape(study.title)}</h1>",
         f'<p class="meta">{meta}</p>',
+        f"<p>{html.escape(study.description)}</p>" if study.description else "",
         findings,
+        *[f"<h2>{html.escape(title)}</h2>{content}" for title, content in lead],
         f'<h2>Figures</h2><div id="figures">{figs}</div>' if figs else "",
-        *[f"<h2>{html.escape(title)}</h2>{content}" for title, content in sections],
+        *[f"<h2>{html.escape(title)}</h2>{content}" for title, content in rest],
         f"<h2>Method</h2>{method_html(study)}",
     ]
     if study.sweep_text:

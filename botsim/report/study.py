@@ -40,6 +40,7 @@ class Study:
     months: tuple[float, ...] = (6.0, 12.0, 18.0, 24.0)
     confidence: float = 0.95
     points: Any = None  # sweep: the points table
+    description: str = ""
 
     @property
     def horizon(self) -> float:
@@ -158,5 +159,6 @@ def load_study(folder: str | Path, manifest: dict[str, Any] | None = None) -> St
             months=tuple(float(m) for m in manifest.get("months", (6, 12, 18, 24))),
             confidence=confidence,
             points=points,
+            description=str(manifest.get("description", "")),
         )
     raise ReportError(f"{folder / MANIFEST}: unknown kind {kind!r}")

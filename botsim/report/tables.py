@@ -36,6 +36,17 @@ def aggregates_by_group(study: Study) -> Any:
     return stats.group_aggregates(table, ["group"], study.confidence)
 
 
+def key_aggregates(study: Study) -> Any:
+    """:func:`aggregates_by_group` restricted to the key metrics (all are in aggregates.csv)."""
+    table = aggregates_by_group(study)
+    keys = stats.key_metrics(study.summary)
+    table = table[table["metric"].isin(keys)].copy()
+    order = {m: i for i, m in enumerate(keys)}
+    groups = {g: i for i, g in enumerate(study.groups)}
+    table["_g"], table["_m"] = table["group"].map(groups), table["metric"].map(order)
+    return table.sort_values(["_g", "_m"]).drop(columns=["_g", "_m"]).reset_index(drop=True)
+
+
 def comparisons(study: Study) -> Any:
     """Paired CRN comparison of every key metric between every pair of groups."""
     summaries = {
