@@ -11,6 +11,8 @@ import math
 
 import click
 
+from botsim.readiness import CRITERIA
+
 TIME_TO_LABELS = {
     "time_to_first_hire": "first hire",
     "time_to_full_team": "full team",
@@ -76,13 +78,13 @@ def _transfer_lines(result) -> None:
             f"P(transfer-ready by month {planned:g}) = {k / n:.0%} "
             f"(95% Wilson CI {lo:.0%}-{hi:.0%}, {k}/{n} replications)"
         )
-    if "binding_criterion" in s:
+    unmet = {c: s[f"unmet_{c}"].mean() for c in CRITERIA if f"unmet_{c}" in s}
+    if unmet:
         when = f"month {planned:g}" if planned is not None else "the horizon"
-        counts = s["binding_criterion"].value_counts()
-        holding = counts.drop("none", errors="ignore")
-        if len(holding):
-            parts = ", ".join(f"{name} {cnt / len(s):.0%}" for name, cnt in holding.items())
-            click.echo(f"holding readiness back at {when}: {parts}")
+        holding = sorted(((share, c) for c, share in unmet.items() if share > 0), reverse=True)
+        if holding:
+            parts = ", ".join(f"{c} {share:.0%}" for share, c in holding)
+            click.echo(f"criteria not met at {when} (share of replications): {parts}")
         else:
             click.echo(f"every readiness criterion holds at {when} in every replication")
     if t.policy != "never" and "transfer_month" in s:

@@ -413,6 +413,8 @@ def lifecycle_summary(
     values = [series[f"criterion_{c}"][ref_idx] for c in CRITERIA]
     worst = int(np.argmin(values))
     out["binding_criterion"] = CRITERIA[worst] if values[worst] < 1.0 - _EPS else "none"
+    for name, value in zip(CRITERIA, values):
+        out[f"unmet_{name}"] = bool(value < 1.0 - _EPS)
     out["readiness_at_planned_month"] = float(series["readiness"][ref_idx])
     start, done = marks["_transfer_start"], marks["_transfer_done"]
     out["transfer_start_month"] = start / DAYS_PER_MONTH if math.isfinite(start) else math.nan
