@@ -37,7 +37,7 @@ def test_grid_2x2_gives_four_groups_with_parameters_on_every_row():
     sizes = {pt.params["team_size"]: pt.scenario.roles[0].plan[0].headcount for pt in plan.points}
     assert sizes == {3: 3, 6: 6}
     assert res.timeseries[["recruiters", "team_size"]].notna().all().all()
-    assert set(res.timeseries.groupby("point").size()) == {5 * 18 * 0 + 5 * 36}
+    assert set(res.timeseries.groupby("point").size()) == {5 * 36}  # 5 replications x 36 months
 
 
 def test_shipped_sweep_is_location_by_team_size():
@@ -47,6 +47,8 @@ def test_shipped_sweep_is_location_by_team_size():
     assert profiles == {"Philippines", "Colombia"}
     sizes = sorted({pt.scenario.roles[0].plan[0].headcount for pt in plan.points})
     assert sizes == [5, 10, 20, 35, 50]
+    res = run_sweep(plan, replications=2)  # every shipped file runs in the tests
+    assert len(res.summary) == 20 and res.summary["location"].notna().all()
 
 
 def test_bad_value_names_the_sweep_field_and_the_scenario_field():
