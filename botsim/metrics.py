@@ -113,7 +113,11 @@ def _vacancy_days(scenario: Scenario, emp: EmployeeTable, horizon: float) -> flo
     return float(np.sum(gap * np.diff(points)))
 
 
-def _time_to_stable(scenario: Scenario, series: dict[str, np.ndarray]) -> float:
+def _time_to_stable(
+    scenario: Scenario, series: dict[str, np.ndarray], full_day: float = 0.0
+) -> float:
+    """First month-end of W consecutive stable month-ends, none before the team was first full
+    (a team cannot be stable before it was ever complete: docs/model.md, choice 13)."""
     st = scenario.stability
     w = st.window_months
     target, heads, fte = series["target"], series["headcount"], series["effective_fte"]
@@ -121,6 +125,7 @@ def _time_to_stable(scenario: Scenario, series: dict[str, np.ndarray]) -> float:
     n = len(target)
     month_ok = (target > 0) & (heads >= st.headcount_fraction * target)
     month_ok &= fte >= st.capacity_fraction * target
+    month_ok &= series["month"] * DAYS_PER_MONTH >= full_day
     for m in range(n - w + 1):
         if not month_ok[m : m + w].all():
             continue
@@ -207,7 +212,7 @@ def replication_metrics(
         return {}, series
     first = float(emp.start.min()) if len(emp.start) else math.nan
     full_month = t_full / DAYS_PER_MONTH
-    t_stable = _time_to_stable(scenario, series)
+    t_stable = _time_to_stable(scenario, series, t_full if not math.isnan(t_full) else math.inf)
 
     summary: dict[str, Any] = {
         "time_to_first_hire": first / DAYS_PER_MONTH,

@@ -355,7 +355,7 @@ def add_lifecycle(
     series["documentation"] = documentation(
         scenario, ends >= build_end, prod_now, series["target"], tenured_exits, staff
     )
-    series["stable_month"] = stable_months(scenario, series)
+    series["stable_month"] = stable_months(scenario, series) & (ends >= full_day)
     ready_day = entity_ready_day(scenario, events)
     series["entity_ready"] = ends >= ready_day
     series.update(readiness_criteria(scenario, series, ready_day))

@@ -55,6 +55,38 @@ class RoleDesk:
     resigned: set[int] = field(default_factory=set)
     promoting: set[int] = field(default_factory=set)
     pending_leads: int = 0
+    hires: int = 0
+
+
+class HireDraws:
+    """The attrition draws of one hire: a fixed-size block from the role's attrition stream
+    taken at hire (so the k-th hire always gets the k-th block), then, in the rare case of
+    more exit candidates than the block covers, a stream of its own."""
+
+    BLOCK = 16  # probation + 5 exit candidates x 3 draws: almost always enough
+
+    __slots__ = ("_block", "_desk", "_extra", "_i", "_k", "_streams")
+
+    def __init__(self, desk: RoleDesk, streams: ReplicationStreams) -> None:
+        desk.hires += 1
+        self._k = desk.hires
+        self._block = desk.attrition_rng.random(self.BLOCK).tolist()
+        self._i = 0
+        self._desk = desk
+        self._streams = streams
+        self._extra: np.random.Generator | None = None
+
+    def uniform(self) -> float:
+        if self._i < self.BLOCK:
+            self._i += 1
+            return self._block[self._i - 1]
+        if self._extra is None:
+            key = (self._desk.location.name, self._desk.role.name, "hire", str(self._k))
+            self._extra = self._streams.stream("attrition", *key)
+        return float(self._extra.random())
+
+    def exponential(self) -> float:
+        return -math.log1p(-self.uniform())
 
 
 class Engagement:
@@ -64,6 +96,7 @@ class Engagement:
         self.scenario = scenario
         self.env = simpy.Environment()
         self.recorder = Recorder()
+        self.streams = streams
         self._ids = itertools.count()
         self.in_transfer_window = False
         self.transfer_started = False
@@ -184,15 +217,22 @@ class Engagement:
         return employee_id in desk.agents or employee_id in desk.leads
 
     def working(self, desk: RoleDesk, employee_id: int):
-        """An employee's tenure: resignation (with notice or walk-out), dismissal or probation."""
-        env, loc, rng = self.env, desk.location, desk.attrition_rng
+        """An employee's tenure: resignation (with notice or walk-out), dismissal or probation.
+
+        The k-th hire of a role takes the k-th block of attrition draws (``HireDraws``), so a
+        change elsewhere (recruiting, say) that reorders hires and exits in time does not shift
+        anyone's attrition draws: common random numbers stay aligned across scenarios.
+        """
+        env, loc = self.env, desk.location
+        draws = HireDraws(desk, self.streams)
         hired = env.now
         probation_days = loc.probation.months * DAYS_PER_MONTH
-        fails_probation = rng.random() < loc.probation.failure_probability
+        fails_probation = draws.uniform() < loc.probation.failure_probability
         m_max = self.max_multiplier
         tenure = 0.0
         while True:
-            candidate, band = next_exit_candidate(desk.hazards, tenure, rng.exponential(), m_max)
+            candidate, band = next_exit_candidate(desk.hazards, tenure, draws.exponential(), m_max)
+            kind_u, thin_u, walkout_u = draws.uniform(), draws.uniform(), draws.uniform()
             if fails_probation and tenure < probation_days < candidate:
                 yield env.timeout(hired + probation_days - env.now)
                 if self.employed(desk, employee_id) and employee_id not in desk.resigned:
@@ -204,12 +244,12 @@ class Engagement:
             tenure = candidate
             if not self.employed(desk, employee_id) or employee_id in desk.resigned:
                 return  # promoted or left at transfer meanwhile
-            if rng.random() >= voluntary_share(desk.hazards, band, m_max):
+            if kind_u >= voluntary_share(desk.hazards, band, m_max):
                 self.leave(desk, employee_id, "dismissal")
                 return
-            if m_max > 1 and rng.random() * m_max >= self.voluntary_multiplier(desk):
+            if m_max > 1 and thin_u * m_max >= self.voluntary_multiplier(desk):
                 continue  # thinning: the raised hazard did not apply at this moment
-            if rng.random() < loc.attrition.no_notice_share:
+            if walkout_u < loc.attrition.no_notice_share:
                 self.leave(desk, employee_id, "walkout")
                 return
             yield from self.serve_notice(desk, employee_id)

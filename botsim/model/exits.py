@@ -30,8 +30,9 @@ def next_exit_candidate(
         hi = starts[i + 1] if i + 1 < n else math.inf
         if hi <= start_tenure:
             continue
-        lo = max(lo, start_tenure)
-        rate = table.voluntary[i] * vol_scale + table.involuntary[i]
+        lo = max(float(lo), start_tenure)
+        # Python floats: a vanishing rate gives inf quietly instead of a numpy overflow warning.
+        rate = float(table.voluntary[i]) * vol_scale + float(table.involuntary[i])
         if rate > 0:
             span = (hi - lo) * rate
             if remaining <= span:

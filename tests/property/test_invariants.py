@@ -83,20 +83,14 @@ def test_time_to_metrics_are_ordered(drawn, seed: int) -> None:
         assert full <= stable + 1e-9
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Spec conflict, not a code bug: the brief defines a stable team as headcount >= 90% of "
-        "target, so for targets >= 10 a team can be 'stable' (9 of 10 for W month-ends) before "
-        "it is ever full; the property 'time_to_full <= time_to_stable' (issue 2) then fails."
-    ),
-)
 def test_full_before_stable_with_default_thresholds() -> None:
     scenario = make_scenario(
         10, 12, location={"recruiting": {"applicants_per_week": 7 / 45, "recruiters": 10}}
     )
     summary = simulate(scenario, seed=0).summary
-    # Observed: full at month 5.83 (the 10th hire), stable from month-end 5 (9, 10, 10 heads).
+    # Headcount 9, 10, 10 at month-ends 5-7 would meet the 90 % threshold before the team is
+    # full (month 5.83); stable month-ends count only once the team has been full
+    # (docs/model.md, choice 13), so the property holds.
     assert not math.isnan(summary["time_to_stable_team"])
     assert summary["time_to_full_team"] <= summary["time_to_stable_team"]
 

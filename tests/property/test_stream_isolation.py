@@ -139,7 +139,6 @@ def compare_search_draws(seed: int, team: int) -> tuple[np.ndarray, np.ndarray]:
     return start_a[:k], start_b[:k]
 
 
-@pytest.mark.xfail(strict=True, reason=CRN_REASON)
 @SETTINGS
 @given(
     seed=st.integers(0, 2**32 - 1),
@@ -163,7 +162,6 @@ def test_search_isolation_is_not_vacuous() -> None:
     assert not np.array_equal(start_a[12:], start_b[12:])
 
 
-@pytest.mark.xfail(strict=True, reason=CRN_REASON)
 def test_attrition_isolation_minimal_reproduction() -> None:
     """4 seats, voluntary turnover 3.0/yr only, 0.5 applicants/week; acceptance 1.0 vs 0.5.
 
