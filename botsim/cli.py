@@ -132,7 +132,11 @@ def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
     metavar="PATH=VALUE",
     help="Override a scenario value (repeatable); the result is re-validated.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing run folder given by --out.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing run folder given by --out (or discard its interrupted run).",
+)
 @click.option(
     "--workers",
     type=click.IntRange(1, 4096),
@@ -156,7 +160,7 @@ def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
     "--precision",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
     default=None,
-    help="Add replications until each metric's 95%% CI half-width is within this fraction "
+    help="Add replications until each metric's 95% CI half-width is within this fraction "
     "of its mean (e.g. 0.05).",
 )
 @click.option(
