@@ -1376,7 +1376,7 @@ def _map_funnel(
                 rec["stages"][spec_i]["duration"] = value
             else:
                 rec["offer_duration"] = value
-        d_sample = funnel_time_sample(rec, 1)
+        d_sample = np.array([shift])  # the MLE itself, not its 4-digit rounded split
         cal.funnel_time = (
             f"fixed funnel time {shift:g} days (MLE: the shortest observed time to fill), split "
             "over the stages in proportion to the base profile's mean durations"
@@ -1452,7 +1452,7 @@ def _map_funnel(
     best = fam[0].family if fam else "funnel"
     if fam and best != "funnel":
         funnel_aic = next((f.aic for f in fam if f.family == "funnel"), math.inf)
-        if funnel_aic - fam[0].aic > 10:
+        if math.isfinite(funnel_aic) and funnel_aic - fam[0].aic > 10:
             cal.warnings.append(
                 f"time to fill is better described by {best} (AIC {funnel_aic - fam[0].aic:.0f} "
                 "lower than the funnel's); the fitted funnel reproduces its mean, not its shape"

@@ -38,6 +38,11 @@ def test_good_data_writes_a_profile(tmp_path):
     result, out = _run(tmp_path, GOOD_EMPLOYEES, GOOD_REQUISITIONS)
     assert result.exit_code == 0, result.output
     assert out.exists()
+    # Three people cannot inform a hazard: the report says so for every band.
+    assert "warning: attrition band 0-3 m: too little exposure to trust" in result.output
+    assert "warning: attrition band 12+ m: no exposure" in result.output
+    # One filled requisition: the time-to-fill fit is flagged too.
+    assert "warning: time to fill from only 1 filled requisitions" in result.output
 
 
 @pytest.mark.parametrize(
