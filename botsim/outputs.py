@@ -438,15 +438,18 @@ class StagedRun:
         for stray in (self.staging / CHUNKS).glob(".*.tmp"):
             stray.unlink(missing_ok=True)  # a write cut short; its chunk is run again
         for path in self._chunk_files():
-            with np.load(path, allow_pickle=False) as data:
-                summary = {k[2:]: data[k] for k in data.files if k.startswith("s.")}
-                failures = [ReplicationFailure(**f) for f in json.loads(str(data["failures"]))]
-                yield ChunkResult(
-                    replications=data["replications"].tolist(),
-                    summary=summary,
-                    series=None,
-                    failures=failures,
-                )
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    summary = {k[2:]: data[k] for k in data.files if k.startswith("s.")}
+                    failures = [ReplicationFailure(**f) for f in json.loads(str(data["failures"]))]
+                    replications = data["replications"].tolist()
+            except Exception as exc:  # e.g. cut short by a power loss: run it again
+                log.warning("unreadable chunk %s (%s): its replications run again", path, exc)
+                path.unlink(missing_ok=True)
+                continue
+            yield ChunkResult(
+                replications=replications, summary=summary, series=None, failures=failures
+            )
 
     def _series_parts(self) -> Iterator[dict[str, Any]]:
         import numpy as np

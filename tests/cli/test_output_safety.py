@@ -278,3 +278,17 @@ def test_killed_run_never_looks_complete_and_resumes_identically(tmp_path, momen
     res = botsim("run", MANILA, *SHORT, "-n", "40", "--workers", "1", "--out", str(reference))
     assert res.exit_code == 0, res.output
     same_tables(out, reference)
+
+
+def test_unreadable_chunk_is_run_again_on_resume(tmp_path) -> None:
+    from tests.cli.test_run import interrupted_run
+
+    staging = interrupted_run(tmp_path)
+    chunk = sorted((staging / "chunks").glob("*.npz"))[0]
+    chunk.write_bytes(chunk.read_bytes()[:100])  # as a power loss may leave it
+    res = botsim("run", "--resume", str(staging), "--workers", "1")
+    assert res.exit_code == 0, res.output
+    reference = tmp_path / "reference"
+    res = botsim("run", MANILA, *SHORT, "-n", "10", "--workers", "1", "--out", str(reference))
+    assert res.exit_code == 0, res.output
+    same_tables(tmp_path / "run", reference)
