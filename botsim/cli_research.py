@@ -299,7 +299,7 @@ def sweep(
 
 def _print_sweep(folder: Path, confidence: float) -> None:
     from botsim.report.study import load_study
-    from botsim.report.tables import sweep_grid, tornado
+    from botsim.report.tables import sweep_contrasts, sweep_grid, tornado
 
     study = load_study(folder)
     study.confidence = confidence
@@ -334,6 +334,24 @@ def _print_sweep(folder: Path, confidence: float) -> None:
         else:
             for _, r in table.iterrows():
                 click.echo(f"{r['group'][:43]:<44} mean {metric} {_num(r['mean'])}")
+        contrasts = sweep_contrasts(study)
+        if len(contrasts):
+            rows = contrasts[contrasts["metric"] == metric]
+            rest = study.params[1:]
+            click.echo(
+                f"paired contrasts of {study.params[0]} on {metric} (restricted to the horizon, "
+                "common random numbers):"
+            )
+            for _, r in rows.iterrows():
+                where = ", ".join(f"{p}={r[p]}" for p in rest)
+                ci = f"{_num(r['diff'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
+                verdict = (
+                    f"{r['better']} better *" if r["significant"] else "no significant difference"
+                )
+                click.echo(
+                    f"  {where[:30]:<31}{r['scenario_a'][:14]} - {r['scenario_b'][:14]:<15}"
+                    f"{ci:>26}  {verdict}"
+                )
     click.echo(f"folder: {folder}")
     if (folder / "report.html").exists():
         click.echo(f"report: {folder / 'report.html'}")

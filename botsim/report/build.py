@@ -17,6 +17,18 @@ from botsim.report import tables
 from botsim.report.study import ReportError, Study, load_study
 
 PNG_DPI = 150
+GRID_COLUMNS = [
+    "km_median",
+    "km_median_ci_low",
+    "km_median_ci_high",
+    "censored",
+    "p_by",
+    "p_by_ci_low",
+    "p_by_ci_high",
+    "mean",
+    "ci_low",
+    "ci_high",
+]
 
 
 def _render(spec: Any) -> tuple[bytes, bytes]:
@@ -81,9 +93,40 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
             (
                 f"Sweep: {study.key_metric.replace('_', ' ')} by variant",
                 f'<p class="note">KM median with CI; p by = P(event by month {month:g}) with '
-                f"Wilson interval.</p>" + table_html(grid, "sweep-table", horizon=h),
+                f"Wilson interval.</p>"
+                + table_html(grid, "sweep-table", [*study.params, *GRID_COLUMNS], horizon=h),
             )
         )
+    if study.kind == "sweep" and study.mode == "grid":
+        contrasts = tables.sweep_contrasts(study)
+        if len(contrasts):
+            first, rest = study.params[0], study.params[1:]
+            where = f" at each {', '.join(rest).replace('_', ' ')}" if rest else ""
+            cols = [
+                *rest,
+                "metric",
+                "scenario_a",
+                "scenario_b",
+                "mean_a",
+                "mean_b",
+                "diff",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "better",
+                "significant",
+            ]
+            note = (
+                f'<p class="note">Paired differences A &minus; B between {first} values{where}, '
+                "under common random numbers (every variant ran with the same seed); highlighted "
+                "rows are significant. Time-to metrics restricted to the horizon.</p>"
+            )
+            sections.append(
+                (
+                    f"Paired contrasts of {first.replace('_', ' ')}{where}",
+                    note + table_html(contrasts, "sweep-contrasts", cols, h, "significant"),
+                )
+            )
     if len(time_to):
         sections.append(
             (

@@ -173,6 +173,20 @@ def write_compare(
     return target
 
 
+def _write_study_tables(staging: Path, manifest: dict[str, Any]) -> None:
+    """Sweep tables derived from the saved ones: paired contrasts (grid) or tornado (OAT)."""
+    from botsim.report.study import load_study
+    from botsim.report.tables import sweep_contrasts, tornado
+
+    study = load_study(staging, manifest=manifest)
+    if study.mode == "grid":
+        table, name = sweep_contrasts(study), "contrasts.csv"
+    else:
+        table, name = tornado(study), "tornado.csv"
+    if len(table):
+        table.to_csv(staging / name, index=False)
+
+
 def write_sweep(
     target: str | Path,
     result: Any,
@@ -246,5 +260,6 @@ def write_sweep(
             **_environment(),
             **(manifest_extra or {}),
         }
+        _write_study_tables(staging, manifest)
         _finish(staging, manifest, report)
     return target

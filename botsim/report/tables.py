@@ -139,3 +139,47 @@ def sweep_grid(study: Study, metric: str | None = None, month: float = 18.0) -> 
     table.insert(0, "metric", metric)
     table["month"] = month
     return table
+
+
+CONTRAST_METRICS = (
+    "time_to_full_team",
+    "time_to_stable_team",
+    "time_to_transfer_ready",
+    "annual_attrition",
+    "final_effective_fte",
+    "total_cost_bot",
+)
+
+
+def sweep_contrasts(study: Study) -> Any:
+    """Grid sweeps: paired (CRN) comparison of the first parameter's values at each setting of
+    the others - e.g. Philippines vs Colombia at each team size - on the main metrics.
+
+    Each setting is its own family: with more than two values its pairwise intervals are
+    Bonferroni-adjusted (see :func:`botsim.stats.compare_summaries`).
+    """
+    import pandas as pd
+
+    if study.kind != "sweep" or study.mode != "grid" or not study.params:
+        return pd.DataFrame()
+    first, rest = study.params[0], study.params[1:]
+    pts = study.points
+    if pts[first].nunique() < 2:
+        return pd.DataFrame()
+    metric_list = [
+        m for m in dict.fromkeys((*CONTRAST_METRICS, study.key_metric)) if m in study.summary
+    ]
+    frames = []
+    settings = pts.groupby(rest, sort=False) if rest else [((), pts)]
+    for key, block in settings:
+        key = key if isinstance(key, tuple) else (key,)
+        summaries = {}
+        for _, pt in block.iterrows():
+            sub = study.summary[study.summary["group"] == str(pt["label"])]
+            summaries[str(pt[first])] = sub.reset_index(drop=True)
+        horizon = min(study.horizons.get(str(g), study.horizon) for g in block["label"])
+        table = stats.compare_summaries(summaries, horizon, metric_list, study.confidence)
+        for i, (p, v) in enumerate(zip(rest, key)):
+            table.insert(i, p, v)
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -132,6 +132,10 @@ def test_cli_compare_and_sweep(tmp_path):
     assert "team_size=2" in result.output and "team_size=4" in result.output
     s = pd.read_parquet(out / "summary.parquet")
     assert s["team_size"].notna().all() and len(s) == 8
+    assert "paired contrasts of team_size" in result.output
+    contrasts = pd.read_csv(out / "contrasts.csv")
+    assert set(contrasts["scenario_a"].astype(str)) == {"2"}
+    assert set(contrasts["scenario_b"].astype(str)) == {"4"}
     bad = tmp_path / "bad.yaml"
     bad.write_text(f"name: bad\nbase: {scen}\nparameters: [{{path: x, values: [1], oops: 1}}]\n")
     result = runner.invoke(main, ["sweep", str(bad)])
