@@ -486,3 +486,9 @@ def init(path: Path) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+from botsim.cli_research import compare, report, sweep  # noqa: E402
+
+main.add_command(compare)
+main.add_command(sweep)
+main.add_command(report)
