@@ -368,14 +368,16 @@ def tornado_chart(study: Study) -> FigureSpec | None:
     ax = axes[0, 0]
     y = np.arange(len(table))
     low_c, high_c = _palette(2)
-    ax.barh(y, table["low_effect"], color=low_c, label="low value")
-    ax.barh(y, table["high_effect"], color=high_c, label="high value")
-    for level in ("low", "high"):
-        eff = table[f"{level}_effect"].to_numpy()
+    # Low and high side by side (not stacked): both stay visible when they share a sign.
+    for level, color, offset in (("low", low_c, 0.2), ("high", high_c, -0.2)):
+        eff = table[f"{level}_effect"].to_numpy(dtype=float)
+        ax.barh(y + offset, eff, height=0.38, color=color, label=f"{level} value")
         err = np.vstack(
             [eff - table[f"{level}_ci_low"].to_numpy(), table[f"{level}_ci_high"].to_numpy() - eff]
         )
-        ax.errorbar(eff, y, xerr=np.nan_to_num(err), fmt="none", ecolor="black", lw=0.8, capsize=2)
+        ax.errorbar(
+            eff, y + offset, xerr=np.nan_to_num(err), fmt="none", ecolor="black", lw=0.8, capsize=2
+        )
     names = [
         f"{p}  [{_short(lo)} / {_short(hi)}]"
         for p, lo, hi in zip(table["parameter"], table["low_value"], table["high_value"])
@@ -383,7 +385,10 @@ def tornado_chart(study: Study) -> FigureSpec | None:
     ax.set_yticks(y, names, fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
     metric = study.key_metric
-    ax.set_xlabel(f"change in mean {label(metric)} vs base ({table['base_mean'].iloc[0]:.2f})")
+    unit = " (months)" if metric.startswith("time_to_") else ""
+    ax.set_xlabel(
+        f"change in mean {label(metric)}{unit} vs base (mean {table['base_mean'].iloc[0]:.2f})"
+    )
     ax.legend(fontsize=8, loc="lower right")
     caption = (
         f"Effect on the mean {label(metric)} of moving one assumption to its low or high value, "
