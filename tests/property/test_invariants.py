@@ -9,9 +9,10 @@ the month-end series and the summary row:
   the summary's hires − exits = final headcount;
 * 0 ≤ effective FTE ≤ headcount (+1e-9);
 * searching requisitions never exceed the recruiter slots;
-* time_to_first_hire ≤ time_to_full_team, and time_to_full_team ≤ time_to_stable_team when
-  both occur *and* the stability headcount threshold implies a full team at that month-end
-  (⌈h·target⌉ = target for every planned target; see test_full_before_stable_* below).
+* time_to_first_hire ≤ time_to_full_team ≤ time_to_stable_team when they occur (stable
+  month-ends count only once the team has been full, docs/model.md choice 13; before that
+  rule a 90 % headcount threshold let a team of 10 be "stable" with 9 — see the regression
+  test ``test_full_before_stable_with_default_thresholds``).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def test_stocks_flows_and_capacity(drawn, seed: int) -> None:
 @SETTINGS
 @given(drawn=scenarios(), seed=SEEDS)
 def test_time_to_metrics_are_ordered(drawn, seed: int) -> None:
-    scenario, doc = drawn
+    scenario, _ = drawn
     summary = simulate(scenario, seed=seed).summary
     first, full = summary["time_to_first_hire"], summary["time_to_full_team"]
     stable = summary["time_to_stable_team"]
@@ -75,10 +76,7 @@ def test_time_to_metrics_are_ordered(drawn, seed: int) -> None:
         assert math.isnan(summary[key]) or 0 <= summary[key] <= scenario.horizon_months
     if not math.isnan(full):
         assert not math.isnan(first) and first <= full
-    h = scenario.stability.headcount_fraction
-    targets = [step["headcount"] for step in doc["roles"][0]["plan"]]
-    threshold_means_full = all(math.ceil(h * t - 1e-9) >= t for t in targets)
-    if threshold_means_full and not math.isnan(stable):
+    if not math.isnan(stable):
         assert not math.isnan(full)
         assert full <= stable + 1e-9
 

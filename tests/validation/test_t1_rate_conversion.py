@@ -12,7 +12,7 @@ versus 0.362 — 14 standard errors apart at the replication counts below, so a 
 definition cannot pass.
 
 Checks: the pure conversion ``annual_hazard`` (exact, to 1e-12), then two simulated checks per
-definition on a team refilled near-instantly (mean search 0.001 day):
+definition on a team refilled near-instantly (mean search 0.01 day):
 
 1. share of the initial cohort (the hires for planned seats) whose tenure is ≤ 365.25 days;
 2. the model's own ``annual_attrition`` (exits ÷ mean month-end headcount, annualised), which with
@@ -88,8 +88,8 @@ def _cohort_scenario(definition: str):
         TEAM,
         13,  # one year of observed tenure for the initial cohort, plus a month
         location={
-            # mean search 0.001 day: seats are refilled essentially at once
-            "recruiting": {"applicants_per_week": 7000.0, "recruiters": TEAM},
+            # mean search 0.01 day: seats are refilled essentially at once
+            "recruiting": {"applicants_per_week": 700.0, "recruiters": TEAM},
             "attrition": {
                 "definition": definition,
                 "bands": [{"from_month": 0, "voluntary": 0.30, "involuntary": 0.15}],

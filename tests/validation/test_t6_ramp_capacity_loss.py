@@ -1,6 +1,6 @@
 """T6 — capacity lost to the productivity ramp (reference §2.2 T6).
 
-Every seat is refilled almost at once (mean search 0.001 day, backfill on exit, no notice) and
+Every seat is refilled almost at once (mean search 0.01 day, backfill on exit, no notice) and
 tenure is Exp(μ). From the first month-end after the ramp length onward, the tenure A of the
 person in a seat is distributed as min(Exp(μ), t) — for the productivity only A < training +
 ramp matters, where that law equals Exp(μ) — so the expected productive fraction is
@@ -64,7 +64,7 @@ def _scenario(horizon: int, mean_search_days: float, training: float, ramp: floa
 
 
 def instant_refill_check(training: float, ramp: float, replications: int, seed: int) -> None:
-    result = run_experiment(_scenario(24, 0.001, training, ramp), replications, seed=seed)
+    result = run_experiment(_scenario(24, 0.01, training, ramp), replications, seed=seed)
     ts = result.timeseries
     first = math.ceil((training + ramp) / DAYS_PER_MONTH)
     late = ts[ts.month >= first]
