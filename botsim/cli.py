@@ -487,6 +487,10 @@ def init(path: Path) -> None:
 if __name__ == "__main__":  # pragma: no cover
     main()
 
+from botsim.cli_calibrate import calibrate  # noqa: E402
+
+main.add_command(calibrate)
+
 from botsim.cli_research import compare, report, sweep  # noqa: E402
 
 main.add_command(compare)
