@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -42,6 +43,19 @@ class HazardTable:
     starts: np.ndarray
     voluntary: np.ndarray
     involuntary: np.ndarray
+
+    @cached_property
+    def bands(self) -> tuple[tuple[float, float, float, float], ...]:
+        """(start, end, voluntary, involuntary) per band as Python floats, end = inf for the last.
+
+        The form per-employee scalar loops read cheaply (indexing a numpy array returns a numpy
+        scalar, several times slower to read and to compute with).
+        """
+        starts = self.starts.tolist()
+        ends = [*starts[1:], math.inf]
+        return tuple(
+            zip(starts, ends, self.voluntary.tolist(), self.involuntary.tolist(), strict=True)
+        )
 
     @classmethod
     def from_attrition(cls, attrition: Attrition) -> HazardTable:
