@@ -210,6 +210,10 @@ override_values = st.one_of(
             "true",
             "NO",
             "5000000",
+            "/",
+            "/dev/null",
+            "scenarios",
+            "manila-finance-20.yaml",
         ]
     ),
 )
@@ -218,6 +222,7 @@ override_values = st.one_of(
 @FUZZ
 @given(st.lists(st.tuples(override_paths, override_values), max_size=3))
 @example([("locations[0].profile", "atlantis")])
+@example([("locations[0].profile", "/")])  # found by this test: a directory as profile path
 @example([("roles[0].plan[0]", "&a [*a]")])
 def test_random_overrides(pairs: list[tuple[str, str]]) -> None:
     overrides = [f"{path}={value}" for path, value in pairs]
