@@ -49,23 +49,25 @@ def _active_at(start: np.ndarray, end: np.ndarray, points: np.ndarray) -> np.nda
     return _count_le(np.sort(start), points) - _count_le(np.sort(end), points)
 
 
-_TARGET_STEPS: dict[int, tuple[Scenario, np.ndarray, np.ndarray]] = {}
-"""Target steps by scenario identity: a scenario is frozen, and every replication asks again."""
+_TARGET_STEPS: dict[int, tuple[list, np.ndarray, np.ndarray]] = {}
+"""Target steps by identity of the (frozen) roles list: every replication asks again, and the
+horizon-cut copies of a scenario made during a run share their roles with it."""
 
 
 def _target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """Change days and the total target in force from each of them (read-only arrays)."""
-    cached = _TARGET_STEPS.get(id(scenario))
-    if cached is not None and cached[0] is scenario:
+    roles = scenario.roles
+    cached = _TARGET_STEPS.get(id(roles))
+    if cached is not None and cached[0] is roles:
         return cached[1], cached[2]
-    days = sorted({step.month * DAYS_PER_MONTH for role in scenario.roles for step in role.plan})
+    days = sorted({step.month * DAYS_PER_MONTH for role in roles for step in role.plan})
     targets = [scenario.target_at(d / DAYS_PER_MONTH + 1e-9) for d in days]
     steps = np.asarray(days), np.asarray(targets, dtype=float)
     for arr in steps:
         arr.flags.writeable = False
-    if len(_TARGET_STEPS) >= 64:  # the entry holds its scenario, so its id is not reused
+    if len(_TARGET_STEPS) >= 64:  # an entry holds its roles list, so its id is not reused
         _TARGET_STEPS.clear()
-    _TARGET_STEPS[id(scenario)] = (scenario, *steps)
+    _TARGET_STEPS[id(roles)] = (roles, *steps)
     return steps
 
 
