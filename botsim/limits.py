@@ -55,8 +55,10 @@ SERIES_VALUE_BYTES = 32
 DEFAULT_SUMMARY_COLUMNS = 53
 DEFAULT_SERIES_COLUMNS = 43
 """Column counts when they cannot be read from a pilot replication (values of 2026-11-25)."""
-TABLES_BASE_BYTES = 200_000
-"""Fixed cost of building the result tables (measured intercept 70 KB, rounded up)."""
+TABLES_BASE_BYTES = 500_000
+"""Fixed cost of building the result tables and the lifecycle metrics of one replication
+(measured intercept 70 KB before the lifecycle metrics; a 30-replication, 12-month Manila run
+peaked at 1.26 MB after them, 2026-11-25: rounded up)."""
 # One replication in flight (per worker): the employee-by-month matrix of the effective-FTE
 # computation and the event list. Measured on the same scenario at 1 000 seats for 36 and 72
 # months: 4.7 MB and 9.5 MB, about 30-40 B per employee-month plus ~250 B per event record.
