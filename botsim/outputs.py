@@ -46,6 +46,8 @@ LOCK = ".lock"
 MAX_NAME = 80
 """Longest scenario part of a default folder name (file systems allow 255 bytes)."""
 FORMAT = 1
+ROW_GROUP_ROWS = 50_000
+"""Rows per row group of ``timeseries.parquet`` when it is assembled from saved chunks."""
 
 
 class OutputError(Exception):
@@ -466,21 +468,41 @@ class StagedRun:
         return columns_to_frame(concat_columns(self._series_parts()))
 
     def _write_series_parquet(self, path: Path) -> None:
-        """Stream every chunk's monthly series into one Parquet file, never all in memory."""
+        """Stream every chunk's monthly series into one Parquet file, never all in memory.
+
+        Chunks are gathered into row groups of about ``ROW_GROUP_ROWS`` rows: one row group
+        per chunk would make the file's metadata (and the writer's memory) grow with the
+        number of chunks.
+        """
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         writer = None
         schema = None
+        pending: list[Any] = []
+        rows = 0
+
+        def flush() -> None:
+            nonlocal writer, schema, pending, rows
+            if not pending:
+                return
+            table = pa.concat_tables(pending, promote_options="permissive")
+            if writer is None:
+                schema = table.schema
+                writer = pq.ParquetWriter(path, schema)
+            elif table.schema != schema:
+                table = table.select(schema.names).cast(schema)
+            writer.write_table(table)
+            pending, rows = [], 0
+
         try:
             for part in self._series_parts():
                 table = pa.table(part)
-                if writer is None:
-                    schema = table.schema
-                    writer = pq.ParquetWriter(path, schema)
-                elif table.schema != schema:
-                    table = table.select(schema.names).cast(schema)
-                writer.write_table(table)
+                pending.append(table)
+                rows += table.num_rows
+                if rows >= ROW_GROUP_ROWS:
+                    flush()
+            flush()
             if writer is None:
                 import pandas as pd
 
