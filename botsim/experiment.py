@@ -41,6 +41,9 @@ CHUNK_SECONDS = 0.25
 """Target run time of one chunk: well above the ~ms cost of shipping it to a worker."""
 FIRST_CHUNK = 4
 """Size of the first chunks, before any run time has been measured."""
+COMPACT_AFTER = 256
+"""Chunks held before adjacent ones are merged (bounds per-chunk overhead in long runs)."""
+"""Size of the first chunks, before any run time has been measured."""
 DEFAULT_PRECISION_METRICS = ("time_to_full_team", "time_to_stable_team")
 
 
@@ -409,6 +412,7 @@ class _Runner:
         self.progress = progress
         self.fixed_chunk = chunk_size
         self.chunks: dict[int, ChunkResult] = {}
+        self._compact_at = COMPACT_AFTER
         self.done: set[int] = set()
         self.seconds_per_rep: float | None = None
         if store is not None:
@@ -420,6 +424,37 @@ class _Runner:
     def _add(self, chunk: ChunkResult) -> None:
         self.chunks[chunk.first] = chunk
         self.done.update(chunk.replications)
+        if len(self.chunks) >= self._compact_at:
+            self._compact()
+            self._compact_at = max(COMPACT_AFTER, 2 * len(self.chunks))
+
+    def _compact(self) -> None:
+        """Merge runs of adjacent chunks: thousands of small chunks would otherwise cost
+        thousands of small arrays. Row filtering by index (``_below``) keeps this invisible."""
+        merged: dict[int, ChunkResult] = {}
+        run: list[ChunkResult] = []
+
+        def close_run() -> None:
+            if len(run) == 1:
+                merged[run[0].first] = run[0]
+            elif run:
+                series = [c.series for c in run]
+                merged[run[0].first] = ChunkResult(
+                    replications=[r for c in run for r in c.replications],
+                    summary=concat_columns(c.summary for c in run),
+                    series=None if any(x is None for x in series) else concat_columns(series),
+                    failures=[f for c in run for f in c.failures],
+                    elapsed=sum(c.elapsed for c in run),
+                )
+            run.clear()
+
+        for first in sorted(self.chunks):
+            chunk = self.chunks[first]
+            if run and run[-1].replications[-1] + 1 != chunk.first:
+                close_run()
+            run.append(chunk)
+        close_run()
+        self.chunks = merged
 
     def _chunk_size(self, remaining: int) -> int:
         if self.fixed_chunk:
@@ -482,11 +517,26 @@ class _Runner:
         for failure in chunk.failures:
             log.warning("replication %d failed (seed %d)", failure.replication, failure.seed)
 
-    def ordered(self, below: int) -> list[ChunkResult]:
-        return [self.chunks[k] for k in sorted(self.chunks) if k < below]
+    def ordered(self) -> list[ChunkResult]:
+        return [self.chunks[k] for k in sorted(self.chunks)]
 
     def summary_columns(self, below: int) -> dict[str, np.ndarray]:
-        return concat_columns(c.summary for c in self.ordered(below))
+        return _below(concat_columns(c.summary for c in self.ordered()), below)
+
+    def series_columns(self, below: int) -> dict[str, np.ndarray]:
+        return _below(concat_columns(c.series for c in self.ordered()), below)
+
+    def failures(self, below: int) -> list[ReplicationFailure]:
+        found = (f for c in self.ordered() for f in c.failures if f.replication < below)
+        return sorted(found, key=lambda f: f.replication)
+
+
+def _below(columns: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Rows of replications < n only (a resumed adaptive run may hold later ones on disk)."""
+    keep = columns["replication"] < n
+    if keep.all():
+        return columns
+    return {k: v[keep] for k, v in columns.items()}
 
 
 def run_experiment(
@@ -553,19 +603,17 @@ def run_experiment(
     finally:
         if own_backend:
             backend.close()
-    chunks = runner.ordered(n)
-    failures = sorted((f for c in chunks for f in c.failures), key=lambda f: f.replication)
     result = ExperimentResult(
         scenario=scenario,
         seed=seed,
         replications=n,
-        summary=columns_to_frame(concat_columns(c.summary for c in chunks)),
-        failures=failures,
+        summary=columns_to_frame(runner.summary_columns(n)),
+        failures=runner.failures(n),
         wall_time=time.perf_counter() - started,
         executor=backend.description,
     )
     if store is None:
-        result.timeseries = columns_to_frame(concat_columns(c.series for c in chunks))
+        result.timeseries = columns_to_frame(runner.series_columns(n))
     else:
         result.timeseries_from(store.load_series)
     if precision is not None:

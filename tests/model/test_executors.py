@@ -193,3 +193,19 @@ def test_interrupted_store_resumes_to_identical_results(manila, tmp_path) -> Non
     pd.testing.assert_frame_equal(
         pd.read_parquet(folder / "timeseries.parquet"), reference.timeseries
     )
+
+
+def test_merging_many_small_chunks_changes_nothing(manila, monkeypatch, tmp_path) -> None:
+    import botsim.experiment as experiment
+
+    reference = run_experiment(manila, 12, 4, chunk_size=5)
+    monkeypatch.setattr(experiment, "COMPACT_AFTER", 3)
+    merged = run_experiment(manila, 12, 4, chunk_size=1)
+    assert_same(reference, merged)
+    staged = StagedRun.create(tmp_path / "run", manila, 4, 12)
+    stored = run_experiment(manila, 12, 4, chunk_size=1, store=staged)
+    folder = staged.finalize(stored)
+    assert_same(reference, stored)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(folder / "timeseries.parquet"), reference.timeseries
+    )
