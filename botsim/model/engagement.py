@@ -49,7 +49,7 @@ class RoleDesk:
     search_rng: np.random.Generator
     onboarding_rng: np.random.Generator
     attrition_rng: np.random.Generator
-    transfer_rng: np.random.Generator
+    transfer_rng: np.random.Generator | None
     agents: dict[int, float] = field(default_factory=dict)  # employee id -> start day
     leads: dict[int, float] = field(default_factory=dict)
     resigned: set[int] = field(default_factory=set)
@@ -127,7 +127,10 @@ class Engagement:
                     search_rng=streams.stream("search", *key),
                     onboarding_rng=streams.stream("onboarding", *key),
                     attrition_rng=streams.stream("attrition", *key),
-                    transfer_rng=streams.stream("transfer", *key),
+                    # Named streams: creating only the ones in use shifts no other draws.
+                    transfer_rng=streams.stream("transfer", *key)
+                    if transfer.policy != "never"
+                    else None,
                 )
             )
         for desk in self.desks:

@@ -22,27 +22,25 @@ def next_exit_candidate(
 
     Returns the tenure and the index of its band; ``(inf, last band)`` when the hazard runs out.
     """
-    starts = table.starts
-    n = len(starts)
     remaining = budget
-    for i in range(n):
-        lo = starts[i]
-        hi = starts[i + 1] if i + 1 < n else math.inf
+    bands = table.bands
+    for i, (lo, hi, vol, inv) in enumerate(bands):
         if hi <= start_tenure:
             continue
-        lo = max(float(lo), start_tenure)
+        lo = max(lo, start_tenure)
         # Python floats: a vanishing rate gives inf quietly instead of a numpy overflow warning.
-        rate = float(table.voluntary[i]) * vol_scale + float(table.involuntary[i])
+        rate = vol * vol_scale + inv
         if rate > 0:
             span = (hi - lo) * rate
             if remaining <= span:
                 return lo + remaining / rate, i
             remaining -= span
-    return math.inf, n - 1
+    return math.inf, len(bands) - 1
 
 
 def voluntary_share(table: HazardTable, band: int, vol_scale: float = 1.0) -> float:
     """Probability that a candidate exit in ``band`` is voluntary (competing risks)."""
-    vol = table.voluntary[band] * vol_scale
-    total = vol + table.involuntary[band]
+    _, _, vol, inv = table.bands[band]
+    vol *= vol_scale
+    total = vol + inv
     return vol / total if total > 0 else 0.0
