@@ -201,7 +201,8 @@ def replication_metrics(
     horizon = scenario.horizon_days
     staff = employee_table(events)
     emp = readiness.subset(staff, ~staff.is_lead)
-    req = requisition_table(events)
+    # A readiness review (lifecycle_summary=False) reads no requisition column.
+    req = requisition_table(events if lifecycle_summary else [])
     series = monthly_series(scenario, emp, req)
     ends = series["month"] * DAYS_PER_MONTH
     edges = np.concatenate([[0.0], ends])

@@ -16,6 +16,7 @@ import numpy as np
 import simpy
 
 from botsim.model.exits import next_exit_candidate, voluntary_share
+from botsim.model.rampup import productivity
 from botsim.model.recruiting import next_class_day, search_candidates
 from botsim.model.workforce import HazardTable
 from botsim.random import ReplicationStreams
@@ -371,10 +372,20 @@ class Engagement:
         return not any(self.overloaded(desk) for desk in self.desks)
 
     def headcount_ok(self) -> bool:
+        """Necessary for a stable month-end: the headcount threshold, and the capacity threshold
+        on an upper bound of effective FTE (ramp only; overload and client factors are <= 1)."""
         month = self.env.now / DAYS_PER_MONTH
         agents = sum(len(desk.agents) for desk in self.desks)
         target = self.scenario.target_at(month)
-        return target > 0 and agents >= self.scenario.stability.headcount_fraction * target
+        stability = self.scenario.stability
+        if target <= 0 or agents < stability.headcount_fraction * target:
+            return False
+        fte = 0.0
+        for desk in self.desks:
+            if desk.agents:
+                tenure = self.env.now - np.fromiter(desk.agents.values(), float, len(desk.agents))
+                fte += float(productivity(tenure, self.scenario.ramp_for(desk.role)).sum())
+        return fte >= stability.capacity_fraction * target - 1e-9
 
     def planned_transfer(self):
         yield self.env.timeout(self.scenario.transfer.month * DAYS_PER_MONTH)
