@@ -182,6 +182,9 @@ def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
     help="With --precision: stop here even if not precise enough (default 10000).",
 )
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
+@click.option(
+    "--no-report", is_flag=True, help="Do not write report.html and figures/ into the run folder."
+)
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -200,6 +203,7 @@ def run(
     min_replications: int | None,
     max_replications: int | None,
     no_progress: bool,
+    no_report: bool,
 ) -> None:
     """Run replications of a scenario, print a summary and write a run folder.
 
@@ -329,6 +333,13 @@ def run(
             + ")"
         )
     click.echo(f"run folder: {folder}")
+    if not no_report:
+        from botsim.report import ReportError, write_report
+
+        try:
+            click.echo(f"report: {write_report(folder)}")
+        except ReportError as exc:  # the run itself is complete and kept
+            click.echo(f"warning: report not written: {exc}", err=True)
     if result.failures:
         ids = ", ".join(str(f.replication) for f in result.failures[:20])
         more = " ..." if len(result.failures) > 20 else ""

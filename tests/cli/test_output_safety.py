@@ -25,7 +25,7 @@ from botsim.outputs import INCOMPLETE_PREFIX, OutputError, StagedRun, default_ru
 from tests.conftest import ROOT, SCENARIOS, make_scenario
 
 MANILA = str(SCENARIOS / "manila-finance-20.yaml")
-SHORT = ("--set", "horizon_months=12")
+SHORT = ("--set", "horizon_months=12", "--no-report")  # reports: tests/report, and below
 
 
 def botsim(*args: str):

@@ -19,7 +19,7 @@ from botsim.outputs import INCOMPLETE_PREFIX, StagedRun, is_complete
 from tests.conftest import ROOT, SCENARIOS
 
 MANILA = str(SCENARIOS / "manila-finance-20.yaml")
-SHORT = ("--set", "horizon_months=12")
+SHORT = ("--set", "horizon_months=12", "--no-report")  # reports: tests/report, and below
 
 
 def botsim(*args: str):
@@ -50,6 +50,19 @@ def test_run_writes_complete_folder_and_prints_it(tmp_path) -> None:
         "timeseries.parquet",
     ]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging left behind
+
+
+def test_run_writes_its_report_by_default(tmp_path) -> None:
+    out = tmp_path / "run"
+    res = botsim(
+        "run", MANILA, "--set", "horizon_months=12", "-n", "4", "--workers", "1", "--out", str(out)
+    )
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip().endswith(f"report: {out / 'report.html'}")
+    assert is_complete(out)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html
+    assert (out / "figures").is_dir() and any((out / "figures").glob("*.svg"))
 
 
 def test_workers_1_and_2_give_identical_tables(tmp_path) -> None:
