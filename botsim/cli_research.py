@@ -59,14 +59,6 @@ def _executor_errors():
         _fail_input(str(exc))
 
 
-def _months(value: float, horizon: float) -> str:
-    if math.isinf(value):
-        return f"> {horizon:g}"
-    if math.isnan(value):
-        return "-"
-    return f"{value:.1f}"
-
-
 def _letter(k: int) -> str:
     return chr(ord("A") + k) if k < 26 else f"S{k + 1}"
 
@@ -298,6 +290,7 @@ def sweep(
 
 
 def _print_sweep(folder: Path, confidence: float) -> None:
+    from botsim.console import fmt_months
     from botsim.report.study import load_study
     from botsim.report.tables import sweep_contrasts, sweep_grid, tornado
 
@@ -326,8 +319,8 @@ def _print_sweep(folder: Path, confidence: float) -> None:
             click.echo(f"{'variant':<44}{'median ' + metric:>34}  P(by month {month:g})")
             for _, r in table.iterrows():
                 med = (
-                    f"{_months(r['km_median'], h)} [{_months(r['km_median_ci_low'], h)}, "
-                    f"{_months(r['km_median_ci_high'], h)}]"
+                    f"{fmt_months(r['km_median'], h)} [{fmt_months(r['km_median_ci_low'], h)}, "
+                    f"{fmt_months(r['km_median_ci_high'], h)}]"
                 )
                 p = f"{r['p_by']:.0%} [{r['p_by_ci_low']:.0%}, {r['p_by_ci_high']:.0%}]"
                 click.echo(f"{r['group'][:43]:<44}{med:>34}  {p}")

@@ -25,9 +25,10 @@ COST_TIME_TO = {
 }
 
 
-def _fmt_months(value: float, horizon: int) -> str:
+def fmt_months(value: float, horizon: float) -> str:
+    """Months for a console table: '> H' when not reached within the horizon, '-' when NaN."""
     if math.isinf(value):
-        return f"> {horizon}"
+        return f"> {horizon:g}"
     if math.isnan(value):
         return "-"
     return f"{value:.1f}"
@@ -42,8 +43,8 @@ def _time_to_table(s, labels: dict[str, str], horizon: int, title: str) -> None:
             continue
         row = summarise_time_to(s, metric)
         click.echo(
-            f"{label:<28}{_fmt_months(row['median'], horizon):>8}"
-            f"{_fmt_months(row['p10'], horizon):>8}{_fmt_months(row['p90'], horizon):>8}"
+            f"{label:<28}{fmt_months(row['median'], horizon):>8}"
+            f"{fmt_months(row['p10'], horizon):>8}{fmt_months(row['p90'], horizon):>8}"
             f"{row['censored_share']:>12.0%}"
         )
 
