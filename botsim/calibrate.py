@@ -574,29 +574,16 @@ def piecewise_exponential(
 def kaplan_meier(
     durations: np.ndarray, observed: np.ndarray, confidence: float = CONFIDENCE
 ) -> Any:
-    """Kaplan-Meier survival with Greenwood log(-log) intervals, one row per event time."""
-    import pandas as pd
+    """Kaplan-Meier survival with Greenwood log(-log) intervals, one row per event time.
 
-    t = np.asarray(durations, dtype=float)
-    d = np.asarray(observed, dtype=bool)
-    z = _st.norm.ppf(0.5 + confidence / 2)
-    times = np.unique(t[d])
-    rows = []
-    surv, var_sum = 1.0, 0.0
-    for u in times:
-        at_risk = int((t >= u).sum())
-        events = int(((t == u) & d).sum())
-        surv *= 1 - events / at_risk
-        if at_risk > events:
-            var_sum += events / (at_risk * (at_risk - events))
-        if 0 < surv < 1 and var_sum > 0:
-            se = math.sqrt(var_sum) / abs(math.log(surv))
-            low = surv ** math.exp(z * se)
-            high = surv ** math.exp(-z * se)
-        else:
-            low = high = surv
-        rows.append((u, at_risk, events, surv, low, high))
-    return pd.DataFrame(rows, columns=["time", "at_risk", "events", "survival", "low", "high"])
+    The estimate is :func:`botsim.stats.kaplan_meier`; this keeps the event-time rows and the
+    ``low``/``high`` column names the calibration report reads.
+    """
+    from botsim.stats import kaplan_meier as km
+
+    frame = km(durations, observed, confidence)
+    frame = frame[frame.events > 0].rename(columns={"ci_low": "low", "ci_high": "high"})
+    return frame[["time", "at_risk", "events", "survival", "low", "high"]].reset_index(drop=True)
 
 
 def km_at(curve: Any, time: float) -> tuple[float, float, float, int]:
