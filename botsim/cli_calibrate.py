@@ -84,6 +84,11 @@ def _parse_bands(text: str | None) -> list[float] | None:
     default=None,
     help="Also write the Kaplan-Meier retention curve (tenure in months) to this CSV.",
 )
+@click.option(
+    "--no-report",
+    is_flag=True,
+    help="Do not write the HTML calibration report (<profile>.report.html).",
+)
 def calibrate(
     employees: Path,
     requisitions: Path | None,
@@ -96,6 +101,7 @@ def calibrate(
     bands: str | None,
     country: str | None,
     retention_csv: Path | None,
+    no_report: bool,
 ) -> None:
     """Fit a location profile from employee (and requisition) records.
 
@@ -138,6 +144,11 @@ def calibrate(
         if retention_csv is not None:
             table = cal.retention.rename(columns={"time": "tenure_months"})
             cb.write_text_atomic(retention_csv, table.to_csv(index=False), force=force)
+        if not no_report:
+            from botsim.report.calibration import write_calibration_report
+
+            page = written.with_name(f"{written.stem}.report.html")
+            click.echo(f"report: {write_calibration_report(cal, page, force=force)}")
     except cb.OutputExists as exc:
         _fail(str(exc))
     except OSError as exc:

@@ -103,3 +103,18 @@ def test_fitted_profile_reproduces_the_observed_mean_time_to_fill(tmp_path, monk
     # The fit reproduces the mean up to the simulation's noise and date rounding (1 day).
     print(f"simulated {sim_mean:.2f} +- {sim_se:.2f}, observed {obs_mean:.2f} +- {obs_se:.2f}")
     assert abs(sim_mean - obs_mean) <= 3 * sim_se + 1.0, (sim_mean, sim_se, obs_mean, obs_se)
+
+
+def test_html_calibration_report_is_written_and_can_be_skipped(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["calibrate", "--employees", str(EMPLOYEES), "--requisitions", str(REQUISITIONS)]
+    result = CliRunner().invoke(main, [*args, "--name", "demo"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "demo.report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page  # the retention curve, embedded
+    assert "Attrition by tenure band" in page and "12+" in page
+    assert "http://" not in page and "https://" not in page.split("<pre>")[0]  # offline
+    result = CliRunner().invoke(main, [*args, "--name", "other", "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "other.yaml").exists()
+    assert not (tmp_path / "other.report.html").exists()
