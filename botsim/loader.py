@@ -310,6 +310,14 @@ def _profile_document(
     looks_like_path = any(ch in name_or_path for ch in "/\\") or name_or_path.endswith(
         (".yaml", ".yml", ".toml")
     )
+    if (
+        not looks_like_path
+        and base_dir is not None
+        and (base_dir / f"{name_or_path}.yaml").is_file()
+    ):
+        # A user profile (e.g. written by `botsim calibrate --name NAME`) next to the scenario.
+        name_or_path = f"{name_or_path}.yaml"
+        looks_like_path = True
     if not looks_like_path:
         close = difflib.get_close_matches(name_or_path, builtin_profiles(), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -319,7 +327,7 @@ def _profile_document(
                 Problem(
                     "profile",
                     f"unknown profile{hint}; built-in: {', '.join(builtin_profiles())}, "
-                    "or give a path to a profile file",
+                    "a NAME.yaml profile next to the scenario, or a path to a profile file",
                     name_or_path,
                     True,
                 )

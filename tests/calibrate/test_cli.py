@@ -118,3 +118,17 @@ def test_html_calibration_report_is_written_and_can_be_skipped(tmp_path, monkeyp
     assert result.exit_code == 0, result.output
     assert (tmp_path / "other.yaml").exists()
     assert not (tmp_path / "other.report.html").exists()
+
+
+def test_a_calibrated_profile_is_found_by_name_next_to_the_scenario(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        main, ["calibrate", "--employees", str(EMPLOYEES), "--name", "demo", "--no-report"]
+    )
+    assert result.exit_code == 0, result.output
+    scenario_file = tmp_path / "scenario.yaml"
+    text = SCENARIO.format(horizon=6, headcount=3, extra="").replace("demo.yaml", "demo")
+    scenario_file.write_text(text)
+    scenario = load_scenario(scenario_file)
+    assert scenario.locations[0].profile == "demo"
+    assert scenario.locations[0].attrition == load_profile("demo.yaml").values.attrition
