@@ -55,6 +55,8 @@ class Backend:
 
     description = "abstract"
     workers = 1
+    chunk_seconds = 0.25
+    """Run time to aim for per chunk: well above the cost of handing one to a worker."""
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         raise NotImplementedError
@@ -186,6 +188,8 @@ class DaskBackend(Backend):
     Each worker runs one chunk at a time per thread; a ``LocalCluster`` gets one single-threaded
     worker process per requested worker, listening on loopback only.
     """
+
+    chunk_seconds = 1.0  # a task costs the scheduler far more than a process-pool hand-off
 
     def __init__(self, scheduler: str, workers: int | None = None) -> None:
         try:

@@ -462,7 +462,8 @@ class _Runner:
         if self.seconds_per_rep is None:
             size = FIRST_CHUNK
         else:
-            size = math.ceil(CHUNK_SECONDS / max(self.seconds_per_rep, 1e-6))
+            target = getattr(self.backend, "chunk_seconds", CHUNK_SECONDS)
+            size = math.ceil(target / max(self.seconds_per_rep, 1e-6))
         # Keep at least ~2 chunks per worker in the tail so no worker idles at the end.
         balance = math.ceil(remaining / (2 * self.backend.workers))
         return max(1, min(size, balance, 5_000))
