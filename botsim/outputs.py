@@ -18,6 +18,7 @@ scenario's name cannot leave the outputs folder.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
@@ -213,16 +214,13 @@ def _final_manifest(partial: dict[str, Any], result: Any, extra: dict[str, Any])
     return manifest
 
 
-def write_run(
-    target: Path,
-    result: Any,
-    manifest_extra: dict[str, Any] | None = None,
-    force: bool = False,
-) -> Path:
-    """Write an in-memory ExperimentResult into ``target`` atomically and return the folder.
+@contextlib.contextmanager
+def staged_folder(target: Path, force: bool = False) -> Iterator[Path]:
+    """Yield an ``.incomplete-*`` staging folder beside ``target``; on success rename it to
+    ``target`` in one step (replacing an old one only with ``force``), on failure delete it.
 
-    For results that were not saved chunk by chunk (library use, comparisons); ``botsim run``
-    uses :class:`StagedRun`, which also makes the run resumable.
+    Whoever writes into it writes the manifest last, so a folder is complete exactly when it
+    has its final name and a manifest (:func:`is_complete`).
     """
     target = Path(target)
     check_destination(target, force)
@@ -235,9 +233,31 @@ def write_run(
         staging.mkdir()
     except OSError as exc:
         raise OutputError(
-            f"cannot create run folder under {parent}: {_describe_os_error(exc)}"
+            f"cannot create a folder under {parent}: {_describe_os_error(exc)}"
         ) from None
     try:
+        yield staging
+        _replace_folder(staging, target, force)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {target}: {_describe_os_error(exc)}") from None
+        raise
+
+
+def write_run(
+    target: Path,
+    result: Any,
+    manifest_extra: dict[str, Any] | None = None,
+    force: bool = False,
+) -> Path:
+    """Write an in-memory ExperimentResult into ``target`` atomically and return the folder.
+
+    For results that were not saved chunk by chunk (library use, comparisons); ``botsim run``
+    uses :class:`StagedRun`, which also makes the run resumable.
+    """
+    target = Path(target)
+    with staged_folder(target, force) as staging:
         scenario = result.scenario
         _write_atomic(staging / "scenario.yaml", dump_yaml(scenario_to_dict(scenario)).encode())
         _write_tables(staging, result)
@@ -248,14 +268,6 @@ def write_run(
         manifest = _final_manifest(partial, result, manifest_extra or {})
         # The manifest is written last: its presence marks the content as complete.
         _write_atomic(staging / MANIFEST, _json_bytes(manifest))
-        _replace_folder(staging, target, force)
-    except BaseException as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise OutputError(
-                f"cannot write run folder {target}: {_describe_os_error(exc)}"
-            ) from None
-        raise
     return target
 
 

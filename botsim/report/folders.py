@@ -7,26 +7,21 @@ an interrupted command never leaves a folder that looks complete.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
 import platform
-import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from botsim import __version__
 from botsim.loader import dump_yaml, scenario_to_dict
 from botsim.outputs import (
-    INCOMPLETE_PREFIX,
     MANIFEST,
-    OutputError,
     _write_atomic,
-    check_destination,
     scenario_hash,
+    staged_folder,
 )
 from botsim.scenario import slug
 
@@ -38,33 +33,6 @@ def _environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
-
-
-@contextlib.contextmanager
-def _staged(target: Path, force: bool) -> Iterator[Path]:
-    """Yield a staging folder; on success rename it to ``target``, on failure delete it."""
-    target = Path(target)
-    check_destination(target, force)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = target.parent / f"{INCOMPLETE_PREFIX}{target.name}-{os.getpid()}"
-        if staging.exists():
-            shutil.rmtree(staging)
-        staging.mkdir()
-    except OSError as exc:
-        raise OutputError(
-            f"cannot create folder under {target.parent}: {exc.strerror or exc}"
-        ) from None
-    try:
-        yield staging
-        if target.exists():  # only reachable with force
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    except BaseException as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
-        raise
 
 
 def _finish(staging: Path, manifest: dict[str, Any], report: bool) -> None:
@@ -116,7 +84,7 @@ def write_compare(
     names = unique_names([r.scenario.name for r in results])
     horizon = min(r.scenario.horizon_months for r in results)
     target = Path(target)
-    with _staged(target, force) as staging:
+    with staged_folder(target, force) as staging:
         (staging / "scenarios").mkdir()
         entries = []
         summaries, series = [], []
@@ -202,7 +170,7 @@ def write_sweep(
     plan = result.plan
     sweep = plan.sweep
     target = Path(target)
-    with _staged(target, force) as staging:
+    with staged_folder(target, force) as staging:
         text = sweep_text or dump_yaml(sweep.model_dump(mode="json", exclude_none=True))
         _write_atomic(staging / "sweep.yaml", text.encode())
         _write_atomic(
