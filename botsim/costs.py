@@ -39,16 +39,20 @@ def days_in_months(start: np.ndarray, end: np.ndarray, edges: np.ndarray) -> np.
 def monthly_rates(scenario: Scenario, emp: EmployeeTable) -> tuple[np.ndarray, np.ndarray]:
     """Offshore loaded cost and onshore cost per month of each employee (scenario currency)."""
     fx = scenario.costs.exchange_rate
+    onshore_costs = scenario.costs.onshore_monthly_cost
     lead_family = scenario.management.lead_family if scenario.management else None
-    offshore = np.zeros(len(emp.role))
-    onshore = np.zeros(len(emp.role))
-    for i, (role_index, is_lead) in enumerate(zip(emp.role, emp.is_lead)):
-        role = scenario.roles[int(role_index)]
-        family = lead_family if is_lead and lead_family else role.role_family
+    # Rates per (role, is_lead), looked up once; employees index into them.
+    table = np.zeros((len(scenario.roles), 2, 2))
+    for r, role in enumerate(scenario.roles):
         loc = scenario.location(role.location)
-        offshore[i] = loc.loaded_monthly_cost[family] * fx
-        onshore[i] = scenario.costs.onshore_monthly_cost.get(family, math.nan)
-    return offshore, onshore
+        for is_lead in (0, 1):
+            family = lead_family if is_lead and lead_family else role.role_family
+            table[r, is_lead] = (
+                loc.loaded_monthly_cost[family] * fx,
+                onshore_costs.get(family, math.nan),
+            )
+    rates = table[emp.role.astype(int), emp.is_lead.astype(int)]
+    return rates[:, 0], rates[:, 1]
 
 
 def break_even(savings: np.ndarray, months: np.ndarray) -> float:
