@@ -151,6 +151,11 @@ class Engagement:
 
     # -- state queries (live, used by policies) ---------------------------------------------
 
+    def month_now(self) -> float:
+        """The current time in months; a plan step at month m is in force from day m * D on
+        (the tolerance absorbs the rounding of m * D / D)."""
+        return self.env.now / DAYS_PER_MONTH + 1e-9
+
     def overloaded(self, desk: RoleDesk) -> bool:
         mgmt = self.scenario.management
         return mgmt is not None and len(desk.agents) > mgmt.span_of_control * len(desk.leads)
@@ -292,7 +297,7 @@ class Engagement:
     def leads_needed(self, desk: RoleDesk) -> int:
         """ceil(planned agents / span), reference T9."""
         span = self.scenario.management.span_of_control
-        return math.ceil(desk.role.target_at(self.env.now / DAYS_PER_MONTH) / span)
+        return math.ceil(desk.role.target_at(self.month_now()) / span)
 
     def staff_leads(self, desk: RoleDesk, leaving: int = 0) -> None:
         """Fill lead gaps by promotion (longest-tenured eligible agent) or external hiring."""
@@ -374,7 +379,7 @@ class Engagement:
     def headcount_ok(self) -> bool:
         """Necessary for a stable month-end: the headcount threshold, and the capacity threshold
         on an upper bound of effective FTE (ramp only; overload and client factors are <= 1)."""
-        month = self.env.now / DAYS_PER_MONTH
+        month = self.month_now()
         agents = sum(len(desk.agents) for desk in self.desks)
         target = self.scenario.target_at(month)
         stability = self.scenario.stability

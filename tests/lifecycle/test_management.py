@@ -88,3 +88,25 @@ def test_lead_series_in_range() -> None:
     series = pd.DataFrame(simulate(_lab(30, 7, "promotion_then_external", 12), seed=2).series)
     assert (series.leads >= 0).all()
     assert np.all((series.lead_coverage >= 0) & (series.lead_coverage <= 1))
+
+
+def test_leads_follow_a_growth_wave() -> None:
+    """Plan 10 -> 25 at month 3, span 8, external leads, fast recruiting: 2 leads before the
+    wave, ceil(25 / 8) = 4 from the month-end after it."""
+    scenario = make_scenario(
+        10,
+        6,
+        location={**LEAD_COST, "recruiting": FAST},
+        roles=[
+            {
+                "name": "agent",
+                "location": "lab",
+                "plan": [{"month": 0, "headcount": 10}, {"month": 3, "headcount": 25}],
+            }
+        ],
+        management={"span_of_control": 8, "lead_source": "external"},
+    )
+    series = pd.DataFrame(simulate(scenario, seed=4).series)
+    assert list(series.leads[series.month.isin([1, 2, 3])]) == [2, 2, 2]
+    assert list(series.leads[series.month.isin([4, 5, 6])]) == [4, 4, 4]
+    assert list(series.headcount[series.month.isin([4, 5, 6])]) == [25, 25, 25]
