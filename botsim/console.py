@@ -16,6 +16,7 @@ from botsim.readiness import CRITERIA
 TIME_TO_LABELS = {
     "time_to_first_hire": "first hire",
     "time_to_full_team": "full team",
+    "time_to_full_plan": "final plan staffed",
     "time_to_stable_team": "stable team",
     "time_to_transfer_ready": "transfer-ready",
 }

@@ -37,7 +37,12 @@ from botsim.scenario import DAYS_PER_MONTH, Scenario
 TENURE_BANDS_MONTHS = (0, 3, 6, 12)
 """Tenure bands for exit counts (reference T8): 0-3, 3-6, 6-12, 12+ months."""
 
-TIME_TO_METRICS = ("time_to_first_hire", "time_to_full_team", "time_to_stable_team")
+TIME_TO_METRICS = (
+    "time_to_first_hire",
+    "time_to_full_team",
+    "time_to_full_plan",
+    "time_to_stable_team",
+)
 
 
 def _count_le(sorted_values: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -91,11 +96,19 @@ def _effective_fte(scenario: Scenario, emp: EmployeeTable, points: np.ndarray) -
     return total
 
 
-def _time_to_full(scenario: Scenario, emp: EmployeeTable, horizon: float) -> float:
-    """First day headcount >= target (> 0), scanning every change of either."""
+def _time_to_full(
+    scenario: Scenario, emp: EmployeeTable, horizon: float, final_plan: bool = False
+) -> float:
+    """First day headcount >= target (> 0), scanning every change of either.
+
+    With ``final_plan``: the first day, from the last plan step on, that headcount reaches
+    the final planned headcount (the growth waves all staffed).
+    """
     t_days, _ = _target_steps(scenario)
     changes = np.unique(np.concatenate([emp.start, emp.exit[np.isfinite(emp.exit)], t_days]))
     changes = changes[changes <= horizon]
+    if final_plan:
+        changes = changes[changes >= t_days[-1]]
     if len(changes) == 0:
         return math.nan
     heads = _active_at(emp.start, emp.exit, changes)
@@ -209,6 +222,7 @@ def replication_metrics(
     leaving = np.sort(emp.exit[emp.exit_kind != "promoted"])
     series["attrition_exits"] = np.diff(_count_le(leaving, edges))
     t_full = _time_to_full(scenario, emp, horizon)
+    t_plan = _time_to_full(scenario, emp, horizon, final_plan=True)
     series["_full_day"] = t_full if not math.isnan(t_full) else math.inf
     marks = readiness.add_lifecycle(scenario, events, staff, series)
     if not lifecycle_summary:
@@ -222,6 +236,8 @@ def replication_metrics(
         "time_to_first_hire_censored": math.isnan(first),
         "time_to_full_team": full_month,
         "time_to_full_team_censored": math.isnan(t_full),
+        "time_to_full_plan": t_plan / DAYS_PER_MONTH,
+        "time_to_full_plan_censored": math.isnan(t_plan),
         "time_to_stable_team": t_stable,
         "time_to_stable_team_censored": math.isnan(t_stable),
     }
