@@ -151,18 +151,63 @@ def cost_ledger(
         "break_even_vs_onshore": be_on,
         "break_even_vs_onshore_censored": math.isnan(be_on),
     }
-    budgets = [(r, role.budget_per_month) for r, role in enumerate(scenario.roles)]
-    if any(b is not None for _, b in budgets):
-        actual = planned = 0.0
-        for r, budget in budgets:
-            if budget is None:
-                continue
-            mine = emp.role == r
-            role_salaries = (days[mine] * offshore[mine, None]).sum() / DAYS_PER_MONTH
-            share = role_salaries / salaries.sum() if salaries.sum() > 0 else 0.0
-            actual += role_salaries + share * float(partner_fee.sum() + recruiting.sum())
-            planned += budget * len(months)
-        summary["cost_vs_budget"] = actual / planned if planned > 0 else math.nan
-    else:
-        summary["cost_vs_budget"] = math.nan
+    summary.update(
+        _role_ledger(scenario, events, emp, series, transfer_done, days, partner_days, offshore)
+    )
     return summary
+
+
+def role_column(prefix: str, location: str, role: str) -> str:
+    """Column name of a per-role cost: ``<prefix>__<location>__<role>``."""
+    return f"{prefix}__{location}__{role}"
+
+
+def _role_ledger(
+    scenario: Scenario,
+    events: list[Event],
+    emp: EmployeeTable,
+    series: dict[str, np.ndarray],
+    transfer_done: float,
+    days: np.ndarray,
+    partner_days: np.ndarray,
+    offshore: np.ndarray,
+) -> dict[str, Any]:
+    """Direct monthly cost of each role (its staff's salaries, partner fee and per-employee
+    owned overhead, plus its hires' recruiting fees) and plan-versus-actual per role.
+
+    Fixed costs (set-up, entity, transfer fee, fixed owned overhead) belong to no role, so the
+    roles' direct costs plus those fixed costs add up to the BOT total.
+    """
+    c = scenario.costs
+    months = series["month"]
+    edges = np.concatenate([[0.0], months * DAYS_PER_MONTH])
+    if c.partner_fee_model == "markup":
+        fee = c.partner_markup * partner_days * offshore[:, None]
+    else:
+        fee = c.partner_fee_per_fte_month * partner_days
+    direct_by_employee = (
+        days * offshore[:, None] + fee + c.owned_overhead_per_employee_month * (days - partner_days)
+    ) / DAYS_PER_MONTH
+    out: dict[str, Any] = {}
+    actual_budgeted = planned = 0.0
+    for r, role in enumerate(scenario.roles):
+        direct = direct_by_employee[emp.role == r].sum(axis=0)
+        for ev in events:
+            if ev.kind == HIRED and ev.value >= 0 and ev.role == r:
+                m = int(np.searchsorted(edges, ev.day, side="left")) - 1
+                if 0 <= m < len(months):
+                    partner = ev.day < transfer_done
+                    direct[m] += (
+                        c.recruiting_fee_per_hire if partner else c.owned_recruiting_cost_per_hire
+                    )
+        series[role_column("cost_direct", role.location, role.name)] = direct
+        out[role_column("total_cost", role.location, role.name)] = float(direct.sum())
+        if role.budget_per_month is not None:
+            budget = role.budget_per_month * len(months)
+            out[role_column("cost_vs_budget", role.location, role.name)] = (
+                float(direct.sum()) / budget if budget > 0 else math.nan
+            )
+            actual_budgeted += float(direct.sum())
+            planned += budget
+    out["cost_vs_budget"] = actual_budgeted / planned if planned > 0 else math.nan
+    return out

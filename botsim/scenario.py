@@ -230,8 +230,9 @@ class Role(Frozen):
     ramp: Ramp | None = Field(default=None, description="Overrides the location's ramp curve.")
     budget_per_month: NonNeg | None = Field(
         default=None,
-        description="Planned monthly budget of the role (salaries, partner and recruiting fees) "
-        "for the plan-versus-actual comparison.",
+        description="Planned monthly budget of the role's direct cost (its staff's salaries, "
+        "partner fee and per-employee overhead, its hires' recruiting fees) for the "
+        "plan-versus-actual comparison.",
     )
 
     @model_validator(mode="after")

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from botsim import simulate
+from botsim.loader import scenario_from_dict
 from botsim.scenario import DAYS_PER_MONTH
-from tests.conftest import make_scenario
+from tests.conftest import BARE_LOCATION, make_scenario
 
 D = DAYS_PER_MONTH
 INSTANT = {"applicants_per_week": 1000.0, "offer_duration": 10}  # hires on day 10 + ~0.007
@@ -51,9 +52,9 @@ def _ledger_scenario(**costs):
 
 def test_hand_computed_ledger_to_the_cent() -> None:
     """Two agents start on days h1, h2 (just after 10), never leave; the transfer completes at
-    month 7. Month 1: salaries sum 1000*(D - h_i)/D, fee 20 %, recruiting 2*1000, set-up 20,000 and entity
-    5,000. Months 2-7: 2,000 salaries + 400 fee. Month 7 also pays the 50,000 transfer fee.
-    Months 8-12: 2,000 salaries + 3,000 + 2*100 owned overhead.
+    month 7. Month 1: salaries sum 1000*(D - h_i)/D, fee 20 %, recruiting 2*1000, set-up
+    20,000 and entity 5,000. Months 2-7: 2,000 salaries + 400 fee. Month 7 also pays the
+    50,000 transfer fee. Months 8-12: 2,000 salaries + 3,000 + 2*100 owned overhead.
     """
     result = simulate(_ledger_scenario(), seed=1, keep_events=True)
     starts = [ev.day for ev in result.events if ev.kind == "hired"]
@@ -199,3 +200,45 @@ def test_costs_non_negative_and_cumulative_non_decreasing(seed, attrition, month
     cost_cols = [c for c in series if c.startswith("cost_")]
     assert (series[cost_cols] >= 0).all().all()
     assert (np.diff(series.cumulative_cost_bot) >= 0).all()
+
+
+def test_role_direct_costs_and_fixed_costs_add_up_to_the_bot_total() -> None:
+    """Two roles in two locations: each role's direct cost (its staff's salaries, partner fee,
+    per-employee overhead and its hires' recruiting fees) plus the fixed costs (one-offs and
+    the fixed owned overhead) equal the BOT ledger every month; budgets give per-role ratios."""
+    second = {**BARE_LOCATION, "name": "lab2", "loaded_monthly_cost": {"agent": 3000}}
+    scenario = make_scenario(
+        4,
+        12,
+        location={"recruiting": INSTANT, "entity": {"setup_days": 30, "setup_cost": 5000}},
+        transfer={"policy": "at_month", "month": 5, "entity_setup_start_month": 0},
+        costs={"onshore_monthly_cost": {"agent": 6000}},
+    )
+    doc = scenario.model_dump(mode="json", by_alias=True)
+    doc["locations"].append(second)
+    doc["roles"][0]["budget_per_month"] = 10000
+    doc["roles"].append(
+        {
+            "name": "analyst",
+            "family": "agent",
+            "location": "lab2",
+            "budget_per_month": 5000,
+            "plan": [{"month": 0, "headcount": 2}],
+        }
+    )
+    scenario = scenario_from_dict(doc, "<test>")
+    result = simulate(scenario, seed=6)
+    series, s = pd.DataFrame(result.series), result.summary
+    direct = series["cost_direct__lab__agent"] + series["cost_direct__lab2__analyst"]
+    ends = series.month * D
+    done = s["transfer_month"] * D
+    owned_share = np.clip((ends - np.maximum(ends - D, done)) / D, 0, 1)
+    fixed = series.cost_one_off + scenario.costs.owned_overhead_per_month * owned_share
+    np.testing.assert_allclose(direct + fixed, series.cost_bot, rtol=1e-12, atol=1e-6)
+    assert s["total_cost__lab__agent"] == pytest.approx(series["cost_direct__lab__agent"].sum())
+    assert s["cost_vs_budget__lab2__analyst"] == pytest.approx(
+        s["total_cost__lab2__analyst"] / (5000 * 12)
+    )
+    assert s["cost_vs_budget"] == pytest.approx(
+        (s["total_cost__lab__agent"] + s["total_cost__lab2__analyst"]) / (15000 * 12)
+    )
