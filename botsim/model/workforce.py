@@ -7,8 +7,10 @@ converted to hazards by the location's stated definition:
 * ``cohort_probability``  (P[leave within a year]):            mu = -ln(1 - r)
 
 Voluntary and involuntary exits are competing risks: the time to the first exit solves
-H(T) = E with E ~ Exp(1) and H the cumulative total hazard; the kind is voluntary with
-probability mu_vol / (mu_vol + mu_inv) of the band in which T falls. A hire still employed at
+H(T) = E with E ~ Exp(1) and H the cumulative total hazard (``botsim.model.exits``, which also
+handles a time-varying voluntary multiplier by thinning); the kind is voluntary with
+probability mu_vol / (mu_vol + mu_inv) of the band in which T falls. The employee process is
+``Engagement.working``. A hire still employed at
 the end of probation fails it with ``failure_probability``. Resignations are followed by the
 notice period (the seat stays filled), except the ``no_notice_share`` who walk out (AWOL).
 """
@@ -21,7 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
-from botsim.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition, Location
+from botsim.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition
 
 EXIT_KINDS = ("resignation", "walkout", "dismissal", "probation")
 """Exit kinds: resignation (with notice), walkout (AWOL), dismissal, failed probation."""
@@ -96,62 +98,3 @@ class HazardTable:
 
 
 _HAZARD_TABLES: dict[int, tuple[Attrition, HazardTable]] = {}
-
-
-def tenure_at_cumulative_hazard(table: HazardTable, budget: float) -> tuple[float, int]:
-    """Tenure (days) at which the cumulative total hazard reaches ``budget``, and its band.
-
-    Returns ``(inf, last band)`` when the hazard runs out (zero rate in the last band).
-    """
-    total = table.voluntary + table.involuntary
-    remaining = budget
-    n = len(total)
-    for i in range(n):
-        start = table.starts[i]
-        end = table.starts[i + 1] if i + 1 < n else math.inf
-        rate = total[i]
-        if rate > 0:
-            span = (end - start) * rate
-            if remaining <= span:
-                return start + remaining / rate, i
-            remaining -= span
-    return math.inf, n - 1
-
-
-@dataclass(frozen=True)
-class ExitPlan:
-    """When and how a new hire will leave (tenure in days; inf = never within the model)."""
-
-    resign_tenure: float  # tenure at which the resignation is handed in (= exit if no notice)
-    exit_tenure: float
-    kind: str
-
-
-def plan_exit(rng: np.random.Generator, location: Location, table: HazardTable) -> ExitPlan:
-    """Draw one new hire's exit from the location's attrition, probation and notice rules.
-
-    Draws, in fixed order so streams stay aligned across scenarios: E ~ Exp(1), the kind, the
-    probation outcome, the walk-out outcome (always four draws).
-    """
-    budget, u_kind, u_probation, u_walkout = (
-        rng.exponential(),
-        rng.random(),
-        rng.random(),
-        rng.random(),
-    )
-    tenure, band = tenure_at_cumulative_hazard(table, budget)
-    probation_days = location.probation.months * DAYS_PER_MONTH
-    if (
-        probation_days > 0
-        and tenure > probation_days
-        and u_probation < location.probation.failure_probability
-    ):
-        return ExitPlan(probation_days, probation_days, "probation")
-    if math.isinf(tenure):
-        return ExitPlan(math.inf, math.inf, "resignation")
-    vol, inv = table.voluntary[band], table.involuntary[band]
-    if u_kind >= vol / (vol + inv):
-        return ExitPlan(tenure, tenure, "dismissal")
-    if u_walkout < location.attrition.no_notice_share:
-        return ExitPlan(tenure, tenure, "walkout")
-    return ExitPlan(tenure, tenure + location.notice_days, "resignation")
