@@ -316,6 +316,14 @@ def add_lifecycle(
     )
     capacity = client_capacity(scenario, months.astype(float))
     demand = client_demand(scenario, heads_by_role, ramping_by_role)
+    if len(scenario.locations) > 1:  # split teams: headcount and target per location too
+        for loc in scenario.locations:
+            mine = [r for r, role in enumerate(scenario.roles) if role.location == loc.name]
+            series[f"headcount__{loc.name}"] = heads_by_role[mine].sum(axis=0)
+            series[f"target__{loc.name}"] = np.array(
+                [sum(scenario.roles[r].target_at(m + 1e-9) for r in mine) for m in months],
+                dtype=float,
+            )
     series["effective_fte"] = fte * client_output_factor(scenario, capacity, demand)
     series["leads"] = lead["leads"]
     series["agents_per_lead"] = lead["agents_per_lead"]
