@@ -15,6 +15,16 @@ from pathlib import Path
 
 import click
 
+from botsim.cli_options import (
+    out_option,
+    outputs_option,
+    overrides_option,
+    replications_option,
+    scheduler_option,
+    seed_option,
+    workers_option,
+)
+
 EXIT_INPUT = 2
 
 
@@ -78,13 +88,7 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 @main.command()
 @click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=str))
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Override a scenario value, e.g. --set locations[0].recruiting.recruiters=3.",
-)
+@overrides_option("Override a scenario value, e.g. --set locations[0].recruiting.recruiters=3.")
 def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
     """Check a scenario file; print problems with their field paths (exit 2 when invalid)."""
     scenario = _load(scenario_file, overrides)
@@ -97,57 +101,21 @@ def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("scenario_file", required=False, type=click.Path(dir_okay=False, path_type=str))
-@click.option(
-    "-n",
-    "--replications",
-    type=click.IntRange(1, 1_000_000),
-    default=None,
-    help="Replications (default: the scenario's `replications`).",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(0, 2**63 - 1),
-    default=None,
-    help="Root seed (default: the scenario's `seed`).",
-)
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Run folder (default: outputs/<scenario>-<UTC time>).",
-)
-@click.option(
-    "--outputs",
-    "outputs_root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("outputs"),
-    show_default=True,
-    help="Where default run folders go.",
-)
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Override a scenario value (repeatable); the result is re-validated.",
-)
+@replications_option("Replications (default: the scenario's `replications`).")
+@seed_option("Root seed (default: the scenario's `seed`).")
+@out_option("Run folder (default: outputs/<scenario>-<UTC time>).")
+@outputs_option("Where default run folders go.")
+@overrides_option("Override a scenario value (repeatable); the result is re-validated.")
 @click.option(
     "--force",
     is_flag=True,
     help="Replace an existing run folder given by --out (or discard its interrupted run).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 4096),
-    default=None,
-    help="Local worker processes (default: all cores; 1 runs in this process, for debugging).",
+@workers_option(
+    "Local worker processes (default: all cores; 1 runs in this process, for debugging)."
 )
-@click.option(
-    "--scheduler",
-    metavar="tcp://HOST:PORT|local",
-    default=None,
-    help="Run on a Dask cluster (`local` starts one here); needs `pip install 'botsim[dask]'`.",
+@scheduler_option(
+    "Run on a Dask cluster (`local` starts one here); needs `pip install 'botsim[dask]'`."
 )
 @click.option(
     "--resume",

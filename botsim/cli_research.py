@@ -18,6 +18,16 @@ from typing import Any
 
 import click
 
+from botsim.cli_options import (
+    out_option,
+    outputs_option,
+    overrides_option,
+    replications_option,
+    scheduler_option,
+    seed_option,
+    workers_option,
+)
+
 EXIT_INPUT = 2
 
 
@@ -70,33 +80,10 @@ def _num(value: float) -> str:
 
 
 common_options = [
-    click.option(
-        "-n",
-        "--replications",
-        type=click.IntRange(1, 1_000_000),
-        default=None,
-        help="Replications per scenario (default: the file's `replications`).",
-    ),
-    click.option(
-        "--seed",
-        type=click.IntRange(0, 2**63 - 1),
-        default=None,
-        help="Root seed shared by every scenario (common random numbers).",
-    ),
-    click.option(
-        "--out",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Output folder (default: outputs/<kind>-<name>-<UTC time>).",
-    ),
-    click.option(
-        "--outputs",
-        "outputs_root",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("outputs"),
-        show_default=True,
-        help="Where default output folders go.",
-    ),
+    replications_option("Replications per scenario (default: the file's `replications`)."),
+    seed_option("Root seed shared by every scenario (common random numbers)."),
+    out_option("Output folder (default: outputs/<kind>-<name>-<UTC time>)."),
+    outputs_option("Where default output folders go."),
     click.option(
         "--confidence",
         type=click.FloatRange(0.5, 0.999),
@@ -104,15 +91,8 @@ common_options = [
         show_default=True,
         help="Confidence level of every interval (jointly, with Bonferroni, for k > 2).",
     ),
-    click.option(
-        "--workers",
-        type=click.IntRange(1, 4096),
-        default=None,
-        help="Local worker processes (same numbers on any count).",
-    ),
-    click.option(
-        "--scheduler", default=None, metavar="URL", help="Dask scheduler address (same numbers)."
-    ),
+    workers_option("Local worker processes (same numbers on any count)."),
+    scheduler_option("Dask scheduler address (same numbers).", metavar="URL"),
     click.option("--force", is_flag=True, help="Replace an existing --out folder."),
     click.option("--no-report", is_flag=True, help="Write the tables only (no figures/HTML)."),
 ]
@@ -138,13 +118,7 @@ def _target(out: Path | None, root: Path, name: str, force: bool) -> Path:
 
 @click.command()
 @click.argument("scenario_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Override a value in every scenario (repeatable).",
-)
+@overrides_option("Override a value in every scenario (repeatable).")
 @_with_common
 def compare(
     scenario_files: tuple[str, ...],

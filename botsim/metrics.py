@@ -49,7 +49,7 @@ def _count_le(sorted_values: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.searchsorted(sorted_values, points, side="right")
 
 
-def _active_at(start: np.ndarray, end: np.ndarray, points: np.ndarray) -> np.ndarray:
+def active_at(start: np.ndarray, end: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Number of intervals [start, end) containing each point."""
     return _count_le(np.sort(start), points) - _count_le(np.sort(end), points)
 
@@ -111,7 +111,7 @@ def _time_to_full(
         changes = changes[changes >= t_days[-1]]
     if len(changes) == 0:
         return math.nan
-    heads = _active_at(emp.start, emp.exit, changes)
+    heads = active_at(emp.start, emp.exit, changes)
     target = _target_at_days(scenario, changes)
     ok = (heads >= target) & (target > 0)
     return float(changes[np.argmax(ok)]) if ok.any() else math.nan
@@ -123,32 +123,9 @@ def _vacancy_days(scenario: Scenario, emp: EmployeeTable, horizon: float) -> flo
         np.concatenate([[0.0, horizon], emp.start, emp.exit[np.isfinite(emp.exit)], t_days])
     )
     points = points[points <= horizon]
-    heads = _active_at(emp.start, emp.exit, points[:-1])
+    heads = active_at(emp.start, emp.exit, points[:-1])
     gap = np.maximum(_target_at_days(scenario, points[:-1]) - heads, 0)
     return float(np.sum(gap * np.diff(points)))
-
-
-def _time_to_stable(
-    scenario: Scenario, series: dict[str, np.ndarray], full_day: float = 0.0
-) -> float:
-    """First month-end of W consecutive stable month-ends, none before the team was first full
-    (a team cannot be stable before it was ever complete: docs/model.md, choice 13)."""
-    st = scenario.stability
-    w = st.window_months
-    target, heads, fte = series["target"], series["headcount"], series["effective_fte"]
-    exits = series.get("attrition_exits", series["exits"])
-    n = len(target)
-    month_ok = (target > 0) & (heads >= st.headcount_fraction * target)
-    month_ok &= fte >= st.capacity_fraction * target
-    month_ok &= series["month"] * DAYS_PER_MONTH >= full_day
-    for m in range(n - w + 1):
-        if not month_ok[m : m + w].all():
-            continue
-        mean_heads = heads[m : m + w].mean()
-        annual = exits[m : m + w].sum() / mean_heads * 12 / w if mean_heads > 0 else math.inf
-        if annual <= st.max_annual_attrition:
-            return float(series["month"][m])
-    return math.nan
 
 
 def monthly_series(
@@ -182,7 +159,7 @@ def monthly_series(
         role_searching = (
             searching
             if mask.all()
-            else _active_at(req.search_started[mask], req.accepted[mask], ends)
+            else active_at(req.search_started[mask], req.accepted[mask], ends)
         )
         candidate_load += per_req * role_searching
     return {
@@ -229,7 +206,9 @@ def replication_metrics(
         return {}, series
     first = float(emp.start.min()) if len(emp.start) else math.nan
     full_month = t_full / DAYS_PER_MONTH
-    t_stable = _time_to_stable(scenario, series, t_full if not math.isnan(t_full) else math.inf)
+    t_stable = readiness.time_to_stable(
+        scenario, series, t_full if not math.isnan(t_full) else math.inf
+    )
 
     summary: dict[str, Any] = {
         "time_to_first_hire": first / DAYS_PER_MONTH,

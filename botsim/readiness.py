@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from botsim.metrics import active_at
 from botsim.model.rampup import productivity
 from botsim.records import (
     ENTITY_READY,
@@ -28,12 +29,8 @@ CRITERIA = ("stable", "retention", "lead_coverage", "client_capacity", "document
 
 _EPS = 1e-9
 
-
-def count_active(start: np.ndarray, end: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Number of intervals [start, end) that contain each point."""
-    return np.searchsorted(np.sort(start), points, side="right") - np.searchsorted(
-        np.sort(end), points, side="right"
-    )
+RETENTION_WINDOW = 12
+"""Months of the trailing retention criterion (brief: "trailing 12-month retention")."""
 
 
 def subset(emp: EmployeeTable, mask: np.ndarray) -> EmployeeTable:
@@ -58,12 +55,10 @@ def lead_series(scenario: Scenario, emp: EmployeeTable, ends: np.ndarray) -> dic
     mgmt = scenario.management
     for r in range(len(scenario.roles)):
         in_role = emp.role == r
-        agents = count_active(
+        agents = active_at(
             emp.start[in_role & ~emp.is_lead], emp.exit[in_role & ~emp.is_lead], ends
         )
-        leads = count_active(
-            emp.start[in_role & emp.is_lead], emp.exit[in_role & emp.is_lead], ends
-        )
+        leads = active_at(emp.start[in_role & emp.is_lead], emp.exit[in_role & emp.is_lead], ends)
         leads_total += leads
         agents_total += agents
         if mgmt is not None:
@@ -210,16 +205,41 @@ def documentation(
 # --------------------------------------------------------------------------- stability
 
 
-def stable_months(scenario: Scenario, series: dict[str, np.ndarray]) -> np.ndarray:
-    """Per month-end: does the month meet the stability thresholds (headcount, capacity, and
-    annualised attrition over the trailing window)?"""
+def meets_thresholds(
+    scenario: Scenario, series: dict[str, np.ndarray], full_day: float = 0.0
+) -> np.ndarray:
+    """Per month-end: headcount >= h x target, effective FTE >= c x target (target > 0), and
+    the team has been full at least once (docs/model.md, choice 13)."""
     st = scenario.stability
     target, heads, fte = series["target"], series["headcount"], series["effective_fte"]
-    exits = series.get("attrition_exits", series["exits"])
     ok = (target > 0) & (heads >= st.headcount_fraction * target - _EPS)
     ok &= fte >= st.capacity_fraction * target - _EPS
-    annual = trailing_rate(exits, heads, st.window_months)
-    return ok & (annual <= st.max_annual_attrition)
+    return ok & (series["month"] * DAYS_PER_MONTH >= full_day)
+
+
+def stable_months(
+    scenario: Scenario, series: dict[str, np.ndarray], full_day: float = 0.0
+) -> np.ndarray:
+    """Per month-end: the thresholds hold and annualised attrition over the trailing window
+    (``stability.window_months``, fewer at the start) is within the limit."""
+    st = scenario.stability
+    exits = series.get("attrition_exits", series["exits"])
+    annual = trailing_rate(exits, series["headcount"], st.window_months)
+    return meets_thresholds(scenario, series, full_day) & (annual <= st.max_annual_attrition)
+
+
+def time_to_stable(
+    scenario: Scenario, series: dict[str, np.ndarray], full_day: float = 0.0
+) -> float:
+    """First month-end m that starts W consecutive month-ends meeting the thresholds whose
+    annualised attrition over those W months is within the limit (NaN when none fits)."""
+    w = scenario.stability.window_months
+    stable_window_end = (run_lengths(meets_thresholds(scenario, series, full_day)) >= w) & (
+        stable_months(scenario, series, full_day)
+    )
+    if not stable_window_end.any():
+        return math.nan
+    return float(series["month"][np.argmax(stable_window_end)] - w + 1)
 
 
 def trailing_rate(exits: np.ndarray, heads: np.ndarray, window: int) -> np.ndarray:
@@ -258,7 +278,7 @@ def readiness_criteria(
     runs = run_lengths(series["stable_month"])
     out: dict[str, np.ndarray] = {}
     out["stable"] = np.minimum(1.0, runs / rd.stable_months)
-    turnover = trailing_rate(series["attrition_exits"], series["headcount"], 12)
+    turnover = trailing_rate(series["attrition_exits"], series["headcount"], RETENTION_WINDOW)
     retention = np.where(np.isfinite(turnover), 1.0 - turnover, 0.0)
     series["retention_12m"] = retention
     out["retention"] = np.clip(retention / rd.min_retention, 0.0, 1.0) if rd.min_retention else 1.0
@@ -363,7 +383,7 @@ def add_lifecycle(
     series["documentation"] = documentation(
         scenario, ends >= build_end, prod_now, series["target"], tenured_exits, staff
     )
-    series["stable_month"] = stable_months(scenario, series) & (ends >= full_day)
+    series["stable_month"] = stable_months(scenario, series, full_day)
     ready_day = entity_ready_day(scenario, events)
     series["entity_ready"] = ends >= ready_day
     series.update(readiness_criteria(scenario, series, ready_day))

@@ -408,7 +408,9 @@ class Knowledge(Frozen):
         "target team is tenured and ramped (assumption).",
     )
     tenured_months: NonNeg = Field(
-        default=6.0, description="Tenure from which staff document and carry knowledge."
+        default=6.0,
+        description="Tenure from which staff document and carry knowledge (assumption: the "
+        "end of the longest statutory probation among the profiles, Philippines 6 months).",
     )
     loss_per_exit_share: Annotated[float, Field(ge=0, le=5)] = Field(
         default=0.5,
@@ -555,7 +557,10 @@ class Scenario(Frozen):
         description="Months simulated from the start of Build."
     )
     replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = Field(
-        default=200, description="Default number of replications (CLI --replications overrides)."
+        default=200,
+        description="Default number of replications (CLI --replications overrides); a "
+        "convention: enough for medians to about a month on typical scenarios, use "
+        "--precision to choose by the width of the intervals.",
     )
     seed: Annotated[int, Field(ge=0, lt=2**63)] = Field(
         default=20261125, description="Default root seed (CLI --seed overrides)."

@@ -31,6 +31,19 @@ GRID_COLUMNS = [
 ]
 
 
+PAIRED_COLUMNS = (
+    "mean_a",
+    "mean_b",
+    "diff",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "better",
+    "significant",
+)
+"""Columns shown for every paired difference (compare and sweep contrasts)."""
+
+
 def _render(spec: Any) -> tuple[bytes, bytes]:
     """PNG and SVG bytes of a figure, without timestamps so rebuilds are byte-stable."""
     import matplotlib as mpl
@@ -57,21 +70,7 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
     comparisons = None
     if study.kind == "compare":
         comparisons = tables.comparisons(study)
-        cols = [
-            "metric",
-            "scenario_a",
-            "scenario_b",
-            "n_pairs",
-            "mean_a",
-            "mean_b",
-            "diff",
-            "ci_low",
-            "ci_high",
-            "p_value",
-            "better",
-            "significant",
-            "confidence",
-        ]
+        cols = ["metric", "scenario_a", "scenario_b", "n_pairs", *PAIRED_COLUMNS, "confidence"]
         note = (
             '<p class="note">Paired differences A &minus; B under common random numbers; '
             "highlighted rows are significant (the interval excludes 0). Time-to metrics are "
@@ -102,20 +101,7 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
         if len(contrasts):
             first, rest = study.params[0], study.params[1:]
             where = f" at each {', '.join(rest).replace('_', ' ')}" if rest else ""
-            cols = [
-                *rest,
-                "metric",
-                "scenario_a",
-                "scenario_b",
-                "mean_a",
-                "mean_b",
-                "diff",
-                "ci_low",
-                "ci_high",
-                "p_value",
-                "better",
-                "significant",
-            ]
+            cols = [*rest, "metric", "scenario_a", "scenario_b", *PAIRED_COLUMNS]
             note = (
                 f'<p class="note">Paired differences A &minus; B between {first} values{where}, '
                 "under common random numbers (every variant ran with the same seed); highlighted "

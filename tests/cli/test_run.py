@@ -255,3 +255,9 @@ def test_ctrl_c_leaves_incomplete_folder_and_says_how_to_resume(tmp_path, monkey
     assert "Traceback" not in res.stderr
     assert not out.exists() and not is_complete(staging)
     assert len(list((staging / "chunks").glob("*.npz"))) == 2
+
+
+def test_cli_replication_bound_is_the_schema_bound() -> None:
+    from botsim import cli_options, scenario
+
+    assert cli_options.MAX_REPLICATIONS == scenario.MAX_REPLICATIONS

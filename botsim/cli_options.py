@@ -1,0 +1,54 @@
+"""Click options shared by several commands: one definition of each type, range and name.
+
+Each factory takes the help text, which says what the option means for that command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+MAX_REPLICATIONS = 1_000_000
+"""Same bound as ``botsim.scenario.MAX_REPLICATIONS`` (tests/cli/test_run.py checks they agree);
+not imported from there, so that ``botsim --help`` loads neither pydantic nor numpy."""
+
+
+def replications_option(help: str) -> Any:
+    return click.option(
+        "-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS), default=None, help=help
+    )
+
+
+def seed_option(help: str) -> Any:
+    return click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None, help=help)
+
+
+def out_option(help: str) -> Any:
+    return click.option(
+        "--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None, help=help
+    )
+
+
+def outputs_option(help: str) -> Any:
+    return click.option(
+        "--outputs",
+        "outputs_root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("outputs"),
+        show_default=True,
+        help=help,
+    )
+
+
+def overrides_option(help: str) -> Any:
+    return click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=help)
+
+
+def workers_option(help: str) -> Any:
+    return click.option("--workers", type=click.IntRange(1, 4096), default=None, help=help)
+
+
+def scheduler_option(help: str, metavar: str = "tcp://HOST:PORT|local") -> Any:
+    return click.option("--scheduler", metavar=metavar, default=None, help=help)
