@@ -55,8 +55,8 @@ import numpy as np
 from scipy import stats as _st
 
 from botsim.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR
+from botsim.stats import CONFIDENCE
 
-CONFIDENCE = 0.95
 MIN_BAND_EXITS = 10
 """A band with fewer exits than this gets a warning (assumption: Poisson relative SE > 30 %)."""
 MIN_BAND_PERSON_YEARS = 5.0
@@ -158,15 +158,13 @@ def poisson_rate_interval(
 
 
 def wilson_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion k / n."""
+    """Wilson score interval of k / n (:func:`botsim.stats.wilson_interval`); [0, 1] when n = 0."""
+    from botsim.stats import wilson_interval as wilson
+
     if n == 0:
         return 0.0, 1.0
-    z = _st.norm.ppf(0.5 + confidence / 2)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    _, low, high = wilson(k, n, confidence)
+    return low, high
 
 
 def proportion(k: int, n: int, confidence: float = CONFIDENCE) -> Estimate:
