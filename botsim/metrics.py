@@ -25,7 +25,6 @@ from botsim.model.rampup import productivity
 from botsim.model.recruiting import expected_candidate_days
 from botsim.model.workforce import EXIT_KINDS
 from botsim.records import (
-    HIRED,
     EmployeeTable,
     Event,
     RequisitionTable,
@@ -199,15 +198,19 @@ def replication_metrics(
     leaving = np.sort(emp.exit[emp.exit_kind != "promoted"])
     series["attrition_exits"] = np.diff(_count_le(leaving, edges))
     t_full = _time_to_full(scenario, emp, horizon)
-    t_plan = _time_to_full(scenario, emp, horizon, final_plan=True)
     series["_full_day"] = t_full if not math.isnan(t_full) else math.inf
-    marks = readiness.add_lifecycle(scenario, events, staff, series)
+    marks = readiness.lifecycle_marks(scenario, events)
+    readiness.add_lifecycle(scenario, marks, staff, emp, series)
     if not lifecycle_summary:
         return {}, series
+    t_plan = _time_to_full(scenario, emp, horizon, final_plan=True)
     first = float(emp.start.min()) if len(emp.start) else math.nan
     full_month = t_full / DAYS_PER_MONTH
     t_stable = readiness.time_to_stable(
-        scenario, series, t_full if not math.isnan(t_full) else math.inf
+        scenario,
+        series,
+        t_full if not math.isnan(t_full) else math.inf,
+        marks["_stability_flags"],
     )
 
     summary: dict[str, Any] = {
@@ -220,13 +223,13 @@ def replication_metrics(
         "time_to_stable_team": t_stable,
         "time_to_stable_team_censored": math.isnan(t_stable),
     }
-    summary.update(readiness.lifecycle_summary(scenario, series, marks, events))
+    summary.update(readiness.lifecycle_summary(scenario, series, marks))
     summary.update(cost_ledger(scenario, events, staff, series, marks["_transfer_done"]))
     agents, emp = emp, staff  # exit counts below cover agents and leads
     promoted = emp.exit_kind == "promoted"
     within = (emp.exit <= horizon) & ~promoted
     # Hires from outside (promotions to lead are internal moves, not hires).
-    summary["hires"] = sum(1 for ev in events if ev.kind == HIRED and ev.value >= 0)
+    summary["hires"] = marks["_external_hires"]
     summary["exits"] = int(within.sum())
     for kind in (*EXIT_KINDS, "declined_transfer"):
         summary[f"exits_{kind}"] = int((within & (emp.exit_kind == kind)).sum())

@@ -17,6 +17,7 @@ from botsim.metrics import active_at
 from botsim.model.rampup import productivity
 from botsim.records import (
     ENTITY_READY,
+    HIRED,
     TRANSFER_COMPLETED,
     TRANSFER_STARTED,
     EmployeeTable,
@@ -48,11 +49,19 @@ def lead_series(scenario: Scenario, emp: EmployeeTable, ends: np.ndarray) -> dic
     min(1, leads_r / ceil(agents_r / span)) (reference T9), 1 where leads are not modelled.
     """
     n = len(ends)
+    mgmt = scenario.management
+    overloaded = np.zeros((len(scenario.roles), n), dtype=bool)
+    if mgmt is None and not emp.is_lead.any():  # no leads: nothing to count or cover
+        return {
+            "leads": np.zeros(n),
+            "agents_per_lead": np.full(n, np.nan),
+            "overloaded_roles": overloaded.sum(axis=0),
+            "lead_coverage": np.ones(n),
+            "_overloaded_by_role": overloaded,
+        }
     leads_total = np.zeros(n)
     agents_total = np.zeros(n)
-    overloaded = np.zeros((len(scenario.roles), n), dtype=bool)
     coverage = np.ones(n)
-    mgmt = scenario.management
     for r in range(len(scenario.roles)):
         in_role = emp.role == r
         agents = active_at(
@@ -79,19 +88,27 @@ def lead_series(scenario: Scenario, emp: EmployeeTable, ends: np.ndarray) -> dic
 
 
 def agent_output(
-    scenario: Scenario, agents: EmployeeTable, ends: np.ndarray, overloaded: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    scenario: Scenario,
+    agents: EmployeeTable,
+    ends: np.ndarray,
+    overloaded: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Effective FTE of agents at month-ends with overload slowing ramp-up and cutting output.
 
     Ramp clock: tenure minus (1 - ramp_speed) x the overloaded days since training ended, using
-    the month-level overload flag of the employee's role. Returns the effective FTE and, per
-    role, the headcount and the number still ramping.
+    the month-level overload flag of the employee's role. Returns the effective FTE, per role
+    the headcount and the number still ramping, and the agents present at each month-end who
+    are tenured (``knowledge.tenured_months``) and fully ramped on the plain tenure clock (the
+    documentation growth of :func:`documentation`).
     """
     mgmt = scenario.management
     fte = np.zeros(len(ends))
     heads = np.zeros((len(scenario.roles), len(ends)))
     ramping = np.zeros((len(scenario.roles), len(ends)))
+    tenured_ramped = np.zeros(len(ends))
+    tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
     edges = np.concatenate([[0.0], ends])
+    at = ends[None, :]
     for r, role in enumerate(scenario.roles):
         mask = agents.role == r
         if not mask.any():
@@ -99,8 +116,9 @@ def agent_output(
         ramp = scenario.ramp_for(role)
         start = agents.start[mask][:, None]
         end = agents.exit[mask][:, None]
-        at = ends[None, :]
-        tenure = at - start
+        plain_tenure = at - start
+        plain_prod = productivity(plain_tenure, ramp)
+        tenure, prod = plain_tenure, plain_prod
         if mgmt is not None and overloaded[r].any():
             slow = 1.0 - mgmt.overload.ramp_speed
             cum = np.concatenate([[0.0], np.cumsum(overloaded[r] * DAYS_PER_MONTH)])
@@ -110,13 +128,16 @@ def agent_output(
 
             ramp_start = np.minimum(start + ramp.training_days, at)
             tenure = tenure - slow * (overloaded_days(at) - overloaded_days(ramp_start))
+            prod = productivity(tenure, ramp)
         present = (start <= at) & (at < end)
-        prod = np.where(present, productivity(tenure, ramp), 0.0)
+        prod = np.where(present, prod, 0.0)
         factor = np.where(overloaded[r], mgmt.overload.output_multiplier, 1.0) if mgmt else 1.0
         fte += prod.sum(axis=0) * factor
         heads[r] = present.sum(axis=0)
         ramping[r] = (present & (prod < 1.0 - _EPS)).sum(axis=0)
-    return fte, heads, ramping
+        tenured = plain_tenure >= tenured_days
+        tenured_ramped += (present & tenured & (plain_prod >= 1.0 - _EPS)).sum(axis=0)
+    return fte, heads, ramping, tenured_ramped
 
 
 # --------------------------------------------------------------------------- client capacity
@@ -190,16 +211,23 @@ def documentation(
     with T tenured-and-ramped agents, X tenured exits in the month, H staff at month-end.
     """
     k = scenario.knowledge
-    out = np.zeros(len(target))
+    growth, loss = k.growth_per_month, k.loss_per_exit_share
+    out = []
     d = k.initial
-    for m in range(len(target)):
-        share = min(1.0, tenured_ramped[m] / target[m]) if target[m] > 0 else 0.0
-        if growing[m]:
-            d += k.growth_per_month * (1.0 - d) * share
-        d -= k.loss_per_exit_share * tenured_exits[m] / max(staff[m], 1.0)
+    for grows, t_r, tgt, x, h in zip(
+        growing.tolist(),
+        tenured_ramped.tolist(),
+        target.tolist(),
+        tenured_exits.tolist(),
+        staff.tolist(),
+    ):
+        share = min(1.0, t_r / tgt) if tgt > 0 else 0.0
+        if grows:
+            d += growth * (1.0 - d) * share
+        d -= loss * x / max(h, 1.0)
         d = min(1.0, max(0.0, d))
-        out[m] = d
-    return out
+        out.append(d)
+    return np.array(out, dtype=float)
 
 
 # --------------------------------------------------------------------------- stability
@@ -218,25 +246,39 @@ def meets_thresholds(
 
 
 def stable_months(
-    scenario: Scenario, series: dict[str, np.ndarray], full_day: float = 0.0
+    scenario: Scenario,
+    series: dict[str, np.ndarray],
+    full_day: float = 0.0,
+    meets: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per month-end: the thresholds hold and annualised attrition over the trailing window
-    (``stability.window_months``, fewer at the start) is within the limit."""
+    (``stability.window_months``, fewer at the start) is within the limit. ``meets`` is
+    :func:`meets_thresholds`, when already computed."""
     st = scenario.stability
     exits = series.get("attrition_exits", series["exits"])
     annual = trailing_rate(exits, series["headcount"], st.window_months)
-    return meets_thresholds(scenario, series, full_day) & (annual <= st.max_annual_attrition)
+    if meets is None:
+        meets = meets_thresholds(scenario, series, full_day)
+    return meets & (annual <= st.max_annual_attrition)
 
 
 def time_to_stable(
-    scenario: Scenario, series: dict[str, np.ndarray], full_day: float = 0.0
+    scenario: Scenario,
+    series: dict[str, np.ndarray],
+    full_day: float = 0.0,
+    flags: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> float:
     """First month-end m that starts W consecutive month-ends meeting the thresholds whose
-    annualised attrition over those W months is within the limit (NaN when none fits)."""
+    annualised attrition over those W months is within the limit (NaN when none fits).
+
+    ``flags`` are (:func:`meets_thresholds`, :func:`stable_months`), when already computed.
+    """
     w = scenario.stability.window_months
-    stable_window_end = (run_lengths(meets_thresholds(scenario, series, full_day)) >= w) & (
-        stable_months(scenario, series, full_day)
-    )
+    if flags is None:
+        meets = meets_thresholds(scenario, series, full_day)
+        flags = meets, stable_months(scenario, series, full_day, meets)
+    meets, stable = flags
+    stable_window_end = (run_lengths(meets) >= w) & stable
     if not stable_window_end.any():
         return math.nan
     return float(series["month"][np.argmax(stable_window_end)] - w + 1)
@@ -257,25 +299,30 @@ def trailing_rate(exits: np.ndarray, heads: np.ndarray, window: int) -> np.ndarr
 
 def run_lengths(flags: np.ndarray) -> np.ndarray:
     """Consecutive True values ending at each position."""
-    out = np.zeros(len(flags), dtype=int)
+    out = []
     run = 0
-    for i, flag in enumerate(flags):
+    for flag in flags.tolist():
         run = run + 1 if flag else 0
-        out[i] = run
-    return out
+        out.append(run)
+    return np.array(out, dtype=int)
 
 
 # --------------------------------------------------------------------------- readiness
 
 
 def readiness_criteria(
-    scenario: Scenario, series: dict[str, np.ndarray], entity_ready_day: float
+    scenario: Scenario,
+    series: dict[str, np.ndarray],
+    entity_ready_day: float,
+    runs: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Each criterion in [0, 1] at each month-end, and the score (their mean)."""
+    """Each criterion in [0, 1] at each month-end, and the score (their mean). ``runs`` are
+    the stable-month run lengths, when already computed."""
     rd = scenario.readiness
     months = series["month"]
     ends = months * DAYS_PER_MONTH
-    runs = run_lengths(series["stable_month"])
+    if runs is None:
+        runs = run_lengths(series["stable_month"])
     out: dict[str, np.ndarray] = {}
     out["stable"] = np.minimum(1.0, runs / rd.stable_months)
     turnover = trailing_rate(series["attrition_exits"], series["headcount"], RETENTION_WINDOW)
@@ -306,32 +353,56 @@ def all_ready(series: dict[str, np.ndarray]) -> np.ndarray:
 # --------------------------------------------------------------------------- assembly
 
 
-def event_day(events: list[Event], kind: str, reduce: str = "first") -> float:
-    days = [ev.day for ev in events if ev.kind == kind]
-    if not days:
-        return math.inf
-    return min(days) if reduce == "first" else max(days)
-
-
-def entity_ready_day(scenario: Scenario, events: list[Event]) -> float:
-    """Day all locations' entities are ready (inf when not within the horizon)."""
-    ready = [ev for ev in events if ev.kind == ENTITY_READY]
-    if scenario.transfer.entity_setup_start_month is None or len(ready) < len(scenario.locations):
-        return math.inf
-    return max(ev.day for ev in ready)
+def lifecycle_marks(scenario: Scenario, events: list[Event]) -> dict[str, Any]:
+    """What the lifecycle metrics read from the records, in one pass: transfer start and
+    completion days (inf when not within the horizon), headcount lost at the transfer, the day
+    all locations' entities are ready (inf when not within the horizon) and the hires from
+    outside (promotions to lead are internal moves, not hires)."""
+    t_start = t_done = math.inf
+    lost = math.nan
+    ready_days = []
+    external_hires = 0
+    # Unpacking the tuple is several times cheaper than NamedTuple attribute access.
+    for day, kind, _, _, _, value in events:
+        if kind == HIRED:
+            external_hires += value >= 0
+        elif kind == ENTITY_READY:
+            ready_days.append(day)
+        elif kind == TRANSFER_STARTED:
+            t_start = min(t_start, day)
+        elif kind == TRANSFER_COMPLETED:
+            if math.isinf(t_done):
+                lost = float(value)
+            t_done = min(t_done, day)
+    setup = scenario.transfer.entity_setup_start_month is not None
+    ready = max(ready_days) if setup and len(ready_days) >= len(scenario.locations) else math.inf
+    return {
+        "_transfer_start": t_start,
+        "_transfer_done": t_done,
+        "_headcount_lost": lost,
+        "_entity_ready": ready,
+        "_external_hires": int(external_hires),
+    }
 
 
 def add_lifecycle(
-    scenario: Scenario, events: list[Event], emp: EmployeeTable, series: dict[str, np.ndarray]
-) -> dict[str, Any]:
-    """Extend the base monthly series in place with the lifecycle columns; return the
-    lifecycle summary values of the replication."""
+    scenario: Scenario,
+    marks: dict[str, Any],
+    staff: EmployeeTable,
+    agents: EmployeeTable,
+    series: dict[str, np.ndarray],
+) -> None:
+    """Extend the base monthly series in place with the lifecycle columns; add the stable-month
+    run lengths (``_stable_run``) and the stability flags (``_stability_flags``) to ``marks``.
+
+    ``staff`` is every employee, ``agents`` the rows that are not leads, ``marks`` from
+    :func:`lifecycle_marks`.
+    """
     months = series["month"]
     ends = months * DAYS_PER_MONTH
     edges = np.concatenate([[0.0], ends])
-    agents = subset(emp, ~emp.is_lead)
-    lead = lead_series(scenario, emp, ends)
-    fte, heads_by_role, ramping_by_role = agent_output(
+    lead = lead_series(scenario, staff, ends)
+    fte, heads_by_role, ramping_by_role, tenured_ramped = agent_output(
         scenario, agents, ends, lead["_overloaded_by_role"]
     )
     capacity = client_capacity(scenario, months.astype(float))
@@ -353,8 +424,7 @@ def add_lifecycle(
     series["client_demand"] = demand
 
     # Phases.
-    t_start = event_day(events, TRANSFER_STARTED)
-    t_done = event_day(events, TRANSFER_COMPLETED)
+    t_start, t_done = marks["_transfer_start"], marks["_transfer_done"]
     full_day = series.pop("_full_day")
     build_end = full_day
     if scenario.build_max_months is not None:
@@ -367,27 +437,22 @@ def add_lifecycle(
 
     # Knowledge.
     tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
-    prod_now = np.zeros(len(ends))
-    for r, role in enumerate(scenario.roles):
-        mask = agents.role == r
-        s, e = agents.start[mask][:, None], agents.exit[mask][:, None]
-        at = ends[None, :]
-        present = (s <= at) & (at < e)
-        tenured = (at - s) >= tenured_days
-        ramped = productivity(at - s, scenario.ramp_for(role)) >= 1.0 - _EPS
-        prod_now += (present & tenured & ramped).sum(axis=0)
-    exit_days = emp.exit[(emp.exit - emp.start) >= tenured_days]
+    exit_days = staff.exit[(staff.exit - staff.start) >= tenured_days]
     exit_days = exit_days[np.isfinite(exit_days)]
     tenured_exits = np.diff(np.searchsorted(np.sort(exit_days), edges, side="right"))
-    staff = series["headcount"] + series["leads"]
+    staff_heads = series["headcount"] + series["leads"]
     series["documentation"] = documentation(
-        scenario, ends >= build_end, prod_now, series["target"], tenured_exits, staff
+        scenario, ends >= build_end, tenured_ramped, series["target"], tenured_exits, staff_heads
     )
-    series["stable_month"] = stable_months(scenario, series, full_day)
-    ready_day = entity_ready_day(scenario, events)
+    meets = meets_thresholds(scenario, series, full_day)
+    stable = stable_months(scenario, series, full_day, meets)
+    series["stable_month"] = stable
+    ready_day = marks["_entity_ready"]
     series["entity_ready"] = ends >= ready_day
-    series.update(readiness_criteria(scenario, series, ready_day))
-    return {"_transfer_start": t_start, "_transfer_done": t_done, "_entity_ready": ready_day}
+    runs = run_lengths(stable)
+    series.update(readiness_criteria(scenario, series, ready_day, runs))
+    marks["_stable_run"] = runs
+    marks["_stability_flags"] = (meets, stable)
 
 
 def ready_to_transfer(scenario: Scenario, events: list[Event], month: int) -> tuple[bool, int]:
@@ -421,9 +486,10 @@ def ready_to_transfer(scenario: Scenario, events: list[Event], month: int) -> tu
 
 
 def lifecycle_summary(
-    scenario: Scenario, series: dict[str, np.ndarray], marks: dict[str, Any], events: list[Event]
+    scenario: Scenario, series: dict[str, np.ndarray], marks: dict[str, Any]
 ) -> dict[str, Any]:
-    """Per-replication lifecycle metrics: readiness, transfer outcome, re-stabilisation."""
+    """Per-replication lifecycle metrics: readiness, transfer outcome, re-stabilisation
+    (``marks`` from :func:`lifecycle_marks`, completed by :func:`add_lifecycle`)."""
     months = series["month"]
     ready = all_ready(series)
     out: dict[str, Any] = {}
@@ -448,15 +514,14 @@ def lifecycle_summary(
     out["transfer_start_month"] = start / DAYS_PER_MONTH if math.isfinite(start) else math.nan
     out["transfer_month"] = done / DAYS_PER_MONTH if math.isfinite(done) else math.nan
     out["transfer_censored"] = t.policy != "never" and not math.isfinite(done)
-    lost = [ev.value for ev in events if ev.kind == TRANSFER_COMPLETED]
-    out["headcount_lost_at_transfer"] = float(lost[0]) if lost else math.nan
+    out["headcount_lost_at_transfer"] = marks["_headcount_lost"]
     ready_entity = marks["_entity_ready"]
     out["entity_ready_month"] = (
         ready_entity / DAYS_PER_MONTH if math.isfinite(ready_entity) else math.nan
     )
     restab = math.nan
     if math.isfinite(done):
-        runs = run_lengths(series["stable_month"])
+        runs = marks["_stable_run"]
         w = scenario.stability.window_months
         after = (months * DAYS_PER_MONTH >= done) & (runs >= w)
         # The window must start after the handover completed.
