@@ -14,6 +14,7 @@ Definitions (docs/model.md, "Metrics"); times are in months unless the name says
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from typing import Any
@@ -21,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from botsim.costs import cost_ledger
-from botsim.model.rampup import productivity
 from botsim.model.recruiting import expected_candidate_days
 from botsim.model.workforce import EXIT_KINDS
 from botsim.records import (
@@ -79,20 +79,6 @@ def _target_at_days(scenario: Scenario, points: np.ndarray) -> np.ndarray:
     days, targets = _target_steps(scenario)
     idx = np.searchsorted(days, points, side="right") - 1
     return np.where(idx >= 0, targets[np.clip(idx, 0, None)], 0.0)
-
-
-def _effective_fte(scenario: Scenario, emp: EmployeeTable, points: np.ndarray) -> np.ndarray:
-    total = np.zeros(len(points))
-    for r, role in enumerate(scenario.roles):
-        mask = emp.role == r
-        if not mask.any():
-            continue
-        start, end = emp.start[mask][:, None], emp.exit[mask][:, None]
-        at = points[None, :]
-        present = (start <= at) & (at < end)
-        prod = productivity(at - start, scenario.ramp_for(role))
-        total += np.where(present, prod, 0.0).sum(axis=0)
-    return total
 
 
 def _time_to_full(
@@ -165,7 +151,7 @@ def monthly_series(
         "month": months,
         "target": _target_at_days(scenario, ends),
         "headcount": (started - exited)[1:],
-        "effective_fte": _effective_fte(scenario, emp, ends),
+        "effective_fte": None,  # placeholder keeping the column order: add_lifecycle sets it
         "open_requisitions": (opened - accepted)[1:],
         "searching_requisitions": searching,
         "queued_requisitions": (opened - searched)[1:],
@@ -175,6 +161,30 @@ def monthly_series(
         "hires": np.diff(started),
         "exits": np.diff(exited),
     }
+
+
+def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
+    """Exits within the horizon of agents and leads: in total, by kind and by tenure band
+    (promotions to lead are counted apart, not as exits)."""
+    by_kind = dict.fromkeys((*EXIT_KINDS, "declined_transfer"), 0)
+    bands = [0] * len(TENURE_BANDS_MONTHS)
+    exits = promotions = 0
+    for kind, start, end in zip(
+        staff.exit_kind.tolist(), staff.start.tolist(), staff.exit.tolist()
+    ):
+        if kind == "promoted":
+            promotions += 1
+        elif end <= horizon:
+            exits += 1
+            by_kind[kind] += 1
+            tenure_months = (end - start) / DAYS_PER_MONTH
+            bands[bisect.bisect_right(TENURE_BANDS_MONTHS, tenure_months) - 1] += 1
+    out = {"exits": exits, **{f"exits_{kind}": n for kind, n in by_kind.items()}}
+    out["promotions"] = promotions
+    limits = (*TENURE_BANDS_MONTHS, math.inf)
+    for (lo, hi), n in zip(itertools.pairwise(limits), bands):
+        out[f"exits_tenure_{lo}_{hi}m" if math.isfinite(hi) else f"exits_tenure_{lo}m_plus"] = n
+    return out
 
 
 def replication_metrics(
@@ -225,22 +235,9 @@ def replication_metrics(
     }
     summary.update(readiness.lifecycle_summary(scenario, series, marks))
     summary.update(cost_ledger(scenario, events, staff, series, marks["_transfer_done"]))
-    agents, emp = emp, staff  # exit counts below cover agents and leads
-    promoted = emp.exit_kind == "promoted"
-    within = (emp.exit <= horizon) & ~promoted
-    # Hires from outside (promotions to lead are internal moves, not hires).
+    agents = emp
     summary["hires"] = marks["_external_hires"]
-    summary["exits"] = int(within.sum())
-    for kind in (*EXIT_KINDS, "declined_transfer"):
-        summary[f"exits_{kind}"] = int((within & (emp.exit_kind == kind)).sum())
-    summary["promotions"] = int(promoted.sum())
-    tenure_months = (emp.exit - emp.start) / DAYS_PER_MONTH
-    bands = (*TENURE_BANDS_MONTHS, math.inf)
-    for lo, hi in itertools.pairwise(bands):
-        label = f"{lo}_{hi}m" if math.isfinite(hi) else f"{lo}m_plus"
-        summary[f"exits_tenure_{label}"] = int(
-            (within & (tenure_months >= lo) & (tenure_months < hi)).sum()
-        )
+    summary.update(exit_counts(staff, horizon))
     mean_heads = series["headcount"].mean()
     summary["annual_attrition"] = (
         summary["exits"] / mean_heads * 12 / scenario.horizon_months if mean_heads > 0 else math.nan
