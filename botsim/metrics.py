@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from botsim import readiness
 from botsim.costs import cost_ledger
+from botsim.intervals import active_at, count_le
 from botsim.model.recruiting import expected_candidate_days
 from botsim.model.workforce import EXIT_KINDS
 from botsim.records import (
@@ -42,15 +44,6 @@ TIME_TO_METRICS = (
     "time_to_full_plan",
     "time_to_stable_team",
 )
-
-
-def _count_le(sorted_values: np.ndarray, points: np.ndarray) -> np.ndarray:
-    return np.searchsorted(sorted_values, points, side="right")
-
-
-def active_at(start: np.ndarray, end: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Number of intervals [start, end) containing each point."""
-    return _count_le(np.sort(start), points) - _count_le(np.sort(end), points)
 
 
 _TARGET_STEPS: dict[int, tuple[list, np.ndarray, np.ndarray]] = {}
@@ -81,25 +74,20 @@ def _target_at_days(scenario: Scenario, points: np.ndarray) -> np.ndarray:
     return np.where(idx >= 0, targets[np.clip(idx, 0, None)], 0.0)
 
 
-def _time_to_full(
-    scenario: Scenario, emp: EmployeeTable, horizon: float, final_plan: bool = False
-) -> float:
-    """First day headcount >= target (> 0), scanning every change of either.
-
-    With ``final_plan``: the first day, from the last plan step on, that headcount reaches
-    the final planned headcount (the growth waves all staffed).
-    """
+def fill_times(scenario: Scenario, emp: EmployeeTable, horizon: float) -> tuple[float, float]:
+    """First day headcount >= target (> 0), scanning every change of either; and the first
+    day, from the last plan step on, that headcount reaches the final planned headcount (the
+    growth waves all staffed). NaN when not within the horizon."""
     t_days, _ = _target_steps(scenario)
     changes = np.unique(np.concatenate([emp.start, emp.exit[np.isfinite(emp.exit)], t_days]))
     changes = changes[changes <= horizon]
-    if final_plan:
-        changes = changes[changes >= t_days[-1]]
-    if len(changes) == 0:
-        return math.nan
     heads = active_at(emp.start, emp.exit, changes)
     target = _target_at_days(scenario, changes)
     ok = (heads >= target) & (target > 0)
-    return float(changes[np.argmax(ok)]) if ok.any() else math.nan
+    full = float(changes[ok.argmax()]) if ok.any() else math.nan
+    ok &= changes >= t_days[-1]
+    full_plan = float(changes[ok.argmax()]) if ok.any() else math.nan
+    return full, full_plan
 
 
 def _vacancy_days(scenario: Scenario, emp: EmployeeTable, horizon: float) -> float:
@@ -126,7 +114,7 @@ def monthly_series(
     edges = np.concatenate([[0.0], ends])
 
     def by_edge(days: np.ndarray) -> np.ndarray:
-        return _count_le(np.sort(days), edges)
+        return count_le(np.sort(days), edges)
 
     started, exited, resigned = by_edge(emp.start), by_edge(emp.exit), by_edge(emp.resign)
     opened, searched, accepted, closed = (
@@ -163,6 +151,11 @@ def monthly_series(
     }
 
 
+def _mean(values: np.ndarray) -> float:
+    """``float(values.mean())`` without the cost of ``ndarray.mean`` on small arrays."""
+    return float(values.sum() / len(values))
+
+
 def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
     """Exits within the horizon of agents and leads: in total, by kind and by tenure band
     (promotions to lead are counted apart, not as exits)."""
@@ -195,8 +188,6 @@ def replication_metrics(
     Headcount, hires and exits in the series are agents (the planned seats); team leads are
     reported separately (``leads``). ``attrition_exits`` excludes promotions to lead.
     """
-    from botsim import readiness
-
     horizon = scenario.horizon_days
     staff = employee_table(events)
     emp = readiness.subset(staff, ~staff.is_lead)
@@ -206,14 +197,13 @@ def replication_metrics(
     ends = series["month"] * DAYS_PER_MONTH
     edges = np.concatenate([[0.0], ends])
     leaving = np.sort(emp.exit[emp.exit_kind != "promoted"])
-    series["attrition_exits"] = np.diff(_count_le(leaving, edges))
-    t_full = _time_to_full(scenario, emp, horizon)
+    series["attrition_exits"] = np.diff(count_le(leaving, edges))
+    t_full, t_plan = fill_times(scenario, emp, horizon)
     series["_full_day"] = t_full if not math.isnan(t_full) else math.inf
     marks = readiness.lifecycle_marks(scenario, events)
     readiness.add_lifecycle(scenario, marks, staff, emp, series)
     if not lifecycle_summary:
         return {}, series
-    t_plan = _time_to_full(scenario, emp, horizon, final_plan=True)
     first = float(emp.start.min()) if len(emp.start) else math.nan
     full_month = t_full / DAYS_PER_MONTH
     t_stable = readiness.time_to_stable(
@@ -238,7 +228,7 @@ def replication_metrics(
     agents = emp
     summary["hires"] = marks["_external_hires"]
     summary.update(exit_counts(staff, horizon))
-    mean_heads = series["headcount"].mean()
+    mean_heads = series["headcount"].sum() / len(series["headcount"])  # = .mean(), cheaper
     summary["annual_attrition"] = (
         summary["exits"] / mean_heads * 12 / scenario.horizon_months if mean_heads > 0 else math.nan
     )
@@ -247,11 +237,11 @@ def replication_metrics(
     summary["requisitions_opened"] = len(req.opened)
     accepted = np.isfinite(req.accepted)
     summary["mean_time_to_fill_days"] = (
-        float((req.accepted - req.opened)[accepted].mean()) if accepted.any() else math.nan
+        _mean((req.accepted - req.opened)[accepted]) if accepted.any() else math.nan
     )
     started = np.isfinite(req.closed) & ~req.no_show
     summary["mean_time_to_start_days"] = (
-        float((req.closed - req.opened)[started].mean()) if started.any() else math.nan
+        _mean((req.closed - req.opened)[started]) if started.any() else math.nan
     )
     summary["vacancy_days"] = _vacancy_days(scenario, agents, horizon)
     slots = sum(

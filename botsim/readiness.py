@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from botsim.metrics import active_at
+from botsim.intervals import active_at
 from botsim.model.rampup import productivity
 from botsim.records import (
     ENTITY_READY,
@@ -286,15 +286,22 @@ def time_to_stable(
 
 def trailing_rate(exits: np.ndarray, heads: np.ndarray, window: int) -> np.ndarray:
     """Annualised exits over the trailing ``window`` month-ends (fewer at the start):
-    sum(exits) / mean(headcount) * 12 / k; inf when the mean headcount is zero."""
-    k = np.minimum(np.arange(1, len(exits) + 1), window)
-    cum_x = np.concatenate([[0.0], np.cumsum(exits, dtype=float)])
-    cum_h = np.concatenate([[0.0], np.cumsum(heads, dtype=float)])
-    idx = np.arange(1, len(exits) + 1)
-    sum_x = cum_x[idx] - cum_x[idx - k]
-    mean_h = (cum_h[idx] - cum_h[idx - k]) / k
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(mean_h > 0, sum_x / np.maximum(mean_h, _EPS) * 12 / k, np.inf)
+    sum(exits) / mean(headcount) * 12 / k; inf when the mean headcount is zero.
+
+    Window sums are differences of running sums (a loop over some 36 month-ends costs less
+    than the numpy calls it replaces).
+    """
+    cum_x, cum_h = [0.0], [0.0]
+    for x, h in zip(exits.tolist(), heads.tolist()):
+        cum_x.append(cum_x[-1] + x)
+        cum_h.append(cum_h[-1] + h)
+    out = []
+    for i in range(1, len(cum_x)):
+        k = min(i, window)
+        mean_h = (cum_h[i] - cum_h[i - k]) / k
+        sum_x = cum_x[i] - cum_x[i - k]
+        out.append(sum_x / max(mean_h, _EPS) * 12 / k if mean_h > 0 else math.inf)
+    return np.array(out, dtype=float)
 
 
 def run_lengths(flags: np.ndarray) -> np.ndarray:
@@ -328,7 +335,11 @@ def readiness_criteria(
     turnover = trailing_rate(series["attrition_exits"], series["headcount"], RETENTION_WINDOW)
     retention = np.where(np.isfinite(turnover), 1.0 - turnover, 0.0)
     series["retention_12m"] = retention
-    out["retention"] = np.clip(retention / rd.min_retention, 0.0, 1.0) if rd.min_retention else 1.0
+    out["retention"] = (
+        np.minimum(np.maximum(retention / rd.min_retention, 0.0), 1.0)
+        if rd.min_retention
+        else np.ones(len(months))
+    )
     out["lead_coverage"] = series["lead_coverage"]
     cap, dem = series["client_capacity"], series["client_demand"]
     if scenario.client is None:
@@ -342,7 +353,7 @@ def readiness_criteria(
     )
     out["entity"] = (ends >= entity_ready_day).astype(float)
     out = {name: np.asarray(out[name], dtype=float) for name in CRITERIA}
-    score = np.mean([out[name] for name in CRITERIA], axis=0)
+    score = sum(out[name] for name in CRITERIA) / len(CRITERIA)  # = mean over axis 0
     return {**{f"criterion_{k}": v for k, v in out.items()}, "readiness": score}
 
 
