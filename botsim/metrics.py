@@ -102,9 +102,10 @@ def _vacancy_days(scenario: Scenario, emp: EmployeeTable, horizon: float) -> flo
 
 
 def monthly_series(
-    scenario: Scenario, emp: EmployeeTable, req: RequisitionTable
+    scenario: Scenario, emp: EmployeeTable, req: RequisitionTable | None
 ) -> dict[str, np.ndarray]:
-    """Month-end snapshots (months 1..horizon) plus flows within each month.
+    """Month-end snapshots (months 1..horizon) plus flows within each month; without the
+    requisition columns when ``req`` is None (a readiness review reads none of them).
 
     Each event column is sorted once and counted at every edge (day 0 and each month-end):
     a snapshot is a difference of two such counts, a flow a difference between edges.
@@ -117,38 +118,40 @@ def monthly_series(
         return count_le(np.sort(days), edges)
 
     started, exited, resigned = by_edge(emp.start), by_edge(emp.exit), by_edge(emp.resign)
-    opened, searched, accepted, closed = (
-        by_edge(req.opened),
-        by_edge(req.search_started),
-        by_edge(req.accepted),
-        by_edge(req.closed),
-    )
-    searching = (searched - accepted)[1:]
-    candidate_load = np.zeros(len(ends))
-    for r, role in enumerate(scenario.roles):
-        mask = req.role == r
-        rec = scenario.location(role.location).recruiting
-        per_req = rec.applicants_per_week / 7.0 * expected_candidate_days(rec)
-        role_searching = (
-            searching
-            if mask.all()
-            else active_at(req.search_started[mask], req.accepted[mask], ends)
-        )
-        candidate_load += per_req * role_searching
-    return {
+    series = {
         "month": months,
         "target": _target_at_days(scenario, ends),
         "headcount": (started - exited)[1:],
         "effective_fte": None,  # placeholder keeping the column order: add_lifecycle sets it
-        "open_requisitions": (opened - accepted)[1:],
-        "searching_requisitions": searching,
-        "queued_requisitions": (opened - searched)[1:],
-        "candidates_in_funnel": candidate_load,
-        "accepted_in_notice": (accepted - closed)[1:],
-        "serving_notice": (resigned - exited)[1:],
-        "hires": np.diff(started),
-        "exits": np.diff(exited),
     }
+    if req is not None:
+        opened, searched, accepted, closed = (
+            by_edge(req.opened),
+            by_edge(req.search_started),
+            by_edge(req.accepted),
+            by_edge(req.closed),
+        )
+        searching = (searched - accepted)[1:]
+        candidate_load = np.zeros(len(ends))
+        for r, role in enumerate(scenario.roles):
+            mask = req.role == r
+            rec = scenario.location(role.location).recruiting
+            per_req = rec.applicants_per_week / 7.0 * expected_candidate_days(rec)
+            role_searching = (
+                searching
+                if mask.all()
+                else active_at(req.search_started[mask], req.accepted[mask], ends)
+            )
+            candidate_load += per_req * role_searching
+        series["open_requisitions"] = (opened - accepted)[1:]
+        series["searching_requisitions"] = searching
+        series["queued_requisitions"] = (opened - searched)[1:]
+        series["candidates_in_funnel"] = candidate_load
+        series["accepted_in_notice"] = (accepted - closed)[1:]
+    series["serving_notice"] = (resigned - exited)[1:]
+    series["hires"] = np.diff(started)
+    series["exits"] = np.diff(exited)
+    return series
 
 
 def _mean(values: np.ndarray) -> float:
@@ -192,7 +195,7 @@ def replication_metrics(
     staff = employee_table(events)
     emp = readiness.subset(staff, ~staff.is_lead)
     # A readiness review (lifecycle_summary=False) reads no requisition column.
-    req = requisition_table(events if lifecycle_summary else [])
+    req = requisition_table(events) if lifecycle_summary else None
     series = monthly_series(scenario, emp, req)
     ends = series["month"] * DAYS_PER_MONTH
     edges = np.concatenate([[0.0], ends])
