@@ -30,8 +30,7 @@ from botsim.records import (
     EmployeeTable,
     Event,
     RequisitionTable,
-    employee_table,
-    requisition_table,
+    tables,
 )
 from botsim.scenario import DAYS_PER_MONTH, Scenario
 
@@ -192,10 +191,9 @@ def replication_metrics(
     reported separately (``leads``). ``attrition_exits`` excludes promotions to lead.
     """
     horizon = scenario.horizon_days
-    staff = employee_table(events)
-    emp = readiness.subset(staff, ~staff.is_lead)
     # A readiness review (lifecycle_summary=False) reads no requisition column.
-    req = requisition_table(events) if lifecycle_summary else None
+    staff, req = tables(events, requisitions=lifecycle_summary)
+    emp = readiness.subset(staff, ~staff.is_lead)
     series = monthly_series(scenario, emp, req)
     ends = series["month"] * DAYS_PER_MONTH
     edges = np.concatenate([[0.0], ends])

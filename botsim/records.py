@@ -91,20 +91,50 @@ class RequisitionTable:
 
 
 def employee_table(events: list[Event]) -> EmployeeTable:
-    rows: dict[int, list] = {}
+    return tables(events, requisitions=False)[0]
+
+
+def requisition_table(events: list[Event]) -> RequisitionTable:
+    return tables(events)[1]
+
+
+def tables(
+    events: list[Event], requisitions: bool = True
+) -> tuple[EmployeeTable, RequisitionTable | None]:
+    """The employee table and (unless ``requisitions`` is false) the requisition table, from
+    one pass over the records."""
+    staff: dict[int, list] = {}
+    reqs: dict[int, list] = {}
+    inf = math.inf
     # Unpacking the tuple is several times cheaper than NamedTuple attribute access.
-    for day, kind, subject, role, detail, _ in events:
+    for day, kind, subject, role, detail, value in events:
         if kind == HIRED:
-            rows[subject] = [subject, role, day, math.inf, math.inf, "", detail == LEAD]
-        elif kind == RESIGNED:
-            rows[subject][3] = day
+            staff[subject] = [subject, role, day, inf, inf, "", detail == LEAD]
+            if requisitions:
+                req = int(value)
+                if req in reqs:  # promoted leads have no requisition
+                    reqs[req][6] = day
         elif kind == EXITED:
-            row = rows[subject]
+            row = staff[subject]
             row[4], row[5] = day, detail
-            if math.isinf(row[3]):
+            if row[3] == inf:
                 row[3] = day
-    cols = list(zip(*rows.values())) if rows else [[]] * 7
-    return EmployeeTable(
+        elif kind == RESIGNED:
+            staff[subject][3] = day
+        elif not requisitions:
+            continue
+        elif kind == REQUISITION_OPENED:
+            reqs[subject] = [subject, role, detail, day, inf, inf, inf, 0, False]
+        elif kind == SEARCH_STARTED:
+            reqs[subject][4] = day
+        elif kind == OFFER_ACCEPTED:
+            row = reqs[subject]
+            row[5], row[7] = day, int(value)
+        elif kind == NO_SHOW:
+            row = reqs[subject]
+            row[6], row[8] = day, True
+    cols = list(zip(*staff.values())) if staff else [[]] * 7
+    employees = EmployeeTable(
         employee=np.asarray(cols[0], dtype=np.int64),
         role=np.asarray(cols[1], dtype=np.int64),
         start=np.asarray(cols[2], dtype=float),
@@ -113,28 +143,10 @@ def employee_table(events: list[Event]) -> EmployeeTable:
         exit_kind=np.asarray(cols[5], dtype=object),
         is_lead=np.asarray(cols[6], dtype=bool),
     )
-
-
-def requisition_table(events: list[Event]) -> RequisitionTable:
-    rows: dict[int, list] = {}
-    inf = math.inf
-    for day, kind, subject, role, detail, value in events:  # unpacked: see employee_table
-        if kind == REQUISITION_OPENED:
-            rows[subject] = [subject, role, detail, day, inf, inf, inf, 0, False]
-        elif kind == SEARCH_STARTED:
-            rows[subject][4] = day
-        elif kind == OFFER_ACCEPTED:
-            row = rows[subject]
-            row[5], row[7] = day, int(value)
-        elif kind == NO_SHOW:
-            row = rows[subject]
-            row[6], row[8] = day, True
-        elif kind == HIRED:
-            req = int(value)
-            if req in rows:  # promoted leads have no requisition
-                rows[req][6] = day
-    cols = list(zip(*rows.values())) if rows else [[]] * 9
-    return RequisitionTable(
+    if not requisitions:
+        return employees, None
+    cols = list(zip(*reqs.values())) if reqs else [[]] * 9
+    return employees, RequisitionTable(
         requisition=np.asarray(cols[0], dtype=np.int64),
         role=np.asarray(cols[1], dtype=np.int64),
         reason=np.asarray(cols[2], dtype=object),
