@@ -195,6 +195,29 @@ def client_output_factor(
 # --------------------------------------------------------------------------- knowledge
 
 
+def documentation_step(
+    scenario: Scenario,
+    previous: float,
+    growing: bool,
+    tenured_ramped: float,
+    target: float,
+    tenured_exits: float,
+    staff: float,
+) -> float:
+    """One month of :func:`documentation`: D_m from D_{m-1}.
+
+    D_m is increasing in D_{m-1} (g <= 1 and the share <= 1), in T_m and in H_m, and
+    decreasing in X_m, which is what lets a steering review bound it from live counts.
+    """
+    k = scenario.knowledge
+    share = min(1.0, tenured_ramped / target) if target > 0 else 0.0
+    d = previous
+    if growing:
+        d += k.growth_per_month * (1.0 - d) * share
+    d -= k.loss_per_exit_share * tenured_exits / max(staff, 1.0)
+    return min(1.0, max(0.0, d))
+
+
 def documentation(
     scenario: Scenario,
     growing: np.ndarray,
@@ -210,22 +233,16 @@ def documentation(
 
     with T tenured-and-ramped agents, X tenured exits in the month, H staff at month-end.
     """
-    k = scenario.knowledge
-    growth, loss = k.growth_per_month, k.loss_per_exit_share
     out = []
-    d = k.initial
-    for grows, t_r, tgt, x, h in zip(
+    d = scenario.knowledge.initial
+    for month in zip(
         growing.tolist(),
         tenured_ramped.tolist(),
         target.tolist(),
         tenured_exits.tolist(),
         staff.tolist(),
     ):
-        share = min(1.0, t_r / tgt) if tgt > 0 else 0.0
-        if grows:
-            d += growth * (1.0 - d) * share
-        d -= loss * x / max(h, 1.0)
-        d = min(1.0, max(0.0, d))
+        d = documentation_step(scenario, d, *month)
         out.append(d)
     return np.array(out, dtype=float)
 
