@@ -315,10 +315,15 @@ def trailing_rate(exits: np.ndarray, heads: np.ndarray, window: int) -> np.ndarr
     out = []
     for i in range(1, len(cum_x)):
         k = min(i, window)
-        mean_h = (cum_h[i] - cum_h[i - k]) / k
-        sum_x = cum_x[i] - cum_x[i - k]
-        out.append(sum_x / max(mean_h, _EPS) * 12 / k if mean_h > 0 else math.inf)
+        out.append(annualised(cum_x[i] - cum_x[i - k], cum_h[i] - cum_h[i - k], k))
     return np.array(out, dtype=float)
+
+
+def annualised(exits: float, head_months: float, months: int) -> float:
+    """Annualised rate of ``exits`` over ``months`` month-ends whose headcounts sum to
+    ``head_months``: exits / mean headcount * 12 / months; inf when the mean is zero."""
+    mean_h = head_months / months
+    return exits / max(mean_h, _EPS) * 12 / months if mean_h > 0 else math.inf
 
 
 def run_lengths(flags: np.ndarray) -> np.ndarray:
@@ -481,6 +486,61 @@ def add_lifecycle(
     series.update(readiness_criteria(scenario, series, ready_day, runs))
     marks["_stable_run"] = runs
     marks["_stability_flags"] = (meets, stable)
+
+
+class ReadinessBound:
+    """Upper bounds of two readiness criteria, kept month by month from the live state of a run.
+
+    A ``when_ready`` steering review evaluates every criterion on the records so far
+    (:func:`ready_to_transfer`), which costs a full pass over them. Before that, this bound
+    rules out the months at which documentation coverage or trailing retention cannot hold,
+    from counts the engagement keeps as it runs: at each month-end, upper bounds of the
+    tenured-and-ramped agents T, the staff H and the agent headcount, lower bounds of the
+    tenured exits X and the attrition exits in the month, and whether the documentation could
+    be growing. :func:`documentation_step` is increasing in D_{m-1}, T and H and decreasing
+    in X, and the trailing attrition rate is increasing in the exits and decreasing in the
+    headcounts, so the bounds hold month after month (floating-point operations are monotone;
+    the counts are integers). The review's decision is unchanged: a month ruled out here is one
+    at which :func:`ready_to_transfer` returns False.
+    """
+
+    __slots__ = ("documentation", "exits", "heads", "scenario")
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.documentation = scenario.knowledge.initial  # upper bound of D so far
+        self.exits: list[int] = []  # lower bounds of attrition exits, month by month
+        self.heads: list[int] = []  # upper bounds of month-end agent headcount
+
+    def month_end(
+        self,
+        growing: bool,
+        tenured_ramped: int,
+        target: float,
+        tenured_exits: int,
+        staff: int,
+        attrition_exits: int,
+        heads: int,
+    ) -> None:
+        """Record one month-end (bounds as described in the class docstring)."""
+        self.documentation = documentation_step(
+            self.scenario, self.documentation, growing, tenured_ramped, target, tenured_exits, staff
+        )
+        self.exits.append(attrition_exits)
+        self.heads.append(heads)
+
+    def may_be_ready(self) -> bool:
+        """False when documentation or retention surely fails at the last month-end recorded."""
+        rd = self.scenario.readiness
+        if rd.min_documentation > 0 and self.documentation / rd.min_documentation < 1.0 - _EPS:
+            return False
+        if rd.min_retention:
+            k = min(len(self.heads), RETENTION_WINDOW)
+            turnover = annualised(sum(self.exits[-k:]), sum(self.heads[-k:]), k)
+            retention = 1.0 - turnover if math.isfinite(turnover) else 0.0
+            if retention / rd.min_retention < 1.0 - _EPS:
+                return False
+        return True
 
 
 def ready_to_transfer(scenario: Scenario, events: list[Event], month: int) -> tuple[bool, int]:
