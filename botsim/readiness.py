@@ -8,6 +8,7 @@ the interval (m - 1, m].
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -17,7 +18,11 @@ from botsim.intervals import active_at
 from botsim.model.rampup import productivity
 from botsim.records import (
     ENTITY_READY,
+    EXITED,
     HIRED,
+    LEAD,
+    NO_SHOW,
+    OFFER_ACCEPTED,
     TRANSFER_COMPLETED,
     TRANSFER_STARTED,
     EmployeeTable,
@@ -488,59 +493,131 @@ def add_lifecycle(
     marks["_stability_flags"] = (meets, stable)
 
 
-class ReadinessBound:
-    """Upper bounds of two readiness criteria, kept month by month from the live state of a run.
+BOUNDARY_DAYS = 1e-6
+"""Events this close to a month-end are left out of the lower bounds (and added to the upper
+bounds) of :class:`ReadinessBound`: the review's clock and the month-end day of the metrics
+may differ in the last bits."""
 
-    A ``when_ready`` steering review evaluates every criterion on the records so far
-    (:func:`ready_to_transfer`), which costs a full pass over them. Before that, this bound
-    rules out the months at which documentation coverage or trailing retention cannot hold,
-    from counts the engagement keeps as it runs: at each month-end, upper bounds of the
-    tenured-and-ramped agents T, the staff H and the agent headcount, lower bounds of the
-    tenured exits X and the attrition exits in the month, and whether the documentation could
-    be growing. :func:`documentation_step` is increasing in D_{m-1}, T and H and decreasing
-    in X, and the trailing attrition rate is increasing in the exits and decreasing in the
-    headcounts, so the bounds hold month after month (floating-point operations are monotone;
-    the counts are integers). The review's decision is unchanged: a month ruled out here is one
-    at which :func:`ready_to_transfer` returns False.
+
+class ReadinessBound:
+    """Upper bounds of two readiness criteria, kept month by month for ``when_ready`` reviews.
+
+    A steering review evaluates every criterion on the records so far
+    (:func:`ready_to_transfer`): a full pass over them. Before that, this bound rules out the
+    month-ends at which documentation coverage or trailing retention cannot hold. It reads only
+    the records added since the previous month-end, and keeps, for each month-end m:
+
+    * T+ >= T_m: agents present whose tenure is at least ``knowledge.tenured_months`` and the
+      training period (a ramped agent has finished training);
+    * H+ >= H_m and an agent headcount bound: staff present, plus accepted offers not started
+      yet (one may start at this very moment, after the review) and exits just past the
+      month-end (already processed when the review's clock is an ulp late);
+    * X- <= X_m and an attrition-exit bound: exits inside the month, away from its ends;
+    * growing+ >= growing_m: the agents present reached the target at a hire (the first full
+      moment of :func:`botsim.metrics.fill_times`), or the plan ever decreased, or Build's
+      planned end passed.
+
+    :func:`documentation_step` is increasing in D_{m-1}, T and H and decreasing in X, and the
+    trailing attrition rate is increasing in the exits and decreasing in the headcounts, so the
+    bounds hold month after month (floating-point operations are monotone; counts are whole).
+    A month ruled out here is one at which :func:`ready_to_transfer` returns False: the
+    decisions are unchanged.
     """
 
-    __slots__ = ("documentation", "exits", "heads", "scenario")
+    __slots__ = (
+        "_agents",
+        "_ever_full",
+        "_in_notice",
+        "_leads",
+        "_seen",
+        "documentation",
+        "exits",
+        "heads",
+        "scenario",
+    )
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.documentation = scenario.knowledge.initial  # upper bound of D so far
         self.exits: list[int] = []  # lower bounds of attrition exits, month by month
         self.heads: list[int] = []  # upper bounds of month-end agent headcount
+        self._seen = 0  # records read so far
+        self._agents: dict[int, float] = {}  # present agents: id -> start day
+        self._leads: dict[int, float] = {}
+        self._in_notice: set[int] = set()  # requisitions with an accepted offer, not started
+        # A plan that ever decreases could make the team full at a plan step: assume it is.
+        self._ever_full = any(
+            later.headcount < earlier.headcount
+            for role in scenario.roles
+            for earlier, later in itertools.pairwise(role.plan)
+        )
 
-    def month_end(
-        self,
-        growing: bool,
-        tenured_ramped: int,
-        target: float,
-        tenured_exits: int,
-        staff: int,
-        attrition_exits: int,
-        heads: int,
-    ) -> None:
-        """Record one month-end (bounds as described in the class docstring)."""
+    def month_end(self, events: list[Event], month: int) -> None:
+        """Read the records added since the last call and close month-end ``month`` (called
+        for every month-end in order, from the first)."""
+        sc = self.scenario
+        end = month * DAYS_PER_MONTH
+        start_of_month = (month - 1) * DAYS_PER_MONTH
+        tenured_days = sc.knowledge.tenured_months * DAYS_PER_MONTH
+        agents, leads, in_notice = self._agents, self._leads, self._in_notice
+        attrition_exits = tenured_exits = late_exits = 0
+        for day, kind, subject, _, detail, value in events[self._seen :]:
+            if kind == HIRED:
+                if value >= 0:
+                    in_notice.discard(int(value))
+                if detail == LEAD:
+                    leads[subject] = day
+                else:
+                    agents[subject] = day
+                    if not self._ever_full:
+                        target = sc.target_at(day / DAYS_PER_MONTH + 1e-9)
+                        self._ever_full = 0 < target <= len(agents)
+            elif kind == EXITED:
+                was_lead = subject in leads
+                start = (leads if was_lead else agents).pop(subject)
+                if day > end:
+                    late_exits += 1
+                elif start_of_month + BOUNDARY_DAYS < day < end - BOUNDARY_DAYS:
+                    tenured_exits += day - start >= tenured_days
+                    attrition_exits += not was_lead and detail != "promoted"
+            elif kind == OFFER_ACCEPTED:
+                in_notice.add(subject)
+            elif kind == NO_SHOW:
+                in_notice.discard(subject)
+        self._seen = len(events)
+        ramped_days = max(tenured_days, scenario_training_days(sc)) - BOUNDARY_DAYS
+        tenured_ramped = sum(1 for start in agents.values() if end - start >= ramped_days)
+        pending = len(in_notice) + late_exits
+        if ramped_days <= BOUNDARY_DAYS:
+            tenured_ramped += pending
+        growing = self._ever_full or pending > 0
+        if sc.build_max_months is not None:
+            growing = growing or end >= sc.build_max_months * DAYS_PER_MONTH
+        target = sc.target_at(month + 1e-9)
+        staff = len(agents) + len(leads) + pending
         self.documentation = documentation_step(
-            self.scenario, self.documentation, growing, tenured_ramped, target, tenured_exits, staff
+            sc, self.documentation, growing, tenured_ramped, target, tenured_exits, staff
         )
         self.exits.append(attrition_exits)
-        self.heads.append(heads)
+        self.heads.append(len(agents) + pending)
 
     def may_be_ready(self) -> bool:
-        """False when documentation or retention surely fails at the last month-end recorded."""
+        """False when documentation or retention surely fails at the last month-end closed."""
         rd = self.scenario.readiness
         if rd.min_documentation > 0 and self.documentation / rd.min_documentation < 1.0 - _EPS:
             return False
-        if rd.min_retention:
-            k = min(len(self.heads), RETENTION_WINDOW)
-            turnover = annualised(sum(self.exits[-k:]), sum(self.heads[-k:]), k)
-            retention = 1.0 - turnover if math.isfinite(turnover) else 0.0
-            if retention / rd.min_retention < 1.0 - _EPS:
-                return False
-        return True
+        return not (rd.min_retention and self.retention() / rd.min_retention < 1.0 - _EPS)
+
+    def retention(self) -> float:
+        """Upper bound of the trailing retention (``retention_12m``) at the last month-end."""
+        k = min(len(self.heads), RETENTION_WINDOW)
+        turnover = annualised(sum(self.exits[-k:]), sum(self.heads[-k:]), k)
+        return 1.0 - turnover if math.isfinite(turnover) else 0.0
+
+
+def scenario_training_days(scenario: Scenario) -> float:
+    """The shortest training period of any role: no agent is ramped before it."""
+    return min(scenario.ramp_for(role).training_days for role in scenario.roles)
 
 
 def ready_to_transfer(scenario: Scenario, events: list[Event], month: int) -> tuple[bool, int]:

@@ -1,0 +1,81 @@
+"""The live readiness bound of when_ready reviews never rules out a month that could be ready.
+
+:class:`botsim.readiness.ReadinessBound` must stay above the documentation coverage and the
+trailing retention that the metrics compute from the records, at every month-end, or a
+steering review would skip a month at which the transfer should start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from botsim import load_scenario
+from botsim.metrics import replication_metrics
+from botsim.model.engagement import run_replication
+from botsim.readiness import ReadinessBound
+from botsim.scenario import DAYS_PER_MONTH
+
+ROOT = Path(__file__).resolve().parents[2]
+MANILA = ROOT / "scenarios" / "manila-finance-20.yaml"
+CASES = {
+    "manila": (MANILA, ()),
+    "promotion-span-5": (
+        MANILA,
+        ("management.lead_source=promotion", "management.span_of_control=5"),
+    ),
+    "classes-on-exit": (
+        MANILA,
+        (
+            "policy.backfill=on_exit",
+            "policy.training_classes={first_class_day: 14, interval_days: 28}",
+        ),
+    ),
+    "short-tenure": (MANILA, ("knowledge.tenured_months=0", "knowledge.loss_per_exit_share=2")),
+    "stress": (ROOT / "scenarios" / "high-attrition-stress.yaml", ()),
+    "split": (ROOT / "scenarios" / "split-ph-co.yaml", ()),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("same_day_first", [True, False])
+def test_bound_stays_above_the_metrics(case: str, same_day_first: bool) -> None:
+    """Fed the records of each month (with the events exactly at a month-end either before or
+    after the review), the bound is >= the metrics' documentation and retention."""
+    path, overrides = CASES[case]
+    scenario = load_scenario(path, overrides)
+    ruled_out = 0
+    for rep in range(12):
+        events = run_replication(scenario, 3, rep).events
+        _, series = replication_metrics(scenario, events)
+        bound = ReadinessBound(scenario)
+        seen = 0
+        for month in range(1, scenario.horizon_months + 1):
+            end = month * DAYS_PER_MONTH
+            while seen < len(events) and (
+                events[seen].day < end or (same_day_first and events[seen].day <= end)
+            ):
+                seen += 1
+            bound.month_end(events[:seen], month)
+            assert bound.documentation >= series["documentation"][month - 1], (rep, month)
+            assert bound.retention() >= series["retention_12m"][month - 1], (rep, month)
+            ruled_out += not bound.may_be_ready()
+    if case != "short-tenure":
+        assert ruled_out > 0, "the bound never rules a month out: it would save nothing"
+
+
+def test_bound_rules_out_only_months_that_are_not_ready() -> None:
+    """Where the bound rules a month out, the metrics' readiness criteria do not all hold."""
+    scenario = load_scenario(MANILA)
+    for rep in range(20):
+        events = run_replication(scenario, 5, rep).events
+        _, series = replication_metrics(scenario, events)
+        bound = ReadinessBound(scenario)
+        for month in range(1, scenario.horizon_months + 1):
+            upto = [ev for ev in events if ev.day <= month * DAYS_PER_MONTH]
+            bound.month_end(upto, month)
+            if not bound.may_be_ready():
+                assert series["criterion_documentation"][month - 1] < 1 or (
+                    series["criterion_retention"][month - 1] < 1
+                )
