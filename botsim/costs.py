@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 from typing import Any
 
 import numpy as np
@@ -30,50 +31,46 @@ from botsim.records import ENTITY_SETUP_STARTED, HIRED, EmployeeTable, Event
 from botsim.scenario import DAYS_PER_MONTH, Scenario
 
 
-def _month_bounds(
-    start: np.ndarray, end: np.ndarray, edges: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Later of start and month start, earlier of end and month end (intervals x months)."""
-    return np.maximum(start[:, None], edges[None, :-1]), np.minimum(end[:, None], edges[None, 1:])
+def days_in_months(start: np.ndarray, end: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Days each interval [start, end) overlaps each month (rows: intervals, cols: months)."""
+    return _days_in_months_by_end(start, end[None], edges)[0]
 
 
-def _overlap(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Days between lo and hi, 0 when hi <= lo (a new array)."""
-    days = np.subtract(hi, lo)
+def _days_in_months_by_end(start: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``days_in_months(start, end, edges)`` for each row ``end`` of ``ends``, stacked."""
+    days = np.minimum(ends[:, :, None], edges[1:])
+    days -= np.maximum(start[:, None], edges[:-1])
     return np.maximum(days, 0.0, out=days)
 
 
-def days_in_months(start: np.ndarray, end: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Days each interval [start, end) overlaps each month (rows: intervals, cols: months)."""
-    return _overlap(*_month_bounds(start, end, edges))
+_COLUMNS_PER_ROLE = 2
+"""Rate table columns per role: its agents' rates (column 2 r) and its team leads' (2 r + 1)."""
 
-
-_RATE_COLUMNS = 2
-"""Columns of a rate table row: offshore loaded cost, onshore cost (scenario currency)."""
+_OFFSHORE, _HEAD, _ONSHORE = _RATE_ROWS = range(3)
+"""Rows of a rate table, amounts per month: offshore loaded cost, one head, onshore cost."""
 
 _RATE_TABLES: dict[int, tuple[Scenario, np.ndarray]] = {}
-"""Rates per (role, is_lead) by identity of the (frozen) scenario: every replication asks
-again. An entry holds its scenario, so the id is not reused while it is cached."""
+"""Rate tables by identity of the (frozen) scenario: every replication asks again. An entry
+holds its scenario, so the id is not reused while it is cached."""
 
 
 def _rate_table(scenario: Scenario) -> np.ndarray:
-    """Rates of role r, lead or not, at row ``2 r + is_lead`` (read-only)."""
+    """Amounts per month (rows _RATE_ROWS) of each (role, is_lead) column (read-only)."""
     cached = _RATE_TABLES.get(id(scenario))
     if cached is not None and cached[0] is scenario:
         return cached[1]
     fx = scenario.costs.exchange_rate
     onshore_costs = scenario.costs.onshore_monthly_cost
     lead_family = scenario.management.lead_family if scenario.management else None
-    table = np.zeros((len(scenario.roles), 2, _RATE_COLUMNS))
+    table = np.zeros((len(_RATE_ROWS), _COLUMNS_PER_ROLE * len(scenario.roles)))
+    table[_HEAD] = 1.0
     for r, role in enumerate(scenario.roles):
         loc = scenario.location(role.location)
         for is_lead in (0, 1):
             family = lead_family if is_lead and lead_family else role.role_family
-            table[r, is_lead] = (
-                loc.loaded_monthly_cost[family] * fx,
-                onshore_costs.get(family, math.nan),
-            )
-    table = table.reshape(-1, _RATE_COLUMNS)
+            column = _COLUMNS_PER_ROLE * r + is_lead
+            table[_OFFSHORE, column] = loc.loaded_monthly_cost[family] * fx
+            table[_ONSHORE, column] = onshore_costs.get(family, math.nan)
     table.flags.writeable = False
     if len(_RATE_TABLES) >= 64:
         _RATE_TABLES.clear()
@@ -81,19 +78,31 @@ def _rate_table(scenario: Scenario) -> np.ndarray:
     return table
 
 
+def _employee_rates(scenario: Scenario, emp: EmployeeTable) -> np.ndarray:
+    """Rates (rows _RATE_ROWS) of each employee (columns)."""
+    # Rates per (role, is_lead), looked up once per scenario; employees index into them.
+    column = (emp.role * _COLUMNS_PER_ROLE + emp.is_lead).astype(np.intp, copy=False)
+    return _rate_table(scenario)[:, column]
+
+
 def monthly_rates(scenario: Scenario, emp: EmployeeTable) -> tuple[np.ndarray, np.ndarray]:
     """Offshore loaded cost and onshore cost per month of each employee (scenario currency)."""
-    # Rates per (role, is_lead), looked up once per scenario; employees index into them.
-    rates = _rate_table(scenario)[(emp.role * 2 + emp.is_lead).astype(int, copy=False)]
-    return rates[:, 0], rates[:, 1]
+    rates = _employee_rates(scenario, emp)
+    return rates[_OFFSHORE], rates[_ONSHORE]
 
 
 def break_even(savings: np.ndarray, months: np.ndarray) -> float:
     """First month from which cumulative savings stay >= 0 to the horizon (NaN if never)."""
     if len(savings) == 0 or savings[-1] < 0:
         return math.nan
-    negative = np.flatnonzero(savings < 0)
+    negative = (savings < 0).nonzero()[0]
     return float(months[0] if len(negative) == 0 else months[negative[-1] + 1])
+
+
+_DAY, _ROLE = (
+    operator.itemgetter(Event._fields.index("day")),
+    operator.itemgetter(Event._fields.index("role")),
+)
 
 
 def _ledger_events(events: list[Event]) -> tuple[np.ndarray, np.ndarray, list[Event]]:
@@ -108,14 +117,29 @@ def _ledger_events(events: list[Event]) -> tuple[np.ndarray, np.ndarray, list[Ev
                 hires.append(ev)
         elif kind == ENTITY_SETUP_STARTED:
             setups.append(ev)
-    day = np.array([ev[0] for ev in hires], dtype=float)
-    role = np.array([ev[3] for ev in hires], dtype=np.intp)
-    return day, role, setups
+    n = len(hires)
+    return (
+        np.fromiter(map(_DAY, hires), float, n),
+        np.fromiter(map(_ROLE, hires), np.intp, n),
+        setups,
+    )
+
+
+_OUTSIDE_SLOTS = 2
+"""Month slots beyond the horizon's months: before month 1 and after the last month."""
 
 
 def _month_index(edges: np.ndarray, day: float) -> int:
     """Index (0-based) of the month (edges[i], edges[i+1]] holding ``day``."""
     return bisect.bisect_left(edges, day) - 1
+
+
+def _month_edges(months: np.ndarray) -> np.ndarray:
+    """Day 0 and the end day of each month."""
+    edges = np.empty(len(months) + 1)
+    edges[0] = 0.0
+    np.multiply(months, DAYS_PER_MONTH, out=edges[1:])
+    return edges
 
 
 def cost_ledger(
@@ -129,37 +153,36 @@ def cost_ledger(
     c = scenario.costs
     months = series["month"]
     n_months = len(months)
-    edges = np.concatenate([[0.0], months * DAYS_PER_MONTH])
-    offshore, onshore = monthly_rates(scenario, emp)
-    transferred = math.isfinite(transfer_done)
-    lo, hi = _month_bounds(emp.start, emp.exit, edges)
-    days = _overlap(lo, hi)
-    # Before the transfer every day is a partner day (the same array).
-    partner_days = _overlap(lo, np.minimum(hi, transfer_done)) if transferred else days
-    salary_days = days * offshore[:, None]
-    salaries = salary_days.sum(axis=0) / DAYS_PER_MONTH
-    head_months = days.sum(axis=0) / DAYS_PER_MONTH
-    if transferred:
-        partner_salaries = (partner_days * offshore[:, None]).sum(axis=0) / DAYS_PER_MONTH
-        partner_head_months = partner_days.sum(axis=0) / DAYS_PER_MONTH
-    else:
-        partner_salaries, partner_head_months = salaries, head_months
+    edges = _month_edges(months)
+    rates = _employee_rates(scenario, emp)
+    # Days worked in each month, first all of them, then the partner's (before the transfer
+    # completes): rows of one (ends, employees, months) table, summed in one go. Never
+    # transferred, every day is a partner day: one row serves as both.
+    partner_only = transfer_done == math.inf
+    ends = emp.exit[None] if partner_only else np.minimum(emp.exit, [[math.inf], [transfer_done]])
+    work_days = _days_in_months_by_end(emp.start, ends, edges)
+    days, partner_days = work_days[0], work_days[-1]
+    # Amount-days (ends, rate rows, employees, months) and their monthly totals.
+    amount_days = work_days[:, None] * rates[None, :, :, None]
+    monthly = np.add.reduce(amount_days, axis=2)
+    monthly /= DAYS_PER_MONTH
+    salaries, head_months, onshore_cost = monthly[0]
+    partner_salaries, partner_head_months = monthly[-1, _OFFSHORE], monthly[-1, _HEAD]
     if c.partner_fee_model == "markup":
         partner_fee = c.partner_markup * partner_salaries
     else:
         partner_fee = c.partner_fee_per_fte_month * partner_head_months
 
     hire_day, hire_role, setups = _ledger_events(events)
-    hire_month = np.searchsorted(edges, hire_day, side="left") - 1
-    counted = (hire_month >= 0) & (hire_month < n_months)
-    hire_month, hire_role = hire_month[counted], hire_role[counted]
+    # Slot of each hire's month: 1..n_months, with 0 before month 1 and n_months + 1 after
+    # the horizon (fees there are left out).
+    hire_slot = np.searchsorted(edges, hire_day, side="left")
     hire_fee = np.where(
-        hire_day[counted] < transfer_done,
-        c.recruiting_fee_per_hire,
-        c.owned_recruiting_cost_per_hire,
+        hire_day < transfer_done, c.recruiting_fee_per_hire, c.owned_recruiting_cost_per_hire
     )
-    recruiting = np.zeros(n_months)
-    np.add.at(recruiting, hire_month, hire_fee)  # one hire at a time, in event order
+    recruiting_slots = np.zeros(n_months + _OUTSIDE_SLOTS)
+    np.add.at(recruiting_slots, hire_slot, hire_fee)  # one hire at a time, in event order
+    recruiting = recruiting_slots[1:-1]
 
     one_off = np.zeros(n_months)
     one_off[0] += c.build_setup_fee
@@ -167,23 +190,25 @@ def cost_ledger(
         m = _month_index(edges, ev.day)
         loc = scenario.locations[ev.subject]
         one_off[max(m, 0)] += loc.entity.setup_cost * c.exchange_rate
-    if transferred:
+    if math.isfinite(transfer_done):
         m = _month_index(edges, transfer_done)
         if 0 <= m < n_months:
             one_off[max(m, 0)] += c.transfer_fee
 
-    owned_share = np.clip(
-        (edges[1:] - np.maximum(edges[:-1], transfer_done)) / DAYS_PER_MONTH, 0, 1
-    )
-    owned = c.owned_overhead_per_month * owned_share + c.owned_overhead_per_employee_month * (
-        head_months - partner_head_months
-    )
+    if partner_only:  # nothing owned: no share of any month, no owned heads
+        owned = np.zeros(n_months)
+    else:
+        owned_share = edges[1:] - np.maximum(edges[:-1], transfer_done)
+        owned_share /= DAYS_PER_MONTH
+        np.minimum(np.maximum(owned_share, 0.0, out=owned_share), 1.0, out=owned_share)
+        owned = c.owned_overhead_per_month * owned_share + (
+            c.owned_overhead_per_employee_month * (head_months - partner_head_months)
+        )
     bot = salaries + partner_fee + recruiting + one_off + owned
     outsourcing = salaries * (1.0 + c.outsourcing_markup)
-    onshore_cost = (days * onshore[:, None]).sum(axis=0) / DAYS_PER_MONTH
-    cumulative_bot = np.cumsum(bot)
-    save_out = np.cumsum(outsourcing) - cumulative_bot
-    save_on = np.cumsum(onshore_cost) - cumulative_bot
+    cumulative_bot = np.add.accumulate(bot)
+    save_out = np.add.accumulate(outsourcing) - cumulative_bot
+    save_on = np.add.accumulate(onshore_cost) - cumulative_bot
     series.update(
         {
             "cost_salaries": salaries,
@@ -199,14 +224,14 @@ def cost_ledger(
             "savings_vs_onshore": save_on,
         }
     )
-    fte_months = float(np.sum(series["effective_fte"]))
-    heads_total = float(head_months.sum())
-    total_bot = float(bot.sum())
+    fte_months = float(np.add.reduce(series["effective_fte"]))
+    heads_total = float(np.add.reduce(head_months))
+    total_bot = float(np.add.reduce(bot))
     be_out, be_on = break_even(save_out, months), break_even(save_on, months)
     summary: dict[str, Any] = {
         "total_cost_bot": total_bot,
-        "total_cost_outsourcing": float(outsourcing.sum()),
-        "total_cost_onshore": float(onshore_cost.sum()),
+        "total_cost_outsourcing": float(np.add.reduce(outsourcing)),
+        "total_cost_onshore": float(np.add.reduce(onshore_cost)),
         "cost_per_head_month": total_bot / heads_total if heads_total else math.nan,
         "cost_per_effective_fte_month": total_bot / fte_months if fte_months else math.nan,
         "savings_vs_outsourcing": float(save_out[-1]),
@@ -222,10 +247,10 @@ def cost_ledger(
             emp,
             series,
             days,
-            partner_days,
-            offshore,
-            salary_days,
-            (hire_role, hire_month, hire_fee),
+            None if partner_only else partner_days,
+            rates[_OFFSHORE],
+            amount_days[0, _OFFSHORE],
+            (hire_role, hire_slot, hire_fee),
         )
     )
     return summary
@@ -241,7 +266,7 @@ def _role_ledger(
     emp: EmployeeTable,
     series: dict[str, np.ndarray],
     days: np.ndarray,
-    partner_days: np.ndarray,
+    partner_days: np.ndarray | None,
     offshore: np.ndarray,
     salary_days: np.ndarray,
     hires: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -251,27 +276,34 @@ def _role_ledger(
 
     Fixed costs (set-up, entity, transfer fee, fixed owned overhead) belong to no role, so the
     roles' direct costs plus those fixed costs add up to the BOT total. ``salary_days`` is
-    ``days * offshore``; ``hires`` holds the role, month index and fee of each hire within
-    the horizon, in event order.
+    ``days * offshore``; ``partner_days`` is None when every day is a partner day (never
+    transferred); ``hires`` holds the role, month slot (see ``cost_ledger``) and fee of each
+    hire, in event order.
     """
     c = scenario.costs
+    roles = scenario.roles
     n_months = len(series["month"])
+    fee_days = days if partner_days is None else partner_days
     if c.partner_fee_model == "markup":
-        fee = c.partner_markup * partner_days * offshore[:, None]
+        direct_by_employee = c.partner_markup * fee_days * offshore[:, None]
     else:
-        fee = c.partner_fee_per_fte_month * partner_days
-    direct_by_employee = (
-        salary_days + fee + c.owned_overhead_per_employee_month * (days - partner_days)
-    ) / DAYS_PER_MONTH
-    direct_by_role = np.zeros((len(scenario.roles), n_months))
-    np.add.at(direct_by_role, emp.role, direct_by_employee)
-    # Recruiting fees onto each role's salaries, one hire at a time in event order.
-    hire_role, hire_month, hire_fee = hires
-    np.add.at(direct_by_role, (hire_role, hire_month), hire_fee)
+        direct_by_employee = c.partner_fee_per_fte_month * fee_days
+    direct_by_employee += salary_days  # salary + fee
+    if partner_days is not None:  # owned days; without a transfer the term is +0.0
+        direct_by_employee += c.owned_overhead_per_employee_month * (days - partner_days)
+    direct_by_employee /= DAYS_PER_MONTH
+    slots = n_months + _OUTSIDE_SLOTS
+    direct_by_role_slots = np.zeros((len(roles), slots))
+    direct_by_role = direct_by_role_slots[:, 1:-1]
+    for r, direct in enumerate(direct_by_role):
+        np.add.reduce(direct_by_employee, axis=0, where=(emp.role == r)[:, None], out=direct)
+    # Recruiting fees onto each role's row, one hire at a time in event order.
+    hire_role, hire_slot, hire_fee = hires
+    np.add.at(direct_by_role_slots.reshape(-1), hire_role * slots + hire_slot, hire_fee)
     out: dict[str, Any] = {}
     actual_budgeted = planned = 0.0
-    for role, direct in zip(scenario.roles, direct_by_role, strict=True):
-        total = float(direct.sum())
+    for role, direct in zip(roles, direct_by_role, strict=True):
+        total = float(np.add.reduce(direct))
         series[role_column("cost_direct", role.location, role.name)] = direct
         out[role_column("total_cost", role.location, role.name)] = total
         if role.budget_per_month is not None:
