@@ -82,7 +82,7 @@ def _employee_rates(scenario: Scenario, emp: EmployeeTable) -> np.ndarray:
     """Rates (rows _RATE_ROWS) of each employee (columns)."""
     # Rates per (role, is_lead), looked up once per scenario; employees index into them.
     column = (emp.role * _COLUMNS_PER_ROLE + emp.is_lead).astype(np.intp, copy=False)
-    return _rate_table(scenario)[:, column]
+    return _rate_table(scenario).take(column, axis=1)
 
 
 def monthly_rates(scenario: Scenario, emp: EmployeeTable) -> tuple[np.ndarray, np.ndarray]:
@@ -296,7 +296,8 @@ def _role_ledger(
     direct_by_role_slots = np.zeros((len(roles), slots))
     direct_by_role = direct_by_role_slots[:, 1:-1]
     for r, direct in enumerate(direct_by_role):
-        np.add.reduce(direct_by_employee, axis=0, where=(emp.role == r)[:, None], out=direct)
+        staff = True if len(roles) == 1 else (emp.role == r)[:, None]  # one role: everyone
+        np.add.reduce(direct_by_employee, axis=0, where=staff, out=direct)
     # Recruiting fees onto each role's row, one hire at a time in event order.
     hire_role, hire_slot, hire_fee = hires
     np.add.at(direct_by_role_slots.reshape(-1), hire_role * slots + hire_slot, hire_fee)
