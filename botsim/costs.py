@@ -20,7 +20,9 @@ which S stays >= 0 until the horizon; censored (NaN + flag) when S at the horizo
 
 from __future__ import annotations
 
+import bisect
 import math
+import operator
 from typing import Any
 
 import numpy as np
@@ -31,36 +33,113 @@ from botsim.scenario import DAYS_PER_MONTH, Scenario
 
 def days_in_months(start: np.ndarray, end: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Days each interval [start, end) overlaps each month (rows: intervals, cols: months)."""
-    lo = np.maximum(start[:, None], edges[None, :-1])
-    hi = np.minimum(end[:, None], edges[None, 1:])
-    return np.clip(hi - lo, 0.0, None)
+    return _days_in_months_by_end(start, end[None], edges)[0]
 
 
-def monthly_rates(scenario: Scenario, emp: EmployeeTable) -> tuple[np.ndarray, np.ndarray]:
-    """Offshore loaded cost and onshore cost per month of each employee (scenario currency)."""
+def _days_in_months_by_end(start: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``days_in_months(start, end, edges)`` for each row ``end`` of ``ends``, stacked."""
+    days = np.minimum(ends[:, :, None], edges[1:])
+    days -= np.maximum(start[:, None], edges[:-1])
+    return np.maximum(days, 0.0, out=days)
+
+
+_COLUMNS_PER_ROLE = 2
+"""Rate table columns per role: its agents' rates (column 2 r) and its team leads' (2 r + 1)."""
+
+_OFFSHORE, _HEAD, _ONSHORE = _RATE_ROWS = range(3)
+"""Rows of a rate table, amounts per month: offshore loaded cost, one head, onshore cost."""
+
+_RATE_TABLES: dict[int, tuple[Scenario, np.ndarray]] = {}
+"""Rate tables by identity of the (frozen) scenario: every replication asks again. An entry
+holds its scenario, so the id is not reused while it is cached."""
+
+
+def _rate_table(scenario: Scenario) -> np.ndarray:
+    """Amounts per month (rows _RATE_ROWS) of each (role, is_lead) column (read-only)."""
+    cached = _RATE_TABLES.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
     fx = scenario.costs.exchange_rate
     onshore_costs = scenario.costs.onshore_monthly_cost
     lead_family = scenario.management.lead_family if scenario.management else None
-    # Rates per (role, is_lead), looked up once; employees index into them.
-    table = np.zeros((len(scenario.roles), 2, 2))
+    table = np.zeros((len(_RATE_ROWS), _COLUMNS_PER_ROLE * len(scenario.roles)))
+    table[_HEAD] = 1.0
     for r, role in enumerate(scenario.roles):
         loc = scenario.location(role.location)
         for is_lead in (0, 1):
             family = lead_family if is_lead and lead_family else role.role_family
-            table[r, is_lead] = (
-                loc.loaded_monthly_cost[family] * fx,
-                onshore_costs.get(family, math.nan),
-            )
-    rates = table[emp.role.astype(int), emp.is_lead.astype(int)]
-    return rates[:, 0], rates[:, 1]
+            column = _COLUMNS_PER_ROLE * r + is_lead
+            table[_OFFSHORE, column] = loc.loaded_monthly_cost[family] * fx
+            table[_ONSHORE, column] = onshore_costs.get(family, math.nan)
+    table.flags.writeable = False
+    if len(_RATE_TABLES) >= 64:
+        _RATE_TABLES.clear()
+    _RATE_TABLES[id(scenario)] = (scenario, table)
+    return table
+
+
+def _employee_rates(scenario: Scenario, emp: EmployeeTable) -> np.ndarray:
+    """Rates (rows _RATE_ROWS) of each employee (columns)."""
+    # Rates per (role, is_lead), looked up once per scenario; employees index into them.
+    column = (emp.role * _COLUMNS_PER_ROLE + emp.is_lead).astype(np.intp, copy=False)
+    return _rate_table(scenario).take(column, axis=1)
+
+
+def monthly_rates(scenario: Scenario, emp: EmployeeTable) -> tuple[np.ndarray, np.ndarray]:
+    """Offshore loaded cost and onshore cost per month of each employee (scenario currency)."""
+    rates = _employee_rates(scenario, emp)
+    return rates[_OFFSHORE], rates[_ONSHORE]
 
 
 def break_even(savings: np.ndarray, months: np.ndarray) -> float:
     """First month from which cumulative savings stay >= 0 to the horizon (NaN if never)."""
     if len(savings) == 0 or savings[-1] < 0:
         return math.nan
-    negative = np.flatnonzero(savings < 0)
+    negative = (savings < 0).nonzero()[0]
     return float(months[0] if len(negative) == 0 else months[negative[-1] + 1])
+
+
+_DAY, _ROLE = (
+    operator.itemgetter(Event._fields.index("day")),
+    operator.itemgetter(Event._fields.index("role")),
+)
+
+
+def _ledger_events(events: list[Event]) -> tuple[np.ndarray, np.ndarray, list[Event]]:
+    """Day and role of each hire from outside (promotions have no requisition, value < 0),
+    and the entity set-up starts, in one pass over the records."""
+    hires: list[Event] = []
+    setups: list[Event] = []
+    for ev in events:
+        kind = ev[1]  # indexing the tuple is cheaper than NamedTuple attribute access
+        if kind == HIRED:
+            if ev[5] >= 0:
+                hires.append(ev)
+        elif kind == ENTITY_SETUP_STARTED:
+            setups.append(ev)
+    n = len(hires)
+    return (
+        np.fromiter(map(_DAY, hires), float, n),
+        np.fromiter(map(_ROLE, hires), np.intp, n),
+        setups,
+    )
+
+
+_OUTSIDE_SLOTS = 2
+"""Month slots beyond the horizon's months: before month 1 and after the last month."""
+
+
+def _month_index(edges: np.ndarray, day: float) -> int:
+    """Index (0-based) of the month (edges[i], edges[i+1]] holding ``day``."""
+    return bisect.bisect_left(edges, day) - 1
+
+
+def _month_edges(months: np.ndarray) -> np.ndarray:
+    """Day 0 and the end day of each month."""
+    edges = np.empty(len(months) + 1)
+    edges[0] = 0.0
+    np.multiply(months, DAYS_PER_MONTH, out=edges[1:])
+    return edges
 
 
 def cost_ledger(
@@ -73,53 +152,63 @@ def cost_ledger(
     """Add the monthly cost columns to ``series`` and return the cost summary values."""
     c = scenario.costs
     months = series["month"]
-    edges = np.concatenate([[0.0], months * DAYS_PER_MONTH])
-    offshore, onshore = monthly_rates(scenario, emp)
-    days = days_in_months(emp.start, emp.exit, edges)
-    partner_days = days_in_months(emp.start, np.minimum(emp.exit, transfer_done), edges)
-    salaries = (days * offshore[:, None]).sum(axis=0) / DAYS_PER_MONTH
-    partner_salaries = (partner_days * offshore[:, None]).sum(axis=0) / DAYS_PER_MONTH
-    head_months = days.sum(axis=0) / DAYS_PER_MONTH
-    partner_head_months = partner_days.sum(axis=0) / DAYS_PER_MONTH
+    n_months = len(months)
+    edges = _month_edges(months)
+    rates = _employee_rates(scenario, emp)
+    # Days worked in each month, first all of them, then the partner's (before the transfer
+    # completes): rows of one (ends, employees, months) table, summed in one go. Never
+    # transferred, every day is a partner day: one row serves as both.
+    partner_only = transfer_done == math.inf
+    ends = emp.exit[None] if partner_only else np.minimum(emp.exit, [[math.inf], [transfer_done]])
+    work_days = _days_in_months_by_end(emp.start, ends, edges)
+    days, partner_days = work_days[0], work_days[-1]
+    # Amount-days (ends, rate rows, employees, months) and their monthly totals.
+    amount_days = work_days[:, None] * rates[None, :, :, None]
+    monthly = np.add.reduce(amount_days, axis=2)
+    monthly /= DAYS_PER_MONTH
+    salaries, head_months, onshore_cost = monthly[0]
+    partner_salaries, partner_head_months = monthly[-1, _OFFSHORE], monthly[-1, _HEAD]
     if c.partner_fee_model == "markup":
         partner_fee = c.partner_markup * partner_salaries
     else:
         partner_fee = c.partner_fee_per_fte_month * partner_head_months
 
-    hire_days = np.array([ev.day for ev in events if ev.kind == HIRED and ev.value >= 0])
-    month_of = np.searchsorted(edges, hire_days, side="left") - 1
-    recruiting = np.zeros(len(months))
-    for day, m in zip(hire_days, month_of):
-        if 0 <= m < len(months):
-            recruiting[m] += (
-                c.recruiting_fee_per_hire
-                if day < transfer_done
-                else c.owned_recruiting_cost_per_hire
-            )
+    hire_day, hire_role, setups = _ledger_events(events)
+    # Slot of each hire's month: 1..n_months, with 0 before month 1 and n_months + 1 after
+    # the horizon (fees there are left out).
+    hire_slot = np.searchsorted(edges, hire_day, side="left")
+    hire_fee = np.where(
+        hire_day < transfer_done, c.recruiting_fee_per_hire, c.owned_recruiting_cost_per_hire
+    )
+    recruiting_slots = np.zeros(n_months + _OUTSIDE_SLOTS)
+    np.add.at(recruiting_slots, hire_slot, hire_fee)  # one hire at a time, in event order
+    recruiting = recruiting_slots[1:-1]
 
-    one_off = np.zeros(len(months))
+    one_off = np.zeros(n_months)
     one_off[0] += c.build_setup_fee
-    for ev in events:
-        if ev.kind == ENTITY_SETUP_STARTED:
-            m = int(np.searchsorted(edges, ev.day, side="left")) - 1
-            loc = scenario.locations[ev.subject]
-            one_off[max(m, 0)] += loc.entity.setup_cost * c.exchange_rate
+    for ev in setups:
+        m = _month_index(edges, ev.day)
+        loc = scenario.locations[ev.subject]
+        one_off[max(m, 0)] += loc.entity.setup_cost * c.exchange_rate
     if math.isfinite(transfer_done):
-        m = int(np.searchsorted(edges, transfer_done, side="left")) - 1
-        if 0 <= m < len(months):
+        m = _month_index(edges, transfer_done)
+        if 0 <= m < n_months:
             one_off[max(m, 0)] += c.transfer_fee
 
-    owned_share = np.clip(
-        (edges[1:] - np.maximum(edges[:-1], transfer_done)) / DAYS_PER_MONTH, 0, 1
-    )
-    owned = c.owned_overhead_per_month * owned_share + c.owned_overhead_per_employee_month * (
-        head_months - partner_head_months
-    )
+    if partner_only:  # nothing owned: no share of any month, no owned heads
+        owned = np.zeros(n_months)
+    else:
+        owned_share = edges[1:] - np.maximum(edges[:-1], transfer_done)
+        owned_share /= DAYS_PER_MONTH
+        np.minimum(np.maximum(owned_share, 0.0, out=owned_share), 1.0, out=owned_share)
+        owned = c.owned_overhead_per_month * owned_share + (
+            c.owned_overhead_per_employee_month * (head_months - partner_head_months)
+        )
     bot = salaries + partner_fee + recruiting + one_off + owned
     outsourcing = salaries * (1.0 + c.outsourcing_markup)
-    onshore_cost = (days * onshore[:, None]).sum(axis=0) / DAYS_PER_MONTH
-    save_out = np.cumsum(outsourcing) - np.cumsum(bot)
-    save_on = np.cumsum(onshore_cost) - np.cumsum(bot)
+    cumulative_bot = np.add.accumulate(bot)
+    save_out = np.add.accumulate(outsourcing) - cumulative_bot
+    save_on = np.add.accumulate(onshore_cost) - cumulative_bot
     series.update(
         {
             "cost_salaries": salaries,
@@ -130,20 +219,21 @@ def cost_ledger(
             "cost_bot": bot,
             "cost_outsourcing": outsourcing,
             "cost_onshore": onshore_cost,
-            "cumulative_cost_bot": np.cumsum(bot),
+            "cumulative_cost_bot": cumulative_bot,
             "savings_vs_outsourcing": save_out,
             "savings_vs_onshore": save_on,
         }
     )
-    fte_months = float(np.sum(series["effective_fte"]))
-    heads_total = float(head_months.sum())
+    fte_months = float(np.add.reduce(series["effective_fte"]))
+    heads_total = float(np.add.reduce(head_months))
+    total_bot = float(np.add.reduce(bot))
     be_out, be_on = break_even(save_out, months), break_even(save_on, months)
     summary: dict[str, Any] = {
-        "total_cost_bot": float(bot.sum()),
-        "total_cost_outsourcing": float(outsourcing.sum()),
-        "total_cost_onshore": float(onshore_cost.sum()),
-        "cost_per_head_month": float(bot.sum()) / heads_total if heads_total else math.nan,
-        "cost_per_effective_fte_month": float(bot.sum()) / fte_months if fte_months else math.nan,
+        "total_cost_bot": total_bot,
+        "total_cost_outsourcing": float(np.add.reduce(outsourcing)),
+        "total_cost_onshore": float(np.add.reduce(onshore_cost)),
+        "cost_per_head_month": total_bot / heads_total if heads_total else math.nan,
+        "cost_per_effective_fte_month": total_bot / fte_months if fte_months else math.nan,
         "savings_vs_outsourcing": float(save_out[-1]),
         "savings_vs_onshore": float(save_on[-1]),
         "break_even_vs_outsourcing": be_out,
@@ -152,7 +242,16 @@ def cost_ledger(
         "break_even_vs_onshore_censored": math.isnan(be_on),
     }
     summary.update(
-        _role_ledger(scenario, events, emp, series, transfer_done, days, partner_days, offshore)
+        _role_ledger(
+            scenario,
+            emp,
+            series,
+            days,
+            None if partner_only else partner_days,
+            rates[_OFFSHORE],
+            amount_days[0, _OFFSHORE],
+            (hire_role, hire_slot, hire_fee),
+        )
     )
     return summary
 
@@ -164,50 +263,56 @@ def role_column(prefix: str, location: str, role: str) -> str:
 
 def _role_ledger(
     scenario: Scenario,
-    events: list[Event],
     emp: EmployeeTable,
     series: dict[str, np.ndarray],
-    transfer_done: float,
     days: np.ndarray,
-    partner_days: np.ndarray,
+    partner_days: np.ndarray | None,
     offshore: np.ndarray,
+    salary_days: np.ndarray,
+    hires: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> dict[str, Any]:
     """Direct monthly cost of each role (its staff's salaries, partner fee and per-employee
     owned overhead, plus its hires' recruiting fees) and plan-versus-actual per role.
 
     Fixed costs (set-up, entity, transfer fee, fixed owned overhead) belong to no role, so the
-    roles' direct costs plus those fixed costs add up to the BOT total.
+    roles' direct costs plus those fixed costs add up to the BOT total. ``salary_days`` is
+    ``days * offshore``; ``partner_days`` is None when every day is a partner day (never
+    transferred); ``hires`` holds the role, month slot (see ``cost_ledger``) and fee of each
+    hire, in event order.
     """
     c = scenario.costs
-    months = series["month"]
-    edges = np.concatenate([[0.0], months * DAYS_PER_MONTH])
+    roles = scenario.roles
+    n_months = len(series["month"])
+    fee_days = days if partner_days is None else partner_days
     if c.partner_fee_model == "markup":
-        fee = c.partner_markup * partner_days * offshore[:, None]
+        direct_by_employee = c.partner_markup * fee_days * offshore[:, None]
     else:
-        fee = c.partner_fee_per_fte_month * partner_days
-    direct_by_employee = (
-        days * offshore[:, None] + fee + c.owned_overhead_per_employee_month * (days - partner_days)
-    ) / DAYS_PER_MONTH
+        direct_by_employee = c.partner_fee_per_fte_month * fee_days
+    direct_by_employee += salary_days  # salary + fee
+    if partner_days is not None:  # owned days; without a transfer the term is +0.0
+        direct_by_employee += c.owned_overhead_per_employee_month * (days - partner_days)
+    direct_by_employee /= DAYS_PER_MONTH
+    slots = n_months + _OUTSIDE_SLOTS
+    direct_by_role_slots = np.zeros((len(roles), slots))
+    direct_by_role = direct_by_role_slots[:, 1:-1]
+    for r, direct in enumerate(direct_by_role):
+        staff = True if len(roles) == 1 else (emp.role == r)[:, None]  # one role: everyone
+        np.add.reduce(direct_by_employee, axis=0, where=staff, out=direct)
+    # Recruiting fees onto each role's row, one hire at a time in event order.
+    hire_role, hire_slot, hire_fee = hires
+    np.add.at(direct_by_role_slots.reshape(-1), hire_role * slots + hire_slot, hire_fee)
     out: dict[str, Any] = {}
     actual_budgeted = planned = 0.0
-    for r, role in enumerate(scenario.roles):
-        direct = direct_by_employee[emp.role == r].sum(axis=0)
-        for ev in events:
-            if ev.kind == HIRED and ev.value >= 0 and ev.role == r:
-                m = int(np.searchsorted(edges, ev.day, side="left")) - 1
-                if 0 <= m < len(months):
-                    partner = ev.day < transfer_done
-                    direct[m] += (
-                        c.recruiting_fee_per_hire if partner else c.owned_recruiting_cost_per_hire
-                    )
+    for role, direct in zip(roles, direct_by_role, strict=True):
+        total = float(np.add.reduce(direct))
         series[role_column("cost_direct", role.location, role.name)] = direct
-        out[role_column("total_cost", role.location, role.name)] = float(direct.sum())
+        out[role_column("total_cost", role.location, role.name)] = total
         if role.budget_per_month is not None:
-            budget = role.budget_per_month * len(months)
+            budget = role.budget_per_month * n_months
             out[role_column("cost_vs_budget", role.location, role.name)] = (
-                float(direct.sum()) / budget if budget > 0 else math.nan
+                total / budget if budget > 0 else math.nan
             )
-            actual_budgeted += float(direct.sum())
+            actual_budgeted += total
             planned += budget
     out["cost_vs_budget"] = actual_budgeted / planned if planned > 0 else math.nan
     return out

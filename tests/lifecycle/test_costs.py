@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from botsim import simulate
+from botsim.costs import cost_ledger, days_in_months
 from botsim.loader import scenario_from_dict
+from botsim.records import HIRED, LEAD, Event, employee_table
 from botsim.scenario import DAYS_PER_MONTH
 from tests.conftest import BARE_LOCATION, make_scenario
 
@@ -241,4 +243,53 @@ def test_role_direct_costs_and_fixed_costs_add_up_to_the_bot_total() -> None:
     )
     assert s["cost_vs_budget"] == pytest.approx(
         (s["total_cost__lab__agent"] + s["total_cost__lab2__analyst"]) / (15000 * 12)
+    )
+
+
+def _bare_series(scenario) -> dict[str, np.ndarray]:
+    months = np.arange(1, scenario.horizon_months + 1)
+    return {"month": months, "effective_fte": np.zeros(len(months))}
+
+
+def test_ledger_without_staff_has_float_columns_and_only_the_setup_fee() -> None:
+    scenario = _ledger_scenario()
+    series = _bare_series(scenario)
+    summary = cost_ledger(scenario, [], employee_table([]), series, math.inf)
+    cost_cols = [k for k in series if k.startswith(("cost_", "cumulative_", "savings_"))]
+    assert cost_cols and all(series[k].dtype == np.float64 for k in cost_cols)
+    assert all(len(series[k]) == scenario.horizon_months for k in cost_cols)
+    assert series["cost_bot"][0] == 20000 and not series["cost_bot"][1:].any()
+    assert not series["cost_recruiting"].any() and not series["cost_owned_overhead"].any()
+    assert summary["total_cost_bot"] == 20000
+
+
+def test_recruiting_fees_by_month_of_hire_within_the_horizon() -> None:
+    """A hire is charged in the month (m-1) D < day <= m D holding its start: the partner fee
+    before the transfer completes, the own cost after; none on day 0 or after the horizon,
+    nor for a promotion (no requisition, value < 0)."""
+    scenario = _ledger_scenario()
+    done = 5.5 * D
+    hires = [
+        (0.0, 0),  # day 0 lies in no month
+        (D, 1),  # last day of month 1
+        (D + 1e-9, 2),  # month 2
+        (D + 1, 3),
+        (6 * D, 4),  # month 6, after the transfer completed
+        (12 * D + 1, 5),  # after the horizon
+    ]
+    events = [Event(day, HIRED, emp, 0, "", float(emp)) for day, emp in hires]
+    events.append(Event(2.5 * D, HIRED, 99, 0, LEAD, -1.0))  # promotion to lead
+    series = _bare_series(scenario)
+    cost_ledger(scenario, events, employee_table(events), series, done)
+    expected = np.zeros(12)
+    expected[0], expected[1], expected[5] = 1000, 2000, 400
+    np.testing.assert_array_equal(series["cost_recruiting"], expected)
+    np.testing.assert_array_equal(series["cost_direct__lab__agent"] >= expected, True)
+
+
+def test_days_in_months_by_hand() -> None:
+    edges = np.array([0.0, 10.0, 20.0, 30.0])
+    start, end = np.array([5.0, 0.0, 25.0]), np.array([15.0, math.inf, 25.0])
+    np.testing.assert_array_equal(
+        days_in_months(start, end, edges), [[5, 5, 0], [10, 10, 10], [0, 0, 0]]
     )
