@@ -73,31 +73,35 @@ def _target_at_days(scenario: Scenario, points: np.ndarray) -> np.ndarray:
     return np.where(idx >= 0, targets[np.clip(idx, 0, None)], 0.0)
 
 
-def fill_times(scenario: Scenario, emp: EmployeeTable, horizon: float) -> tuple[float, float]:
-    """First day headcount >= target (> 0), scanning every change of either; and the first
-    day, from the last plan step on, that headcount reaches the final planned headcount (the
-    growth waves all staffed). NaN when not within the horizon."""
+def fill_times(
+    scenario: Scenario, emp: EmployeeTable, horizon: float
+) -> tuple[float, float, float]:
+    """Time to full team, time to full plan and vacancy-days, from one scan of every change
+    of headcount or target within the horizon.
+
+    * full team: the first day headcount >= target (> 0);
+    * full plan: the first day, from the last plan step on, that headcount reaches the final
+      planned headcount (the growth waves all staffed); NaN when not within the horizon;
+    * vacancy-days: the integral over [0, horizon] of max(target - headcount, 0).
+    """
     t_days, _ = _target_steps(scenario)
     changes = np.unique(np.concatenate([emp.start, emp.exit[np.isfinite(emp.exit)], t_days]))
     changes = changes[changes <= horizon]
-    heads = active_at(emp.start, emp.exit, changes)
-    target = _target_at_days(scenario, changes)
+    # The vacancy integral also needs day 0 and the horizon as points.
+    before = not (len(changes) and changes[0] == 0.0)
+    after = not (len(changes) and changes[-1] == horizon)
+    points = np.concatenate([[0.0]] * before + [changes] + [[horizon]] * after)
+    heads = active_at(emp.start, emp.exit, points)
+    target = _target_at_days(scenario, points)
+    gap = np.maximum(target[:-1] - heads[:-1], 0)
+    vacancy = float(np.sum(gap * np.diff(points)))
+    within = slice(int(before), len(points) - int(after))
+    heads, target = heads[within], target[within]
     ok = (heads >= target) & (target > 0)
     full = float(changes[ok.argmax()]) if ok.any() else math.nan
     ok &= changes >= t_days[-1]
     full_plan = float(changes[ok.argmax()]) if ok.any() else math.nan
-    return full, full_plan
-
-
-def _vacancy_days(scenario: Scenario, emp: EmployeeTable, horizon: float) -> float:
-    t_days, _ = _target_steps(scenario)
-    points = np.unique(
-        np.concatenate([[0.0, horizon], emp.start, emp.exit[np.isfinite(emp.exit)], t_days])
-    )
-    points = points[points <= horizon]
-    heads = active_at(emp.start, emp.exit, points[:-1])
-    gap = np.maximum(_target_at_days(scenario, points[:-1]) - heads, 0)
-    return float(np.sum(gap * np.diff(points)))
+    return full, full_plan, vacancy
 
 
 def monthly_series(
@@ -199,7 +203,7 @@ def replication_metrics(
     edges = np.concatenate([[0.0], ends])
     leaving = np.sort(emp.exit[emp.exit_kind != "promoted"])
     series["attrition_exits"] = np.diff(count_le(leaving, edges))
-    t_full, t_plan = fill_times(scenario, emp, horizon)
+    t_full, t_plan, vacancy = fill_times(scenario, emp, horizon)
     series["_full_day"] = t_full if not math.isnan(t_full) else math.inf
     marks = readiness.lifecycle_marks(scenario, events)
     readiness.add_lifecycle(scenario, marks, staff, emp, series)
@@ -226,7 +230,6 @@ def replication_metrics(
     }
     summary.update(readiness.lifecycle_summary(scenario, series, marks))
     summary.update(cost_ledger(scenario, events, staff, series, marks["_transfer_done"]))
-    agents = emp
     summary["hires"] = marks["_external_hires"]
     summary.update(exit_counts(staff, horizon))
     mean_heads = series["headcount"].sum() / len(series["headcount"])  # = .mean(), cheaper
@@ -244,7 +247,7 @@ def replication_metrics(
     summary["mean_time_to_start_days"] = (
         _mean((req.closed - req.opened)[started]) if started.any() else math.nan
     )
-    summary["vacancy_days"] = _vacancy_days(scenario, agents, horizon)
+    summary["vacancy_days"] = vacancy
     slots = sum(
         loc.recruiting.recruiters * loc.recruiting.requisitions_per_recruiter
         for loc in scenario.locations
