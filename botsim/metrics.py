@@ -196,7 +196,7 @@ def replication_metrics(
     """
     horizon = scenario.horizon_days
     # A readiness review (lifecycle_summary=False) reads no requisition column.
-    staff, req = tables(events, requisitions=lifecycle_summary)
+    staff, req, milestones = tables(events, requisitions=lifecycle_summary)
     emp = readiness.subset(staff, ~staff.is_lead)
     series = monthly_series(scenario, emp, req)
     ends = series["month"] * DAYS_PER_MONTH
@@ -205,7 +205,7 @@ def replication_metrics(
     series["attrition_exits"] = np.diff(count_le(leaving, edges))
     t_full, t_plan, vacancy = fill_times(scenario, emp, horizon)
     series["_full_day"] = t_full if not math.isnan(t_full) else math.inf
-    marks = readiness.lifecycle_marks(scenario, events)
+    marks = readiness.lifecycle_marks(scenario, milestones, staff)
     readiness.add_lifecycle(scenario, marks, staff, emp, series)
     if not lifecycle_summary:
         return {}, series

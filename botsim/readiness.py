@@ -391,20 +391,19 @@ def all_ready(series: dict[str, np.ndarray]) -> np.ndarray:
 # --------------------------------------------------------------------------- assembly
 
 
-def lifecycle_marks(scenario: Scenario, events: list[Event]) -> dict[str, Any]:
-    """What the lifecycle metrics read from the records, in one pass: transfer start and
-    completion days (inf when not within the horizon), headcount lost at the transfer, the day
-    all locations' entities are ready (inf when not within the horizon) and the hires from
-    outside (promotions to lead are internal moves, not hires)."""
+def lifecycle_marks(
+    scenario: Scenario, milestones: list[Event], staff: EmployeeTable
+) -> dict[str, Any]:
+    """What the lifecycle metrics read from the records: transfer start and completion days
+    (inf when not within the horizon), headcount lost at the transfer, the day all locations'
+    entities are ready (inf when not within the horizon) and the hires from outside (promotions
+    to lead are internal moves, not hires). ``milestones`` are the records that are neither
+    employee nor requisition events (:func:`botsim.records.tables`)."""
     t_start = t_done = math.inf
     lost = math.nan
     ready_days = []
-    external_hires = 0
-    # Unpacking the tuple is several times cheaper than NamedTuple attribute access.
-    for day, kind, _, _, _, value in events:
-        if kind == HIRED:
-            external_hires += value >= 0
-        elif kind == ENTITY_READY:
+    for day, kind, _, _, _, value in milestones:
+        if kind == ENTITY_READY:
             ready_days.append(day)
         elif kind == TRANSFER_STARTED:
             t_start = min(t_start, day)
@@ -419,7 +418,7 @@ def lifecycle_marks(scenario: Scenario, events: list[Event]) -> dict[str, Any]:
         "_transfer_done": t_done,
         "_headcount_lost": lost,
         "_entity_ready": ready,
-        "_external_hires": int(external_hires),
+        "_external_hires": int((staff.requisition >= 0).sum()),
     }
 
 

@@ -69,6 +69,7 @@ class EmployeeTable:
     exit: np.ndarray
     exit_kind: np.ndarray  # "" while still employed at the horizon
     is_lead: np.ndarray
+    requisition: np.ndarray  # the requisition hired from; -1 for a lead promoted from within
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,12 @@ class RequisitionTable:
     no_show: np.ndarray
 
 
+TABLED_KINDS = frozenset(
+    {HIRED, EXITED, RESIGNED, REQUISITION_OPENED, SEARCH_STARTED, OFFER_ACCEPTED, NO_SHOW}
+)
+"""Event kinds that the employee and requisition tables hold; the others are milestones."""
+
+
 def employee_table(events: list[Event]) -> EmployeeTable:
     return tables(events, requisitions=False)[0]
 
@@ -100,20 +107,21 @@ def requisition_table(events: list[Event]) -> RequisitionTable:
 
 def tables(
     events: list[Event], requisitions: bool = True
-) -> tuple[EmployeeTable, RequisitionTable | None]:
-    """The employee table and (unless ``requisitions`` is false) the requisition table, from
-    one pass over the records."""
+) -> tuple[EmployeeTable, RequisitionTable | None, list[Event]]:
+    """The employee table, the requisition table (None when ``requisitions`` is false) and the
+    milestone events (kinds not in ``TABLED_KINDS``), from one pass over the records."""
     staff: dict[int, list] = {}
     reqs: dict[int, list] = {}
+    milestones: list[Event] = []
     inf = math.inf
     # Unpacking the tuple is several times cheaper than NamedTuple attribute access.
-    for day, kind, subject, role, detail, value in events:
+    for event in events:
+        day, kind, subject, role, detail, value = event
         if kind == HIRED:
-            staff[subject] = [subject, role, day, inf, inf, "", detail == LEAD]
-            if requisitions:
-                req = int(value)
-                if req in reqs:  # promoted leads have no requisition
-                    reqs[req][6] = day
+            req = int(value)
+            staff[subject] = [subject, role, day, inf, inf, "", detail == LEAD, req]
+            if requisitions and req in reqs:  # promoted leads have no requisition
+                reqs[req][6] = day
         elif kind == EXITED:
             row = staff[subject]
             row[4], row[5] = day, detail
@@ -121,6 +129,8 @@ def tables(
                 row[3] = day
         elif kind == RESIGNED:
             staff[subject][3] = day
+        elif kind not in TABLED_KINDS:
+            milestones.append(event)
         elif not requisitions:
             continue
         elif kind == REQUISITION_OPENED:
@@ -133,7 +143,7 @@ def tables(
         elif kind == NO_SHOW:
             row = reqs[subject]
             row[6], row[8] = day, True
-    cols = list(zip(*staff.values())) if staff else [[]] * 7
+    cols = list(zip(*staff.values())) if staff else [[]] * 8
     employees = EmployeeTable(
         employee=np.asarray(cols[0], dtype=np.int64),
         role=np.asarray(cols[1], dtype=np.int64),
@@ -142,11 +152,12 @@ def tables(
         exit=np.asarray(cols[4], dtype=float),
         exit_kind=np.asarray(cols[5], dtype=object),
         is_lead=np.asarray(cols[6], dtype=bool),
+        requisition=np.asarray(cols[7], dtype=np.int64),
     )
     if not requisitions:
-        return employees, None
+        return employees, None, milestones
     cols = list(zip(*reqs.values())) if reqs else [[]] * 9
-    return employees, RequisitionTable(
+    req_table = RequisitionTable(
         requisition=np.asarray(cols[0], dtype=np.int64),
         role=np.asarray(cols[1], dtype=np.int64),
         reason=np.asarray(cols[2], dtype=object),
@@ -157,3 +168,4 @@ def tables(
         offers_declined=np.asarray(cols[7], dtype=np.int64),
         no_show=np.asarray(cols[8], dtype=bool),
     )
+    return employees, req_table, milestones
