@@ -288,16 +288,18 @@ def _role_ledger(
         direct_by_employee = c.partner_markup * fee_days * offshore[:, None]
     else:
         direct_by_employee = c.partner_fee_per_fte_month * fee_days
-    direct_by_employee += salary_days  # salary + fee
-    if partner_days is not None:  # owned days; without a transfer the term is +0.0
+    direct_by_employee += salary_days  # fee + salary: addition commutes exactly
+    # Per-employee owned overhead on owned days; never transferred it is +0.0 everywhere, and
+    # adding +0.0 to the non-negative amounts changes nothing, so it is left out.
+    if partner_days is not None:
         direct_by_employee += c.owned_overhead_per_employee_month * (days - partner_days)
     direct_by_employee /= DAYS_PER_MONTH
     slots = n_months + _OUTSIDE_SLOTS
     direct_by_role_slots = np.zeros((len(roles), slots))
     direct_by_role = direct_by_role_slots[:, 1:-1]
     for r, direct in enumerate(direct_by_role):
-        staff = True if len(roles) == 1 else (emp.role == r)[:, None]  # one role: everyone
-        np.add.reduce(direct_by_employee, axis=0, where=staff, out=direct)
+        in_role = True if len(roles) == 1 else (emp.role == r)[:, None]  # one role: everyone
+        np.add.reduce(direct_by_employee, axis=0, where=in_role, out=direct)
     # Recruiting fees onto each role's row, one hire at a time in event order.
     hire_role, hire_slot, hire_fee = hires
     np.add.at(direct_by_role_slots.reshape(-1), hire_role * slots + hire_slot, hire_fee)
