@@ -1,6 +1,6 @@
 """Monthly cost ledger of the BOT engagement and its counterfactuals (brief mechanism 8).
 
-Pure functions of the employee table, the hire events and the lifecycle marks. Month m is the
+Pure functions of the employee table, the milestone records and the lifecycle marks. Month m is the
 interval ((m-1) D, m D] with D = DAYS_PER_MONTH; amounts are in the scenario currency
 (profile costs are USD, multiplied by ``costs.exchange_rate``). Equations (docs/model.md,
 "Costs"):
@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import bisect
 import math
-import operator
 from typing import Any
 
 import numpy as np
 
-from botsim.records import ENTITY_SETUP_STARTED, HIRED, EmployeeTable, Event
+from botsim.records import ENTITY_SETUP_STARTED, EmployeeTable, Event
 from botsim.scenario import DAYS_PER_MONTH, Scenario
 
 
@@ -99,32 +98,6 @@ def break_even(savings: np.ndarray, months: np.ndarray) -> float:
     return float(months[0] if len(negative) == 0 else months[negative[-1] + 1])
 
 
-_DAY, _ROLE = (
-    operator.itemgetter(Event._fields.index("day")),
-    operator.itemgetter(Event._fields.index("role")),
-)
-
-
-def _ledger_events(events: list[Event]) -> tuple[np.ndarray, np.ndarray, list[Event]]:
-    """Day and role of each hire from outside (promotions have no requisition, value < 0),
-    and the entity set-up starts, in one pass over the records."""
-    hires: list[Event] = []
-    setups: list[Event] = []
-    for ev in events:
-        kind = ev[1]  # indexing the tuple is cheaper than NamedTuple attribute access
-        if kind == HIRED:
-            if ev[5] >= 0:
-                hires.append(ev)
-        elif kind == ENTITY_SETUP_STARTED:
-            setups.append(ev)
-    n = len(hires)
-    return (
-        np.fromiter(map(_DAY, hires), float, n),
-        np.fromiter(map(_ROLE, hires), np.intp, n),
-        setups,
-    )
-
-
 _OUTSIDE_SLOTS = 2
 """Month slots beyond the horizon's months: before month 1 and after the last month."""
 
@@ -149,7 +122,11 @@ def cost_ledger(
     series: dict[str, np.ndarray],
     transfer_done: float,
 ) -> dict[str, Any]:
-    """Add the monthly cost columns to ``series`` and return the cost summary values."""
+    """Add the monthly cost columns to ``series`` and return the cost summary values.
+
+    ``emp`` is every employee (agents and leads); ``events`` the records, of which only the
+    entity set-up starts are read (the milestones of :func:`botsim.records.tables` suffice).
+    """
     c = scenario.costs
     months = series["month"]
     n_months = len(months)
@@ -173,7 +150,10 @@ def cost_ledger(
     else:
         partner_fee = c.partner_fee_per_fte_month * partner_head_months
 
-    hire_day, hire_role, setups = _ledger_events(events)
+    # Hires from outside (promotions to lead have no requisition), in hire order.
+    outside = emp.requisition >= 0
+    hire_day, hire_role = emp.start[outside], emp.role[outside]
+    setups = [ev for ev in events if ev[1] == ENTITY_SETUP_STARTED]
     # Slot of each hire's month: 1..n_months, with 0 before month 1 and n_months + 1 after
     # the horizon (fees there are left out).
     hire_slot = np.searchsorted(edges, hire_day, side="left")

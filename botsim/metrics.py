@@ -229,7 +229,7 @@ def replication_metrics(
         "time_to_stable_team_censored": math.isnan(t_stable),
     }
     summary.update(readiness.lifecycle_summary(scenario, series, marks))
-    summary.update(cost_ledger(scenario, events, staff, series, marks["_transfer_done"]))
+    summary.update(cost_ledger(scenario, milestones, staff, series, marks["_transfer_done"]))
     summary["hires"] = marks["_external_hires"]
     summary.update(exit_counts(staff, horizon))
     mean_heads = series["headcount"].sum() / len(series["headcount"])  # = .mean(), cheaper
