@@ -112,23 +112,33 @@ class SearchOutcome:
 
 def search_candidates(rng: np.random.Generator, recruiting: Recruiting) -> SearchOutcome:
     """Days from the start of active recruiting to an accepted offer (see module docstring)."""
-    funnel = funnel_of(recruiting)
+    return SearchOutcome(*search(rng, funnel_of(recruiting)))
+
+
+def search(rng: np.random.Generator, funnel: Funnel) -> tuple[float, int]:
+    """``search_candidates`` on a prepared funnel, as a plain (days, offers declined) tuple:
+    the form the simulation calls once per requisition."""
     best = math.inf
     arrival = 0.0
     declined_answers: list[float] = []  # answer days of finalists who declined
+    gap, durations, acceptance = funnel.finalist_gap, funnel.durations, funnel.offer_acceptance
+    exponential, uniform = rng.exponential, rng.random
     while True:
-        arrival += rng.exponential(funnel.finalist_gap)
+        arrival += exponential(gap)
         if arrival >= best:
             break
         answer = arrival
-        for draw in funnel.durations:
+        for draw in durations:
             answer += draw(rng)
-        if rng.random() >= funnel.offer_acceptance:
+        if uniform() >= acceptance:
             declined_answers.append(answer)
         elif answer < best:
             best = answer
-    declined = sum(1 for answer in declined_answers if answer < best)
-    return SearchOutcome(best, declined)
+    declined = 0
+    for answer in declined_answers:
+        if answer < best:
+            declined += 1
+    return best, declined
 
 
 def next_class_day(day: float, classes: TrainingClasses | None) -> float:
