@@ -176,7 +176,11 @@ class Engagement:
                 )
         if transfer.policy == "at_month":
             self.env.process(self.planned_transfer())
-        if mgmt is not None or transfer.policy == "when_ready":
+        # Only promotion-only lead staffing leaves a lead gap open to retry: with an external
+        # fallback, staff_leads fills every gap the moment it opens (it runs wherever one can:
+        # plan steps, a lead's exit or resignation, a failed promotion).
+        self.retry_promotions = mgmt is not None and mgmt.lead_source == "promotion"
+        if self.retry_promotions or transfer.policy == "when_ready":
             self.env.process(self.steering_reviews())
 
     # -- state queries (live, used by policies) ---------------------------------------------
@@ -397,7 +401,7 @@ class Engagement:
         while True:
             month += 1
             yield self.env.timeout(month * DAYS_PER_MONTH - self.env.now)
-            if self.scenario.management is not None:
+            if self.retry_promotions:
                 for desk in self.desks:
                     self.staff_leads(desk)
             if not when_ready or self.transfer_started or month > transfer.latest_month:
