@@ -405,6 +405,8 @@ class Engagement:
                 for desk in self.desks:
                     self.staff_leads(desk)
             if not when_ready or self.transfer_started or month > transfer.latest_month:
+                if not self.retry_promotions:
+                    return  # nothing left to review (ending the process moves no other event)
                 continue
             first_check = max(transfer.earliest_month, next_check)
             if month <= first_check - stable_months:
