@@ -43,18 +43,19 @@ def productivity(tenure_days: np.ndarray | float, ramp: Ramp) -> np.ndarray:
 def productivity_of(ramp: Ramp) -> Callable[[float], float]:
     """``productivity`` of one tenure as a Python float, for live checks over a few employees
     (numpy's per-call overhead outweighs the arithmetic there). The same formulas, so the same
-    values up to the last bit of ``exp`` (logistic shape)."""
+    values up to the last bit of ``exp`` (logistic shape); one flat function per shape."""
     training, ramp_days = float(ramp.training_days), float(ramp.ramp_days)
     if ramp_days == 0:
         return lambda tenure: 1.0 if tenure >= training else 0.0
-
-    def progress(tenure: float) -> float:
-        x = (tenure - training) / ramp_days
-        return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
-
     if ramp.shape == "linear":
-        shape = progress
-    elif ramp.shape == "logistic":
+
+        def linear(tenure: float) -> float:
+            x = (tenure - training) / ramp_days
+            x = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+            return 0.0 if tenure < 0 else x
+
+        return linear
+    if ramp.shape == "logistic":
         k = ramp.steepness
 
         def s(v: float) -> float:
@@ -62,12 +63,17 @@ def productivity_of(ramp: Ramp) -> Callable[[float], float]:
 
         s0, s1 = s(0.0), s(1.0)
 
-        def shape(tenure: float) -> float:
-            return (s(progress(tenure)) - s0) / (s1 - s0)
-    else:  # stepped
-        steps = ramp.steps
+        def logistic(tenure: float) -> float:
+            x = (tenure - training) / ramp_days
+            x = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+            return 0.0 if tenure < 0 else (s(x) - s0) / (s1 - s0)
 
-        def shape(tenure: float) -> float:
-            return math.floor(progress(tenure) * steps) / steps
+        return logistic
+    steps = ramp.steps
 
-    return lambda tenure: 0.0 if tenure < 0 else shape(tenure)
+    def stepped(tenure: float) -> float:
+        x = (tenure - training) / ramp_days
+        x = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+        return 0.0 if tenure < 0 else math.floor(x * steps) / steps
+
+    return stepped
