@@ -47,15 +47,16 @@ _new_event = tuple.__new__
 class Recorder:
     """Collects the events of one replication, in the order they happen."""
 
-    __slots__ = ("events",)
+    __slots__ = ("_append", "events")
 
     def __init__(self) -> None:
         self.events: list[Event] = []
+        self._append = self.events.append  # bound once: record runs for every event
 
     def record(
         self, day: float, kind: str, subject: int, role: int, detail: str = "", value: float = 0.0
     ) -> None:
-        self.events.append(_new_event(Event, (day, kind, subject, role, detail, value)))
+        self._append(_new_event(Event, (day, kind, subject, role, detail, value)))
 
 
 @dataclass(frozen=True)

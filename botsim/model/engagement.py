@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
-from botsim.model.exits import next_exit_candidate, voluntary_share
-from botsim.model.rampup import productivity
-from botsim.model.recruiting import next_class_day, search_candidates
+from botsim.model.exits import ExitBands, exit_tenure, scaled_bands, voluntary_share
+from botsim.model.rampup import productivity, productivity_of
+from botsim.model.recruiting import Draw, Funnel, duration_draw, funnel_of, next_class_day, search
 from botsim.model.workforce import HazardTable
 from botsim.random import ReplicationStreams
 from botsim.records import (
@@ -40,7 +41,11 @@ from botsim.scenario import DAYS_PER_MONTH, Location, Role, Scenario
 
 @dataclass
 class RoleDesk:
-    """One role in one location: its processes' parameters, random streams and live staff."""
+    """One role in one location: its processes' parameters, random streams and live staff.
+
+    The parameters the per-event processes read are copied out of the (pydantic) scenario once
+    per desk, as plain floats and tuples: reading them per event costs more than the event.
+    """
 
     index: int
     role: Role
@@ -51,43 +56,62 @@ class RoleDesk:
     onboarding_rng: np.random.Generator
     attrition_rng: np.random.Generator
     transfer_rng: np.random.Generator | None
+    max_multiplier: float  # the engagement's bound on the voluntary-hazard multiplier
+    productivity: Callable[[float], float]  # share of full output by tenure (the role's ramp)
     agents: dict[int, float] = field(default_factory=dict)  # employee id -> start day
     leads: dict[int, float] = field(default_factory=dict)
     resigned: set[int] = field(default_factory=set)
     promoting: set[int] = field(default_factory=set)
     pending_leads: int = 0
     hires: int = 0
+    plan: tuple[tuple[float, int], ...] = field(init=False)  # (month, headcount) per step
+    funnel: Funnel = field(init=False)
+    candidate_notice: Draw = field(init=False)
+    no_show: float = field(init=False)
+    exit_bands: ExitBands = field(init=False)  # dominating hazard, scaled by max_multiplier
+    voluntary_shares: tuple[float, ...] = field(init=False)  # per band, at max_multiplier
+    probation_days: float = field(init=False)
+    probation_failure: float = field(init=False)
+    walkout_share: float = field(init=False)
+    notice_days: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        loc, recruiting = self.location, self.location.recruiting
+        self.plan = tuple((step.month, step.headcount) for step in self.role.plan)
+        self.funnel = funnel_of(recruiting)
+        self.candidate_notice = duration_draw(recruiting.candidate_notice)
+        self.no_show = recruiting.no_show
+        self.exit_bands = scaled_bands(self.hazards, self.max_multiplier)
+        self.voluntary_shares = tuple(
+            voluntary_share(self.hazards, band, self.max_multiplier)
+            for band in range(len(self.hazards.bands))
+        )
+        self.probation_days = loc.probation.months * DAYS_PER_MONTH
+        self.probation_failure = loc.probation.failure_probability
+        self.walkout_share = loc.attrition.no_notice_share
+        self.notice_days = loc.notice_days
+
+    def target_at(self, month: float) -> int:
+        """The role's planned headcount at ``month`` (``Role.target_at`` on the copied plan)."""
+        target = 0
+        for step_month, headcount in self.plan:
+            if step_month <= month:
+                target = headcount
+        return target
 
 
-class HireDraws:
-    """The attrition draws of one hire: a fixed-size block from the role's attrition stream
-    taken at hire (so the k-th hire always gets the k-th block), then, in the rare case of
-    more exit candidates than the block covers, a stream of its own."""
+HIRE_DRAW_BLOCK = 16
+"""Attrition draws taken from the role's stream at each hire (so the k-th hire always gets the
+k-th block): the probation draw and 4 per exit candidate, enough for three candidates; the rare
+hire with more candidates continues on a stream of its own (``more_hire_draws``)."""
 
-    BLOCK = 16  # probation + 5 exit candidates x 3 draws: almost always enough
+FTE_ROUNDING_MARGIN = 1e-12
+"""Per (employee count + 1) squared: bounds the difference of two float sums of n ramp shares
+(each <= 1, rounding error <= n * 2**-53 * sum) and of ``exp`` in the last bit, with room."""
 
-    __slots__ = ("_block", "_desk", "_extra", "_i", "_k", "_streams")
-
-    def __init__(self, desk: RoleDesk, streams: ReplicationStreams) -> None:
-        desk.hires += 1
-        self._k = desk.hires
-        self._block = desk.attrition_rng.random(self.BLOCK).tolist()
-        self._i = 0
-        self._desk = desk
-        self._streams = streams
-        self._extra: np.random.Generator | None = None
-
-    def uniform(self) -> float:
-        if self._i < self.BLOCK:
-            self._i += 1
-            return self._block[self._i - 1]
-        if self._extra is None:
-            key = (self._desk.location.name, self._desk.role.name, "hire", str(self._k))
-            self._extra = self._streams.stream("attrition", *key)
-        return float(self._extra.random())
-
-    def exponential(self) -> float:
-        return -math.log1p(-self.uniform())
+EXIT_CANDIDATE_DRAWS = 4
+"""Draws per exit candidate: its hazard budget (as an Exp(1) by inversion), then the uniforms
+deciding its kind, its thinning and a walk-out."""
 
 
 class Engagement:
@@ -101,12 +125,16 @@ class Engagement:
         self._ids = itertools.count()
         self.in_transfer_window = False
         self.transfer_started = False
-        self.headcount_run = 0  # consecutive month-end reviews meeting the headcount threshold
+        # Consecutive month-end reviews meeting the headcount threshold, counted over the months
+        # a when_ready check looks back on (see ``steering_reviews``).
+        self.headcount_run = 0
         mgmt = scenario.management
         transfer = scenario.transfer
         self.max_multiplier = (mgmt.overload.attrition_multiplier if mgmt else 1.0) * (
             transfer.attrition_multiplier if transfer.policy != "never" else 1.0
         )
+        self.backfill_on_notice = scenario.policy.backfill == "on_notice"
+        self.training_classes = scenario.policy.training_classes
         recruiters = {
             loc.name: simpy.Resource(
                 self.env,
@@ -132,6 +160,8 @@ class Engagement:
                     transfer_rng=streams.stream("transfer", *key)
                     if transfer.policy != "never"
                     else None,
+                    max_multiplier=self.max_multiplier,
+                    productivity=productivity_of(scenario.ramp_for(role)),
                 )
             )
         for desk in self.desks:
@@ -146,7 +176,11 @@ class Engagement:
                 )
         if transfer.policy == "at_month":
             self.env.process(self.planned_transfer())
-        if mgmt is not None or transfer.policy == "when_ready":
+        # Only promotion-only lead staffing leaves a lead gap open to retry: with an external
+        # fallback, staff_leads fills every gap the moment it opens (it runs wherever one can:
+        # plan steps, a lead's exit or resignation, a failed promotion).
+        self.retry_promotions = mgmt is not None and mgmt.lead_source == "promotion"
+        if self.retry_promotions or transfer.policy == "when_ready":
             self.env.process(self.steering_reviews())
 
     # -- state queries (live, used by policies) ---------------------------------------------
@@ -190,21 +224,20 @@ class Engagement:
 
     def recruiting(self, desk: RoleDesk, req_id: int, lead: bool):
         """Wait for a recruiter, search until an offer is accepted, then the hire's notice."""
-        env, rec = self.env, self.recorder
-        recruiting = desk.location.recruiting
+        env, record = self.env, self.recorder.record
         with desk.recruiters.request() as slot:
             yield slot
-            rec.record(env.now, SEARCH_STARTED, req_id, desk.index)
-            outcome = search_candidates(desk.search_rng, recruiting)
-            yield env.timeout(outcome.duration)
-        rec.record(env.now, OFFER_ACCEPTED, req_id, desk.index, value=outcome.offers_declined)
+            record(env.now, SEARCH_STARTED, req_id, desk.index)
+            duration, offers_declined = search(desk.search_rng, desk.funnel)
+            yield env.timeout(duration)
+        record(env.now, OFFER_ACCEPTED, req_id, desk.index, value=offers_declined)
         rng = desk.onboarding_rng
-        notice = recruiting.candidate_notice.sample(rng)
-        shows_up = rng.random() >= recruiting.no_show
-        start = next_class_day(env.now + notice, self.scenario.policy.training_classes)
+        notice = desk.candidate_notice(rng)
+        shows_up = rng.random() >= desk.no_show
+        start = next_class_day(env.now + notice, self.training_classes)
         yield env.timeout(start - env.now)
         if not shows_up:
-            rec.record(env.now, NO_SHOW, req_id, desk.index)
+            record(env.now, NO_SHOW, req_id, desk.index)
             self.open_requisition(desk, "lead" if lead else "no_show", lead)
             return
         if lead:
@@ -228,52 +261,62 @@ class Engagement:
     def working(self, desk: RoleDesk, employee_id: int):
         """An employee's tenure: resignation (with notice or walk-out), dismissal or probation.
 
-        The k-th hire of a role takes the k-th block of attrition draws (``HireDraws``), so a
-        change elsewhere (recruiting, say) that reorders hires and exits in time does not shift
-        anyone's attrition draws: common random numbers stay aligned across scenarios.
+        The k-th hire of a role takes the k-th block of attrition draws (``HIRE_DRAW_BLOCK``), so
+        a change elsewhere (recruiting, say) that reorders hires and exits in time does not
+        shift anyone's attrition draws: common random numbers stay aligned across scenarios.
         """
-        env, loc = self.env, desk.location
-        draws = HireDraws(desk, self.streams)
+        env = self.env
+        desk.hires += 1
+        hire_number = desk.hires
+        draws = desk.attrition_rng.random(HIRE_DRAW_BLOCK).tolist()
         hired = env.now
-        probation_days = loc.probation.months * DAYS_PER_MONTH
-        fails_probation = draws.uniform() < loc.probation.failure_probability
+        agents, leads, resigned = desk.agents, desk.leads, desk.resigned
+        probation_days = desk.probation_days
+        fails_probation = draws[0] < desk.probation_failure
         m_max = self.max_multiplier
+        used = 1
         tenure = 0.0
         while True:
-            candidate, band = next_exit_candidate(desk.hazards, tenure, draws.exponential(), m_max)
-            kind_u, thin_u, walkout_u = draws.uniform(), draws.uniform(), draws.uniform()
+            if used + EXIT_CANDIDATE_DRAWS > len(draws):
+                self.more_hire_draws(desk, hire_number, draws, used + EXIT_CANDIDATE_DRAWS)
+            budget_u, kind_u, thin_u, walkout_u = draws[used : used + EXIT_CANDIDATE_DRAWS]
+            used += EXIT_CANDIDATE_DRAWS
+            candidate, band = exit_tenure(desk.exit_bands, tenure, -math.log1p(-budget_u))
             if fails_probation and tenure < probation_days < candidate:
                 yield env.timeout(hired + probation_days - env.now)
-                if self.employed(desk, employee_id) and employee_id not in desk.resigned:
+                if (employee_id in agents or employee_id in leads) and employee_id not in resigned:
                     self.leave(desk, employee_id, "probation")
                 return
             if math.isinf(candidate):
                 return
             yield env.timeout(hired + candidate - env.now)
             tenure = candidate
-            if not self.employed(desk, employee_id) or employee_id in desk.resigned:
+            if (employee_id not in agents and employee_id not in leads) or employee_id in resigned:
                 return  # promoted or left at transfer meanwhile
-            if kind_u >= voluntary_share(desk.hazards, band, m_max):
+            if kind_u >= desk.voluntary_shares[band]:
                 self.leave(desk, employee_id, "dismissal")
                 return
             if m_max > 1 and thin_u * m_max >= self.voluntary_multiplier(desk):
                 continue  # thinning: the raised hazard did not apply at this moment
-            if walkout_u < loc.attrition.no_notice_share:
+            if walkout_u < desk.walkout_share:
                 self.leave(desk, employee_id, "walkout")
                 return
-            yield from self.serve_notice(desk, employee_id)
+            # Resignation with notice (inline: a sub-generator costs a frame per resignation).
+            self.recorder.record(env.now, RESIGNED, employee_id, desk.index)
+            resigned.add(employee_id)
+            if self.backfill_on_notice:
+                self.backfill(desk, employee_id)
+            yield env.timeout(desk.notice_days)
+            if employee_id in agents or employee_id in leads:
+                self.leave(desk, employee_id, "resignation", backfill=not self.backfill_on_notice)
             return
 
-    def serve_notice(self, desk: RoleDesk, employee_id: int):
-        env = self.env
-        self.recorder.record(env.now, RESIGNED, employee_id, desk.index)
-        desk.resigned.add(employee_id)
-        backfill_now = self.scenario.policy.backfill == "on_notice"
-        if backfill_now:
-            self.backfill(desk, employee_id)
-        yield env.timeout(desk.location.notice_days)
-        if self.employed(desk, employee_id):
-            self.leave(desk, employee_id, "resignation", backfill=not backfill_now)
+    def more_hire_draws(self, desk: RoleDesk, hire_number: int, draws: list, count: int) -> None:
+        """Extend a hire's draws to ``count`` from the hire's own stream (past the block)."""
+        key = (desk.location.name, desk.role.name, "hire", str(hire_number))
+        extra = self.streams.stream("attrition", *key)
+        while len(draws) < count:
+            draws.append(float(extra.random()))
 
     def leave(self, desk: RoleDesk, employee_id: int, kind: str, backfill: bool = True) -> None:
         self.recorder.record(self.env.now, EXITED, employee_id, desk.index, kind)
@@ -297,7 +340,7 @@ class Engagement:
     def leads_needed(self, desk: RoleDesk) -> int:
         """ceil(planned agents / span), reference T9."""
         span = self.scenario.management.span_of_control
-        return math.ceil(desk.role.target_at(self.month_now()) / span)
+        return math.ceil(desk.target_at(self.month_now()) / span)
 
     def staff_leads(self, desk: RoleDesk, leaving: int = 0) -> None:
         """Fill lead gaps by promotion (longest-tenured eligible agent) or external hiring."""
@@ -305,6 +348,8 @@ class Engagement:
         if mgmt is None:
             return
         gap = self.leads_needed(desk) - (len(desk.leads) - leaving) - desk.pending_leads
+        if gap <= 0:
+            return
         min_tenure = mgmt.promotion_min_tenure_months * DAYS_PER_MONTH
         for _ in range(gap):
             candidate = None
@@ -350,19 +395,27 @@ class Engagement:
         from botsim.readiness import ready_to_transfer  # pure functions over records
 
         transfer = self.scenario.transfer
+        when_ready = transfer.policy == "when_ready"
+        stable_months = self.scenario.readiness.stable_months
         month, next_check = 0, 0
         while True:
             month += 1
             yield self.env.timeout(month * DAYS_PER_MONTH - self.env.now)
-            for desk in self.desks:
-                self.staff_leads(desk)
+            if self.retry_promotions:
+                for desk in self.desks:
+                    self.staff_leads(desk)
+            if not when_ready or self.transfer_started or month > transfer.latest_month:
+                if not self.retry_promotions:
+                    return  # nothing left to review (ending the process moves no other event)
+                continue
+            first_check = max(transfer.earliest_month, next_check)
+            if month <= first_check - stable_months:
+                # No check looks back on this month: plausibly_ready needs the last
+                # stable_months reviews to meet the threshold, so only those are evaluated.
+                self.headcount_run = 0
+                continue
             self.headcount_run = self.headcount_run + 1 if self.headcount_ok() else 0
-            if (
-                transfer.policy == "when_ready"
-                and not self.transfer_started
-                and max(transfer.earliest_month, next_check) <= month <= transfer.latest_month
-                and self.plausibly_ready()
-            ):
+            if first_check <= month and self.plausibly_ready():
                 ready, next_check = ready_to_transfer(self.scenario, self.recorder.events, month)
                 if ready:
                     self.env.process(self.handover())
@@ -381,16 +434,31 @@ class Engagement:
         on an upper bound of effective FTE (ramp only; overload and client factors are <= 1)."""
         month = self.month_now()
         agents = sum(len(desk.agents) for desk in self.desks)
-        target = self.scenario.target_at(month)
+        target = sum(desk.target_at(month) for desk in self.desks)
         stability = self.scenario.stability
         if target <= 0 or agents < stability.headcount_fraction * target:
             return False
+        threshold = stability.capacity_fraction * target - 1e-9
+        # The FTE summed in Python floats decides, unless it lies within rounding distance of
+        # the threshold: there the numpy sum (the reference, summed in its own order) decides.
+        now = self.env.now
+        fte = 0.0
+        for desk in self.desks:
+            output = desk.productivity
+            for start in desk.agents.values():
+                fte += output(now - start)
+        if abs(fte - threshold) > FTE_ROUNDING_MARGIN * (agents + 1) ** 2:
+            return fte >= threshold
+        return self.ramp_fte() >= threshold
+
+    def ramp_fte(self) -> float:
+        """Upper bound of effective FTE (ramp only) by the numpy ramp functions."""
         fte = 0.0
         for desk in self.desks:
             if desk.agents:
                 tenure = self.env.now - np.fromiter(desk.agents.values(), float, len(desk.agents))
                 fte += float(productivity(tenure, self.scenario.ramp_for(desk.role)).sum())
-        return fte >= stability.capacity_fraction * target - 1e-9
+        return fte
 
     def planned_transfer(self):
         yield self.env.timeout(self.scenario.transfer.month * DAYS_PER_MONTH)

@@ -14,6 +14,35 @@ import math
 
 from botsim.model.workforce import HazardTable
 
+ExitBands = tuple[tuple[float, float, float], ...]
+"""(start, end, total rate) per tenure band, the voluntary part already scaled."""
+
+
+def scaled_bands(table: HazardTable, vol_scale: float = 1.0) -> ExitBands:
+    """The bands of ``table`` with their dominating rate ``vol * vol_scale + inv``.
+
+    Computed once per (table, scale) by a replication rather than once per exit candidate.
+    """
+    return tuple((lo, hi, vol * vol_scale + inv) for lo, hi, vol, inv in table.bands)
+
+
+def exit_tenure(bands: ExitBands, start_tenure: float, budget: float) -> tuple[float, int]:
+    """Tenure (days) at which the cumulative hazard of ``bands`` from ``start_tenure`` reaches
+    ``budget``, and the index of its band; ``(inf, last band)`` when the hazard runs out."""
+    remaining = budget
+    for i, (lo, hi, rate) in enumerate(bands):
+        if hi <= start_tenure:
+            continue
+        if lo < start_tenure:
+            lo = start_tenure
+        # Python floats: a vanishing rate gives inf quietly instead of a numpy overflow warning.
+        if rate > 0:
+            span = (hi - lo) * rate
+            if remaining <= span:
+                return lo + remaining / rate, i
+            remaining -= span
+    return math.inf, len(bands) - 1
+
 
 def next_exit_candidate(
     table: HazardTable, start_tenure: float, budget: float, vol_scale: float = 1.0
@@ -22,20 +51,7 @@ def next_exit_candidate(
 
     Returns the tenure and the index of its band; ``(inf, last band)`` when the hazard runs out.
     """
-    remaining = budget
-    bands = table.bands
-    for i, (lo, hi, vol, inv) in enumerate(bands):
-        if hi <= start_tenure:
-            continue
-        lo = max(lo, start_tenure)
-        # Python floats: a vanishing rate gives inf quietly instead of a numpy overflow warning.
-        rate = vol * vol_scale + inv
-        if rate > 0:
-            span = (hi - lo) * rate
-            if remaining <= span:
-                return lo + remaining / rate, i
-            remaining -= span
-    return math.inf, len(bands) - 1
+    return exit_tenure(scaled_bands(table, vol_scale), start_tenure, budget)
 
 
 def voluntary_share(table: HazardTable, band: int, vol_scale: float = 1.0) -> float:

@@ -12,6 +12,9 @@ Evaluated in closed form at the times the metrics need: no per-employee daily ti
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 
 from botsim.scenario import Ramp
@@ -35,3 +38,42 @@ def productivity(tenure_days: np.ndarray | float, ramp: Ramp) -> np.ndarray:
     else:  # stepped
         out = np.floor(x * ramp.steps) / ramp.steps
     return np.where(tenure < 0, 0.0, out)
+
+
+def productivity_of(ramp: Ramp) -> Callable[[float], float]:
+    """``productivity`` of one tenure as a Python float, for live checks over a few employees
+    (numpy's per-call overhead outweighs the arithmetic there). The same formulas, so the same
+    values up to the last bit of ``exp`` (logistic shape); one flat function per shape."""
+    training, ramp_days = float(ramp.training_days), float(ramp.ramp_days)
+    if ramp_days == 0:
+        return lambda tenure: 1.0 if tenure >= training else 0.0
+    if ramp.shape == "linear":
+
+        def linear(tenure: float) -> float:
+            x = (tenure - training) / ramp_days
+            x = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+            return 0.0 if tenure < 0 else x
+
+        return linear
+    if ramp.shape == "logistic":
+        k = ramp.steepness
+
+        def s(v: float) -> float:
+            return 1.0 / (1.0 + math.exp(-k * (v - 0.5)))
+
+        s0, s1 = s(0.0), s(1.0)
+
+        def logistic(tenure: float) -> float:
+            x = (tenure - training) / ramp_days
+            x = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+            return 0.0 if tenure < 0 else (s(x) - s0) / (s1 - s0)
+
+        return logistic
+    steps = ramp.steps
+
+    def stepped(tenure: float) -> float:
+        x = (tenure - training) / ramp_days
+        x = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+        return 0.0 if tenure < 0 else math.floor(x * steps) / steps
+
+    return stepped

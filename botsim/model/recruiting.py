@@ -65,25 +65,46 @@ def duration_draw(dist: Distribution) -> Draw:
     return dist.sample
 
 
+InlineDuration = tuple[float, float | None, float, float, float]
+"""A duration the search loop draws without a call: a Triangular as the constants of
+``triangular_draw`` (low, ratio, left_prod, high, right_prod), a Fixed as (value, None, 0, 0, 0)."""
+
+
+def inline_duration(dist: Distribution) -> InlineDuration | None:
+    """``dist`` as an :data:`InlineDuration`, or None when it is neither Fixed nor Triangular."""
+    if isinstance(dist, Fixed):
+        return dist.value, None, 0.0, 0.0, 0.0
+    if isinstance(dist, Triangular):
+        low, mode, high = float(dist.low), float(dist.mode), float(dist.high)
+        base = high - low
+        return low, (mode - low) / base, (mode - low) * base, high, (high - mode) * base
+    return None
+
+
 @dataclass(frozen=True)
 class Funnel:
     """A location's candidate funnel, prepared for the search loop.
 
-    ``durations`` are the offer duration then each stage's, in the order they are drawn.
+    ``durations`` are the offer duration then each stage's, in the order they are drawn;
+    ``inline_durations`` the same when all are Fixed or Triangular (the usual profile), for the
+    search loop to draw without a function call per duration (``search``).
     """
 
     finalist_gap: float  # mean days between finalists of one requisition
     durations: tuple[Draw, ...]
     offer_acceptance: float
+    inline_durations: tuple[InlineDuration, ...] | None = None
 
     @classmethod
     def from_recruiting(cls, recruiting: Recruiting) -> Funnel:
         finalist_rate = recruiting.applicants_per_week / 7.0 * recruiting.finalist_probability
         dists = [recruiting.offer_duration, *(stage.duration for stage in recruiting.stages)]
+        inline = tuple(inline_duration(d) for d in dists)
         return cls(
             finalist_gap=1.0 / finalist_rate,
             durations=tuple(duration_draw(d) for d in dists),
             offer_acceptance=recruiting.offer_acceptance,
+            inline_durations=None if None in inline else inline,
         )
 
 
@@ -112,23 +133,45 @@ class SearchOutcome:
 
 def search_candidates(rng: np.random.Generator, recruiting: Recruiting) -> SearchOutcome:
     """Days from the start of active recruiting to an accepted offer (see module docstring)."""
-    funnel = funnel_of(recruiting)
+    return SearchOutcome(*search(rng, funnel_of(recruiting)))
+
+
+def search(rng: np.random.Generator, funnel: Funnel) -> tuple[float, int]:
+    """``search_candidates`` on a prepared funnel, as a plain (days, offers declined) tuple:
+    the form the simulation calls once per requisition."""
     best = math.inf
     arrival = 0.0
     declined_answers: list[float] = []  # answer days of finalists who declined
+    gap, durations, acceptance = funnel.finalist_gap, funnel.durations, funnel.offer_acceptance
+    inline = funnel.inline_durations
+    exponential, uniform, sqrt = rng.exponential, rng.random, math.sqrt
     while True:
-        arrival += rng.exponential(funnel.finalist_gap)
+        arrival += exponential(gap)
         if arrival >= best:
             break
         answer = arrival
-        for draw in funnel.durations:
-            answer += draw(rng)
-        if rng.random() >= funnel.offer_acceptance:
+        if inline is None:
+            for draw in durations:
+                answer += draw(rng)
+        else:  # triangular_draw and the Fixed value, written out
+            for low, ratio, left_prod, high, right_prod in inline:
+                if ratio is None:
+                    answer += low
+                else:
+                    u = uniform()
+                    if u <= ratio:
+                        answer += low + sqrt(u * left_prod)
+                    else:
+                        answer += high - sqrt((1.0 - u) * right_prod)
+        if uniform() >= acceptance:
             declined_answers.append(answer)
         elif answer < best:
             best = answer
-    declined = sum(1 for answer in declined_answers if answer < best)
-    return SearchOutcome(best, declined)
+    declined = 0
+    for answer in declined_answers:
+        if answer < best:
+            declined += 1
+    return best, declined
 
 
 def next_class_day(day: float, classes: TrainingClasses | None) -> float:
