@@ -392,10 +392,11 @@ class Engagement:
 
     def steering_reviews(self):
         """Month-end reviews: retry lead promotions; start a when_ready transfer when ready."""
-        from botsim.readiness import ready_to_transfer  # pure functions over records
+        from botsim.readiness import ReadinessBound, ready_to_transfer  # pure, over records
 
         transfer = self.scenario.transfer
         when_ready = transfer.policy == "when_ready"
+        bound = ReadinessBound(self.scenario)
         stable_months = self.scenario.readiness.stable_months
         month, next_check = 0, 0
         while True:
@@ -408,6 +409,7 @@ class Engagement:
                 if not self.retry_promotions:
                     return  # nothing left to review (ending the process moves no other event)
                 continue
+            bound.month_end(self.recorder.events, month)
             first_check = max(transfer.earliest_month, next_check)
             if month <= first_check - stable_months:
                 # No check looks back on this month: plausibly_ready needs the last
@@ -415,7 +417,7 @@ class Engagement:
                 self.headcount_run = 0
                 continue
             self.headcount_run = self.headcount_run + 1 if self.headcount_ok() else 0
-            if first_check <= month and self.plausibly_ready():
+            if first_check <= month and self.plausibly_ready() and bound.may_be_ready():
                 ready, next_check = ready_to_transfer(self.scenario, self.recorder.events, month)
                 if ready:
                     self.env.process(self.handover())

@@ -79,3 +79,35 @@ def test_bound_rules_out_only_months_that_are_not_ready() -> None:
                 assert series["criterion_documentation"][month - 1] < 1 or (
                     series["criterion_retention"][month - 1] < 1
                 )
+
+
+@pytest.mark.parametrize("case", ["manila", "promotion-span-5", "classes-on-exit", "stress"])
+def test_bound_inside_the_run_stays_above_the_metrics(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bound as the steering reviews keep it (fed live, at each month-end) is >= the
+    documentation and retention the metrics compute afterwards for that month."""
+    path, overrides = CASES[case]
+    window = (
+        "transfer.policy=when_ready",
+        "transfer.earliest_month=6",
+        "transfer.latest_month=30",
+        "transfer.entity_setup_start_month=1",
+    )
+    scenario = load_scenario(path, (*overrides, *window))
+    seen: list[tuple[int, float, float]] = []
+    month_end = ReadinessBound.month_end
+
+    def recording(self: ReadinessBound, events: list, month: int) -> None:
+        month_end(self, events, month)
+        seen.append((month, self.documentation, self.retention()))
+
+    monkeypatch.setattr(ReadinessBound, "month_end", recording)
+    for rep in range(10):
+        seen.clear()
+        events = run_replication(scenario, 11, rep).events
+        _, series = replication_metrics(scenario, events)
+        assert seen, "the steering reviews kept no bound"
+        for month, documentation, retention in seen:
+            assert documentation >= series["documentation"][month - 1], (rep, month)
+            assert retention >= series["retention_12m"][month - 1], (rep, month)
