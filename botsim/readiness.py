@@ -28,7 +28,7 @@ from botsim.records import (
     EmployeeTable,
     Event,
 )
-from botsim.scenario import DAYS_PER_MONTH, Scenario
+from botsim.scenario import DAYS_PER_MONTH, Knowledge, Scenario
 
 CRITERIA = ("stable", "retention", "lead_coverage", "client_capacity", "documentation", "entity")
 """Transfer-readiness criteria, each reported in [0, 1]; 1 means the criterion holds."""
@@ -201,7 +201,7 @@ def client_output_factor(
 
 
 def documentation_step(
-    scenario: Scenario,
+    knowledge: Knowledge,
     previous: float,
     growing: bool,
     tenured_ramped: float,
@@ -214,12 +214,11 @@ def documentation_step(
     D_m is increasing in D_{m-1} (g <= 1 and the share <= 1), in T_m and in H_m, and
     decreasing in X_m, which is what lets a steering review bound it from live counts.
     """
-    k = scenario.knowledge
     share = min(1.0, tenured_ramped / target) if target > 0 else 0.0
     d = previous
     if growing:
-        d += k.growth_per_month * (1.0 - d) * share
-    d -= k.loss_per_exit_share * tenured_exits / max(staff, 1.0)
+        d += knowledge.growth_per_month * (1.0 - d) * share
+    d -= knowledge.loss_per_exit_share * tenured_exits / max(staff, 1.0)
     return min(1.0, max(0.0, d))
 
 
@@ -238,8 +237,9 @@ def documentation(
 
     with T tenured-and-ramped agents, X tenured exits in the month, H staff at month-end.
     """
+    knowledge = scenario.knowledge
     out = []
-    d = scenario.knowledge.initial
+    d = knowledge.initial
     for month in zip(
         growing.tolist(),
         tenured_ramped.tolist(),
@@ -247,7 +247,7 @@ def documentation(
         tenured_exits.tolist(),
         staff.tolist(),
     ):
-        d = documentation_step(scenario, d, *month)
+        d = documentation_step(knowledge, d, *month)
         out.append(d)
     return np.array(out, dtype=float)
 
@@ -595,7 +595,7 @@ class ReadinessBound:
         target = sc.target_at(month + 1e-9)
         staff = len(agents) + len(leads) + pending
         self.documentation = documentation_step(
-            sc, self.documentation, growing, tenured_ramped, target, tenured_exits, staff
+            sc.knowledge, self.documentation, growing, tenured_ramped, target, tenured_exits, staff
         )
         self.exits.append(attrition_exits)
         self.heads.append(len(agents) + pending)
