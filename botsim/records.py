@@ -92,12 +92,6 @@ class RequisitionTable:
     no_show: np.ndarray
 
 
-TABLED_KINDS = frozenset(
-    {HIRED, EXITED, RESIGNED, REQUISITION_OPENED, SEARCH_STARTED, OFFER_ACCEPTED, NO_SHOW}
-)
-"""Event kinds that the employee and requisition tables hold; the others are milestones."""
-
-
 def employee_table(events: list[Event]) -> EmployeeTable:
     return tables(events, requisitions=False)[0]
 
@@ -110,19 +104,31 @@ def tables(
     events: list[Event], requisitions: bool = True
 ) -> tuple[EmployeeTable, RequisitionTable | None, list[Event]]:
     """The employee table, the requisition table (None when ``requisitions`` is false) and the
-    milestone events (kinds not in ``TABLED_KINDS``), from one pass over the records."""
+    milestone events (entity set-up and transfer), from one pass over the records."""
     staff: dict[int, list] = {}
     reqs: dict[int, list] = {}
     milestones: list[Event] = []
     inf = math.inf
-    # Unpacking the tuple is several times cheaper than NamedTuple attribute access.
+    # Unpacking the tuple is several times cheaper than NamedTuple attribute access. Kinds are
+    # tested in order of frequency (each requisition gives three or four records); without
+    # the requisition table, requisition records fall through to the last branch.
     for event in events:
         day, kind, subject, role, detail, value = event
-        if kind == HIRED:
+        if kind == REQUISITION_OPENED:
+            if requisitions:
+                reqs[subject] = [subject, role, detail, day, inf, inf, inf, 0, False]
+        elif kind == SEARCH_STARTED:
+            if requisitions:
+                reqs[subject][4] = day
+        elif kind == HIRED:
             req = int(value)
             staff[subject] = [subject, role, day, inf, inf, "", detail == LEAD, req]
             if requisitions and req in reqs:  # promoted leads have no requisition
                 reqs[req][6] = day
+        elif kind == OFFER_ACCEPTED:
+            if requisitions:
+                row = reqs[subject]
+                row[5], row[7] = day, int(value)
         elif kind == EXITED:
             row = staff[subject]
             row[4], row[5] = day, detail
@@ -130,20 +136,12 @@ def tables(
                 row[3] = day
         elif kind == RESIGNED:
             staff[subject][3] = day
-        elif kind not in TABLED_KINDS:
-            milestones.append(event)
-        elif not requisitions:
-            continue
-        elif kind == REQUISITION_OPENED:
-            reqs[subject] = [subject, role, detail, day, inf, inf, inf, 0, False]
-        elif kind == SEARCH_STARTED:
-            reqs[subject][4] = day
-        elif kind == OFFER_ACCEPTED:
-            row = reqs[subject]
-            row[5], row[7] = day, int(value)
         elif kind == NO_SHOW:
-            row = reqs[subject]
-            row[6], row[8] = day, True
+            if requisitions:
+                row = reqs[subject]
+                row[6], row[8] = day, True
+        else:
+            milestones.append(event)
     cols = list(zip(*staff.values())) if staff else [[]] * 8
     employees = EmployeeTable(
         employee=np.asarray(cols[0], dtype=np.int64),
