@@ -242,15 +242,20 @@ class Engagement:
             return
         if lead:
             desk.pending_leads -= 1
-        self.hire(desk, req_id, lead)
+        yield from self.working(desk, self.hire(desk, req_id, lead))
 
     def hire(self, desk: RoleDesk, req_id: int, lead: bool) -> int:
+        """Record a hire and seat them; the calling process goes on as their tenure (``working``).
+
+        Continuing in the same process rather than starting one per hire spares SimPy a process
+        start and a process end event per hire; ``working`` draws and schedules exactly what a
+        new process would have at its start, the same moment of simulated time.
+        """
         employee_id = next(self._ids)
         self.recorder.record(
             self.env.now, HIRED, employee_id, desk.index, LEAD if lead else "", value=req_id
         )
         (desk.leads if lead else desk.agents)[employee_id] = self.env.now
-        self.env.process(self.working(desk, employee_id))
         return employee_id
 
     # -- workforce -------------------------------------------------------------------------
@@ -375,7 +380,7 @@ class Engagement:
         desk.pending_leads -= 1
         if agent_id in desk.agents and agent_id not in desk.resigned:
             self.leave(desk, agent_id, "promoted")  # the agent seat is backfilled
-            self.hire(desk, -1, lead=True)
+            yield from self.working(desk, self.hire(desk, -1, lead=True))
         else:
             desk.promoting.discard(agent_id)
             self.staff_leads(desk)
