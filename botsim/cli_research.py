@@ -286,7 +286,9 @@ def _print_sweep(folder: Path, confidence: float) -> None:
                 f"{_num(r['high_effect'])} [{_num(r['high_ci_low'])}, {_num(r['high_ci_high'])}]"
             )
     else:
-        month = 18.0 if study.horizon >= 18 else study.horizon
+        month = study.grid_month
+        if study.grid_month_note:
+            click.echo(f"note: {study.grid_month_note}")
         table = sweep_grid(study, metric, month)
         h = study.horizon
         if "km_median" in table:

@@ -11,6 +11,15 @@ the scenario paths to vary, in the ``--set`` path syntax (``locations[0].profile
       - {name: location, path: locations[0].profile, values: [philippines, colombia]}
       - {name: team_size, path: roles[0].plan[0].headcount, values: [5, 10, 20, 35, 50]}
 
+Reporting fields: ``key_metric`` (the time-to metric of the tables, tornado chart and
+heatmaps; default ``time_to_stable_team``), ``months`` (the months m of the P(event by m)
+columns of the time-to table; default ``[6, 12, 18, 24]``) and ``heatmap_month`` (the one month
+m of P(event by m) in a grid's sweep table, console summary and second heatmap; default 18, or
+the horizon if shorter, e.g. ``heatmap_month: 12`` for a transfer planned at month 12). Like
+``months`` beyond the horizon, which are left out of the time-to table, a ``heatmap_month``
+beyond the shortest horizon of the variants is not an error: the horizon is used instead and
+the report and console say so.
+
 ``mode: one_at_a_time`` runs the base scenario and, for each parameter, a low and a high variant
 with every other parameter at its base value: ``relative: 0.2`` (base x 0.8 and x 1.2),
 ``delta: 1`` (base -/+ 1) or explicit ``low``/``high``. Its result feeds the tornado chart.
@@ -128,6 +137,14 @@ class Sweep(BaseModel):
     months: Annotated[list[Annotated[float, Field(gt=0)]], Field(max_length=12)] = Field(
         default_factory=lambda: [6.0, 12.0, 18.0, 24.0],
         description="Months m at which P(event by m) is reported with Wilson intervals.",
+    )
+    heatmap_month: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description=(
+            "Month m of P(event by m) in the grid's sweep table, console summary and "
+            "two-parameter heatmaps (default: 18, or the horizon if shorter). A month beyond "
+            "the shortest horizon of the variants is lowered to that horizon, with a note."
+        ),
     )
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ Writes ``report.html`` (figures embedded as base64 PNG) and ``figures/<name>.png
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import shutil
@@ -86,13 +87,14 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
         torn = tables.tornado(study)
         sections.append(("Sensitivity (one at a time)", table_html(torn, "tornado-table")))
     if study.kind == "sweep" and study.mode == "grid":
-        month = 18.0 if h >= 18 else float(h)
+        month = study.grid_month
         grid = tables.sweep_grid(study, study.key_metric, month)
+        clamped = f" {html.escape(study.grid_month_note)}" if study.grid_month_note else ""
         sections.append(
             (
                 f"Sweep: {study.key_metric.replace('_', ' ')} by variant",
                 f'<p class="note">KM median with CI; p by = P(event by month {month:g}) with '
-                f"Wilson interval.</p>"
+                f"Wilson interval.{clamped}</p>"
                 + table_html(grid, "sweep-table", [*study.params, *GRID_COLUMNS], horizon=h),
             )
         )

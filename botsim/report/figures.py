@@ -263,7 +263,10 @@ def boxplots(study: Study) -> FigureSpec | None:
 
 
 def sweep_heatmaps(study: Study) -> FigureSpec | None:
-    """Two-parameter grid: KM median of the key metric and P(event by month 18)."""
+    """Two-parameter grid: KM median of the key metric and P(event by the grid month).
+
+    The grid month is the sweep file's ``heatmap_month`` (default 18), within the horizon.
+    """
     import seaborn as sns
 
     if study.kind != "sweep" or study.mode != "grid" or len(study.params) != 2:
@@ -274,7 +277,7 @@ def sweep_heatmaps(study: Study) -> FigureSpec | None:
     metrics = [m for m in metrics if f"{m}_censored" in study.summary]
     if not metrics:
         return None
-    month = 18.0 if study.horizon >= 18 else float(study.horizon)
+    month = study.grid_month
     rows, cols = study.params[0], study.params[1]
     fig, axes = _new(5.2 * 2, 3.6 * len(metrics), len(metrics), 2)
     for r, metric in enumerate(metrics):
@@ -305,6 +308,8 @@ def sweep_heatmaps(study: Study) -> FigureSpec | None:
         f"within the horizon). Right: share of replications with the event by month {month:g} "
         "(Wilson intervals in the table)."
     )
+    if study.grid_month_note:
+        caption += " " + study.grid_month_note
     return FigureSpec("heatmaps", f"{rows} x {cols}", caption, fig)
 
 

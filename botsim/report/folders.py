@@ -215,6 +215,7 @@ def write_sweep(
             "points": len(plan.points),
             "key_metric": sweep.key_metric,
             "months": list(sweep.months),
+            "heatmap_month": sweep.heatmap_month,
             "seed": result.seed,
             "replications": result.replications,
             "base_scenario": plan.base.name,

@@ -16,6 +16,9 @@ from typing import Any
 
 from botsim.outputs import MANIFEST, is_complete
 
+DEFAULT_GRID_MONTH = 18.0
+"""Month of P(event by m) in a grid sweep's table and heatmaps when the sweep names none."""
+
 
 class ReportError(Exception):
     """The folder cannot be reported on (incomplete, not a botsim folder, unreadable)."""
@@ -38,6 +41,7 @@ class Study:
     sweep_text: str = ""
     key_metric: str = "time_to_stable_team"
     months: tuple[float, ...] = (6.0, 12.0, 18.0, 24.0)
+    heatmap_month: float | None = None  # sweep file's heatmap_month (None: DEFAULT_GRID_MONTH)
     confidence: float = 0.95
     points: Any = None  # sweep: the points table
     description: str = ""
@@ -46,6 +50,26 @@ class Study:
     def horizon(self) -> float:
         """Common horizon (the shortest, so every group is observed up to it)."""
         return min(self.horizons.values()) if self.horizons else float("nan")
+
+    @property
+    def grid_month(self) -> float:
+        """Month m of P(event by m) in a grid sweep's table, console summary and heatmaps.
+
+        The sweep file's ``heatmap_month`` (default 18), lowered to the common horizon when
+        beyond it, so that every variant is observed up to that month.
+        """
+        wanted = DEFAULT_GRID_MONTH if self.heatmap_month is None else float(self.heatmap_month)
+        return float(self.horizon) if wanted > self.horizon else wanted
+
+    @property
+    def grid_month_note(self) -> str:
+        """Plain-text note when the requested ``heatmap_month`` was lowered ("" otherwise)."""
+        if self.heatmap_month is None or self.heatmap_month <= self.horizon:
+            return ""
+        return (
+            f"heatmap_month {self.heatmap_month:g} is beyond the horizon "
+            f"({self.horizon:g} months): P(event by month {self.grid_month:g}) is shown instead."
+        )
 
 
 def _read_text(path: Path) -> str:
@@ -66,6 +90,11 @@ def _horizon_from_yaml(text: str, source: str) -> float:
     if not isinstance(horizon, (int, float)):
         raise ReportError(f"{source}: no horizon_months")
     return float(horizon)
+
+
+def _optional_float(value: Any) -> float | None:
+    """A manifest number that may be absent (older folders) or null (not set)."""
+    return None if value is None else float(value)
 
 
 def load_study(folder: str | Path, manifest: dict[str, Any] | None = None) -> Study:
@@ -157,6 +186,7 @@ def load_study(folder: str | Path, manifest: dict[str, Any] | None = None) -> St
             sweep_text=_read_text(folder / "sweep.yaml"),
             key_metric=str(manifest.get("key_metric", "time_to_stable_team")),
             months=tuple(float(m) for m in manifest.get("months", (6, 12, 18, 24))),
+            heatmap_month=_optional_float(manifest.get("heatmap_month")),
             confidence=confidence,
             points=points,
             description=str(manifest.get("description", "")),

@@ -104,11 +104,16 @@ def tornado(study: Study, metric: str | None = None) -> Any:
     return table
 
 
-def sweep_grid(study: Study, metric: str | None = None, month: float = 18.0) -> Any:
-    """Per sweep variant: KM median of ``metric`` with CI and P(event by ``month``) + Wilson."""
+def sweep_grid(study: Study, metric: str | None = None, month: float | None = None) -> Any:
+    """Per sweep variant: KM median of ``metric`` with CI and P(event by ``month``) + Wilson.
+
+    ``month`` defaults to :attr:`Study.grid_month` (the sweep file's ``heatmap_month``, or 18,
+    within the horizon).
+    """
     import pandas as pd
 
     metric = metric or study.key_metric
+    month = study.grid_month if month is None else float(month)
     rows = []
     for _, pt in study.points.iterrows():
         group = str(pt["label"])

@@ -127,3 +127,102 @@ def test_sweep_file_cannot_execute_code(tmp_path):
     path.write_text("name: !!python/object/apply:os.system ['echo hi']\n")
     with pytest.raises(SweepError):
         load_sweep(path)
+
+
+# --------------------------------------------------------------------------- heatmap_month
+
+
+@pytest.mark.parametrize("bad", [0, -6, "soon", float("inf"), [12]])
+def test_heatmap_month_must_be_a_positive_month(bad):
+    with pytest.raises(SweepError) as err:
+        sweep_from_dict(grid_doc(heatmap_month=bad), ROOT / "sweeps" / "s.yaml")
+    assert "heatmap_month" in str(err.value)
+
+
+def test_heatmap_month_defaults_to_18_within_the_horizon():
+    from botsim.report.study import Study
+
+    plan = sweep_from_dict(grid_doc(), ROOT / "sweeps" / "s.yaml")
+    assert plan.sweep.heatmap_month is None
+
+    def study(heatmap_month, horizon):
+        return Study(
+            "sweep", "s", {}, None, None, ["a"], {"a": horizon}, heatmap_month=heatmap_month
+        )
+
+    # The default is today's fixed choice: 18, or the horizon when shorter, without a note.
+    assert study(None, 36).grid_month == 18.0 and study(None, 36).grid_month_note == ""
+    assert study(None, 12).grid_month == 12.0 and study(None, 12).grid_month_note == ""
+    assert study(24, 36).grid_month == 24.0 and study(24, 36).grid_month_note == ""
+    # A month beyond the horizon is lowered to it, and the note says so.
+    assert study(24, 14).grid_month == 14.0
+    assert "heatmap_month 24 is beyond the horizon (14 months)" in study(24, 14).grid_month_note
+
+
+def test_sweep_with_heatmap_month_12_reports_p_by_month_12(tmp_path):
+    """End to end through the CLI: sweep file -> manifest -> table, console, report, heatmap."""
+    import json
+
+    import numpy as np
+    from click.testing import CliRunner
+
+    from botsim.cli import main
+    from botsim.loader import read_document
+    from botsim.report import load_study
+    from botsim.report.build import build_sections
+    from botsim.report.figures import sweep_heatmaps
+    from botsim.report.tables import sweep_grid
+
+    base = read_document(BASE)
+    base["horizon_months"] = 14
+    doc = grid_doc(base=base, heatmap_month=12, key_metric="time_to_full_team")
+    doc["parameters"][1]["values"] = [2, 3]
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text(json.dumps(doc))  # JSON is YAML
+    out = tmp_path / "sw"
+    args = ["sweep", str(sweep_file), "-n", "4", "--out", str(out), "--no-report"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "P(by month 12)" in result.output
+
+    assert json.loads((out / "manifest.json").read_text())["heatmap_month"] == 12
+    study = load_study(out)
+    assert study.heatmap_month == 12 and study.grid_month == 12
+    grid = sweep_grid(study)
+    assert set(grid["month"]) == {12.0}
+    for _, row in grid.iterrows():
+        sub = study.summary[study.summary["group"] == row["group"]]
+        t = sub["time_to_full_team"].to_numpy(dtype=float)
+        reached = ~sub["time_to_full_team_censored"].to_numpy(dtype=bool) & (t <= 12)
+        assert row["p_by"] == pytest.approx(np.mean(reached))
+    section = "Sweep: time to full team by variant"
+    table_html = dict(build_sections(study)[0])[section]  # as written into report.html
+    assert "P(event by month 12)" in table_html and "beyond the horizon" not in table_html
+    heatmaps = sweep_heatmaps(study)
+    assert "P(full team by month 12)" in [a.get_title() for a in heatmaps.figure.axes]
+    assert "with the event by month 12" in heatmaps.caption
+
+    # Beyond the horizon (14 months): the horizon is used and the report says so.
+    study.heatmap_month = 30
+    assert set(sweep_grid(study)["month"]) == {14.0}
+    table_html = dict(build_sections(study)[0])[section]
+    assert "P(event by month 14)" in table_html
+    assert "heatmap_month 30 is beyond the horizon (14 months)" in table_html
+    assert "heatmap_month 30 is beyond" in sweep_heatmaps(study).caption
+
+
+def test_folders_without_heatmap_month_report_month_18(tmp_path):
+    """Sweep folders written before heatmap_month (no key in the manifest) keep month 18."""
+    import json
+
+    from botsim.report import load_study, write_sweep
+
+    plan = sweep_from_dict(grid_doc(), ROOT / "sweeps" / "s.yaml")
+    res = run_sweep(plan, replications=2, seed=1)
+    folder = write_sweep(tmp_path / "old", res, report=False)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["heatmap_month"] is None
+    del manifest["heatmap_month"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    study = load_study(folder)
+    assert study.heatmap_month is None and study.grid_month == 18.0
