@@ -47,11 +47,21 @@ def subset(emp: EmployeeTable, mask: np.ndarray) -> EmployeeTable:
 # --------------------------------------------------------------------------- management
 
 
-def lead_series(scenario: Scenario, emp: EmployeeTable, ends: np.ndarray) -> dict[str, np.ndarray]:
-    """Leads, agents per lead, overload flag and lead coverage at each month-end, per role summed.
+def lead_teams(scenario: Scenario) -> list[list[int]]:
+    """Role indices grouped by (location, role family): the roles that share team leads."""
+    teams: dict[tuple[str, str], list[int]] = {}
+    for r, role in enumerate(scenario.roles):
+        teams.setdefault((role.location, role.role_family), []).append(r)
+    return list(teams.values())
 
-    Overloaded (any role): agents_r > span * leads_r. Lead coverage: min over roles of
-    min(1, leads_r / ceil(agents_r / span)) (reference T9), 1 where leads are not modelled.
+
+def lead_series(scenario: Scenario, emp: EmployeeTable, ends: np.ndarray) -> dict[str, np.ndarray]:
+    """Leads, agents per lead, overload flag and lead coverage at each month-end, summed over
+    the lead teams (the roles of one family in one location share their leads).
+
+    A team is overloaded when its agents > span * its leads; every role of an overloaded team
+    counts as overloaded. Lead coverage: min over teams of min(1, leads / ceil(agents / span))
+    (reference T9), 1 where leads are not modelled.
     """
     n = len(ends)
     mgmt = scenario.management
@@ -67,17 +77,19 @@ def lead_series(scenario: Scenario, emp: EmployeeTable, ends: np.ndarray) -> dic
     leads_total = np.zeros(n)
     agents_total = np.zeros(n)
     coverage = np.ones(n)
-    for r in range(len(scenario.roles)):
-        in_role = emp.role == r
+    for roles in lead_teams(scenario):
+        in_team = emp.role == roles[0]
+        for r in roles[1:]:
+            in_team |= emp.role == r
         agents = active_at(
-            emp.start[in_role & ~emp.is_lead], emp.exit[in_role & ~emp.is_lead], ends
+            emp.start[in_team & ~emp.is_lead], emp.exit[in_team & ~emp.is_lead], ends
         )
-        leads = active_at(emp.start[in_role & emp.is_lead], emp.exit[in_role & emp.is_lead], ends)
+        leads = active_at(emp.start[in_team & emp.is_lead], emp.exit[in_team & emp.is_lead], ends)
         leads_total += leads
         agents_total += agents
         if mgmt is not None:
             span = mgmt.span_of_control
-            overloaded[r] = agents > span * leads
+            overloaded[roles] = agents > span * leads
             needed = np.ceil(agents / span)
             cov = np.where(needed > 0, np.minimum(1.0, leads / np.maximum(needed, 1)), 1.0)
             coverage = np.minimum(coverage, cov)

@@ -330,7 +330,8 @@ class Overload(Frozen):
 
 
 class Management(Frozen):
-    """Team leads and span of control (brief mechanism 5a). Omit the section to not model leads."""
+    """Team leads and span of control (brief mechanism 5a); the roles of one family in one
+    location share their leads. Omit the section to not model leads."""
 
     span_of_control: Annotated[int, Field(ge=1, le=100)] = Field(
         default=12,

@@ -62,8 +62,8 @@ class RoleDesk:
     leads: dict[int, float] = field(default_factory=dict)
     resigned: set[int] = field(default_factory=set)
     promoting: set[int] = field(default_factory=set)
-    pending_leads: int = 0
     hires: int = 0
+    team: LeadTeam | None = None  # the lead team of the desk's location and role family
     plan: tuple[tuple[float, int], ...] = field(init=False)  # (month, headcount) per step
     funnel: Funnel = field(init=False)
     candidate_notice: Draw = field(init=False)
@@ -98,6 +98,28 @@ class RoleDesk:
             if step_month <= month:
                 target = headcount
         return target
+
+
+@dataclass
+class LeadTeam:
+    """The roles of one family in one location, which share their team leads (issue 3: leads
+    needed = ceil(agents / span) per location and role family).
+
+    Each lead is seated on one of the team's desks (the promoted agent's, or the first desk for
+    an external hire); spans, gaps and overload are counted over the whole team.
+    """
+
+    desks: list[RoleDesk]
+    pending_leads: int = 0  # promotions under way and lead requisitions open
+
+    def agent_count(self) -> int:
+        return sum(len(desk.agents) for desk in self.desks)
+
+    def lead_count(self) -> int:
+        return sum(len(desk.leads) for desk in self.desks)
+
+    def target_at(self, month: float) -> int:
+        return sum(desk.target_at(month) for desk in self.desks)
 
 
 HIRE_DRAW_BLOCK = 16
@@ -164,6 +186,15 @@ class Engagement:
                     productivity=productivity_of(scenario.ramp_for(role)),
                 )
             )
+        self.teams: list[LeadTeam] = []
+        by_family: dict[tuple[str, str], LeadTeam] = {}
+        for desk in self.desks:
+            key = (desk.location.name, desk.role.role_family)
+            if key not in by_family:
+                by_family[key] = LeadTeam([])
+                self.teams.append(by_family[key])
+            by_family[key].desks.append(desk)
+            desk.team = by_family[key]
         for desk in self.desks:
             self.env.process(self.planning(desk))
         self.entity_ready: list[simpy.Event] = []
@@ -191,8 +222,14 @@ class Engagement:
         return self.env.now / DAYS_PER_MONTH + 1e-9
 
     def overloaded(self, desk: RoleDesk) -> bool:
+        """More agents in the desk's lead team than its leads can direct."""
         mgmt = self.scenario.management
-        return mgmt is not None and len(desk.agents) > mgmt.span_of_control * len(desk.leads)
+        if mgmt is None:
+            return False
+        team = desk.team
+        if len(team.desks) == 1:
+            return len(desk.agents) > mgmt.span_of_control * len(desk.leads)
+        return team.agent_count() > mgmt.span_of_control * team.lead_count()
 
     def voluntary_multiplier(self, desk: RoleDesk) -> float:
         """m(t): current multiplier of the voluntary hazard (overload x transfer window)."""
@@ -215,7 +252,7 @@ class Engagement:
             for _ in range(step.headcount - previous):
                 self.open_requisition(desk, "plan")
             previous = step.headcount
-            self.staff_leads(desk)
+            self.staff_leads(desk.team)
 
     def open_requisition(self, desk: RoleDesk, reason: str, lead: bool = False) -> None:
         req_id = next(self._ids)
@@ -241,7 +278,7 @@ class Engagement:
             self.open_requisition(desk, "lead" if lead else "no_show", lead)
             return
         if lead:
-            desk.pending_leads -= 1
+            desk.team.pending_leads -= 1
         yield from self.working(desk, self.hire(desk, req_id, lead))
 
     def hire(self, desk: RoleDesk, req_id: int, lead: bool) -> int:
@@ -332,27 +369,28 @@ class Engagement:
         if backfill and not was_lead:
             self.backfill(desk, employee_id)
         if was_lead:
-            self.staff_leads(desk)
+            self.staff_leads(desk.team)
 
     def backfill(self, desk: RoleDesk, employee_id: int) -> None:
         if employee_id in desk.leads:
-            self.staff_leads(desk, leaving=1)
+            self.staff_leads(desk.team, leaving=1)
         else:
             self.open_requisition(desk, "backfill")
 
     # -- team leads ------------------------------------------------------------------------
 
-    def leads_needed(self, desk: RoleDesk) -> int:
-        """ceil(planned agents / span), reference T9."""
+    def leads_needed(self, team: LeadTeam) -> int:
+        """ceil(planned agents / span) over the team's roles, reference T9."""
         span = self.scenario.management.span_of_control
-        return math.ceil(desk.target_at(self.month_now()) / span)
+        return math.ceil(team.target_at(self.month_now()) / span)
 
-    def staff_leads(self, desk: RoleDesk, leaving: int = 0) -> None:
-        """Fill lead gaps by promotion (longest-tenured eligible agent) or external hiring."""
+    def staff_leads(self, team: LeadTeam, leaving: int = 0) -> None:
+        """Fill the team's lead gaps by promotion (its longest-tenured eligible agent) or
+        external hiring (through the first desk's requisitions)."""
         mgmt = self.scenario.management
         if mgmt is None:
             return
-        gap = self.leads_needed(desk) - (len(desk.leads) - leaving) - desk.pending_leads
+        gap = self.leads_needed(team) - (team.lead_count() - leaving) - team.pending_leads
         if gap <= 0:
             return
         min_tenure = mgmt.promotion_min_tenure_months * DAYS_PER_MONTH
@@ -360,30 +398,33 @@ class Engagement:
             candidate = None
             if mgmt.lead_source != "external":
                 eligible = [
-                    (start, emp)
+                    (start, emp, i)
+                    for i, desk in enumerate(team.desks)
                     for emp, start in desk.agents.items()
                     if self.env.now - start >= min_tenure
                     and emp not in desk.resigned
                     and emp not in desk.promoting
                 ]
-                candidate = min(eligible)[1] if eligible else None
+                candidate = min(eligible) if eligible else None
             if candidate is not None:
-                desk.pending_leads += 1
-                desk.promoting.add(candidate)
-                self.env.process(self.promotion(desk, candidate))
+                _, agent_id, i = candidate
+                desk = team.desks[i]
+                team.pending_leads += 1
+                desk.promoting.add(agent_id)
+                self.env.process(self.promotion(desk, agent_id))
             elif mgmt.lead_source != "promotion":
-                desk.pending_leads += 1
-                self.open_requisition(desk, "lead", lead=True)
+                team.pending_leads += 1
+                self.open_requisition(team.desks[0], "lead", lead=True)
 
     def promotion(self, desk: RoleDesk, agent_id: int):
         yield self.env.timeout(self.scenario.management.promotion_delay_days)
-        desk.pending_leads -= 1
+        desk.team.pending_leads -= 1
         if agent_id in desk.agents and agent_id not in desk.resigned:
             self.leave(desk, agent_id, "promoted")  # the agent seat is backfilled
             yield from self.working(desk, self.hire(desk, -1, lead=True))
         else:
             desk.promoting.discard(agent_id)
-            self.staff_leads(desk)
+            self.staff_leads(desk.team)
 
     # -- entity, readiness reviews and transfer --------------------------------------------
 
@@ -408,8 +449,8 @@ class Engagement:
             month += 1
             yield self.env.timeout(month * DAYS_PER_MONTH - self.env.now)
             if self.retry_promotions:
-                for desk in self.desks:
-                    self.staff_leads(desk)
+                for team in self.teams:
+                    self.staff_leads(team)
             if not when_ready or self.transfer_started or month > transfer.latest_month:
                 if not self.retry_promotions:
                     return  # nothing left to review (ending the process moves no other event)

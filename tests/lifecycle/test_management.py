@@ -110,3 +110,52 @@ def test_leads_follow_a_growth_wave() -> None:
     assert list(series.leads[series.month.isin([1, 2, 3])]) == [2, 2, 2]
     assert list(series.leads[series.month.isin([4, 5, 6])]) == [4, 4, 4]
     assert list(series.headcount[series.month.isin([4, 5, 6])]) == [25, 25, 25]
+
+
+def _two_roles(first: int, second: int, second_family: str, span: int, source: str, **mgmt):
+    plan = [{"month": 0, "headcount": first}]
+    return make_scenario(
+        first,
+        6,
+        location={
+            "loaded_monthly_cost": {"agent": 1000, "analyst": 1200, "team_lead": 2000},
+            "recruiting": FAST,
+        },
+        roles=[
+            {"name": "agent", "location": "lab", "plan": plan},
+            {
+                "name": "second",
+                "location": "lab",
+                "family": second_family,
+                "plan": [{"month": 0, "headcount": second}],
+            },
+        ],
+        management={"span_of_control": span, "lead_source": source, **mgmt},
+    )
+
+
+@pytest.mark.parametrize(
+    ("family", "expected"),
+    [("agent", math.ceil((12 + 9) / 8)), ("analyst", math.ceil(12 / 8) + math.ceil(9 / 8))],
+)
+def test_t9_roles_of_one_family_in_one_location_share_leads(family: str, expected: int) -> None:
+    """12 + 9 agents, span 8, external leads, no attrition: one family shares ceil(21 / 8) = 3
+    leads; two families need ceil(12 / 8) + ceil(9 / 8) = 4."""
+    series = pd.DataFrame(simulate(_two_roles(12, 9, family, 8, "external"), seed=1).series)
+    settled = series[series.month >= 2]
+    assert (settled.headcount == 21).all()
+    assert (settled.leads == expected).all()
+    assert (settled.lead_coverage == 1.0).all()
+    assert (settled.overloaded_roles == 0).all()
+
+
+def test_a_shared_team_promotes_its_longest_tenured_agents() -> None:
+    """One family, 12 + 9 agents, span 8, leads by promotion only (eligible after 1.5
+    months): three promotions from the pooled agents, none overloaded afterwards."""
+    scenario = _two_roles(12, 9, "agent", 8, "promotion", promotion_min_tenure_months=1.5)
+    result = simulate(scenario, seed=2)
+    series = pd.DataFrame(result.series)
+    assert result.summary["promotions"] == 3
+    late = series[series.month >= 5]
+    assert (late.leads == 3).all()
+    assert (late.overloaded_roles == 0).all()
