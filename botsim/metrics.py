@@ -50,8 +50,8 @@ _TARGET_STEPS: dict[int, tuple[list, np.ndarray, np.ndarray]] = {}
 horizon-cut copies of a scenario made during a run share their roles with it."""
 
 
-def _target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Change days and the total target in force from each of them (read-only arrays)."""
+def target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Plan change days and the total target in force from each of them (read-only arrays)."""
     roles = scenario.roles
     cached = _TARGET_STEPS.get(id(roles))
     if cached is not None and cached[0] is roles:
@@ -68,7 +68,7 @@ def _target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _target_at_days(scenario: Scenario, points: np.ndarray) -> np.ndarray:
-    days, targets = _target_steps(scenario)
+    days, targets = target_steps(scenario)
     idx = np.searchsorted(days, points, side="right") - 1
     return np.where(idx >= 0, targets[np.clip(idx, 0, None)], 0.0)
 
@@ -84,7 +84,7 @@ def fill_times(
       planned headcount (the growth waves all staffed); NaN when not within the horizon;
     * vacancy-days: the integral over [0, horizon] of max(target - headcount, 0).
     """
-    t_days, _ = _target_steps(scenario)
+    t_days, _ = target_steps(scenario)
     changes = np.unique(np.concatenate([emp.start, emp.exit[np.isfinite(emp.exit)], t_days]))
     changes = changes[changes <= horizon]
     # The vacancy integral also needs day 0 and the horizon as points.

@@ -8,6 +8,7 @@ the interval (m - 1, m].
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from typing import Any
@@ -537,10 +538,15 @@ class ReadinessBound:
 
     __slots__ = (
         "_agents",
+        "_build_end",
         "_ever_full",
         "_in_notice",
         "_leads",
+        "_ramped_days",
         "_seen",
+        "_step_days",
+        "_step_targets",
+        "_tenured_days",
         "documentation",
         "exits",
         "heads",
@@ -562,14 +568,28 @@ class ReadinessBound:
             for role in scenario.roles
             for earlier, later in itertools.pairwise(role.plan)
         )
+        from botsim.metrics import target_steps  # the metrics' own target in force by day
+
+        days, targets = target_steps(scenario)
+        self._step_days, self._step_targets = days.tolist(), targets.tolist()
+        self._tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
+        training = min(scenario.ramp_for(role).training_days for role in scenario.roles)
+        # No agent is ramped before the shortest training period ends.
+        self._ramped_days = max(self._tenured_days, training) - BOUNDARY_DAYS
+        build = scenario.build_max_months
+        self._build_end = math.inf if build is None else build * DAYS_PER_MONTH
+
+    def _target_on(self, day: float) -> float:
+        """The planned headcount in force on ``day`` (as the metrics read the plan)."""
+        i = bisect.bisect_right(self._step_days, day) - 1
+        return self._step_targets[i] if i >= 0 else 0.0
 
     def month_end(self, events: list[Event], month: int) -> None:
         """Read the records added since the last call and close month-end ``month`` (called
         for every month-end in order, from the first)."""
-        sc = self.scenario
         end = month * DAYS_PER_MONTH
         start_of_month = (month - 1) * DAYS_PER_MONTH
-        tenured_days = sc.knowledge.tenured_months * DAYS_PER_MONTH
+        tenured_days = self._tenured_days
         agents, leads, in_notice = self._agents, self._leads, self._in_notice
         attrition_exits = tenured_exits = late_exits = 0
         for day, kind, subject, _, detail, value in events[self._seen :]:
@@ -581,8 +601,7 @@ class ReadinessBound:
                 else:
                     agents[subject] = day
                     if not self._ever_full:
-                        target = sc.target_at(day / DAYS_PER_MONTH + 1e-9)
-                        self._ever_full = 0 < target <= len(agents)
+                        self._ever_full = 0 < self._target_on(day) <= len(agents)
             elif kind == EXITED:
                 was_lead = subject in leads
                 start = (leads if was_lead else agents).pop(subject)
@@ -596,18 +615,21 @@ class ReadinessBound:
             elif kind == NO_SHOW:
                 in_notice.discard(subject)
         self._seen = len(events)
-        ramped_days = max(tenured_days, scenario_training_days(sc)) - BOUNDARY_DAYS
-        tenured_ramped = sum(1 for start in agents.values() if end - start >= ramped_days)
+        ramped_from = end - self._ramped_days  # hired on or before this day: ramped by `end`
+        tenured_ramped = sum(1 for start in agents.values() if start <= ramped_from)
         pending = len(in_notice) + late_exits
-        if ramped_days <= BOUNDARY_DAYS:
+        if self._ramped_days <= BOUNDARY_DAYS:
             tenured_ramped += pending
-        growing = self._ever_full or pending > 0
-        if sc.build_max_months is not None:
-            growing = growing or end >= sc.build_max_months * DAYS_PER_MONTH
-        target = sc.target_at(month + 1e-9)
+        growing = self._ever_full or pending > 0 or end >= self._build_end
         staff = len(agents) + len(leads) + pending
         self.documentation = documentation_step(
-            sc.knowledge, self.documentation, growing, tenured_ramped, target, tenured_exits, staff
+            self.scenario.knowledge,
+            self.documentation,
+            growing,
+            tenured_ramped,
+            self._target_on(end),
+            tenured_exits,
+            staff,
         )
         self.exits.append(attrition_exits)
         self.heads.append(len(agents) + pending)
@@ -624,11 +646,6 @@ class ReadinessBound:
         k = min(len(self.heads), RETENTION_WINDOW)
         turnover = annualised(sum(self.exits[-k:]), sum(self.heads[-k:]), k)
         return 1.0 - turnover if math.isfinite(turnover) else 0.0
-
-
-def scenario_training_days(scenario: Scenario) -> float:
-    """The shortest training period of any role: no agent is ramped before it."""
-    return min(scenario.ramp_for(role).training_days for role in scenario.roles)
 
 
 def ready_to_transfer(scenario: Scenario, events: list[Event], month: int) -> tuple[bool, int]:
