@@ -455,7 +455,7 @@ def add_lifecycle(
     fte, heads_by_role, ramping_by_role, tenured_ramped = agent_output(
         scenario, agents, ends, lead["_overloaded_by_role"]
     )
-    capacity = client_capacity(scenario, months.astype(float))
+    capacity = client_capacity(scenario, months)
     demand = client_demand(scenario, heads_by_role, ramping_by_role)
     if len(scenario.locations) > 1:  # split teams: headcount and target per location too
         for loc in scenario.locations:
@@ -481,8 +481,9 @@ def add_lifecycle(
         build_end = min(build_end, scenario.build_max_months * DAYS_PER_MONTH)
     phase = np.full(len(months), "operate", dtype=object)
     phase[ends < build_end] = "build"
-    phase[(ends >= t_start) & (ends < t_done)] = "transfer"
-    phase[ends >= t_done] = "owned"
+    if t_start < math.inf:
+        phase[(ends >= t_start) & (ends < t_done)] = "transfer"
+        phase[ends >= t_done] = "owned"
     series["phase"] = phase
 
     # Knowledge.
