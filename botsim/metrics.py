@@ -23,7 +23,7 @@ import numpy as np
 
 from botsim import readiness
 from botsim.costs import cost_ledger
-from botsim.intervals import active_at, count_le
+from botsim.intervals import active_at, count_le, month_grid
 from botsim.model.recruiting import expected_candidate_days
 from botsim.model.workforce import EXIT_KINDS
 from botsim.records import (
@@ -74,24 +74,6 @@ def _target_at_days(scenario: Scenario, points: np.ndarray) -> np.ndarray:
     return targets[count_le(days, points)]
 
 
-_MONTH_GRIDS: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-"""Month numbers, month-end days and edges (day 0 and the month-ends) by horizon in months."""
-
-
-def _month_grid(horizon_months: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Months 1..horizon, their end days and the edges day 0 + month-ends (read-only arrays,
-    shared by every replication: copy before handing one out)."""
-    grid = _MONTH_GRIDS.get(horizon_months)
-    if grid is None:
-        months = np.arange(1, horizon_months + 1)
-        ends = months * DAYS_PER_MONTH
-        grid = months, ends, np.concatenate([[0.0], ends])
-        for arr in grid:
-            arr.flags.writeable = False
-        _MONTH_GRIDS[horizon_months] = grid
-    return grid
-
-
 _MONTH_END_TARGETS: dict[tuple[int, int], tuple[list, np.ndarray]] = {}
 """Target at each month-end by identity of the roles list and horizon (see _TARGET_STEPS)."""
 
@@ -102,7 +84,7 @@ def _month_end_targets(scenario: Scenario) -> np.ndarray:
     cached = _MONTH_END_TARGETS.get(key)
     if cached is not None and cached[0] is scenario.roles:
         return cached[1]
-    target = _target_at_days(scenario, _month_grid(scenario.horizon_months)[1])
+    target = _target_at_days(scenario, month_grid(scenario.horizon_months)[1])
     target.flags.writeable = False
     if len(_MONTH_END_TARGETS) >= 64:
         _MONTH_END_TARGETS.clear()
@@ -191,7 +173,7 @@ def monthly_series(
     """
     if days is None:
         days = AgentDays.of(emp)
-    months, ends, edges = _month_grid(scenario.horizon_months)
+    months, ends, edges = month_grid(scenario.horizon_months)
 
     def by_edge(days: np.ndarray) -> np.ndarray:
         return count_le(np.sort(days), edges)
@@ -234,9 +216,11 @@ def monthly_series(
     return series
 
 
-def _mean(values: np.ndarray) -> float:
-    """``float(values.mean())`` without the cost of ``ndarray.mean`` on small arrays."""
-    return float(values.sum() / len(values))
+def _masked_mean(values: np.ndarray, mask: np.ndarray) -> float:
+    """``float(values[mask].mean())``, NaN when the mask is empty, without the cost of
+    ``ndarray.mean`` on small arrays."""
+    n = np.count_nonzero(mask)
+    return float(np.add.reduce(values[mask]) / n) if n else math.nan
 
 
 def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
@@ -280,7 +264,7 @@ def replication_metrics(
     series = monthly_series(scenario, emp, req, days)
     promoted = emp.exit_kind == "promoted"
     if promoted.any():
-        edges = _month_grid(scenario.horizon_months)[2]
+        edges = month_grid(scenario.horizon_months)[2]
         leaving = np.sort(emp.exit[~promoted])
         series["attrition_exits"] = np.diff(count_le(leaving, edges))
     else:  # no promotions: every exit is an attrition exit
@@ -314,30 +298,29 @@ def replication_metrics(
     summary.update(cost_ledger(scenario, milestones, staff, series, marks["_transfer_done"]))
     summary["hires"] = marks["_external_hires"]
     summary.update(exit_counts(staff, horizon))
-    mean_heads = series["headcount"].sum() / len(series["headcount"])  # = .mean(), cheaper
+    mean_heads = np.add.reduce(series["headcount"]) / len(series["headcount"])  # = .mean()
     summary["annual_attrition"] = (
         summary["exits"] / mean_heads * 12 / scenario.horizon_months if mean_heads > 0 else math.nan
     )
-    summary["no_shows"] = int(req.no_show.sum())
-    summary["offers_declined"] = int(req.offers_declined.sum())
+    # Requisition statistics: ufuncs called directly, as ndarray methods and np.clip add a
+    # Python wrapper each on arrays this small (the sums keep numpy's order).
+    summary["no_shows"] = int(np.count_nonzero(req.no_show))
+    summary["offers_declined"] = int(np.add.reduce(req.offers_declined))
     summary["requisitions_opened"] = len(req.opened)
     accepted = np.isfinite(req.accepted)
-    summary["mean_time_to_fill_days"] = (
-        _mean((req.accepted - req.opened)[accepted]) if accepted.any() else math.nan
-    )
-    started = np.isfinite(req.closed) & ~req.no_show
-    summary["mean_time_to_start_days"] = (
-        _mean((req.closed - req.opened)[started]) if started.any() else math.nan
-    )
+    summary["mean_time_to_fill_days"] = _masked_mean(req.accepted - req.opened, accepted)
+    started = np.isfinite(req.closed)
+    started &= ~req.no_show
+    summary["mean_time_to_start_days"] = _masked_mean(req.closed - req.opened, started)
     summary["vacancy_days"] = vacancy
     slots = sum(
         loc.recruiting.recruiters * loc.recruiting.requisitions_per_recruiter
         for loc in scenario.locations
     )
-    busy = np.clip(
-        np.minimum(req.accepted, horizon) - np.minimum(req.search_started, horizon), 0, None
-    )
-    summary["recruiter_utilisation"] = float(busy.sum() / (slots * horizon))
+    busy = np.minimum(req.accepted, horizon)
+    busy -= np.minimum(req.search_started, horizon)
+    np.maximum(busy, 0.0, out=busy)  # = np.clip(busy, 0, None): no difference is -0.0
+    summary["recruiter_utilisation"] = float(np.add.reduce(busy) / (slots * horizon))
     summary["final_headcount"] = int(series["headcount"][-1])
     summary["final_effective_fte"] = float(series["effective_fte"][-1])
     return summary, series
