@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from botsim.intervals import month_grid
 from botsim.records import ENTITY_SETUP_STARTED, EmployeeTable, Event
 from botsim.scenario import DAYS_PER_MONTH, Scenario
 
@@ -107,14 +108,6 @@ def _month_index(edges: np.ndarray, day: float) -> int:
     return bisect.bisect_left(edges, day) - 1
 
 
-def _month_edges(months: np.ndarray) -> np.ndarray:
-    """Day 0 and the end day of each month."""
-    edges = np.empty(len(months) + 1)
-    edges[0] = 0.0
-    np.multiply(months, DAYS_PER_MONTH, out=edges[1:])
-    return edges
-
-
 def cost_ledger(
     scenario: Scenario,
     events: list[Event],
@@ -130,7 +123,7 @@ def cost_ledger(
     c = scenario.costs
     months = series["month"]
     n_months = len(months)
-    edges = _month_edges(months)
+    edges = month_grid(n_months)[2]  # day 0 and the month-ends (series months are 1..n)
     rates = _employee_rates(scenario, emp)
     # Days worked in each month, first all of them, then the partner's (before the transfer
     # completes): rows of one (ends, employees, months) table, summed in one go. Never
@@ -143,7 +136,7 @@ def cost_ledger(
     amount_days = work_days[:, None] * rates[None, :, :, None]
     monthly = np.add.reduce(amount_days, axis=2)
     monthly /= DAYS_PER_MONTH
-    salaries, head_months, onshore_cost = monthly[0]
+    salaries, head_months, onshore_cost = monthly[0, 0], monthly[0, 1], monthly[0, 2]
     partner_salaries, partner_head_months = monthly[-1, _OFFSHORE], monthly[-1, _HEAD]
     if c.partner_fee_model == "markup":
         partner_fee = c.partner_markup * partner_salaries
@@ -160,8 +153,13 @@ def cost_ledger(
     hire_fee = np.where(
         hire_day < transfer_done, c.recruiting_fee_per_hire, c.owned_recruiting_cost_per_hire
     )
-    recruiting_slots = np.zeros(n_months + _OUTSIDE_SLOTS)
-    np.add.at(recruiting_slots, hire_slot, hire_fee)  # one hire at a time, in event order
+    # Summed one hire at a time, in event order, onto zeros: bincount adds exactly as
+    # np.add.at onto zeros would, at a fraction of the cost (but counts in integers when
+    # there is nothing to add).
+    n_slots = n_months + _OUTSIDE_SLOTS
+    recruiting_slots = (
+        np.bincount(hire_slot, hire_fee, n_slots) if len(hire_slot) else np.zeros(n_slots)
+    )
     recruiting = recruiting_slots[1:-1]
 
     one_off = np.zeros(n_months)

@@ -17,13 +17,13 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from botsim import readiness
 from botsim.costs import cost_ledger
-from botsim.intervals import active_at, count_le
+from botsim.intervals import active_at, count_le, month_grid
 from botsim.model.recruiting import expected_candidate_days
 from botsim.model.workforce import EXIT_KINDS
 from botsim.records import (
@@ -51,13 +51,15 @@ horizon-cut copies of a scenario made during a run share their roles with it."""
 
 
 def target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Plan change days and the total target in force from each of them (read-only arrays)."""
+    """Change days and the target in force from each of them, preceded by 0.0 for the days
+    before the first step (read-only arrays): ``targets[count_le(days, d)]`` is the target
+    in force on day d."""
     roles = scenario.roles
     cached = _TARGET_STEPS.get(id(roles))
     if cached is not None and cached[0] is roles:
         return cached[1], cached[2]
     days = sorted({step.month * DAYS_PER_MONTH for role in roles for step in role.plan})
-    targets = [scenario.target_at(d / DAYS_PER_MONTH + 1e-9) for d in days]
+    targets = [0.0] + [scenario.target_at(d / DAYS_PER_MONTH + 1e-9) for d in days]
     steps = np.asarray(days), np.asarray(targets, dtype=float)
     for arr in steps:
         arr.flags.writeable = False
@@ -69,12 +71,58 @@ def target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
 
 def _target_at_days(scenario: Scenario, points: np.ndarray) -> np.ndarray:
     days, targets = target_steps(scenario)
-    idx = np.searchsorted(days, points, side="right") - 1
-    return np.where(idx >= 0, targets[np.clip(idx, 0, None)], 0.0)
+    return targets[count_le(days, points)]
+
+
+_MONTH_END_TARGETS: dict[tuple[int, int], tuple[list, np.ndarray]] = {}
+"""Target at each month-end by identity of the roles list and horizon (see _TARGET_STEPS)."""
+
+
+def _month_end_targets(scenario: Scenario) -> np.ndarray:
+    """The target in force at each month-end (read-only)."""
+    key = id(scenario.roles), scenario.horizon_months
+    cached = _MONTH_END_TARGETS.get(key)
+    if cached is not None and cached[0] is scenario.roles:
+        return cached[1]
+    target = _target_at_days(scenario, month_grid(scenario.horizon_months)[1])
+    target.flags.writeable = False
+    if len(_MONTH_END_TARGETS) >= 64:
+        _MONTH_END_TARGETS.clear()
+    _MONTH_END_TARGETS[key] = (scenario.roles, target)
+    return target
+
+
+_CANDIDATES_PER_REQ: dict[int, tuple[Any, float]] = {}
+"""Expected candidates in the funnel per searching requisition, by identity of the (frozen)
+recruiting settings."""
+
+
+def _candidates_per_requisition(recruiting: Any) -> float:
+    """Little's law: applicants per day times the days one spends in the funnel."""
+    cached = _CANDIDATES_PER_REQ.get(id(recruiting))
+    if cached is not None and cached[0] is recruiting:
+        return cached[1]
+    per_req = recruiting.applicants_per_week / 7.0 * expected_candidate_days(recruiting)
+    if len(_CANDIDATES_PER_REQ) >= 64:
+        _CANDIDATES_PER_REQ.clear()
+    _CANDIDATES_PER_REQ[id(recruiting)] = (recruiting, per_req)
+    return per_req
+
+
+class AgentDays(NamedTuple):
+    """The agents' start and exit days, each sorted once (exits ``inf`` when not within the
+    horizon come last) and shared by the series, fill times and attrition counts."""
+
+    start: np.ndarray
+    exit: np.ndarray
+
+    @classmethod
+    def of(cls, emp: EmployeeTable) -> AgentDays:
+        return cls(np.sort(emp.start), np.sort(emp.exit))
 
 
 def fill_times(
-    scenario: Scenario, emp: EmployeeTable, horizon: float
+    scenario: Scenario, emp: EmployeeTable, horizon: float, days: AgentDays | None = None
 ) -> tuple[float, float, float]:
     """Time to full team, time to full plan and vacancy-days, from one scan of every change
     of headcount or target within the horizon.
@@ -84,17 +132,24 @@ def fill_times(
       planned headcount (the growth waves all staffed); NaN when not within the horizon;
     * vacancy-days: the integral over [0, horizon] of max(target - headcount, 0).
     """
-    t_days, _ = target_steps(scenario)
-    changes = np.unique(np.concatenate([emp.start, emp.exit[np.isfinite(emp.exit)], t_days]))
-    changes = changes[changes <= horizon]
+    if days is None:
+        days = AgentDays.of(emp)
+    t_days, t_levels = target_steps(scenario)
+    # The distinct change days within the horizon (what np.unique gives, in fewer calls).
+    changes = np.concatenate([days.start, days.exit, t_days])
+    changes.sort()
+    changes = changes[: count_le(changes, horizon)]
+    if len(changes):
+        changes = changes[np.concatenate([[True], changes[1:] != changes[:-1]])]
     # The vacancy integral also needs day 0 and the horizon as points.
     before = not (len(changes) and changes[0] == 0.0)
     after = not (len(changes) and changes[-1] == horizon)
     points = np.concatenate([[0.0]] * before + [changes] + [[horizon]] * after)
-    heads = active_at(emp.start, emp.exit, points)
-    target = _target_at_days(scenario, points)
+    heads = count_le(days.start, points) - count_le(days.exit, points)
+    target = t_levels[count_le(t_days, points)]
     gap = np.maximum(target[:-1] - heads[:-1], 0)
-    vacancy = float(np.sum(gap * np.diff(points)))
+    gap *= points[1:] - points[:-1]
+    vacancy = float(np.add.reduce(gap))
     within = slice(int(before), len(points) - int(after))
     heads, target = heads[within], target[within]
     ok = (heads >= target) & (target > 0)
@@ -105,7 +160,10 @@ def fill_times(
 
 
 def monthly_series(
-    scenario: Scenario, emp: EmployeeTable, req: RequisitionTable | None
+    scenario: Scenario,
+    emp: EmployeeTable,
+    req: RequisitionTable | None,
+    days: AgentDays | None = None,
 ) -> dict[str, np.ndarray]:
     """Month-end snapshots (months 1..horizon) plus flows within each month; without the
     requisition columns when ``req`` is None (a readiness review reads none of them).
@@ -113,17 +171,18 @@ def monthly_series(
     Each event column is sorted once and counted at every edge (day 0 and each month-end):
     a snapshot is a difference of two such counts, a flow a difference between edges.
     """
-    months = np.arange(1, scenario.horizon_months + 1)
-    ends = months * DAYS_PER_MONTH
-    edges = np.concatenate([[0.0], ends])
+    if days is None:
+        days = AgentDays.of(emp)
+    months, ends, edges = month_grid(scenario.horizon_months)
 
     def by_edge(days: np.ndarray) -> np.ndarray:
         return count_le(np.sort(days), edges)
 
-    started, exited, resigned = by_edge(emp.start), by_edge(emp.exit), by_edge(emp.resign)
+    started, exited = count_le(days.start, edges), count_le(days.exit, edges)
+    resigned = by_edge(emp.resign)
     series = {
-        "month": months,
-        "target": _target_at_days(scenario, ends),
+        "month": months.copy(),
+        "target": _month_end_targets(scenario).copy(),
         "headcount": (started - exited)[1:],
         "effective_fte": None,  # placeholder keeping the column order: add_lifecycle sets it
     }
@@ -136,30 +195,32 @@ def monthly_series(
         )
         searching = (searched - accepted)[1:]
         candidate_load = np.zeros(len(ends))
+        one_role = len(scenario.roles) == 1  # every requisition is of role 0
         for r, role in enumerate(scenario.roles):
-            mask = req.role == r
             rec = scenario.location(role.location).recruiting
-            per_req = rec.applicants_per_week / 7.0 * expected_candidate_days(rec)
+            mask = None if one_role else req.role == r
             role_searching = (
                 searching
-                if mask.all()
+                if one_role or mask.all()
                 else active_at(req.search_started[mask], req.accepted[mask], ends)
             )
-            candidate_load += per_req * role_searching
+            candidate_load += _candidates_per_requisition(rec) * role_searching
         series["open_requisitions"] = (opened - accepted)[1:]
         series["searching_requisitions"] = searching
         series["queued_requisitions"] = (opened - searched)[1:]
         series["candidates_in_funnel"] = candidate_load
         series["accepted_in_notice"] = (accepted - closed)[1:]
     series["serving_notice"] = (resigned - exited)[1:]
-    series["hires"] = np.diff(started)
-    series["exits"] = np.diff(exited)
+    series["hires"] = started[1:] - started[:-1]
+    series["exits"] = exited[1:] - exited[:-1]
     return series
 
 
-def _mean(values: np.ndarray) -> float:
-    """``float(values.mean())`` without the cost of ``ndarray.mean`` on small arrays."""
-    return float(values.sum() / len(values))
+def _masked_mean(values: np.ndarray, mask: np.ndarray) -> float:
+    """``float(values[mask].mean())``, NaN when the mask is empty, without the cost of
+    ``ndarray.mean`` on small arrays."""
+    n = np.count_nonzero(mask)
+    return float(np.add.reduce(values[mask]) / n) if n else math.nan
 
 
 def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
@@ -197,19 +258,24 @@ def replication_metrics(
     horizon = scenario.horizon_days
     # A readiness review (lifecycle_summary=False) reads no requisition column.
     staff, req, milestones = tables(events, requisitions=lifecycle_summary)
-    emp = readiness.subset(staff, ~staff.is_lead)
-    series = monthly_series(scenario, emp, req)
-    ends = series["month"] * DAYS_PER_MONTH
-    edges = np.concatenate([[0.0], ends])
-    leaving = np.sort(emp.exit[emp.exit_kind != "promoted"])
-    series["attrition_exits"] = np.diff(count_le(leaving, edges))
-    t_full, t_plan, vacancy = fill_times(scenario, emp, horizon)
+    # Without team leads every employee is an agent: the table itself serves as the subset.
+    emp = readiness.subset(staff, ~staff.is_lead) if staff.is_lead.any() else staff
+    days = AgentDays.of(emp)
+    series = monthly_series(scenario, emp, req, days)
+    promoted = emp.exit_kind == "promoted"
+    if promoted.any():
+        edges = month_grid(scenario.horizon_months)[2]
+        leaving = np.sort(emp.exit[~promoted])
+        series["attrition_exits"] = np.diff(count_le(leaving, edges))
+    else:  # no promotions: every exit is an attrition exit
+        series["attrition_exits"] = series["exits"].copy()
+    t_full, t_plan, vacancy = fill_times(scenario, emp, horizon, days)
     series["_full_day"] = t_full if not math.isnan(t_full) else math.inf
     marks = readiness.lifecycle_marks(scenario, milestones, staff)
     readiness.add_lifecycle(scenario, marks, staff, emp, series)
     if not lifecycle_summary:
         return {}, series
-    first = float(emp.start.min()) if len(emp.start) else math.nan
+    first = float(days.start[0]) if len(days.start) else math.nan
     full_month = t_full / DAYS_PER_MONTH
     t_stable = readiness.time_to_stable(
         scenario,
@@ -232,30 +298,29 @@ def replication_metrics(
     summary.update(cost_ledger(scenario, milestones, staff, series, marks["_transfer_done"]))
     summary["hires"] = marks["_external_hires"]
     summary.update(exit_counts(staff, horizon))
-    mean_heads = series["headcount"].sum() / len(series["headcount"])  # = .mean(), cheaper
+    mean_heads = np.add.reduce(series["headcount"]) / len(series["headcount"])  # = .mean()
     summary["annual_attrition"] = (
         summary["exits"] / mean_heads * 12 / scenario.horizon_months if mean_heads > 0 else math.nan
     )
-    summary["no_shows"] = int(req.no_show.sum())
-    summary["offers_declined"] = int(req.offers_declined.sum())
+    # Requisition statistics: ufuncs called directly, as ndarray methods and np.clip add a
+    # Python wrapper each on arrays this small (the sums keep numpy's order).
+    summary["no_shows"] = int(np.count_nonzero(req.no_show))
+    summary["offers_declined"] = int(np.add.reduce(req.offers_declined))
     summary["requisitions_opened"] = len(req.opened)
     accepted = np.isfinite(req.accepted)
-    summary["mean_time_to_fill_days"] = (
-        _mean((req.accepted - req.opened)[accepted]) if accepted.any() else math.nan
-    )
-    started = np.isfinite(req.closed) & ~req.no_show
-    summary["mean_time_to_start_days"] = (
-        _mean((req.closed - req.opened)[started]) if started.any() else math.nan
-    )
+    summary["mean_time_to_fill_days"] = _masked_mean(req.accepted - req.opened, accepted)
+    started = np.isfinite(req.closed)
+    started &= ~req.no_show
+    summary["mean_time_to_start_days"] = _masked_mean(req.closed - req.opened, started)
     summary["vacancy_days"] = vacancy
     slots = sum(
         loc.recruiting.recruiters * loc.recruiting.requisitions_per_recruiter
         for loc in scenario.locations
     )
-    busy = np.clip(
-        np.minimum(req.accepted, horizon) - np.minimum(req.search_started, horizon), 0, None
-    )
-    summary["recruiter_utilisation"] = float(busy.sum() / (slots * horizon))
+    busy = np.minimum(req.accepted, horizon)
+    busy -= np.minimum(req.search_started, horizon)
+    np.maximum(busy, 0.0, out=busy)  # = np.clip(busy, 0, None): no difference is -0.0
+    summary["recruiter_utilisation"] = float(np.add.reduce(busy) / (slots * horizon))
     summary["final_headcount"] = int(series["headcount"][-1])
     summary["final_effective_fte"] = float(series["effective_fte"][-1])
     return summary, series

@@ -581,9 +581,9 @@ class ReadinessBound:
         self._build_end = math.inf if build is None else build * DAYS_PER_MONTH
 
     def _target_on(self, day: float) -> float:
-        """The planned headcount in force on ``day`` (as the metrics read the plan)."""
-        i = bisect.bisect_right(self._step_days, day) - 1
-        return self._step_targets[i] if i >= 0 else 0.0
+        """The planned headcount in force on ``day`` (as the metrics read the plan:
+        ``target_steps`` puts 0.0 before the first step)."""
+        return self._step_targets[bisect.bisect_right(self._step_days, day)]
 
     def month_end(self, events: list[Event], month: int) -> None:
         """Read the records added since the last call and close month-end ``month`` (called

@@ -121,14 +121,15 @@ def tables(
             if requisitions:
                 reqs[subject][4] = day
         elif kind == HIRED:
-            req = int(value)
-            staff[subject] = [subject, role, day, inf, inf, "", detail == LEAD, req]
-            if requisitions and req in reqs:  # promoted leads have no requisition
-                reqs[req][6] = day
+            # ``value`` (the requisition, a whole number) stays a float here: the int64 column
+            # converts it exactly, and a float key finds the same dict entry.
+            staff[subject] = [subject, role, day, inf, inf, "", detail == LEAD, value]
+            if requisitions and value in reqs:  # promoted leads have no requisition
+                reqs[value][6] = day
         elif kind == OFFER_ACCEPTED:
             if requisitions:
                 row = reqs[subject]
-                row[5], row[7] = day, int(value)
+                row[5], row[7] = day, value  # offers declined: a whole number, as above
         elif kind == EXITED:
             row = staff[subject]
             row[4], row[5] = day, detail
