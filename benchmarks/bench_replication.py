@@ -106,17 +106,27 @@ def botsim_breakdown(scenario, seed: int, replications: int, rounds: int) -> dic
 
 
 def time_cli(scenario_file: Path) -> tuple[float, float, int]:
-    """Wall and CPU seconds of ``botsim run FILE`` in a fresh process, and its exit code.
+    """Wall seconds until ``botsim run FILE --no-report`` has printed its summary and exited
+    (a fresh process: start-up, imports, validation, the run on its default workers, the run
+    folder and the summary), its CPU seconds (its own and its workers'), and its exit code.
 
-    CPU seconds (user + system of the child and anything it waited for) are what the wall time
-    would be on an otherwise idle machine for this single-threaded run; on a shared, busy
-    machine the wall time can be several times larger.
+    The HTML report that ``botsim run`` writes after the summary is left out (``--no-report``):
+    the target is about the summary.
     """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "botsim", "run", str(scenario_file), "--out", f"{out}/run"],
+            [
+                sys.executable,
+                "-m",
+                "botsim",
+                "run",
+                str(scenario_file),
+                "--out",
+                f"{out}/run",
+                "--no-report",
+            ],
             capture_output=True,
             text=True,
             check=False,
@@ -220,6 +230,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{statistics.median(rounds[name]):>9.2f}  {split}"
         )
     print()
+    for name, split in phases.items():
+        simulation = split["build"] + split["run"]
+        print(
+            f"{name}: simulation alone (build + run) {simulation:.2f} ms = "
+            f"{simulation / best['floor']:.2f} x the floor's whole replication; "
+            f"metrics {split['metrics']:.2f} ms"
+        )
+    print()
     ok = True
     for name, target in targets.items():
         met = ratios[name] <= target
@@ -235,13 +253,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.skip_cli:
         wall, cpu, code = time_cli(args.scenario)
-        met = code == 0 and cpu <= args.max_cli_seconds
+        met = code == 0 and wall <= args.max_cli_seconds
         ok &= met
         print(
-            f"\n`botsim run {args.scenario.name}` ({shipped.replications} replications): "
-            f"{cpu:.2f} s CPU, {wall:.2f} s wall, exit {code} "
-            f"(target <= {args.max_cli_seconds:g} s on an idle machine, judged on CPU)"
-            + ("" if met else "  MISSED")
+            f"\n`botsim run {args.scenario.name} --no-report` ({shipped.replications} "
+            f"replications) printed its summary and exited in {wall:.2f} s wall "
+            f"({cpu:.2f} s CPU over the process and its workers), exit {code} "
+            f"(target <= {args.max_cli_seconds:g} s wall)" + ("" if met else "  MISSED")
         )
     if args.report_only:
         return 0
