@@ -297,9 +297,6 @@ class Engagement:
 
     # -- workforce -------------------------------------------------------------------------
 
-    def employed(self, desk: RoleDesk, employee_id: int) -> bool:
-        return employee_id in desk.agents or employee_id in desk.leads
-
     def working(self, desk: RoleDesk, employee_id: int):
         """An employee's tenure: resignation (with notice or walk-out), dismissal or probation.
 
