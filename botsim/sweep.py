@@ -134,7 +134,9 @@ class Sweep(BaseModel):
     key_metric: str = Field(
         default="time_to_stable_team", description="Metric of the tornado chart and heatmaps."
     )
-    months: Annotated[list[Annotated[float, Field(gt=0)]], Field(max_length=12)] = Field(
+    months: Annotated[
+        list[Annotated[float, Field(gt=0, allow_inf_nan=False)]], Field(max_length=12)
+    ] = Field(
         default_factory=lambda: [6.0, 12.0, 18.0, 24.0],
         description="Months m at which P(event by m) is reported with Wilson intervals.",
     )

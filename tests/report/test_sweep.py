@@ -139,6 +139,13 @@ def test_heatmap_month_must_be_a_positive_month(bad):
     assert "heatmap_month" in str(err.value)
 
 
+@pytest.mark.parametrize("bad", [[6, float("inf")], [0], [float("nan")]])
+def test_months_must_be_finite_positive_months(bad):
+    with pytest.raises(SweepError) as err:
+        sweep_from_dict(grid_doc(months=bad), ROOT / "sweeps" / "s.yaml")
+    assert "months" in str(err.value)
+
+
 def test_heatmap_month_defaults_to_18_within_the_horizon():
     from botsim.report.study import Study
 
