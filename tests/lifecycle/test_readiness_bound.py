@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from botsim import load_scenario
@@ -111,3 +112,24 @@ def test_bound_inside_the_run_stays_above_the_metrics(
         for month, documentation, retention in seen:
             assert documentation >= series["documentation"][month - 1], (rep, month)
             assert retention >= series["retention_12m"][month - 1], (rep, month)
+
+
+@pytest.mark.parametrize("case", ["manila", "stress"])
+def test_the_bound_changes_no_decision(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs with the bound and with every month let through to the full evaluation give
+    identical summaries (transfer months included)."""
+    from botsim import run_experiment
+
+    path, overrides = CASES[case]
+    window = (
+        "transfer.policy=when_ready",
+        "transfer.earliest_month=6",
+        "transfer.latest_month=30",
+        "transfer.entity_setup_start_month=1",
+    )
+    scenario = load_scenario(path, (*overrides, *window))
+    with_bound = run_experiment(scenario, 30, 9).summary
+    monkeypatch.setattr(ReadinessBound, "may_be_ready", lambda self: True)
+    without = run_experiment(scenario, 30, 9).summary
+    assert with_bound.transfer_month.notna().any()
+    pd.testing.assert_frame_equal(with_bound, without)
