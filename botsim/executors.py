@@ -61,6 +61,11 @@ class Backend:
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         raise NotImplementedError
 
+    def starting(self) -> bool:
+        """True while the workers are still starting up: the caller may run a chunk in its
+        own process meanwhile (a chunk's numbers do not depend on where it runs)."""
+        return False
+
     def wait(self, futures: Iterable[Any], timeout: float) -> set[Any]:
         """The futures among ``futures`` that are finished (blocks up to ``timeout`` s)."""
         done, _ = cf.wait(list(futures), timeout=timeout, return_when=cf.FIRST_COMPLETED)
@@ -142,6 +147,18 @@ class ProcessPoolBackend(Backend):
             initializer=_worker_init,
             initargs=(os.getpid(),),
         )
+        # Starting the workers (the forkserver imports the simulation, ~0.5 s) happens in the
+        # background; ``starting`` tells the experiment it may run chunks itself meanwhile.
+        self._warm_up = threading.Thread(target=self._start_workers, name="botsim-pool-start")
+        self._warm_up.daemon = True
+        self._warm_up.start()
+
+    def _start_workers(self) -> None:
+        with contextlib.suppress(Exception):  # a pool closed meanwhile: nothing to start
+            self._pool.submit(_ready).result()
+
+    def starting(self) -> bool:
+        return self._warm_up.is_alive()
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
         return self._pool.submit(fn, *args)
@@ -158,6 +175,11 @@ class ProcessPoolBackend(Backend):
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._warm_up.join(timeout=5)
+
+
+def _ready() -> None:
+    """The first task of a process pool: done once a worker is up."""
 
 
 @contextlib.contextmanager

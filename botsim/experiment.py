@@ -9,7 +9,9 @@ the others continue.
 Replications travel in *chunks* of consecutive indices, sized from measured run time so each
 carries enough work (about a quarter of a second) to make the hand-off cheap. A chunk can be
 saved as soon as it finishes (``store``), which is what makes a run resumable: on restart the
-saved chunks are loaded and only the missing replications are run.
+saved chunks are loaded and only the missing replications are run. While a process pool's
+workers start (about half a second), this process runs short chunks itself, up to half of the
+replications.
 
 With ``precision`` the number of replications is chosen by the sequential procedure of Law &
 Kelton (Simulation Modeling and Analysis, §9.4.1): replications are added in batches until the
@@ -43,7 +45,9 @@ FIRST_CHUNK = 4
 """Size of the first chunks, before any run time has been measured."""
 COMPACT_AFTER = 256
 """Chunks held before adjacent ones are merged (bounds per-chunk overhead in long runs)."""
-"""Size of the first chunks, before any run time has been measured."""
+LOCAL_CHUNK_SECONDS = 0.1
+"""Run time of a chunk run in this process while the workers start: short, so the workers,
+once up, do not wait for it."""
 DEFAULT_PRECISION_METRICS = ("time_to_full_team", "time_to_stable_team")
 
 
@@ -456,37 +460,42 @@ class _Runner:
         close_run()
         self.chunks = merged
 
-    def _chunk_size(self, remaining: int) -> int:
+    def _chunk_size(self, remaining: int, seconds: float | None = None) -> int:
+        """Replications per chunk: about ``seconds`` of work (the backend's chunk time by
+        default), at least ~2 chunks per worker in the tail."""
         if self.fixed_chunk:
             return self.fixed_chunk
         if self.seconds_per_rep is None:
             size = FIRST_CHUNK
         else:
-            target = getattr(self.backend, "chunk_seconds", CHUNK_SECONDS)
+            target = seconds or getattr(self.backend, "chunk_seconds", CHUNK_SECONDS)
             size = math.ceil(target / max(self.seconds_per_rep, 1e-6))
         # Keep at least ~2 chunks per worker in the tail so no worker idles at the end.
         balance = math.ceil(remaining / (2 * self.backend.workers))
         return max(1, min(size, balance, 5_000))
 
     def run_until(self, target: int) -> None:
-        """Run every replication < ``target`` that is not done yet."""
+        """Run every replication < ``target`` that is not done yet.
+
+        While the backend's workers are still starting, chunks run in this process (at most
+        half of the replications, so the workers still get their share).
+        """
         todo = [r for r in range(target) if r not in self.done]
         if not todo:
             return
         cursor = 0
         inflight: dict[Any, list[int]] = {}
         capacity = 2 * self.backend.workers
+        local_limit = len(todo) // 2
         try:
+            while self.backend.starting() and cursor < local_limit:
+                size = self._chunk_size(len(todo) - cursor, LOCAL_CHUNK_SECONDS)
+                reps = self._next_chunk(todo, cursor, min(size, local_limit - cursor))
+                cursor += len(reps)
+                self._finish(run_chunk(self.scenario, self.seed, reps))
             while cursor < len(todo) or inflight:
                 while cursor < len(todo) and len(inflight) < capacity:
-                    size = self._chunk_size(len(todo) - cursor)
-                    reps = [todo[cursor]]
-                    # Chunks hold consecutive indices only, so saved chunks never interleave.
-                    while len(reps) < size and cursor + len(reps) < len(todo):
-                        nxt = todo[cursor + len(reps)]
-                        if nxt != reps[-1] + 1:
-                            break
-                        reps.append(nxt)
+                    reps = self._next_chunk(todo, cursor, self._chunk_size(len(todo) - cursor))
                     cursor += len(reps)
                     future = self.backend.submit(run_chunk, self.scenario, self.seed, reps)
                     inflight[future] = reps
@@ -497,6 +506,18 @@ class _Runner:
         except BaseException:
             self.backend.cancel(inflight)
             raise
+
+    @staticmethod
+    def _next_chunk(todo: list[int], cursor: int, size: int) -> list[int]:
+        """Up to ``size`` replications from ``todo[cursor]`` on, consecutive indices only (so
+        saved chunks never interleave)."""
+        reps = [todo[cursor]]
+        while len(reps) < size and cursor + len(reps) < len(todo):
+            nxt = todo[cursor + len(reps)]
+            if nxt != reps[-1] + 1:
+                break
+            reps.append(nxt)
+        return reps
 
     def _finish(self, chunk: ChunkResult) -> None:
         per_rep = chunk.elapsed / max(1, len(chunk.replications))

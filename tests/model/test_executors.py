@@ -209,3 +209,46 @@ def test_merging_many_small_chunks_changes_nothing(manila, monkeypatch, tmp_path
     pd.testing.assert_frame_equal(
         pd.read_parquet(folder / "timeseries.parquet"), reference.timeseries
     )
+
+
+class _SlowStartBackend(Backend):
+    """Runs chunks when submitted, but reports its workers as starting for a while."""
+
+    description = "slow-start"
+    workers = 2
+
+    def __init__(self, starting_checks: int) -> None:
+        self.starting_checks = starting_checks
+        self.submitted: list[int] = []
+
+    def starting(self) -> bool:
+        self.starting_checks -= 1
+        return self.starting_checks >= 0
+
+    def submit(self, fn, *args):
+        self.submitted.extend(args[-1])
+        future: cf.Future = cf.Future()
+        future.set_result(fn(*args))
+        return future
+
+
+@pytest.mark.parametrize("starting_checks", [0, 2, 1000])
+def test_chunks_run_here_while_workers_start_change_nothing(manila, starting_checks) -> None:
+    """While the workers start, chunks run in this process: the same numbers, and at most half
+    of the replications (the workers still get the rest)."""
+    reference = run_experiment(manila, 12, 5, workers=1)
+    backend = _SlowStartBackend(starting_checks)
+    result = run_experiment(manila, 12, 5, backend=backend)
+    assert_same(reference, result)
+    assert len(backend.submitted) >= 6
+    if starting_checks == 0:
+        assert backend.submitted == list(range(12))
+
+
+def test_process_pool_reports_when_its_workers_are_up() -> None:
+    from botsim.executors import ProcessPoolBackend
+
+    with ProcessPoolBackend(1) as pool:
+        pool._warm_up.join(timeout=60)
+        assert not pool.starting()
+        assert pool.result(pool.submit(abs, -3)) == 3
