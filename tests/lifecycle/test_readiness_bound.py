@@ -82,20 +82,27 @@ def test_bound_rules_out_only_months_that_are_not_ready() -> None:
                 )
 
 
+WHEN_READY = (
+    "transfer.policy=when_ready",
+    "transfer.earliest_month=6",
+    "transfer.latest_month=30",
+    "transfer.entity_setup_start_month=1",
+)
+
+
+def when_ready(case: str):
+    """The case with a when_ready transfer between months 6 and 30 (entity from month 1)."""
+    path, overrides = CASES[case]
+    return load_scenario(path, (*overrides, *WHEN_READY))
+
+
 @pytest.mark.parametrize("case", ["manila", "promotion-span-5", "classes-on-exit", "stress"])
 def test_bound_inside_the_run_stays_above_the_metrics(
     case: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The bound as the steering reviews keep it (fed live, at each month-end) is >= the
     documentation and retention the metrics compute afterwards for that month."""
-    path, overrides = CASES[case]
-    window = (
-        "transfer.policy=when_ready",
-        "transfer.earliest_month=6",
-        "transfer.latest_month=30",
-        "transfer.entity_setup_start_month=1",
-    )
-    scenario = load_scenario(path, (*overrides, *window))
+    scenario = when_ready(case)
     seen: list[tuple[int, float, float]] = []
     month_end = ReadinessBound.month_end
 
@@ -120,14 +127,7 @@ def test_the_bound_changes_no_decision(case: str, monkeypatch: pytest.MonkeyPatc
     identical summaries (transfer months included)."""
     from botsim import run_experiment
 
-    path, overrides = CASES[case]
-    window = (
-        "transfer.policy=when_ready",
-        "transfer.earliest_month=6",
-        "transfer.latest_month=30",
-        "transfer.entity_setup_start_month=1",
-    )
-    scenario = load_scenario(path, (*overrides, *window))
+    scenario = when_ready(case)
     with_bound = run_experiment(scenario, 30, 9).summary
     monkeypatch.setattr(ReadinessBound, "may_be_ready", lambda self: True)
     without = run_experiment(scenario, 30, 9).summary
