@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from botsim.cli_options import (
+    fail_input,
     out_option,
     outputs_option,
     overrides_option,
@@ -25,13 +26,6 @@ from botsim.cli_options import (
     workers_option,
 )
 
-EXIT_INPUT = 2
-
-
-def _fail_input(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_INPUT)
-
 
 def _load(path: str, overrides: tuple[str, ...]):
     from botsim.loader import ScenarioError, load_scenario
@@ -39,7 +33,7 @@ def _load(path: str, overrides: tuple[str, ...]):
     try:
         return load_scenario(path, overrides)
     except ScenarioError as exc:
-        _fail_input(str(exc))
+        fail_input(str(exc))
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -182,15 +176,15 @@ def run(
     from botsim.experiment import DEFAULT_PRECISION_METRICS, Precision
 
     if scenario_file is None and resume is None:
-        _fail_input("give a SCENARIO_FILE, or --resume FOLDER to finish an interrupted run")
+        fail_input("give a SCENARIO_FILE, or --resume FOLDER to finish an interrupted run")
     if precision is None and (precision_metrics or min_replications or max_replications):
-        _fail_input(
+        fail_input(
             "--precision-metrics, --min-replications and --max-replications need --precision"
         )
     if precision is not None and replications is not None:
-        _fail_input("with --precision the count is chosen by the run: use --min/--max-replications")
+        fail_input("with --precision the count is chosen by the run: use --min/--max-replications")
     if resume is not None and out is not None:
-        _fail_input("--resume finishes the run in its own folder; --out cannot be combined with it")
+        fail_input("--resume finishes the run in its own folder; --out cannot be combined with it")
     adaptive = None
     if precision is not None:
         metrics = tuple(m.strip() for m in (precision_metrics or "").split(",") if m.strip())
@@ -202,7 +196,7 @@ def run(
                 max_replications=max_replications or max(10_000, min_replications or 0),
             )
         except ValueError as exc:
-            _fail_input(str(exc))
+            fail_input(str(exc))
 
     staged = None
     if resume is not None:
@@ -232,7 +226,7 @@ def run(
         try:
             check_precision_metrics(scenario, adaptive.metrics, seed)
         except ValueError as exc:
-            _fail_input(str(exc))
+            fail_input(str(exc))
     _check_memory(scenario, adaptive.max_replications if adaptive else replications, workers)
 
     from botsim.executors import ExecutorUnavailable, WorkerLost, open_backend
@@ -241,7 +235,7 @@ def run(
     try:
         backend = open_backend(workers, scheduler)
     except ExecutorUnavailable as exc:
-        _fail_input(str(exc))
+        fail_input(str(exc))
     try:
         if staged is None:
             try:
@@ -256,7 +250,7 @@ def run(
                     force=force,
                 )
             except OutputError as exc:
-                _fail_input(str(exc))
+                fail_input(str(exc))
         show = not no_progress and not ctx.obj.get("quiet") and sys.stderr.isatty()
         result = _run_with_progress(
             scenario, replications, seed, backend, staged, adaptive, show=show
@@ -268,13 +262,13 @@ def run(
     except OutputError as exc:
         if staged is not None:
             staged.release()
-        _fail_input(str(exc))
+        fail_input(str(exc))
     except OSError as exc:
         from botsim.outputs import _describe_os_error
 
         if staged is not None:
             staged.release()
-        _fail_input(
+        fail_input(
             f"cannot write to {staged.staging if staged else outputs_root}: "
             f"{_describe_os_error(exc)}; completed replications are kept: free the space or "
             f"fix the folder, then `botsim run --resume {staged.staging if staged else ''}`"
@@ -285,7 +279,7 @@ def run(
         folder = staged.finalize(result, {"resumed": resume is not None}, force=force)
     except OutputError as exc:
         staged.release()
-        _fail_input(str(exc))
+        fail_input(str(exc))
     except KeyboardInterrupt:
         _interrupted(staged, "interrupted while writing the run folder")
     from botsim.console import print_summary
@@ -326,14 +320,14 @@ def _open_resumed(resume, scenario_file, overrides, seed, replications, adaptive
     try:
         staged = StagedRun.open(resume)
     except ResumeError as exc:
-        _fail_input(str(exc))
+        fail_input(str(exc))
     source = scenario_file if scenario_file is not None else str(staged.scenario_file)
     scenario = _load(source, overrides)
     try:
         staged.check_matches(scenario, seed, replications, adaptive.as_dict() if adaptive else None)
     except ResumeError as exc:
         staged.release()
-        _fail_input(str(exc))
+        fail_input(str(exc))
     return staged, scenario
 
 
@@ -348,7 +342,7 @@ def _check_memory(scenario, replications: int, workers: int | None) -> None:
     try:
         check_run_memory(scenario, replications, workers=workers or default_workers())
     except LimitError as exc:
-        _fail_input(str(exc))
+        fail_input(str(exc))
 
 
 def _interrupted(staged, why: str, code: int = 130) -> None:
@@ -438,7 +432,7 @@ def profiles_show(name: str) -> None:
     try:
         profile = load_profile(name)
     except ScenarioError as exc:
-        _fail_input(str(exc))
+        fail_input(str(exc))
     click.echo(
         f"{profile.name} ({profile.values.country}), as of {profile.as_of}, "
         f"currency {profile.currency}"
@@ -457,7 +451,7 @@ def init(path: Path) -> None:
     from importlib import resources
 
     if path.exists():
-        _fail_input(f"{path} already exists; choose another path")
+        fail_input(f"{path} already exists; choose another path")
     text = (resources.files("botsim") / "templates" / "scenario.yaml").read_text(encoding="utf-8")
     path.write_text(text, encoding="utf-8")
     click.echo(f"wrote {path}; edit it, then: botsim validate {path} && botsim run {path}")

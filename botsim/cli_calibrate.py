@@ -8,17 +8,11 @@ exit with code 2 and write nothing.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 
 import click
 
-EXIT_INPUT = 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_INPUT)
+from botsim.cli_options import fail_input
 
 
 def _parse_bands(text: str | None) -> list[float] | None:
@@ -27,7 +21,7 @@ def _parse_bands(text: str | None) -> list[float] | None:
     try:
         return [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        _fail(f"--bands: expected comma-separated month numbers like 0,3,6,12, got {text!r}")
+        fail_input(f"--bands: expected comma-separated month numbers like 0,3,6,12, got {text!r}")
     return None  # pragma: no cover
 
 
@@ -115,14 +109,14 @@ def calibrate(
     from botsim.scenario import slug
 
     if not name.strip() or len(name) > 64:
-        _fail("--name must be 1 to 64 characters")
+        fail_input("--name must be 1 to 64 characters")
     target = out if out is not None else Path(f"{slug(name)}.yaml")
     for path in (target, retention_csv):
         if path is not None:
             try:
                 cb.check_destination(path, force)
             except cb.OutputExists as exc:
-                _fail(str(exc))
+                fail_input(str(exc))
     try:
         cal = cb.calibrate(
             employees,
@@ -135,9 +129,9 @@ def calibrate(
             country=country,
         )
     except cb.CalibrationError as exc:
-        _fail(f"cannot calibrate, no profile written:\n{exc}")
+        fail_input(f"cannot calibrate, no profile written:\n{exc}")
     except ScenarioError as exc:
-        _fail(f"--base: {exc}")
+        fail_input(f"--base: {exc}")
     click.echo(cb.format_report(cal))
     try:
         written = cb.write_profile(cal, target, force=force)
@@ -150,7 +144,7 @@ def calibrate(
             page = written.with_name(f"{written.stem}.report.html")
             click.echo(f"report: {write_calibration_report(cal, page, force=force)}")
     except cb.OutputExists as exc:
-        _fail(str(exc))
+        fail_input(str(exc))
     except OSError as exc:
-        _fail(f"cannot write {target}: {exc.strerror or exc}")
+        fail_input(f"cannot write {target}: {exc.strerror or exc}")
     click.echo(f"\nwrote {written}; use it in a scenario with `profile: {written}`")

@@ -1,14 +1,26 @@
-"""Click options shared by several commands: one definition of each type, range and name.
+"""Click options shared by several commands: one definition of each type, range and name;
+and the one way every command reports invalid input (:func:`fail_input`).
 
 Each factory takes the help text, which says what the option means for that command.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
+
+EXIT_INPUT = 2
+"""Exit code of every command for invalid input (scenario, option, data, output folder)."""
+
+
+def fail_input(message: str) -> NoReturn:
+    """Print ``error: message`` to stderr and exit with :data:`EXIT_INPUT`."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_INPUT)
+
 
 MAX_REPLICATIONS = 1_000_000
 """Same bound as ``botsim.scenario.MAX_REPLICATIONS`` (tests/cli/test_run.py checks they agree);

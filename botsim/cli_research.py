@@ -9,7 +9,6 @@ the answer. Exit codes: 0 success; 1 finished but some replications failed; 2 in
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import inspect
 import math
 import sys
@@ -19,6 +18,7 @@ from typing import Any
 import click
 
 from botsim.cli_options import (
+    fail_input,
     out_option,
     outputs_option,
     overrides_option,
@@ -27,17 +27,6 @@ from botsim.cli_options import (
     seed_option,
     workers_option,
 )
-
-EXIT_INPUT = 2
-
-
-def _fail_input(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_INPUT)
-
-
-def _stamp() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
 
 
 def _executor_options(workers: int | None, scheduler: str | None) -> dict[str, Any]:
@@ -50,7 +39,7 @@ def _executor_options(workers: int | None, scheduler: str | None) -> dict[str, A
         if value is None:
             continue
         if key not in accepted:
-            _fail_input(f"--{key} is not supported by this botsim's run_experiment")
+            fail_input(f"--{key} is not supported by this botsim's run_experiment")
         options[key] = value
     return options
 
@@ -66,7 +55,7 @@ def _executor_errors():
     try:
         yield
     except ExecutorUnavailable as exc:
-        _fail_input(str(exc))
+        fail_input(str(exc))
 
 
 def _letter(k: int) -> str:
@@ -105,14 +94,13 @@ def _with_common(func):
 
 
 def _target(out: Path | None, root: Path, name: str, force: bool) -> Path:
-    from botsim.outputs import OutputError, check_destination
-    from botsim.scenario import slug
+    from botsim.outputs import OutputError, check_destination, named_run_dir
 
-    target = out if out is not None else root / f"{slug(name)[:80]}-{_stamp()}"
     try:
+        target = out if out is not None else named_run_dir(root, name)
         check_destination(target, force)
     except OutputError as exc:
-        _fail_input(str(exc))
+        fail_input(str(exc))
     return target
 
 
@@ -148,13 +136,13 @@ def compare(
     from botsim.sweep import share_backend
 
     if len(scenario_files) < 2:
-        _fail_input("compare needs at least two scenario files")
+        fail_input("compare needs at least two scenario files")
     scenarios = []
     for path in scenario_files:
         try:
             scenarios.append(load_scenario(path, overrides))
         except ScenarioError as exc:
-            _fail_input(str(exc))
+            fail_input(str(exc))
     names = unique_names([s.name for s in scenarios])
     target = _target(out, outputs_root, "compare-" + "-vs-".join(names), force)
     seed = seed if seed is not None else scenarios[0].seed
@@ -177,7 +165,7 @@ def compare(
             report=not no_report,
         )
     except (OutputError, ReportError) as exc:
-        _fail_input(str(exc))
+        fail_input(str(exc))
     horizon = min(s.horizon_months for s in scenarios)
     summaries = {
         nm: r.summary for nm, r in zip(names, results) if len(getattr(r.summary, "columns", []))
@@ -241,7 +229,7 @@ def sweep(
     try:
         plan = load_sweep(sweep_file)
     except SweepError as exc:
-        _fail_input(str(exc))
+        fail_input(str(exc))
     if dry_run:
         click.echo(f"{plan.sweep.name}: {plan.sweep.mode}, {len(plan.points)} variants")
         for pt in plan.points:
@@ -258,7 +246,7 @@ def sweep(
             target, result, text, confidence=confidence, force=force, report=not no_report
         )
     except (OutputError, ReportError) as exc:
-        _fail_input(str(exc))
+        fail_input(str(exc))
     _print_sweep(folder, confidence)
     _exit_on_failures(len(result.failures))
 
@@ -339,7 +327,7 @@ def report(folder: Path) -> None:
     try:
         path = write_report(folder)
     except ReportError as exc:
-        _fail_input(str(exc))
+        fail_input(str(exc))
     click.echo(f"report: {path}")
 
 

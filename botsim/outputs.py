@@ -79,7 +79,13 @@ def staging_path(target: Path) -> Path:
 
 
 def default_run_dir(root: Path, scenario: Scenario, now: dt.datetime | None = None) -> Path:
-    """``<root>/<scenario-slug>-<UTC timestamp>``, always directly inside ``root``.
+    """The run folder of ``scenario``: :func:`named_run_dir` of its name."""
+    return named_run_dir(root, scenario.name, now)
+
+
+def named_run_dir(root: Path, name: str, now: dt.datetime | None = None) -> Path:
+    """``<root>/<name-slug>-<UTC timestamp>``, always directly inside ``root`` (run, compare
+    and sweep folders alike).
 
     The slug has no path separators, no leading dots and no ``..``; it is cut to a sane length,
     and the result is checked to lie directly in ``root`` whatever the scenario is called. A
@@ -87,7 +93,7 @@ def default_run_dir(root: Path, scenario: Scenario, now: dt.datetime | None = No
     replacing anything.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
-    base = f"{slug(scenario.name)[:MAX_NAME].strip('-.') or 'scenario'}-{now:%Y%m%dT%H%M%S}"
+    base = f"{slug(name)[:MAX_NAME].strip('-.') or 'scenario'}-{now:%Y%m%dT%H%M%S}"
     root = Path(root)
     candidate, k = base, 1
     while (root / candidate).exists() or staging_path(root / candidate).exists():

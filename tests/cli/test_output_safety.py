@@ -74,6 +74,19 @@ def test_same_name_same_second_gets_a_new_folder(tmp_path) -> None:
     assert second.name == f"{first.name}-2"
 
 
+def test_compare_and_sweep_folders_are_named_like_run_folders(tmp_path) -> None:
+    """`botsim compare`/`sweep` name their folders by the same rule (inside outputs, a new
+    folder rather than an error for the same name in the same second)."""
+    from botsim.cli_research import _target
+
+    root = tmp_path / "outputs"
+    first = _target(None, root, "../../ph vs co", force=False)
+    assert first.parent == root and first.name.startswith("ph-vs-co-")
+    first.mkdir(parents=True)
+    second = _target(None, root, "../../ph vs co", force=False)
+    assert second.parent == root and second != first
+
+
 # -- no overwrite -----------------------------------------------------------------------------
 
 
