@@ -11,6 +11,7 @@ from typing import Any
 
 from botsim import __version__
 from botsim.report.study import Study
+from botsim.report.tables import CONTRAST_METRICS
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
@@ -28,15 +29,7 @@ details{margin:.6rem 0}summary{cursor:pointer;font-weight:600}ul.findings li{mar
 """
 
 MONTHS_LIKE = ("time_to_", "km_median", "month")
-HEADLINE = (
-    "time_to_full_team",
-    "time_to_stable_team",
-    "time_to_transfer_ready",
-    "annual_attrition",
-    "final_effective_fte",
-    "total_cost_bot",
-    "break_even_vs_outsourcing",
-)
+HEADLINE = (*CONTRAST_METRICS, "break_even_vs_outsourcing")
 """Metrics whose paired comparison is spelled out under "Key findings" (all are in the table)."""
 
 

@@ -21,14 +21,14 @@ D = DAYS_PER_MONTH
 INSTANT = {"applicants_per_week": 1000.0, "offer_duration": 10}  # hires on day 10 + ~0.007
 
 
-def _ledger_scenario(**costs):
+def _ledger_scenario(entity_setup_cost: float = 5000, **costs):
     return make_scenario(
         2,
         12,
         location={
             "recruiting": INSTANT,
             "loaded_monthly_cost": {"agent": 1000},
-            "entity": {"setup_days": 30, "setup_cost": 5000},
+            "entity": {"setup_days": 30, "setup_cost": entity_setup_cost},
         },
         transfer={
             "policy": "at_month",
@@ -87,22 +87,12 @@ def test_break_even_month_by_hand() -> None:
     completion; month 1 carries the 1,000 recruiting fees, so savings are 1 * first-month margin
     difference - 2,000 in month 1 and cross zero in the month the hand count says."""
     scenario = _ledger_scenario(
+        entity_setup_cost=0,
         build_setup_fee=0,
         transfer_fee=0,
         owned_overhead_per_month=0,
         owned_overhead_per_employee_month=0,
         recruiting_fee_per_hire=1000,
-    )
-    scenario = scenario.model_copy(
-        update={
-            "locations": [
-                scenario.locations[0].model_copy(
-                    update={
-                        "entity": scenario.locations[0].entity.model_copy(update={"setup_cost": 0})
-                    }
-                )
-            ]
-        }
     )
     result = simulate(scenario, seed=1, keep_events=True)
     starts = [ev.day for ev in result.events if ev.kind == "hired"]
@@ -137,18 +127,11 @@ def test_doubling_salaries_doubles_salary_cost() -> None:
 
 def test_zero_fees_make_bot_equal_outsourcing_before_transfer() -> None:
     scenario = _ledger_scenario(
-        partner_markup=0, outsourcing_markup=0, recruiting_fee_per_hire=0, build_setup_fee=0
-    )
-    scenario = scenario.model_copy(
-        update={
-            "locations": [
-                scenario.locations[0].model_copy(
-                    update={
-                        "entity": scenario.locations[0].entity.model_copy(update={"setup_cost": 0})
-                    }
-                )
-            ]
-        }
+        entity_setup_cost=0,
+        partner_markup=0,
+        outsourcing_markup=0,
+        recruiting_fee_per_hire=0,
+        build_setup_fee=0,
     )
     series = pd.DataFrame(simulate(scenario, seed=2).series)
     before = series[series.month <= 6]
