@@ -109,7 +109,9 @@ class AttritionBand(Frozen):
         description="Annual voluntary attrition rate (resignations), per the location definition."
     )
     involuntary: Annotated[float, Field(ge=0, le=5)] = Field(
-        default=0.0, description="Annual involuntary attrition rate (dismissals)."
+        default=0.0,
+        description="Annual involuntary attrition rate (dismissals); 0 unless the profile or "
+        "scenario states one (assumption: no dismissals beyond probation).",
     )
 
 
@@ -126,7 +128,8 @@ class Attrition(Frozen):
     bands: Annotated[list[AttritionBand], Field(min_length=1, max_length=50)]
     no_notice_share: Probability = Field(
         default=0.0,
-        description="Share of resignations that leave without serving notice (AWOL).",
+        description="Share of resignations that leave without serving notice (AWOL); 0 unless the "
+        "profile or scenario states one (assumption: everyone serves notice).",
     )
 
     @model_validator(mode="after")
@@ -266,7 +269,9 @@ class TrainingClasses(Frozen):
     """New hires start only on class start days (cohorts)."""
 
     interval_days: Positive = Field(description="Days between two class start days.")
-    first_class_day: NonNeg = Field(default=0.0, description="Day of the first class.")
+    first_class_day: NonNeg = Field(
+        default=0.0, description="Day of the first class (a setting: 0 = classes from day 0)."
+    )
 
 
 class Policy(Frozen):
@@ -367,7 +372,9 @@ class ClientManagement(Frozen):
 
     hours_per_week: NonNeg = Field(description="Client management hours per week at month 0.")
     growth_hours_per_month: NonNeg = Field(
-        default=0.0, description="Hours per week added each month as the client learns."
+        default=0.0,
+        description="Hours per week added each month as the client learns (assumption: none "
+        "unless stated; capacity then grows only by planned hires).",
     )
     max_hours_per_week: NonNeg | None = Field(
         default=None, description="Cap on learned hours (planned hires come on top)."
@@ -401,7 +408,9 @@ class Knowledge(Frozen):
     """Institutional knowledge: process-documentation coverage in [0, 1] (mechanism 7)."""
 
     initial: Annotated[float, Field(ge=0, le=1)] = Field(
-        default=0.0, description="Coverage at the start of Build."
+        default=0.0,
+        description="Coverage at the start of Build (assumption: a new team starts with "
+        "nothing documented).",
     )
     growth_per_month: Annotated[float, Field(ge=0, le=1)] = Field(
         default=0.15,
@@ -498,7 +507,9 @@ class Costs(Frozen):
         default="USD", description="Scenario currency (ISO 4217); profiles are in USD."
     )
     exchange_rate: Positive = Field(
-        default=1.0, description="Scenario currency units per USD of profile costs."
+        default=1.0,
+        description="Scenario currency units per USD of profile costs (a setting: 1 = report "
+        "in USD, the profiles' currency).",
     )
     partner_fee_model: Literal["markup", "per_fte"] = Field(
         default="markup", description="Partner fee as a markup on salaries or a fee per head."
@@ -509,7 +520,9 @@ class Costs(Frozen):
         "BOT partners quote 15-30 %).",
     )
     partner_fee_per_fte_month: NonNeg = Field(
-        default=0.0, description="Partner fee per employee per month (per_fte model)."
+        default=0.0,
+        description="Partner fee per employee per month: the contract's figure, required "
+        "(> 0) with the per_fte model and unused with markup.",
     )
     recruiting_fee_per_hire: NonNeg = Field(
         default=1000.0, description="Partner recruiting fee per hire (assumption)."
@@ -548,6 +561,15 @@ class Costs(Frozen):
         "comparison unavailable (NaN).",
     )
 
+    @model_validator(mode="after")
+    def _per_fte_fee_given(self) -> Costs:
+        if self.partner_fee_model == "per_fte" and self.partner_fee_per_fte_month <= 0:
+            raise ValueError(
+                "partner_fee_model 'per_fte' needs partner_fee_per_fte_month (the contract's "
+                "fee per employee per month); 0 would make the partner free"
+            )
+        return self
+
 
 class Scenario(Frozen):
     """A complete, validated engagement scenario."""
@@ -564,7 +586,9 @@ class Scenario(Frozen):
         "--precision to choose by the width of the intervals.",
     )
     seed: Annotated[int, Field(ge=0, lt=2**63)] = Field(
-        default=20261125, description="Default root seed (CLI --seed overrides)."
+        default=20261125,
+        description="Default root seed (CLI --seed overrides; a setting: any value, "
+        "this one is the project's start date).",
     )
     locations: Annotated[list[Location], Field(min_length=1, max_length=50)]
     roles: Annotated[list[Role], Field(min_length=1, max_length=200)]

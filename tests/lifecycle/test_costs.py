@@ -276,3 +276,12 @@ def test_days_in_months_by_hand() -> None:
     np.testing.assert_array_equal(
         days_in_months(start, end, edges), [[5, 5, 0], [10, 10, 10], [0, 0, 0]]
     )
+
+
+def test_per_fte_fee_model_needs_its_fee() -> None:
+    """A per-FTE partner fee without the fee is an error, not a free partner."""
+    from botsim.loader import ScenarioError
+
+    with pytest.raises(ScenarioError) as err:
+        _ledger_scenario(partner_fee_model="per_fte")
+    assert "costs" in str(err.value) and "partner_fee_per_fte_month" in str(err.value)
