@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from botsim.caching import by_identity
 from botsim.intervals import month_grid
 from botsim.records import ENTITY_SETUP_STARTED, EmployeeTable, Event
 from botsim.scenario import DAYS_PER_MONTH, Scenario
@@ -49,16 +50,11 @@ _COLUMNS_PER_ROLE = 2
 _OFFSHORE, _HEAD, _ONSHORE = _RATE_ROWS = range(3)
 """Rows of a rate table, amounts per month: offshore loaded cost, one head, onshore cost."""
 
-_RATE_TABLES: dict[int, tuple[Scenario, np.ndarray]] = {}
-"""Rate tables by identity of the (frozen) scenario: every replication asks again. An entry
-holds its scenario, so the id is not reused while it is cached."""
 
-
+@by_identity()
 def _rate_table(scenario: Scenario) -> np.ndarray:
-    """Amounts per month (rows _RATE_ROWS) of each (role, is_lead) column (read-only)."""
-    cached = _RATE_TABLES.get(id(scenario))
-    if cached is not None and cached[0] is scenario:
-        return cached[1]
+    """Amounts per month (rows _RATE_ROWS) of each (role, is_lead) column (read-only; once
+    per scenario: every replication asks again)."""
     fx = scenario.costs.exchange_rate
     onshore_costs = scenario.costs.onshore_monthly_cost
     lead_family = scenario.management.lead_family if scenario.management else None
@@ -72,9 +68,6 @@ def _rate_table(scenario: Scenario) -> np.ndarray:
             table[_OFFSHORE, column] = loc.loaded_monthly_cost[family] * fx
             table[_ONSHORE, column] = onshore_costs.get(family, math.nan)
     table.flags.writeable = False
-    if len(_RATE_TABLES) >= 64:
-        _RATE_TABLES.clear()
-    _RATE_TABLES[id(scenario)] = (scenario, table)
     return table
 
 

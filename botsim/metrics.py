@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from botsim import readiness
+from botsim.caching import by_identity
 from botsim.costs import cost_ledger
 from botsim.intervals import active_at, count_le, month_grid
 from botsim.model.recruiting import expected_candidate_days
@@ -32,7 +33,7 @@ from botsim.records import (
     RequisitionTable,
     tables,
 )
-from botsim.scenario import DAYS_PER_MONTH, Scenario
+from botsim.scenario import DAYS_PER_MONTH, Role, Scenario
 
 TENURE_BANDS_MONTHS = (0, 3, 6, 12)
 """Tenure bands for exit counts (reference T8): 0-3, 3-6, 6-12, 12+ months."""
@@ -45,27 +46,24 @@ TIME_TO_METRICS = (
 )
 
 
-_TARGET_STEPS: dict[int, tuple[list, np.ndarray, np.ndarray]] = {}
-"""Target steps by identity of the (frozen) roles list: every replication asks again, and the
-horizon-cut copies of a scenario made during a run share their roles with it."""
-
-
 def target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """Change days and the target in force from each of them, preceded by 0.0 for the days
     before the first step (read-only arrays): ``targets[count_le(days, d)]`` is the target
     in force on day d."""
-    roles = scenario.roles
-    cached = _TARGET_STEPS.get(id(roles))
-    if cached is not None and cached[0] is roles:
-        return cached[1], cached[2]
+    return _plan_steps(scenario.roles)
+
+
+@by_identity()
+def _plan_steps(roles: list[Role]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`target_steps` of a roles list (once per list: the horizon-cut copies of a
+    scenario made by readiness reviews share their roles with it)."""
     days = sorted({step.month * DAYS_PER_MONTH for role in roles for step in role.plan})
-    targets = [0.0] + [scenario.target_at(d / DAYS_PER_MONTH + 1e-9) for d in days]
+    targets = [0.0] + [
+        sum(role.target_at(d / DAYS_PER_MONTH + 1e-9) for role in roles) for d in days
+    ]
     steps = np.asarray(days), np.asarray(targets, dtype=float)
     for arr in steps:
         arr.flags.writeable = False
-    if len(_TARGET_STEPS) >= 64:  # an entry holds its roles list, so its id is not reused
-        _TARGET_STEPS.clear()
-    _TARGET_STEPS[id(roles)] = (roles, *steps)
     return steps
 
 
@@ -74,39 +72,11 @@ def _target_at_days(scenario: Scenario, points: np.ndarray) -> np.ndarray:
     return targets[count_le(days, points)]
 
 
-_MONTH_END_TARGETS: dict[tuple[int, int], tuple[list, np.ndarray]] = {}
-"""Target at each month-end by identity of the roles list and horizon (see _TARGET_STEPS)."""
-
-
-def _month_end_targets(scenario: Scenario) -> np.ndarray:
-    """The target in force at each month-end (read-only)."""
-    key = id(scenario.roles), scenario.horizon_months
-    cached = _MONTH_END_TARGETS.get(key)
-    if cached is not None and cached[0] is scenario.roles:
-        return cached[1]
-    target = _target_at_days(scenario, month_grid(scenario.horizon_months)[1])
-    target.flags.writeable = False
-    if len(_MONTH_END_TARGETS) >= 64:
-        _MONTH_END_TARGETS.clear()
-    _MONTH_END_TARGETS[key] = (scenario.roles, target)
-    return target
-
-
-_CANDIDATES_PER_REQ: dict[int, tuple[Any, float]] = {}
-"""Expected candidates in the funnel per searching requisition, by identity of the (frozen)
-recruiting settings."""
-
-
+@by_identity()
 def _candidates_per_requisition(recruiting: Any) -> float:
-    """Little's law: applicants per day times the days one spends in the funnel."""
-    cached = _CANDIDATES_PER_REQ.get(id(recruiting))
-    if cached is not None and cached[0] is recruiting:
-        return cached[1]
-    per_req = recruiting.applicants_per_week / 7.0 * expected_candidate_days(recruiting)
-    if len(_CANDIDATES_PER_REQ) >= 64:
-        _CANDIDATES_PER_REQ.clear()
-    _CANDIDATES_PER_REQ[id(recruiting)] = (recruiting, per_req)
-    return per_req
+    """Little's law: applicants per day times the days one spends in the funnel (once per
+    frozen recruiting section)."""
+    return recruiting.applicants_per_week / 7.0 * expected_candidate_days(recruiting)
 
 
 class AgentDays(NamedTuple):
@@ -182,7 +152,7 @@ def monthly_series(
     resigned = by_edge(emp.resign)
     series = {
         "month": months.copy(),
-        "target": _month_end_targets(scenario).copy(),
+        "target": _target_at_days(scenario, ends),
         "headcount": (started - exited)[1:],
         "effective_fte": None,  # placeholder keeping the column order: add_lifecycle sets it
     }

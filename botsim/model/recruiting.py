@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from botsim.caching import by_identity
 from botsim.distributions import Distribution, Fixed, Triangular
 from botsim.scenario import Recruiting, TrainingClasses
 
@@ -108,19 +109,10 @@ class Funnel:
         )
 
 
-_FUNNELS: dict[int, tuple[Recruiting, Funnel]] = {}
-
-
+@by_identity(maxsize=256)
 def funnel_of(recruiting: Recruiting) -> Funnel:
-    """The prepared funnel of ``recruiting`` (kept by identity: a Recruiting is frozen)."""
-    cached = _FUNNELS.get(id(recruiting))
-    if cached is not None and cached[0] is recruiting:
-        return cached[1]
-    funnel = Funnel.from_recruiting(recruiting)
-    if len(_FUNNELS) >= 256:  # an entry holds its Recruiting, so its id is not reused
-        _FUNNELS.clear()
-    _FUNNELS[id(recruiting)] = (recruiting, funnel)
-    return funnel
+    """The prepared funnel of ``recruiting`` (once per Recruiting: it is frozen)."""
+    return Funnel.from_recruiting(recruiting)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,23 @@
+"""botsim.caching.by_identity: once per object, never another object's value."""
+
+from __future__ import annotations
+
+from botsim.caching import by_identity
+
+
+def test_computed_once_per_object_and_never_shared_between_objects() -> None:
+    calls: list[object] = []
+
+    @by_identity(maxsize=2)
+    def size(obj: list) -> int:
+        calls.append(obj)
+        return len(obj)
+
+    a, b = [1, 2], [1, 2]  # equal but distinct: each gets its own entry
+    assert (size(a), size(a), size(b)) == (2, 2, 2)
+    assert [id(c) for c in calls] == [id(a), id(b)]
+    c = [1, 2, 3]
+    assert size(c) == 3  # the limit (2) is reached: the cache starts again
+    assert size(a) == 2
+    assert len(calls) == 4
+    assert len(size.cache) <= 2
