@@ -45,3 +45,35 @@ class ReplicationStreams:
             )
             self._cache[name] = rng
         return rng
+
+
+UNIFORM_BLOCK = 256
+"""Uniforms drawn per call by :class:`UniformBlocks` (an implementation constant, not a model
+parameter: any size gives the same model; this one serves a few dozen searches per call)."""
+
+
+class UniformBlocks:
+    """The uniforms on [0, 1) of one generator, drawn a block at a time and read from a list.
+
+    A loop that needs a few uniforms per step (the candidate search) reads list items instead
+    of calling numpy once per draw, which costs more than the draw. The values are the
+    generator's, in order: what a replication draws depends only on how many it has used, so
+    it stays reproducible from (seed, replication) and the same on every worker.
+    """
+
+    __slots__ = ("block", "index", "rng", "values")
+
+    def __init__(self, rng: np.random.Generator, block: int = UNIFORM_BLOCK) -> None:
+        self.rng = rng
+        self.block = block
+        self.values: list[float] = []
+        self.index = 0  # the next unused value
+
+    def refill(self, index: int, need: int) -> list[float]:
+        """Keep the unused values from ``index`` on and append new ones (a block, or ``need``
+        if more) so that at least ``need`` are unused; start at 0."""
+        rest = self.values[index:]
+        extra = max(self.block, need - len(rest))
+        self.values = rest + self.rng.random(extra).tolist()
+        self.index = 0
+        return self.values

@@ -20,7 +20,7 @@ from botsim.model.exits import ExitBands, exit_tenure, scaled_bands, voluntary_s
 from botsim.model.rampup import productivity, productivity_of
 from botsim.model.recruiting import Draw, Funnel, duration_draw, funnel_of, next_class_day, search
 from botsim.model.workforce import HazardTable
-from botsim.random import ReplicationStreams
+from botsim.random import ReplicationStreams, UniformBlocks
 from botsim.records import (
     ENTITY_READY,
     ENTITY_SETUP_STARTED,
@@ -52,7 +52,7 @@ class RoleDesk:
     location: Location
     recruiters: simpy.Resource
     hazards: HazardTable
-    search_rng: np.random.Generator
+    search_uniforms: UniformBlocks  # the search stream, read in blocks
     onboarding_rng: np.random.Generator
     attrition_rng: np.random.Generator
     transfer_rng: np.random.Generator | None
@@ -175,7 +175,7 @@ class Engagement:
                     location=loc,
                     recruiters=recruiters[loc.name],
                     hazards=HazardTable.from_attrition(loc.attrition),
-                    search_rng=streams.stream("search", *key),
+                    search_uniforms=UniformBlocks(streams.stream("search", *key)),
                     onboarding_rng=streams.stream("onboarding", *key),
                     attrition_rng=streams.stream("attrition", *key),
                     # Named streams: creating only the ones in use shifts no other draws.
@@ -265,7 +265,7 @@ class Engagement:
         with desk.recruiters.request() as slot:
             yield slot
             record(env.now, SEARCH_STARTED, req_id, desk.index)
-            duration, offers_declined = search(desk.search_rng, desk.funnel)
+            duration, offers_declined = search(desk.search_uniforms, desk.funnel)
             yield env.timeout(duration)
         record(env.now, OFFER_ACCEPTED, req_id, desk.index, value=offers_declined)
         rng = desk.onboarding_rng

@@ -27,6 +27,7 @@ import numpy as np
 
 from botsim.caching import by_identity
 from botsim.distributions import Distribution, Fixed, Triangular
+from botsim.random import UniformBlocks
 from botsim.scenario import Recruiting, TrainingClasses
 
 Draw = Callable[[np.random.Generator], float]
@@ -95,6 +96,7 @@ class Funnel:
     durations: tuple[Draw, ...]
     offer_acceptance: float
     inline_durations: tuple[InlineDuration, ...] | None = None
+    uniforms_per_finalist: int = 0  # with inline durations: the gap, the Triangulars, the answer
 
     @classmethod
     def from_recruiting(cls, recruiting: Recruiting) -> Funnel:
@@ -106,6 +108,7 @@ class Funnel:
             durations=tuple(duration_draw(d) for d in dists),
             offer_acceptance=recruiting.offer_acceptance,
             inline_durations=None if None in inline else inline,
+            uniforms_per_finalist=2 + sum(1 for d in dists if isinstance(d, Triangular)),
         )
 
 
@@ -123,42 +126,81 @@ class SearchOutcome:
     offers_declined: int
 
 
-def search_candidates(rng: np.random.Generator, recruiting: Recruiting) -> SearchOutcome:
-    """Days from the start of active recruiting to an accepted offer (see module docstring)."""
-    return SearchOutcome(*search(rng, funnel_of(recruiting)))
+def search_candidates(
+    rng: np.random.Generator | UniformBlocks, recruiting: Recruiting
+) -> SearchOutcome:
+    """Days from the start of active recruiting to an accepted offer (see module docstring).
+
+    A bare generator is wrapped for this one search; to run many, pass one
+    :class:`~botsim.random.UniformBlocks` of it (as the simulation does).
+    """
+    source = rng if isinstance(rng, UniformBlocks) else UniformBlocks(rng, SINGLE_SEARCH_BLOCK)
+    return SearchOutcome(*search(source, funnel_of(recruiting)))
 
 
-def search(rng: np.random.Generator, funnel: Funnel) -> tuple[float, int]:
+SINGLE_SEARCH_BLOCK = 32
+"""Uniforms drawn ahead by a one-off :func:`search_candidates` call (a few finalists' worth)."""
+
+
+def search(source: UniformBlocks, funnel: Funnel) -> tuple[float, int]:
     """``search_candidates`` on a prepared funnel, as a plain (days, offers declined) tuple:
-    the form the simulation calls once per requisition."""
+    the form the simulation calls once per requisition.
+
+    With Fixed and Triangular durations (the usual profile) every draw comes from the
+    uniforms of ``source``: a finalist's inter-arrival gap is Exponential by inversion,
+    -gap * log(1 - u); each Triangular duration the inversion of its CDF (as numpy's
+    ``Generator.triangular``); the answer one more uniform against the offer acceptance.
+    Other duration distributions draw from the generator itself.
+    """
     best = math.inf
     arrival = 0.0
     declined_answers: list[float] = []  # answer days of finalists who declined
-    gap, durations, acceptance = funnel.finalist_gap, funnel.durations, funnel.offer_acceptance
+    gap, acceptance = funnel.finalist_gap, funnel.offer_acceptance
     inline = funnel.inline_durations
-    exponential, uniform, sqrt = rng.exponential, rng.random, math.sqrt
-    while True:
-        arrival += exponential(gap)
-        if arrival >= best:
-            break
-        answer = arrival
-        if inline is None:
-            for draw in durations:
+    if inline is None:
+        rng = source.rng
+        exponential, uniform = rng.exponential, rng.random
+        while True:
+            arrival += exponential(gap)
+            if arrival >= best:
+                break
+            answer = arrival
+            for draw in funnel.durations:
                 answer += draw(rng)
-        else:  # triangular_draw and the Fixed value, written out
-            for low, ratio, left_prod, high, right_prod in inline:
+            if uniform() >= acceptance:
+                declined_answers.append(answer)
+            elif answer < best:
+                best = answer
+    else:
+        # Uniforms per finalist: the gap, one per Triangular duration, the answer.
+        per_finalist = funnel.uniforms_per_finalist
+        values, i = source.values, source.index
+        log1p, sqrt = math.log1p, math.sqrt
+        while True:
+            if i + per_finalist > len(values):
+                values, i = source.refill(i, per_finalist), 0
+            arrival -= gap * log1p(-values[i])
+            i += 1
+            if arrival >= best:
+                break
+            answer = arrival
+            for low, ratio, left_prod, high, right_prod in inline:  # written out: no calls
                 if ratio is None:
                     answer += low
                 else:
-                    u = uniform()
+                    u = values[i]
+                    i += 1
                     if u <= ratio:
                         answer += low + sqrt(u * left_prod)
                     else:
                         answer += high - sqrt((1.0 - u) * right_prod)
-        if uniform() >= acceptance:
-            declined_answers.append(answer)
-        elif answer < best:
-            best = answer
+            accepts = values[i] < acceptance
+            i += 1
+            if not accepts:
+                declined_answers.append(answer)
+            elif answer < best:
+                best = answer
+        source.index = i
     declined = 0
     for answer in declined_answers:
         if answer < best:
