@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import zlib
 
 import numpy as np
 import pytest
@@ -70,3 +71,24 @@ def test_search_candidates_accepts_a_generator_or_blocks():
     again = search_candidates(UniformBlocks(np.random.default_rng(3), 32), recruiting)
     assert one == again
     assert one.duration > 0 and one.offers_declined >= 0
+
+
+@pytest.mark.parametrize(
+    "seed, replication, name",
+    [
+        (0, 0, ("search",)),
+        (1, 3, ("search", "manila", "finance-analyst")),
+        (2**32 - 1, 2**32, ("attrition", "bogota", "cx")),
+        (2**63 - 1, 123_456, ("entity", "b\u00f6gota")),
+        (987_654_321, 1, ("transfer", "x", "y", "z", "w")),
+    ],
+)
+def test_stream_seed_is_numpys_seed_sequence_of_seed_and_spawn_key(seed, replication, name):
+    """stream_seed assembles the words itself; numpy from (entropy, spawn_key) must agree."""
+    key = (replication, *(zlib.crc32(part.encode("utf-8")) for part in name))
+    reference = np.random.SeedSequence(entropy=seed, spawn_key=key)
+    ours = stream_seed(seed, replication, *name)
+    assert np.array_equal(ours.generate_state(8), reference.generate_state(8))
+    assert np.array_equal(
+        np.random.PCG64(ours).random_raw(4), np.random.PCG64(reference).random_raw(4)
+    )
