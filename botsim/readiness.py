@@ -9,6 +9,7 @@ the interval (m - 1, m].
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import math
 from typing import Any
@@ -285,13 +286,15 @@ def stable_months(
     series: dict[str, np.ndarray],
     full_day: float = 0.0,
     meets: np.ndarray | None = None,
+    annual: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per month-end: the thresholds hold and annualised attrition over the trailing window
     (``stability.window_months``, fewer at the start) is within the limit. ``meets`` is
-    :func:`meets_thresholds`, when already computed."""
+    :func:`meets_thresholds` and ``annual`` that attrition, when already computed."""
     st = scenario.stability
-    exits = series.get("attrition_exits", series["exits"])
-    annual = trailing_rate(exits, series["headcount"], st.window_months)
+    if annual is None:
+        exits = series.get("attrition_exits", series["exits"])
+        (annual,) = trailing_rates(exits, series["headcount"], (st.window_months,))
     if meets is None:
         meets = meets_thresholds(scenario, series, full_day)
     return meets & (annual <= st.max_annual_attrition)
@@ -319,22 +322,40 @@ def time_to_stable(
     return float(series["month"][np.argmax(stable_window_end)] - w + 1)
 
 
-def trailing_rate(exits: np.ndarray, heads: np.ndarray, window: int) -> np.ndarray:
-    """Annualised exits over the trailing ``window`` month-ends (fewer at the start):
-    sum(exits) / mean(headcount) * 12 / k; inf when the mean headcount is zero.
-
-    Window sums are differences of running sums (a loop over some 36 month-ends costs less
-    than the numpy calls it replaces).
+def trailing_rates(
+    exits: np.ndarray, heads: np.ndarray, windows: tuple[int, ...]
+) -> list[np.ndarray]:
+    """Annualised exits over the trailing ``window`` month-ends (fewer at the start), for each
+    of ``windows``: :func:`annualised` at every month-end, from one pair of running sums
+    (window sums are their differences; the sums run left to right, as a loop would).
     """
-    cum_x, cum_h = [0.0], [0.0]
-    for x, h in zip(exits.tolist(), heads.tolist()):
-        cum_x.append(cum_x[-1] + x)
-        cum_h.append(cum_h[-1] + h)
+    cum_x = np.concatenate(([0.0], np.add.accumulate(exits, dtype=float)))
+    cum_h = np.concatenate(([0.0], np.add.accumulate(heads, dtype=float)))
     out = []
-    for i in range(1, len(cum_x)):
-        k = min(i, window)
-        out.append(annualised(cum_x[i] - cum_x[i - k], cum_h[i] - cum_h[i - k], k))
-    return np.array(out, dtype=float)
+    for window in windows:
+        hi, lo, k = _window_bounds(len(exits), window)
+        mean_h = cum_h[hi]
+        mean_h -= cum_h[lo]
+        mean_h /= k
+        rate = cum_x[hi]
+        rate -= cum_x[lo]
+        rate /= np.maximum(mean_h, _EPS)
+        rate *= 12
+        rate /= k
+        rate[~(mean_h > 0)] = math.inf  # annualised: inf when the mean headcount is zero
+        out.append(rate)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _window_bounds(n: int, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Running-sum indices (end, start) and length k of each trailing window of n months."""
+    hi = np.arange(1, n + 1)
+    k = np.minimum(hi, window)
+    bounds = hi, hi - k, k
+    for arr in bounds:
+        arr.flags.writeable = False
+    return bounds
 
 
 def annualised(exits: float, head_months: float, months: int) -> float:
@@ -362,9 +383,11 @@ def readiness_criteria(
     series: dict[str, np.ndarray],
     entity_ready_day: float,
     runs: np.ndarray | None = None,
+    turnover: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Each criterion in [0, 1] at each month-end, and the score (their mean). ``runs`` are
-    the stable-month run lengths, when already computed."""
+    the stable-month run lengths and ``turnover`` the trailing 12-month attrition rate, when
+    already computed."""
     rd = scenario.readiness
     months = series["month"]
     ends = months * DAYS_PER_MONTH
@@ -372,7 +395,9 @@ def readiness_criteria(
         runs = run_lengths(series["stable_month"])
     out: dict[str, np.ndarray] = {}
     out["stable"] = np.minimum(1.0, runs / rd.stable_months)
-    turnover = trailing_rate(series["attrition_exits"], series["headcount"], RETENTION_WINDOW)
+    if turnover is None:
+        exits, heads = series["attrition_exits"], series["headcount"]
+        (turnover,) = trailing_rates(exits, heads, (RETENTION_WINDOW,))
     retention = np.where(np.isfinite(turnover), 1.0 - turnover, 0.0)
     series["retention_12m"] = retention
     out["retention"] = (
@@ -398,7 +423,11 @@ def readiness_criteria(
 
 
 def all_ready(series: dict[str, np.ndarray]) -> np.ndarray:
-    return np.all([series[f"criterion_{c}"] >= 1.0 - _EPS for c in CRITERIA], axis=0)
+    """Month-ends at which every criterion holds."""
+    ready = series[f"criterion_{CRITERIA[0]}"] >= 1.0 - _EPS
+    for name in CRITERIA[1:]:
+        ready &= series[f"criterion_{name}"] >= 1.0 - _EPS
+    return ready
 
 
 # --------------------------------------------------------------------------- assembly
@@ -496,12 +525,17 @@ def add_lifecycle(
         scenario, ends >= build_end, tenured_ramped, series["target"], tenured_exits, staff_heads
     )
     meets = meets_thresholds(scenario, series, full_day)
-    stable = stable_months(scenario, series, full_day, meets)
+    annual, turnover = trailing_rates(
+        series["attrition_exits"],
+        series["headcount"],
+        (scenario.stability.window_months, RETENTION_WINDOW),
+    )
+    stable = stable_months(scenario, series, full_day, meets, annual)
     series["stable_month"] = stable
     ready_day = marks["_entity_ready"]
     series["entity_ready"] = ends >= ready_day
     runs = run_lengths(stable)
-    series.update(readiness_criteria(scenario, series, ready_day, runs))
+    series.update(readiness_criteria(scenario, series, ready_day, runs, turnover))
     marks["_stable_run"] = runs
     marks["_stability_flags"] = (meets, stable)
 

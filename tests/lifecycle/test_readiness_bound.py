@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from botsim import load_scenario
 from botsim.metrics import replication_metrics
 from botsim.model.engagement import run_replication
-from botsim.readiness import ReadinessBound
+from botsim.readiness import ReadinessBound, annualised, trailing_rates
 from botsim.scenario import DAYS_PER_MONTH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,3 +134,19 @@ def test_the_bound_changes_no_decision(case: str, monkeypatch: pytest.MonkeyPatc
     without = run_experiment(scenario, 30, 9).summary
     assert with_bound.transfer_month.notna().any()
     pd.testing.assert_frame_equal(with_bound, without)
+
+
+@pytest.mark.parametrize("window", [1, 3, 12, 40])
+def test_trailing_rates_are_the_bounds_annualised_at_every_month_end(window):
+    """The metrics' vector form and the bound's scalar ``annualised`` must give the same
+    numbers bit for bit (the bound's soundness rests on it), zero headcounts included."""
+    rng = np.random.default_rng(window)
+    exits = rng.poisson(1.5, 36)
+    heads = rng.integers(0, 25, 36)
+    heads[:4] = 0  # an empty team at the start: inf
+    (rates,) = trailing_rates(exits, heads, (window,))
+    expected = []
+    for i in range(1, 37):
+        k = min(i, window)
+        expected.append(annualised(float(exits[i - k : i].sum()), float(heads[i - k : i].sum()), k))
+    assert rates.tolist() == expected
