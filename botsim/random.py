@@ -104,3 +104,12 @@ class UniformBlocks:
         self.values = rest + self.rng.random(extra).tolist()
         self.index = 0
         return self.values
+
+    def take(self, count: int) -> list[float]:
+        """The next ``count`` uniforms, as a new list."""
+        i = self.index
+        if i + count > len(self.values):
+            self.refill(i, count)
+            i = 0
+        self.index = i + count
+        return self.values[i : i + count]

@@ -54,7 +54,7 @@ class RoleDesk:
     hazards: HazardTable
     search_uniforms: UniformBlocks  # the search stream, read in blocks
     onboarding_rng: np.random.Generator
-    attrition_rng: np.random.Generator
+    attrition_uniforms: UniformBlocks  # the attrition stream, HIRE_DRAW_BLOCK per hire
     transfer_rng: np.random.Generator | None
     max_multiplier: float  # the engagement's bound on the voluntary-hazard multiplier
     productivity: Callable[[float], float]  # share of full output by tenure (the role's ramp)
@@ -127,6 +127,11 @@ HIRE_DRAW_BLOCK = 16
 k-th block): the probation draw and 4 per exit candidate, enough for three candidates; the rare
 hire with more candidates continues on a stream of its own (``more_hire_draws``)."""
 
+HIRE_BLOCKS_AHEAD = 16
+"""Hires' blocks drawn from the attrition stream at once (one numpy call serves 16 hires). The
+k-th hire still gets the k-th block of HIRE_DRAW_BLOCK draws: the stream's values are the same
+however many are drawn per call."""
+
 FTE_ROUNDING_MARGIN = 1e-12
 """Per (employee count + 1) squared: bounds the difference of two float sums of n ramp shares
 (each <= 1, rounding error <= n * 2**-53 * sum) and of ``exp`` in the last bit, with room."""
@@ -177,7 +182,9 @@ class Engagement:
                     hazards=HazardTable.from_attrition(loc.attrition),
                     search_uniforms=UniformBlocks(streams.stream("search", *key)),
                     onboarding_rng=streams.stream("onboarding", *key),
-                    attrition_rng=streams.stream("attrition", *key),
+                    attrition_uniforms=UniformBlocks(
+                        streams.stream("attrition", *key), HIRE_DRAW_BLOCK * HIRE_BLOCKS_AHEAD
+                    ),
                     # Named streams: creating only the ones in use shifts no other draws.
                     transfer_rng=streams.stream("transfer", *key)
                     if transfer.policy != "never"
@@ -307,7 +314,7 @@ class Engagement:
         env = self.env
         desk.hires += 1
         hire_number = desk.hires
-        draws = desk.attrition_rng.random(HIRE_DRAW_BLOCK).tolist()
+        draws = desk.attrition_uniforms.take(HIRE_DRAW_BLOCK)
         hired = env.now
         agents, leads, resigned = desk.agents, desk.leads, desk.resigned
         probation_days = desk.probation_days

@@ -92,3 +92,11 @@ def test_stream_seed_is_numpys_seed_sequence_of_seed_and_spawn_key(seed, replica
     assert np.array_equal(
         np.random.PCG64(ours).random_raw(4), np.random.PCG64(reference).random_raw(4)
     )
+
+
+def test_take_hands_out_consecutive_slices_of_the_stream():
+    """Hire blocks: the k-th take of 16 is the k-th block of 16, whatever the block ahead."""
+    source = UniformBlocks(np.random.default_rng(4), 48)
+    blocks = [source.take(16) for _ in range(7)]
+    reference = np.random.default_rng(4)
+    assert blocks == [reference.random(16).tolist() for _ in range(7)]
