@@ -547,11 +547,13 @@ may differ in the last bits."""
 
 
 class ReadinessBound:
-    """Upper bounds of two readiness criteria, kept month by month for ``when_ready`` reviews.
+    """Bounds of three readiness criteria, kept month by month for ``when_ready`` reviews.
 
     A steering review evaluates every criterion on the records so far
     (:func:`ready_to_transfer`): a full pass over them. Before that, this bound rules out the
-    month-ends at which documentation coverage or trailing retention cannot hold. It reads only
+    month-ends at which documentation coverage, trailing retention or the stable run cannot
+    hold (the run fails when, at one of its month-ends, the lowest possible trailing attrition
+    over the stability window exceeds the limit). It reads only
     the records added since the previous month-end, and keeps, for each month-end m:
 
     * T+ >= T_m: agents present whose tenure is at least ``knowledge.tenured_months`` and the
@@ -670,17 +672,35 @@ class ReadinessBound:
         self.heads.append(len(agents) + pending)
 
     def may_be_ready(self) -> bool:
-        """False when documentation or retention surely fails at the last month-end closed."""
+        """False when documentation, retention or the stable run surely fails at the last
+        month-end closed."""
         rd = self.scenario.readiness
         if rd.min_documentation > 0 and self.documentation / rd.min_documentation < 1.0 - _EPS:
             return False
-        return not (rd.min_retention and self.retention() / rd.min_retention < 1.0 - _EPS)
+        if rd.min_retention and self.retention() / rd.min_retention < 1.0 - _EPS:
+            return False
+        # The stable criterion needs the last stable_months month-ends stable, each with its
+        # trailing attrition within the limit (stable_months); a lower bound above it fails.
+        limit = self.scenario.stability.max_annual_attrition
+        last = len(self.heads)
+        first = max(0, last - rd.stable_months)
+        return all(self.stability_attrition(m) <= limit for m in range(first + 1, last + 1))
+
+    def _trailing(self, month: int, window: int) -> float:
+        """:func:`annualised` over the ``window`` month-ends up to ``month`` (fewer at the
+        start) of the exit lower bounds and headcount upper bounds: a lower bound."""
+        k = min(month, window)
+        return annualised(sum(self.exits[month - k : month]), sum(self.heads[month - k : month]), k)
 
     def retention(self) -> float:
         """Upper bound of the trailing retention (``retention_12m``) at the last month-end."""
-        k = min(len(self.heads), RETENTION_WINDOW)
-        turnover = annualised(sum(self.exits[-k:]), sum(self.heads[-k:]), k)
+        turnover = self._trailing(len(self.heads), RETENTION_WINDOW)
         return 1.0 - turnover if math.isfinite(turnover) else 0.0
+
+    def stability_attrition(self, month: int) -> float:
+        """Lower bound of the annualised attrition over the stability window at month-end
+        ``month`` (a month-end closed already), as :func:`stable_months` reads it."""
+        return self._trailing(month, self.scenario.stability.window_months)
 
 
 def ready_to_transfer(scenario: Scenario, events: list[Event], month: int) -> tuple[bool, int]:

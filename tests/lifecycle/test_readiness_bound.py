@@ -51,6 +51,8 @@ def test_bound_stays_above_the_metrics(case: str, same_day_first: bool) -> None:
     for rep in range(12):
         events = run_replication(scenario, 3, rep).events
         _, series = replication_metrics(scenario, events)
+        window = scenario.stability.window_months
+        (annual,) = trailing_rates(series["attrition_exits"], series["headcount"], (window,))
         bound = ReadinessBound(scenario)
         seen = 0
         for month in range(1, scenario.horizon_months + 1):
@@ -62,6 +64,7 @@ def test_bound_stays_above_the_metrics(case: str, same_day_first: bool) -> None:
             bound.month_end(events[:seen], month)
             assert bound.documentation >= series["documentation"][month - 1], (rep, month)
             assert bound.retention() >= series["retention_12m"][month - 1], (rep, month)
+            assert bound.stability_attrition(month) <= annual[month - 1], (rep, month)
             ruled_out += not bound.may_be_ready()
     if case != "short-tenure":
         assert ruled_out > 0, "the bound never rules a month out: it would save nothing"
@@ -70,6 +73,7 @@ def test_bound_stays_above_the_metrics(case: str, same_day_first: bool) -> None:
 def test_bound_rules_out_only_months_that_are_not_ready() -> None:
     """Where the bound rules a month out, the metrics' readiness criteria do not all hold."""
     scenario = load_scenario(MANILA)
+    ruled_out = 0
     for rep in range(20):
         events = run_replication(scenario, 5, rep).events
         _, series = replication_metrics(scenario, events)
@@ -78,9 +82,15 @@ def test_bound_rules_out_only_months_that_are_not_ready() -> None:
             upto = [ev for ev in events if ev.day <= month * DAYS_PER_MONTH]
             bound.month_end(upto, month)
             if not bound.may_be_ready():
-                assert series["criterion_documentation"][month - 1] < 1 or (
-                    series["criterion_retention"][month - 1] < 1
-                )
+                ruled_out += 1
+                assert (
+                    min(
+                        series[f"criterion_{name}"][month - 1]
+                        for name in ("documentation", "retention", "stable")
+                    )
+                    < 1
+                ), (rep, month)
+    assert ruled_out > 0
 
 
 WHEN_READY = (
@@ -109,7 +119,7 @@ def test_bound_inside_the_run_stays_above_the_metrics(
 
     def recording(self: ReadinessBound, events: list, month: int) -> None:
         month_end(self, events, month)
-        seen.append((month, self.documentation, self.retention()))
+        seen.append((month, self.documentation, self.retention(), self.stability_attrition(month)))
 
     monkeypatch.setattr(ReadinessBound, "month_end", recording)
     for rep in range(10):
@@ -117,9 +127,12 @@ def test_bound_inside_the_run_stays_above_the_metrics(
         events = run_replication(scenario, 11, rep).events
         _, series = replication_metrics(scenario, events)
         assert seen, "the steering reviews kept no bound"
-        for month, documentation, retention in seen:
+        window = scenario.stability.window_months
+        (annual,) = trailing_rates(series["attrition_exits"], series["headcount"], (window,))
+        for month, documentation, retention, attrition in seen:
             assert documentation >= series["documentation"][month - 1], (rep, month)
             assert retention >= series["retention_12m"][month - 1], (rep, month)
+            assert attrition <= annual[month - 1], (rep, month)
 
 
 @pytest.mark.parametrize("case", ["manila", "stress"])
