@@ -18,7 +18,15 @@ import simpy
 
 from botsim.model.exits import ExitBands, exit_tenure, scaled_bands, voluntary_share
 from botsim.model.rampup import productivity, productivity_of
-from botsim.model.recruiting import Draw, Funnel, duration_draw, funnel_of, next_class_day, search
+from botsim.model.recruiting import (
+    Draw,
+    Funnel,
+    RecruiterSlots,
+    duration_draw,
+    funnel_of,
+    next_class_day,
+    search,
+)
 from botsim.model.workforce import HazardTable
 from botsim.random import ReplicationStreams, UniformBlocks
 from botsim.records import (
@@ -50,7 +58,7 @@ class RoleDesk:
     index: int
     role: Role
     location: Location
-    recruiters: simpy.Resource
+    recruiters: RecruiterSlots
     hazards: HazardTable
     search_uniforms: UniformBlocks  # the search stream, read in blocks
     onboarding_rng: np.random.Generator
@@ -163,7 +171,7 @@ class Engagement:
         self.backfill_on_notice = scenario.policy.backfill == "on_notice"
         self.training_classes = scenario.policy.training_classes
         recruiters = {
-            loc.name: simpy.Resource(
+            loc.name: RecruiterSlots(
                 self.env,
                 capacity=loc.recruiting.recruiters * loc.recruiting.requisitions_per_recruiter,
             )
