@@ -18,7 +18,13 @@ import numpy as np
 
 from botsim import stats
 from botsim.report import tables
-from botsim.report.study import Study
+from botsim.report.study import (
+    COST_COLUMNS,
+    READINESS_PREFIXES,
+    READINESS_SCORES,
+    Study,
+    is_cumulative_cost,
+)
 
 MAX_FACETS = 12
 """Fan charts show at most this many groups (the rest are listed in the caption)."""
@@ -121,6 +127,7 @@ def fan_chart(study: Study, column: str) -> FigureSpec | None:
     )
     if more > 0:
         caption += f" {more} further group(s) not shown."
+    caption += study.series_note
     return FigureSpec(
         f"fan_{column}", f"{_upper_first(label(column))} against the plan", caption, fig
     )
@@ -416,12 +423,12 @@ def readiness_chart(study: Study) -> FigureSpec | None:
     ts = study.timeseries
     if ts is None or len(ts) == 0:
         return None
-    score = next((c for c in ("transfer_readiness", "readiness") if c in ts), None)
+    score = next((c for c in READINESS_SCORES if c in ts), None)
     criteria = [
         c
         for c in ts.columns
         if c != score
-        and (c.startswith(("ready_", "readiness_", "criterion_")))
+        and (c.startswith(READINESS_PREFIXES))
         and (ts[c].dtype == bool or np.issubdtype(ts[c].dtype, np.number))
     ]
     if score is None and not criteria:
@@ -451,6 +458,7 @@ def readiness_chart(study: Study) -> FigureSpec | None:
         ax.set_ylabel(f"share of replications meeting ({groups[0][:20]})")
         ax.legend(fontsize=7)
     caption = "Transfer-readiness score and the share of replications meeting each criterion."
+    caption += study.series_note
     return FigureSpec("readiness", "Transfer readiness over time", caption, fig)
 
 
@@ -479,7 +487,7 @@ def cost_chart(study: Study) -> FigureSpec | None:
     ts = study.timeseries
     if ts is None or len(ts) == 0:
         return None
-    monthly = [c for c in ("cost_bot", "cost_outsourcing", "cost_onshore") if c in ts]
+    monthly = [c for c in COST_COLUMNS if c in ts]
     if monthly:
         data = ts[["group", "replication", "month", *monthly]].sort_values(
             ["group", "replication", "month"]
@@ -488,7 +496,7 @@ def cost_chart(study: Study) -> FigureSpec | None:
         data = data[["group", "month"]].join(cum)
         cols = monthly
     else:
-        cols = [c for c in ts.columns if c.startswith("cumulative") and "cost" in c]
+        cols = [c for c in ts.columns if is_cumulative_cost(c)]
         if not cols:
             return None
         data = ts
@@ -530,6 +538,7 @@ def cost_chart(study: Study) -> FigureSpec | None:
         caption += (
             f" Shown for {len(groups)} representative variant(s); {hidden} more in the tables."
         )
+    caption += study.series_note
     return FigureSpec("costs", "Costs and break-even", caption, fig)
 
 

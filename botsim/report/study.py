@@ -19,6 +19,32 @@ from botsim.outputs import MANIFEST, is_complete
 DEFAULT_GRID_MONTH = 18.0
 """Month of P(event by m) in a grid sweep's table and heatmaps when the sweep names none."""
 
+SERIES_REPLICATIONS = 2000
+"""Replications per group whose monthly series the report's figures read: the first ones
+(replications are independent and identically distributed, so they are a random sample, and
+2,000 give the figures' quantile bands to well within a line width). This bounds the report's
+memory however many replications a run has; the tables use every replication."""
+
+SERIES_KEYS = ("scenario", "point", "replication", "month")
+"""Time-series columns that say whose month a row is."""
+
+FAN_COLUMNS = ("target", "headcount", "effective_fte")
+READINESS_SCORES = ("transfer_readiness", "readiness")
+READINESS_PREFIXES = ("ready_", "readiness_", "criterion_")
+COST_COLUMNS = ("cost_bot", "cost_outsourcing", "cost_onshore")
+
+
+def is_cumulative_cost(column: str) -> bool:
+    return column.startswith("cumulative") and "cost" in column
+
+
+def figure_series_columns(names: list[str]) -> list[str]:
+    """The time-series columns the report's figures read (see ``botsim.report.figures``)."""
+    wanted = {*SERIES_KEYS, *FAN_COLUMNS, *READINESS_SCORES, *COST_COLUMNS}
+    return [
+        c for c in names if c in wanted or c.startswith(READINESS_PREFIXES) or is_cumulative_cost(c)
+    ]
+
 
 class ReportError(Exception):
     """The folder cannot be reported on (incomplete, not a botsim folder, unreadable)."""
@@ -45,6 +71,7 @@ class Study:
     confidence: float = 0.95
     points: Any = None  # sweep: the points table
     description: str = ""
+    series_note: str = ""  # said in the captions of figures drawn from a sample of the series
 
     @property
     def horizon(self) -> float:
@@ -121,11 +148,41 @@ def load_study(folder: str | Path, manifest: dict[str, Any] | None = None) -> St
     try:
         summary = pd.read_parquet(folder / "summary.parquet")
         ts_path = folder / "timeseries.parquet"
-        timeseries = pd.read_parquet(ts_path) if ts_path.exists() else pd.DataFrame()
+        timeseries = _figure_series(ts_path) if ts_path.exists() else pd.DataFrame()
     except (OSError, ValueError) as exc:
         raise ReportError(f"cannot read the tables of {folder}: {exc}") from None
     kind = manifest.get("kind", "run")
     confidence = float(manifest.get("confidence", 0.95))
+    study = _study(folder, manifest, kind, summary, timeseries, confidence)
+    if "replication" in summary and (summary["replication"] >= SERIES_REPLICATIONS).any():
+        study.series_note = (
+            f" Monthly series of the first {SERIES_REPLICATIONS:,} replications of each group."
+        )
+    return study
+
+
+def _figure_series(path: Path) -> Any:
+    """The figures' columns of the time series, for the first SERIES_REPLICATIONS
+    replications only (rows are saved in replication order, so the rest is not read)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(path).names
+    filters = [("replication", "<", SERIES_REPLICATIONS)] if "replication" in names else None
+    return pd.read_parquet(path, columns=figure_series_columns(names), filters=filters)
+
+
+def _study(
+    folder: Path,
+    manifest: dict[str, Any],
+    kind: str,
+    summary: Any,
+    timeseries: Any,
+    confidence: float,
+) -> Study:
+    """The :class:`Study` of a folder of ``kind`` from its tables."""
+    import pandas as pd
+
     if kind == "run":
         name = str(manifest.get("scenario", folder.name))
         text = _read_text(folder / "scenario.yaml")

@@ -186,3 +186,26 @@ def test_importing_the_cli_and_report_does_not_import_matplotlib():
         "sys.exit(int(any(m in sys.modules for m in ('matplotlib', 'seaborn'))))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_figures_read_a_bounded_sample_of_the_series(compare_folder, monkeypatch):
+    """However many replications a folder holds, the report reads the monthly series of the
+    first SERIES_REPLICATIONS of each group and only the columns its figures draw (memory
+    bounded), and says so in the captions; the tables still use every replication."""
+    from botsim.report import load_study
+    from botsim.report import study as study_module
+    from botsim.report.figures import build_figures
+
+    monkeypatch.setattr(study_module, "SERIES_REPLICATIONS", 5)
+    study = load_study(compare_folder)
+    assert set(study.timeseries["replication"]) == set(range(5))
+    assert study.timeseries.groupby("group").size().to_dict() == {
+        "manila-finance-20": 5 * 18,
+        "manila-low-acceptance": 5 * 18,
+    }
+    assert {"headcount", "effective_fte", "target", "readiness"} <= set(study.timeseries)
+    assert "open_requisitions" not in study.timeseries  # no figure draws it
+    assert len(study.summary) == 2 * 40  # tables: every replication
+    assert "first 5 replications" in study.series_note
+    captions = [spec.caption for spec in build_figures(study)]
+    assert any("first 5 replications" in caption for caption in captions)
