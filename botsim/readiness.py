@@ -95,8 +95,8 @@ def lead_series(scenario: Scenario, emp: EmployeeTable, ends: np.ndarray) -> dic
             needed = np.ceil(agents / span)
             cov = np.where(needed > 0, np.minimum(1.0, leads / np.maximum(needed, 1)), 1.0)
             coverage = np.minimum(coverage, cov)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_lead = np.where(leads_total > 0, agents_total / np.maximum(leads_total, 1), np.nan)
+    per_lead = np.full(n, np.nan)  # agents per lead where there are leads (whole counts)
+    np.divide(agents_total, leads_total, out=per_lead, where=leads_total > 0)
     return {
         "leads": leads_total,
         "agents_per_lead": per_lead,
@@ -140,13 +140,13 @@ def agent_output(
         tenure, prod = plain_tenure, plain_prod
         if mgmt is not None and overloaded[r].any():
             slow = 1.0 - mgmt.overload.ramp_speed
+            # Overloaded days elapsed by day t: piecewise linear through `cum` at the edges.
             cum = np.concatenate([[0.0], np.cumsum(overloaded[r] * DAYS_PER_MONTH)])
-
-            def overloaded_days(t: np.ndarray, cum: np.ndarray = cum) -> np.ndarray:
-                return np.interp(t, edges, cum)
-
-            ramp_start = np.minimum(start + ramp.training_days, at)
-            tenure = tenure - slow * (overloaded_days(at) - overloaded_days(ramp_start))
+            by_end = cum[None, 1:]  # at the month-ends themselves (the knots)
+            # ... and by min(end of training, month-end): that training end, or the month-end.
+            ramp_from = start + ramp.training_days
+            by_ramp_start = np.where(ramp_from < at, np.interp(ramp_from, edges, cum), by_end)
+            tenure = tenure - slow * (by_end - by_ramp_start)
             prod = productivity(tenure, ramp)
         present = (start <= at) & (at < end)
         prod = np.where(present, prod, 0.0)
