@@ -23,8 +23,6 @@ from botsim.records import (
     EXITED,
     HIRED,
     LEAD,
-    NO_SHOW,
-    OFFER_ACCEPTED,
     TRANSFER_COMPLETED,
     TRANSFER_STARTED,
     EmployeeTable,
@@ -558,9 +556,10 @@ class ReadinessBound:
 
     * T+ >= T_m: agents present whose tenure is at least ``knowledge.tenured_months`` and the
       training period (a ramped agent has finished training);
-    * H+ >= H_m and an agent headcount bound: staff present, plus accepted offers not started
-      yet (one may start at this very moment, after the review) and exits just past the
-      month-end (already processed when the review's clock is an ulp late);
+    * H+ >= H_m and an agent headcount bound: staff present, plus the hires scheduled to start
+      by the month-end that have not started yet (``starts_due``: one may start at this very
+      moment, after the review, or an ulp later) and exits just past the month-end (already
+      processed when the review's clock is an ulp late);
     * X- <= X_m and an attrition-exit bound: exits inside the month, away from its ends;
     * growing+ >= growing_m: the agents present reached the target at a hire (the first full
       moment of :func:`botsim.metrics.fill_times`), or the plan ever decreased, or Build's
@@ -577,7 +576,6 @@ class ReadinessBound:
         "_agents",
         "_build_end",
         "_ever_full",
-        "_in_notice",
         "_leads",
         "_ramped_days",
         "_seen",
@@ -598,7 +596,6 @@ class ReadinessBound:
         self._seen = 0  # records read so far
         self._agents: dict[int, float] = {}  # present agents: id -> start day
         self._leads: dict[int, float] = {}
-        self._in_notice: set[int] = set()  # requisitions with an accepted offer, not started
         # A plan that ever decreases could make the team full at a plan step: assume it is.
         self._ever_full = any(
             later.headcount < earlier.headcount
@@ -621,18 +618,17 @@ class ReadinessBound:
         ``target_steps`` puts 0.0 before the first step)."""
         return self._step_targets[bisect.bisect_right(self._step_days, day)]
 
-    def month_end(self, events: list[Event], month: int) -> None:
+    def month_end(self, events: list[Event], month: int, starts_due: int = 0) -> None:
         """Read the records added since the last call and close month-end ``month`` (called
-        for every month-end in order, from the first)."""
+        for every month-end in order, from the first). ``starts_due``: hires scheduled to start
+        by the month-end (within ``BOUNDARY_DAYS`` after it) that have not started yet."""
         end = month * DAYS_PER_MONTH
         start_of_month = (month - 1) * DAYS_PER_MONTH
         tenured_days = self._tenured_days
-        agents, leads, in_notice = self._agents, self._leads, self._in_notice
+        agents, leads = self._agents, self._leads
         attrition_exits = tenured_exits = late_exits = 0
-        for day, kind, subject, _, detail, value in events[self._seen :]:
+        for day, kind, subject, _, detail, _ in events[self._seen :]:
             if kind == HIRED:
-                if value >= 0:
-                    in_notice.discard(int(value))
                 if detail == LEAD:
                     leads[subject] = day
                 else:
@@ -647,14 +643,10 @@ class ReadinessBound:
                 elif start_of_month + BOUNDARY_DAYS < day < end - BOUNDARY_DAYS:
                     tenured_exits += day - start >= tenured_days
                     attrition_exits += not was_lead and detail != "promoted"
-            elif kind == OFFER_ACCEPTED:
-                in_notice.add(subject)
-            elif kind == NO_SHOW:
-                in_notice.discard(subject)
         self._seen = len(events)
         ramped_from = end - self._ramped_days  # hired on or before this day: ramped by `end`
         tenured_ramped = sum(1 for start in agents.values() if start <= ramped_from)
-        pending = len(in_notice) + late_exits
+        pending = starts_due + late_exits
         if self._ramped_days <= BOUNDARY_DAYS:
             tenured_ramped += pending
         growing = self._ever_full or pending > 0 or end >= self._build_end

@@ -160,6 +160,8 @@ class Engagement:
         self._ids = itertools.count()
         self.in_transfer_window = False
         self.transfer_started = False
+        # Accepted offers that will start (they show up), by requisition: the start day.
+        self.starts_scheduled: dict[int, float] = {}
         # Consecutive month-end reviews meeting the headcount threshold, counted over the months
         # a when_ready check looks back on (see ``steering_reviews``).
         self.headcount_run = 0
@@ -287,11 +289,14 @@ class Engagement:
         notice = desk.candidate_notice(rng)
         shows_up = rng.random() >= desk.no_show
         start = next_class_day(env.now + notice, self.training_classes)
+        if shows_up:
+            self.starts_scheduled[req_id] = start
         yield env.timeout(start - env.now)
         if not shows_up:
             record(env.now, NO_SHOW, req_id, desk.index)
             self.open_requisition(desk, "lead" if lead else "no_show", lead)
             return
+        del self.starts_scheduled[req_id]
         if lead:
             desk.team.pending_leads -= 1
         yield from self.working(desk, self.hire(desk, req_id, lead))
@@ -450,7 +455,11 @@ class Engagement:
 
     def steering_reviews(self):
         """Month-end reviews: retry lead promotions; start a when_ready transfer when ready."""
-        from botsim.readiness import ReadinessBound, ready_to_transfer  # pure, over records
+        from botsim.readiness import (  # pure, over records
+            BOUNDARY_DAYS,
+            ReadinessBound,
+            ready_to_transfer,
+        )
 
         transfer = self.scenario.transfer
         when_ready = transfer.policy == "when_ready"
@@ -467,7 +476,9 @@ class Engagement:
                 if not self.retry_promotions:
                     return  # nothing left to review (ending the process moves no other event)
                 continue
-            bound.month_end(self.recorder.events, month)
+            due = month * DAYS_PER_MONTH + BOUNDARY_DAYS
+            starts_due = sum(1 for day in self.starts_scheduled.values() if day <= due)
+            bound.month_end(self.recorder.events, month, starts_due)
             first_check = max(transfer.earliest_month, next_check)
             if month <= first_check - stable_months:
                 # No check looks back on this month: plausibly_ready needs the last

@@ -16,7 +16,8 @@ import pytest
 from botsim import load_scenario
 from botsim.metrics import replication_metrics
 from botsim.model.engagement import run_replication
-from botsim.readiness import ReadinessBound, annualised, trailing_rates
+from botsim.readiness import BOUNDARY_DAYS, ReadinessBound, annualised, trailing_rates
+from botsim.records import HIRED, OFFER_ACCEPTED
 from botsim.scenario import DAYS_PER_MONTH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,10 +35,31 @@ CASES = {
             "policy.training_classes={first_class_day: 14, interval_days: 28}",
         ),
     ),
+    # Training classes on the month-ends themselves: every hire starts exactly at a month-end,
+    # before or after the review of that moment (the bound's starts_due).
+    "classes-at-month-ends": (
+        MANILA,
+        ("policy.training_classes={first_class_day: 30.4375, interval_days: 30.4375}",),
+    ),
     "short-tenure": (MANILA, ("knowledge.tenured_months=0", "knowledge.loss_per_exit_share=2")),
     "stress": (ROOT / "scenarios" / "high-attrition-stress.yaml", ()),
     "split": (ROOT / "scenarios" / "split-ph-co.yaml", ()),
 }
+
+
+def starts_due(events: list, seen: int, end: float) -> int:
+    """What the engagement tells the bound at a review that has seen ``events[:seen]``: hires
+    whose offer was accepted by then and who start by the month-end (``BOUNDARY_DAYS`` after
+    it at the latest) but have not started yet (read here from the later records)."""
+    accepted = {ev.subject for ev in events[:seen] if ev.kind == OFFER_ACCEPTED}
+    return sum(
+        1
+        for ev in events[seen:]
+        if ev.kind == HIRED
+        and ev.value >= 0
+        and int(ev.value) in accepted
+        and ev.day <= end + BOUNDARY_DAYS
+    )
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -61,7 +83,7 @@ def test_bound_stays_above_the_metrics(case: str, same_day_first: bool) -> None:
                 events[seen].day < end or (same_day_first and events[seen].day <= end)
             ):
                 seen += 1
-            bound.month_end(events[:seen], month)
+            bound.month_end(events[:seen], month, starts_due(events, seen, end))
             assert bound.documentation >= series["documentation"][month - 1], (rep, month)
             assert bound.retention() >= series["retention_12m"][month - 1], (rep, month)
             assert bound.stability_attrition(month) <= annual[month - 1], (rep, month)
@@ -80,7 +102,7 @@ def test_bound_rules_out_only_months_that_are_not_ready() -> None:
         bound = ReadinessBound(scenario)
         for month in range(1, scenario.horizon_months + 1):
             upto = [ev for ev in events if ev.day <= month * DAYS_PER_MONTH]
-            bound.month_end(upto, month)
+            bound.month_end(upto, month, starts_due(events, len(upto), month * DAYS_PER_MONTH))
             if not bound.may_be_ready():
                 ruled_out += 1
                 assert (
@@ -107,7 +129,9 @@ def when_ready(case: str):
     return load_scenario(path, (*overrides, *WHEN_READY))
 
 
-@pytest.mark.parametrize("case", ["manila", "promotion-span-5", "classes-on-exit", "stress"])
+@pytest.mark.parametrize(
+    "case", ["manila", "promotion-span-5", "classes-on-exit", "classes-at-month-ends", "stress"]
+)
 def test_bound_inside_the_run_stays_above_the_metrics(
     case: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -117,8 +141,8 @@ def test_bound_inside_the_run_stays_above_the_metrics(
     seen: list[tuple[int, float, float]] = []
     month_end = ReadinessBound.month_end
 
-    def recording(self: ReadinessBound, events: list, month: int) -> None:
-        month_end(self, events, month)
+    def recording(self: ReadinessBound, events: list, month: int, starts_due: int = 0) -> None:
+        month_end(self, events, month, starts_due)
         seen.append((month, self.documentation, self.retention(), self.stability_attrition(month)))
 
     monkeypatch.setattr(ReadinessBound, "month_end", recording)
