@@ -104,6 +104,18 @@ def _target(out: Path | None, root: Path, name: str, force: bool) -> Path:
     return target
 
 
+def _check_memory(scenarios: list, n: int, workers: int | None, what: str, advice: str) -> None:
+    """Refuse up front a comparison or sweep whose results would not fit in memory: every
+    experiment's tables are kept until the folder is written (botsim.limits)."""
+    from botsim.executors import default_workers
+    from botsim.limits import LimitError, check_study_memory
+
+    try:
+        check_study_memory(scenarios, n, what, advice, workers=workers or default_workers())
+    except LimitError as exc:
+        fail_input(str(exc))
+
+
 @click.command()
 @click.argument("scenario_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @overrides_option("Override a value in every scenario (repeatable).")
@@ -144,9 +156,16 @@ def compare(
         except ScenarioError as exc:
             fail_input(str(exc))
     names = unique_names([s.name for s in scenarios])
+    n = replications or scenarios[0].replications
+    _check_memory(
+        scenarios,
+        n,
+        workers,
+        f"a comparison of {len(scenarios)} scenarios x {n:,} replications",
+        " per scenario",
+    )
     target = _target(out, outputs_root, "compare-" + "-vs-".join(names), force)
     seed = seed if seed is not None else scenarios[0].seed
-    n = replications or scenarios[0].replications
     options = _executor_options(workers, scheduler)
     results = []
     with _executor_errors(), contextlib.ExitStack() as stack:
@@ -235,6 +254,14 @@ def sweep(
         for pt in plan.points:
             click.echo(f"  {pt.index:>3}  {pt.label}")
         return
+    n = plan.replications(replications)
+    _check_memory(
+        [pt.scenario for pt in plan.points],
+        n,
+        workers,
+        f"a sweep of {len(plan.points)} variants x {n:,} replications",
+        " per variant, or fewer variants",
+    )
     target = _target(out, outputs_root, f"sweep-{plan.sweep.name}", force)
     options = _executor_options(workers, scheduler)
     click.echo(f"running {len(plan.points)} variants of {plan.sweep.name}", err=True)

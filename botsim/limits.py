@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -310,24 +310,56 @@ def check_run_memory(
     ``available`` defaults to :func:`available_memory`; when that cannot be told the run is
     allowed. Returns the estimate in bytes.
     """
-    columns = result_columns(scenario)
-    estimate = estimate_run_memory(scenario, replications, workers, columns)
+    what = (
+        f"a run of {replications:,} replications of {scenario.name!r} "
+        f"({scenario.horizon_months} months, {planned_peak_headcount(scenario):,} seats)"
+    )
+    return check_study_memory(
+        [scenario],
+        replications,
+        what,
+        ", a shorter horizon or a smaller team",
+        available,
+        workers,
+        limits,
+    )
+
+
+def check_study_memory(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    what: str,
+    advice: str = "",
+    available: int | None = None,
+    workers: int = 1,
+    limits: Limits = DEFAULT_LIMITS,
+) -> int:
+    """Refuse (:class:`LimitError`) experiments run one after the other whose results are all
+    kept in memory (a comparison, a sweep) when their estimate exceeds the memory they may use.
+
+    The estimate is :func:`estimate_run_memory`'s: the largest fixed part (base, one
+    replication in flight per worker) plus every experiment's result tables. ``what`` names the
+    study in the refusal, ``advice`` ends it. Returns the estimate in bytes.
+    """
+    fixed = results = 0
+    for scenario in scenarios:
+        columns = result_columns(scenario)
+        base = estimate_run_memory(scenario, 0, workers, columns)
+        fixed = max(fixed, base)
+        results += estimate_run_memory(scenario, replications, workers, columns) - base
+    estimate = fixed + results
     if available is None:
         available = available_memory()
     if available is None:
         return estimate
     allowed = available * limits.memory_fraction
     if estimate > allowed:
-        per_rep = (estimate - estimate_run_memory(scenario, 0, workers, columns)) / max(
-            replications, 1
-        )
-        fit = max(int((allowed - (estimate - replications * per_rep)) // per_rep), 0)
+        per_rep = results / max(replications, 1)
+        fit = max(int((allowed - fixed) // per_rep), 0) if per_rep > 0 else 0
         raise LimitError(
-            f"a run of {replications:,} replications of {scenario.name!r} "
-            f"({scenario.horizon_months} months, {planned_peak_headcount(scenario):,} seats) "
-            f"would need about {_mb(estimate)} of memory, above the {_mb(allowed)} it may use "
-            f"({limits.memory_fraction:.0%} of {_mb(available)} available); "
-            f"use at most about {fit:,} replications, a shorter horizon or a smaller team"
+            f"{what} would need about {_mb(estimate)} of memory, above the {_mb(allowed)} it "
+            f"may use ({limits.memory_fraction:.0%} of {_mb(available)} available); "
+            f"use at most about {fit:,} replications{advice}"
         )
     return estimate
 
@@ -346,6 +378,7 @@ __all__ = [
     "available_memory",
     "check_run_memory",
     "check_scenario_limits",
+    "check_study_memory",
     "estimate_run_memory",
     "planned_peak_headcount",
     "result_columns",

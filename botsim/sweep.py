@@ -206,6 +206,10 @@ class SweepPlan:
     def columns(self) -> list[str]:
         return [p.column for p in self.sweep.parameters]
 
+    def replications(self, override: int | None = None) -> int:
+        """Replications per variant: ``override``, else the sweep file's, else the base's."""
+        return override or self.sweep.replications or self.base.replications
+
     def points_table(self) -> Any:
         import pandas as pd
 
@@ -412,7 +416,7 @@ def run_sweep(
     from botsim.experiment import run_experiment
 
     sweep = plan.sweep
-    n = replications or sweep.replications or plan.base.replications
+    n = plan.replications(replications)
     seed = seed if seed is not None else (sweep.seed if sweep.seed is not None else plan.base.seed)
     started = time.perf_counter()
     summaries, series, failures = [], [], []

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from botsim import load_scenario
 from botsim.cli import main
 from botsim.outputs import is_complete
 from botsim.report import ReportError, write_report
@@ -209,3 +210,38 @@ def test_figures_read_a_bounded_sample_of_the_series(compare_folder, monkeypatch
     assert "first 5 replications" in study.series_note
     captions = [spec.caption for spec in build_figures(study)]
     assert any("first 5 replications" in caption for caption in captions)
+
+
+def test_compare_and_sweep_refuse_up_front_what_would_not_fit_in_memory(tmp_path, monkeypatch):
+    """Every experiment of a comparison or sweep is kept in memory until its folder is
+    written: too many replications are refused before anything runs (exit 2, nothing written),
+    with the estimate and how many would fit."""
+    from botsim import limits
+
+    monkeypatch.setattr(limits, "available_memory", lambda: 200_000_000)  # 200 MB
+    scen = str(ROOT / "scenarios" / "manila-finance-20.yaml")
+    runner = CliRunner()
+    out = tmp_path / "cmp"
+    result = runner.invoke(main, ["compare", scen, scen, "-n", "200000", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "a comparison of 2 scenarios x 200,000 replications would need about" in result.output
+    assert "use at most about" in result.output and "per scenario" in result.output
+    assert not out.exists()
+
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text(
+        f"name: tiny\nbase: {scen}\nparameters:\n"
+        "  - {name: team_size, path: 'roles[0].plan[0].headcount', values: [2, 4, 6]}\n"
+    )
+    out = tmp_path / "sw"
+    result = runner.invoke(main, ["sweep", str(sweep_file), "-n", "100000", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "a sweep of 3 variants x 100,000 replications would need about" in result.output
+    assert not out.exists()
+    # Within the memory the check lets a study through and returns its estimate: one
+    # experiment is estimated as a run, a second adds its result tables only.
+    scenario = load_scenario(scen)
+    single = limits.check_study_memory([scenario], 10, "x", available=10**12)
+    pair = limits.check_study_memory([scenario, scenario], 10, "x", available=10**12)
+    assert single == limits.estimate_run_memory(scenario, 10)
+    assert pair - single == single - limits.estimate_run_memory(scenario, 0)
