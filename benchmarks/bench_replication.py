@@ -13,13 +13,15 @@ Targets (issue 2, "Performance"):
 * ``botsim run scenarios/manila-finance-20.yaml`` prints its summary within ``--max-cli-seconds``
   (10 s), end to end in a fresh process.
 
-Method: both models are warmed up, then timed in ``--rounds`` alternating rounds of
-``--replications`` replications each, on process CPU time (less disturbed than wall time by
-other load on a shared machine). The milliseconds per replication of a model are its best round
-(as ``timeit`` reports); the ratio is the median over rounds of botsim's time over the floor's
-in the same round, so both sides of each ratio saw the same load. SimPy events processed are
-counted in a separate, untimed pass that wraps ``simpy.Environment.step``, so counting costs the
-timed runs nothing.
+Method: both models are warmed up, then timed in ``--rounds`` rounds of ``--replications``
+replications each, on process CPU time (less disturbed than wall time by other load on a shared
+machine). Within a round the models take turns every ``--slice`` replications (the order
+alternating), so both sides of a ratio are timed within milliseconds of each other: on a
+machine whose speed drifts, this pairs them far better than whole rounds one after the other.
+The milliseconds per replication of a model are its best round (as ``timeit`` reports); the
+ratio is the median over rounds of botsim's time over the floor's in the same round. SimPy
+events processed are counted in a separate, untimed pass that wraps ``simpy.Environment.step``,
+so counting costs the timed runs nothing.
 """
 
 from __future__ import annotations
@@ -74,6 +76,23 @@ def events_per_replication(run_one: Callable[[int], object], replications: int) 
         for rep in range(replications):
             run_one(rep)
     return counter["events"] / replications
+
+
+def time_interleaved(
+    models: dict[str, Callable[[int], object]], replications: int, first: int, size: int, flip: int
+) -> dict[str, float]:
+    """Milliseconds per replication of each model over one round, the models taking turns
+    every ``size`` replications (the order alternating from slice to slice)."""
+    spent = dict.fromkeys(models, 0.0)
+    for k, low in enumerate(range(first, first + replications, size)):
+        high = min(low + size, first + replications)
+        order = list(models) if (k + flip) % 2 == 0 else list(reversed(models))
+        for name in order:
+            started = time.process_time()
+            for rep in range(low, high):
+                models[name](rep)
+            spent[name] += time.process_time() - started
+    return {name: total / replications * 1000 for name, total in spent.items()}
 
 
 def time_round(run_one: Callable[[int], object], replications: int, first: int) -> float:
@@ -145,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
     parser.add_argument("--replications", type=int, default=50, help="per round (default 50)")
-    parser.add_argument("--rounds", type=int, default=7, help="alternating rounds (default 7)")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds (default 7)")
+    parser.add_argument(
+        "--slice", type=int, default=5, help="replications per turn within a round (default 5)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-ratio", type=float, default=1.5, help="core target (1.5)")
     parser.add_argument(
@@ -180,9 +202,9 @@ def main(argv: list[str] | None = None) -> int:
 
     rounds: dict[str, list[float]] = {name: [] for name in models}
     for r in range(args.rounds):
-        order = list(models) if r % 2 == 0 else list(reversed(models))
-        for name in order:
-            rounds[name].append(time_round(models[name], args.replications, r * 1000))
+        timed = time_interleaved(models, args.replications, r * 1000, args.slice, r % 2)
+        for name, ms in timed.items():
+            rounds[name].append(ms)
     best = {name: min(times) for name, times in rounds.items()}
     ratios = {
         name: statistics.median(b / f for b, f in zip(rounds[name], rounds["floor"]))
