@@ -20,6 +20,7 @@ from botsim.cli_options import (
     out_option,
     outputs_option,
     overrides_option,
+    refuse_if_too_large,
     replications_option,
     scheduler_option,
     seed_option,
@@ -227,7 +228,9 @@ def run(
             check_precision_metrics(scenario, adaptive.metrics, seed)
         except ValueError as exc:
             fail_input(str(exc))
-    _check_memory(scenario, adaptive.max_replications if adaptive else replications, workers)
+    refuse_if_too_large(
+        [scenario], adaptive.max_replications if adaptive else replications, workers
+    )
 
     from botsim.executors import ExecutorUnavailable, WorkerLost, open_backend
     from botsim.outputs import OutputError, StagedRun, default_run_dir
@@ -329,20 +332,6 @@ def _open_resumed(resume, scenario_file, overrides, seed, replications, adaptive
         staged.release()
         fail_input(str(exc))
     return staged, scenario
-
-
-def _check_memory(scenario, replications: int, workers: int | None) -> None:
-    """Refuse up front a run whose results would not fit in memory (botsim.limits)."""
-    try:
-        from botsim.limits import LimitError, check_run_memory
-    except ImportError:  # pragma: no cover - limits not available
-        return
-    from botsim.executors import default_workers
-
-    try:
-        check_run_memory(scenario, replications, workers=workers or default_workers())
-    except LimitError as exc:
-        fail_input(str(exc))
 
 
 def _interrupted(staged, why: str, code: int = 130) -> None:

@@ -22,6 +22,30 @@ def fail_input(message: str) -> NoReturn:
     sys.exit(EXIT_INPUT)
 
 
+def refuse_if_too_large(
+    scenarios: list[Any],
+    replications: int,
+    workers: int | None,
+    what: str | None = None,
+    advice: str = "",
+) -> None:
+    """Refuse up front (:func:`fail_input`) a study whose results would not fit in memory
+    (``botsim.limits``): one run when ``what`` is None, else the experiments of a comparison
+    or sweep, all kept until their folder is written (``what`` names them, ``advice`` ends the
+    message)."""
+    from botsim.executors import default_workers
+    from botsim.limits import LimitError, check_run_memory, check_study_memory
+
+    workers = workers or default_workers()
+    try:
+        if what is None:
+            check_run_memory(scenarios[0], replications, workers=workers)
+        else:
+            check_study_memory(scenarios, replications, what, advice, workers=workers)
+    except LimitError as exc:
+        fail_input(str(exc))
+
+
 MAX_REPLICATIONS = 1_000_000
 """Same bound as ``botsim.scenario.MAX_REPLICATIONS`` (tests/cli/test_run.py checks they agree);
 not imported from there, so that ``botsim --help`` loads neither pydantic nor numpy."""

@@ -22,6 +22,7 @@ from botsim.cli_options import (
     out_option,
     outputs_option,
     overrides_option,
+    refuse_if_too_large,
     replications_option,
     scheduler_option,
     seed_option,
@@ -104,18 +105,6 @@ def _target(out: Path | None, root: Path, name: str, force: bool) -> Path:
     return target
 
 
-def _check_memory(scenarios: list, n: int, workers: int | None, what: str, advice: str) -> None:
-    """Refuse up front a comparison or sweep whose results would not fit in memory: every
-    experiment's tables are kept until the folder is written (botsim.limits)."""
-    from botsim.executors import default_workers
-    from botsim.limits import LimitError, check_study_memory
-
-    try:
-        check_study_memory(scenarios, n, what, advice, workers=workers or default_workers())
-    except LimitError as exc:
-        fail_input(str(exc))
-
-
 @click.command()
 @click.argument("scenario_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @overrides_option("Override a value in every scenario (repeatable).")
@@ -157,7 +146,7 @@ def compare(
             fail_input(str(exc))
     names = unique_names([s.name for s in scenarios])
     n = replications or scenarios[0].replications
-    _check_memory(
+    refuse_if_too_large(
         scenarios,
         n,
         workers,
@@ -255,7 +244,7 @@ def sweep(
             click.echo(f"  {pt.index:>3}  {pt.label}")
         return
     n = plan.replications(replications)
-    _check_memory(
+    refuse_if_too_large(
         [pt.scenario for pt in plan.points],
         n,
         workers,

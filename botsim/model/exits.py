@@ -44,16 +44,6 @@ def exit_tenure(bands: ExitBands, start_tenure: float, budget: float) -> tuple[f
     return math.inf, len(bands) - 1
 
 
-def next_exit_candidate(
-    table: HazardTable, start_tenure: float, budget: float, vol_scale: float = 1.0
-) -> tuple[float, int]:
-    """Tenure (days) at which the scaled cumulative hazard from ``start_tenure`` reaches ``budget``.
-
-    Returns the tenure and the index of its band; ``(inf, last band)`` when the hazard runs out.
-    """
-    return exit_tenure(scaled_bands(table, vol_scale), start_tenure, budget)
-
-
 def voluntary_share(table: HazardTable, band: int, vol_scale: float = 1.0) -> float:
     """Probability that a candidate exit in ``band`` is voluntary (competing risks)."""
     _, _, vol, inv = table.bands[band]

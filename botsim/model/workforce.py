@@ -23,6 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
+from botsim.caching import by_identity
 from botsim.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition
 
 EXIT_KINDS = ("resignation", "walkout", "dismissal", "probation")
@@ -62,16 +63,7 @@ class HazardTable:
     @classmethod
     def from_attrition(cls, attrition: Attrition) -> HazardTable:
         """The table of ``attrition``, built once per (frozen) Attrition and kept read-only."""
-        cached = _HAZARD_TABLES.get(id(attrition))
-        if cached is not None and cached[0] is attrition:
-            return cached[1]
-        table = cls._build(attrition)
-        for arr in (table.starts, table.voluntary, table.involuntary):
-            arr.flags.writeable = False
-        if len(_HAZARD_TABLES) >= 256:  # an entry holds its Attrition, so its id is not reused
-            _HAZARD_TABLES.clear()
-        _HAZARD_TABLES[id(attrition)] = (attrition, table)
-        return table
+        return _hazard_table(attrition)
 
     @classmethod
     def _build(cls, attrition: Attrition) -> HazardTable:
@@ -97,4 +89,9 @@ class HazardTable:
         return cls(starts, vol / DAYS_PER_YEAR, inv / DAYS_PER_YEAR)
 
 
-_HAZARD_TABLES: dict[int, tuple[Attrition, HazardTable]] = {}
+@by_identity(maxsize=256)
+def _hazard_table(attrition: Attrition) -> HazardTable:
+    table = HazardTable._build(attrition)
+    for arr in (table.starts, table.voluntary, table.involuntary):
+        arr.flags.writeable = False
+    return table
