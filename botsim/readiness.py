@@ -8,9 +8,7 @@ the interval (m - 1, m].
 
 from __future__ import annotations
 
-import bisect
 import functools
-import itertools
 import math
 from typing import Any
 
@@ -20,9 +18,6 @@ from botsim.intervals import active_at
 from botsim.model.rampup import productivity
 from botsim.records import (
     ENTITY_READY,
-    EXITED,
-    HIRED,
-    LEAD,
     TRANSFER_COMPLETED,
     TRANSFER_STARTED,
     EmployeeTable,
@@ -536,163 +531,6 @@ def add_lifecycle(
     series.update(readiness_criteria(scenario, series, ready_day, runs, turnover))
     marks["_stable_run"] = runs
     marks["_stability_flags"] = (meets, stable)
-
-
-BOUNDARY_DAYS = 1e-6
-"""Events this close to a month-end are left out of the lower bounds (and added to the upper
-bounds) of :class:`ReadinessBound`: the review's clock and the month-end day of the metrics
-may differ in the last bits."""
-
-
-class ReadinessBound:
-    """Bounds of three readiness criteria, kept month by month for ``when_ready`` reviews.
-
-    A steering review evaluates every criterion on the records so far
-    (:func:`ready_to_transfer`): a full pass over them. Before that, this bound rules out the
-    month-ends at which documentation coverage, trailing retention or the stable run cannot
-    hold (the run fails when, at one of its month-ends, the lowest possible trailing attrition
-    over the stability window exceeds the limit). It reads only
-    the records added since the previous month-end, and keeps, for each month-end m:
-
-    * T+ >= T_m: agents present whose tenure is at least ``knowledge.tenured_months`` and the
-      training period (a ramped agent has finished training);
-    * H+ >= H_m and an agent headcount bound: staff present, plus the hires scheduled to start
-      by the month-end that have not started yet (``starts_due``: one may start at this very
-      moment, after the review, or an ulp later) and exits just past the month-end (already
-      processed when the review's clock is an ulp late);
-    * X- <= X_m and an attrition-exit bound: exits inside the month, away from its ends;
-    * growing+ >= growing_m: the agents present reached the target at a hire (the first full
-      moment of :func:`botsim.metrics.fill_times`), or the plan ever decreased, or Build's
-      planned end passed.
-
-    :func:`documentation_step` is increasing in D_{m-1}, T and H and decreasing in X, and the
-    trailing attrition rate is increasing in the exits and decreasing in the headcounts, so the
-    bounds hold month after month (floating-point operations are monotone; counts are whole).
-    A month ruled out here is one at which :func:`ready_to_transfer` returns False: the
-    decisions are unchanged.
-    """
-
-    __slots__ = (
-        "_agents",
-        "_build_end",
-        "_ever_full",
-        "_leads",
-        "_ramped_days",
-        "_seen",
-        "_step_days",
-        "_step_targets",
-        "_tenured_days",
-        "documentation",
-        "exits",
-        "heads",
-        "scenario",
-    )
-
-    def __init__(self, scenario: Scenario) -> None:
-        self.scenario = scenario
-        self.documentation = scenario.knowledge.initial  # upper bound of D so far
-        self.exits: list[int] = []  # lower bounds of attrition exits, month by month
-        self.heads: list[int] = []  # upper bounds of month-end agent headcount
-        self._seen = 0  # records read so far
-        self._agents: dict[int, float] = {}  # present agents: id -> start day
-        self._leads: dict[int, float] = {}
-        # A plan that ever decreases could make the team full at a plan step: assume it is.
-        self._ever_full = any(
-            later.headcount < earlier.headcount
-            for role in scenario.roles
-            for earlier, later in itertools.pairwise(role.plan)
-        )
-        from botsim.metrics import target_steps  # the metrics' own target in force by day
-
-        days, targets = target_steps(scenario)
-        self._step_days, self._step_targets = days.tolist(), targets.tolist()
-        self._tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
-        training = min(scenario.ramp_for(role).training_days for role in scenario.roles)
-        # No agent is ramped before the shortest training period ends.
-        self._ramped_days = max(self._tenured_days, training) - BOUNDARY_DAYS
-        build = scenario.build_max_months
-        self._build_end = math.inf if build is None else build * DAYS_PER_MONTH
-
-    def _target_on(self, day: float) -> float:
-        """The planned headcount in force on ``day`` (as the metrics read the plan:
-        ``target_steps`` puts 0.0 before the first step)."""
-        return self._step_targets[bisect.bisect_right(self._step_days, day)]
-
-    def month_end(self, events: list[Event], month: int, starts_due: int = 0) -> None:
-        """Read the records added since the last call and close month-end ``month`` (called
-        for every month-end in order, from the first). ``starts_due``: hires scheduled to start
-        by the month-end (within ``BOUNDARY_DAYS`` after it) that have not started yet."""
-        end = month * DAYS_PER_MONTH
-        start_of_month = (month - 1) * DAYS_PER_MONTH
-        tenured_days = self._tenured_days
-        agents, leads = self._agents, self._leads
-        attrition_exits = tenured_exits = late_exits = 0
-        for day, kind, subject, _, detail, _ in events[self._seen :]:
-            if kind == HIRED:
-                if detail == LEAD:
-                    leads[subject] = day
-                else:
-                    agents[subject] = day
-                    if not self._ever_full:
-                        self._ever_full = 0 < self._target_on(day) <= len(agents)
-            elif kind == EXITED:
-                was_lead = subject in leads
-                start = (leads if was_lead else agents).pop(subject)
-                if day > end:
-                    late_exits += 1
-                elif start_of_month + BOUNDARY_DAYS < day < end - BOUNDARY_DAYS:
-                    tenured_exits += day - start >= tenured_days
-                    attrition_exits += not was_lead and detail != "promoted"
-        self._seen = len(events)
-        ramped_from = end - self._ramped_days  # hired on or before this day: ramped by `end`
-        tenured_ramped = sum(1 for start in agents.values() if start <= ramped_from)
-        pending = starts_due + late_exits
-        if self._ramped_days <= BOUNDARY_DAYS:
-            tenured_ramped += pending
-        growing = self._ever_full or pending > 0 or end >= self._build_end
-        staff = len(agents) + len(leads) + pending
-        self.documentation = documentation_step(
-            self.scenario.knowledge,
-            self.documentation,
-            growing,
-            tenured_ramped,
-            self._target_on(end),
-            tenured_exits,
-            staff,
-        )
-        self.exits.append(attrition_exits)
-        self.heads.append(len(agents) + pending)
-
-    def may_be_ready(self) -> bool:
-        """False when documentation, retention or the stable run surely fails at the last
-        month-end closed."""
-        rd = self.scenario.readiness
-        if rd.min_documentation > 0 and self.documentation / rd.min_documentation < 1.0 - _EPS:
-            return False
-        if rd.min_retention and self.retention() / rd.min_retention < 1.0 - _EPS:
-            return False
-        # The stable criterion needs the last stable_months month-ends stable, each with its
-        # trailing attrition within the limit (stable_months); a lower bound above it fails.
-        limit = self.scenario.stability.max_annual_attrition
-        last = len(self.heads)
-        first = max(0, last - rd.stable_months)
-        return all(self.stability_attrition(m) <= limit for m in range(first + 1, last + 1))
-
-    def _trailing(self, month: int, window: int) -> float:
-        """:func:`annualised` over the ``window`` month-ends up to ``month`` (fewer at the
-        start) of the exit lower bounds and headcount upper bounds: a lower bound."""
-        k = min(month, window)
-        return annualised(sum(self.exits[month - k : month]), sum(self.heads[month - k : month]), k)
-
-    def retention(self) -> float:
-        """Upper bound of the trailing retention (``retention_12m``) at the last month-end."""
-        turnover = self._trailing(len(self.heads), RETENTION_WINDOW)
-        return 1.0 - turnover if math.isfinite(turnover) else 0.0
-
-    def stability_attrition(self, month: int) -> float:
-        """Lower bound of the annualised attrition over the stability window at month-end
-        ``month`` (a month-end closed already), as :func:`stable_months` reads it."""
-        return self._trailing(month, self.scenario.stability.window_months)
 
 
 def ready_to_transfer(scenario: Scenario, events: list[Event], month: int) -> tuple[bool, int]:

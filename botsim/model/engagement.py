@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
 from botsim.model.exits import ExitBands, exit_tenure, scaled_bands, voluntary_share
-from botsim.model.rampup import productivity, productivity_of
 from botsim.model.recruiting import (
     Draw,
     Funnel,
@@ -65,7 +63,6 @@ class RoleDesk:
     attrition_uniforms: UniformBlocks  # the attrition stream, HIRE_DRAW_BLOCK per hire
     transfer_rng: np.random.Generator | None
     max_multiplier: float  # the engagement's bound on the voluntary-hazard multiplier
-    productivity: Callable[[float], float]  # share of full output by tenure (the role's ramp)
     agents: dict[int, float] = field(default_factory=dict)  # employee id -> start day
     leads: dict[int, float] = field(default_factory=dict)
     resigned: set[int] = field(default_factory=set)
@@ -140,10 +137,6 @@ HIRE_BLOCKS_AHEAD = 16
 k-th hire still gets the k-th block of HIRE_DRAW_BLOCK draws: the stream's values are the same
 however many are drawn per call."""
 
-FTE_ROUNDING_MARGIN = 1e-12
-"""Per (employee count + 1) squared: bounds the difference of two float sums of n ramp shares
-(each <= 1, rounding error <= n * 2**-53 * sum) and of ``exp`` in the last bit, with room."""
-
 EXIT_CANDIDATE_DRAWS = 4
 """Draws per exit candidate: its hazard budget (as an Exp(1) by inversion), then the uniforms
 deciding its kind, its thinning and a walk-out."""
@@ -160,11 +153,6 @@ class Engagement:
         self._ids = itertools.count()
         self.in_transfer_window = False
         self.transfer_started = False
-        # Accepted offers that will start (they show up), by requisition: the start day.
-        self.starts_scheduled: dict[int, float] = {}
-        # Consecutive month-end reviews meeting the headcount threshold, counted over the months
-        # a when_ready check looks back on (see ``steering_reviews``).
-        self.headcount_run = 0
         mgmt = scenario.management
         transfer = scenario.transfer
         self.max_multiplier = (mgmt.overload.attrition_multiplier if mgmt else 1.0) * (
@@ -200,7 +188,6 @@ class Engagement:
                     if transfer.policy != "never"
                     else None,
                     max_multiplier=self.max_multiplier,
-                    productivity=productivity_of(scenario.ramp_for(role)),
                 )
             )
         self.teams: list[LeadTeam] = []
@@ -289,14 +276,11 @@ class Engagement:
         notice = desk.candidate_notice(rng)
         shows_up = rng.random() >= desk.no_show
         start = next_class_day(env.now + notice, self.training_classes)
-        if shows_up:
-            self.starts_scheduled[req_id] = start
         yield env.timeout(start - env.now)
         if not shows_up:
             record(env.now, NO_SHOW, req_id, desk.index)
             self.open_requisition(desk, "lead" if lead else "no_show", lead)
             return
-        del self.starts_scheduled[req_id]
         if lead:
             desk.team.pending_leads -= 1
         yield from self.working(desk, self.hire(desk, req_id, lead))
@@ -455,16 +439,12 @@ class Engagement:
 
     def steering_reviews(self):
         """Month-end reviews: retry lead promotions; start a when_ready transfer when ready."""
-        from botsim.readiness import (  # pure, over records
-            BOUNDARY_DAYS,
-            ReadinessBound,
-            ready_to_transfer,
-        )
+        from botsim.readiness import ready_to_transfer  # pure, over records
+        from botsim.readiness_ledger import ReadinessLedger
 
         transfer = self.scenario.transfer
         when_ready = transfer.policy == "when_ready"
-        bound = ReadinessBound(self.scenario)
-        stable_months = self.scenario.readiness.stable_months
+        ledger = ReadinessLedger(self.scenario)
         month, next_check = 0, 0
         while True:
             month += 1
@@ -476,60 +456,16 @@ class Engagement:
                 if not self.retry_promotions:
                     return  # nothing left to review (ending the process moves no other event)
                 continue
-            due = month * DAYS_PER_MONTH + BOUNDARY_DAYS
-            starts_due = sum(1 for day in self.starts_scheduled.values() if day <= due)
-            bound.month_end(self.recorder.events, month, starts_due)
-            first_check = max(transfer.earliest_month, next_check)
-            if month <= first_check - stable_months:
-                # No check looks back on this month: plausibly_ready needs the last
-                # stable_months reviews to meet the threshold, so only those are evaluated.
-                self.headcount_run = 0
+            if month < max(transfer.earliest_month, next_check):
                 continue
-            self.headcount_run = self.headcount_run + 1 if self.headcount_ok() else 0
-            if first_check <= month and self.plausibly_ready() and bound.may_be_ready():
+            # The ledger answers from its month-end counts; where its float sums leave the
+            # answer in doubt, the full evaluation on the records decides (same answers).
+            ledger.catch_up(self.recorder.events, self.env.now)
+            ready = ledger.ready(month)
+            if ready is None:
                 ready, next_check = ready_to_transfer(self.scenario, self.recorder.events, month)
-                if ready:
-                    self.env.process(self.handover())
-
-    def plausibly_ready(self) -> bool:
-        """Cheap necessary conditions of readiness from the live state (entity ready, leads
-        within span, headcount threshold), checked before the full evaluation on the records."""
-        if not all(ready.triggered for ready in self.entity_ready):
-            return False
-        if self.headcount_run < self.scenario.readiness.stable_months:
-            return False  # a stable month needs at least the headcount threshold
-        return not any(self.overloaded(desk) for desk in self.desks)
-
-    def headcount_ok(self) -> bool:
-        """Necessary for a stable month-end: the headcount threshold, and the capacity threshold
-        on an upper bound of effective FTE (ramp only; overload and client factors are <= 1)."""
-        month = self.month_now()
-        agents = sum(len(desk.agents) for desk in self.desks)
-        target = sum(desk.target_at(month) for desk in self.desks)
-        stability = self.scenario.stability
-        if target <= 0 or agents < stability.headcount_fraction * target:
-            return False
-        threshold = stability.capacity_fraction * target - 1e-9
-        # The FTE summed in Python floats decides, unless it lies within rounding distance of
-        # the threshold: there the numpy sum (the reference, summed in its own order) decides.
-        now = self.env.now
-        fte = 0.0
-        for desk in self.desks:
-            output = desk.productivity
-            for start in desk.agents.values():
-                fte += output(now - start)
-        if abs(fte - threshold) > FTE_ROUNDING_MARGIN * (agents + 1) ** 2:
-            return fte >= threshold
-        return self.ramp_fte() >= threshold
-
-    def ramp_fte(self) -> float:
-        """Upper bound of effective FTE (ramp only) by the numpy ramp functions."""
-        fte = 0.0
-        for desk in self.desks:
-            if desk.agents:
-                tenure = self.env.now - np.fromiter(desk.agents.values(), float, len(desk.agents))
-                fte += float(productivity(tenure, self.scenario.ramp_for(desk.role)).sum())
-        return fte
+            if ready:
+                self.env.process(self.handover())
 
     def planned_transfer(self):
         yield self.env.timeout(self.scenario.transfer.month * DAYS_PER_MONTH)

@@ -22,8 +22,8 @@ TENURES = [-5.0, 0.0, 13.9, 14.0, 14.0001, 30.0, 57.5, 100.0, 140.0, 500.0]
     ids=["linear", "logistic", "stepped", "no-ramp"],
 )
 def test_float_ramp_gives_the_numpy_ramps_values(ramp: Ramp) -> None:
-    """headcount_ok sums these floats and trusts them away from its threshold; they must be
-    the metrics' values (to the last bit of exp for the logistic shape, 1e-15 here)."""
+    """The steering review's ledger sums these floats and trusts them away from its thresholds;
+    they must be the metrics' values (to the last bit of exp for the logistic shape, 1e-15 here)."""
     one = productivity_of(ramp)
     expected = productivity(np.array(TENURES), ramp)
     got = np.array([one(t) for t in TENURES])
