@@ -45,6 +45,10 @@ FTE_BAND = 1e-12
 """Per (agents + 1) squared: the rounding distance between this module's float sum of ramp
 shares and the metrics' numpy sum (same order, possibly different last bits), with room."""
 
+DOCUMENTATION_SLACK = 1e-6
+"""Documentation coverage within this of its threshold counts as possibly reaching it (the
+look-ahead of :meth:`ReadinessLedger.ready` bounds the growth with float steps)."""
+
 FULL_RAMP_SLACK_DAYS = 1e-6
 """Tenure past training + ramp beyond which a ramp share is surely exactly 1 (no float doubt)."""
 
@@ -81,6 +85,9 @@ class ReadinessLedger:
         mgmt = scenario.management
         rd = scenario.readiness
         self.months: list[MonthEnd] = []  # closed month-ends, month k at index k - 1
+        # The first month-end at which the criteria could all hold, as far as the closed
+        # month-ends tell (raised by ready() when a final one fails).
+        self.next_possible = 0
         if keep_starts_from is None:
             keep_starts_from = (scenario.transfer.earliest_month or 0) - rd.stable_months + 1
         self._keep_starts_from = keep_starts_from
@@ -376,23 +383,33 @@ class ReadinessLedger:
                 needed = math.ceil(agents / self._span)
                 if needed > 0 and min(1.0, leads / max(needed, 1)) < 1.0 - _EPS:
                     return False
-        # Trailing 12-month retention.
-        if rd.min_retention:
-            turnover = self._trailing(month, RETENTION_WINDOW)
-            retention = 1.0 - turnover if math.isfinite(turnover) else 0.0
-            if min(max(retention / rd.min_retention, 0.0), 1.0) < 1.0 - _EPS:
-                return False
-        # Stable for the last stable_months month-ends: thresholds and trailing attrition.
+        # Stable for the last stable_months month-ends: thresholds and trailing attrition,
+        # latest first. A closed month-end that fails is final: no stable run of
+        # stable_months can end before stable_months after it.
         first = month - rd.stable_months + 1
-        for k in range(first, month + 1):
+        stable = True
+        for k in range(month, first - 1, -1):
             if k <= closed:
                 view = self.months[k - 1]
                 target, heads, full = view.target, view.heads, view.full
             else:
                 target, heads, full = self._target_on(end), self._heads, self._open_full(end)
-            if not (target > 0 and full) or heads < st.headcount_fraction * target - _EPS:
-                return False
-            if not self._trailing(k, st.window_months) <= st.max_annual_attrition:
+            if (
+                not (target > 0 and full)
+                or heads < st.headcount_fraction * target - _EPS
+                or not self._trailing(k, st.window_months) <= st.max_annual_attrition
+            ):
+                if k <= closed:
+                    self.next_possible = max(self.next_possible, k + rd.stable_months)
+                    return False
+                stable = False
+        if not stable:
+            return False
+        # Trailing 12-month retention.
+        if rd.min_retention:
+            turnover = self._trailing(month, RETENTION_WINDOW)
+            retention = 1.0 - turnover if math.isfinite(turnover) else 0.0
+            if min(max(retention / rd.min_retention, 0.0), 1.0) < 1.0 - _EPS:
                 return False
         # Documentation coverage.
         if is_open:
@@ -407,6 +424,7 @@ class ReadinessLedger:
             if doc is None:
                 return None
             if min(1.0, doc / rd.min_documentation) < 1.0 - _EPS:
+                self._wait_for_documentation()
                 return False
         # Effective FTE of the stable months and the client criterion: float sums.
         certain = True
@@ -432,6 +450,20 @@ class ReadinessLedger:
                     return False
                 certain = False
         return True if certain else None
+
+    def _wait_for_documentation(self) -> None:
+        """Raise :attr:`next_possible` to the first month-end documentation could reach its
+        threshold from the last closed month-end: D_m <= D_{m-1} + g (1 - D_{m-1}) (the share
+        is at most 1 and losses only lower it), a bound increasing in D_{m-1}; the slack
+        covers the rounding of the steps."""
+        knowledge, target = self.scenario.knowledge, self.scenario.readiness.min_documentation
+        if not self.months or self.months[-1].documentation is None:
+            return
+        d, month = self.months[-1].documentation, len(self.months)
+        while d < target - DOCUMENTATION_SLACK and month < self.scenario.horizon_months:
+            d += knowledge.growth_per_month * (1.0 - d)
+            month += 1
+        self.next_possible = max(self.next_possible, month)
 
     def _trailing(self, month: int, window: int) -> float:
         """:func:`annualised` attrition over the ``window`` month-ends up to ``month`` (fewer

@@ -25,6 +25,7 @@ from botsim.model.recruiting import (
     next_class_day,
     search,
 )
+from botsim.model.tasks import start
 from botsim.model.workforce import HazardTable
 from botsim.random import ReplicationStreams, UniformBlocks
 from botsim.records import (
@@ -261,16 +262,19 @@ class Engagement:
     def open_requisition(self, desk: RoleDesk, reason: str, lead: bool = False) -> None:
         req_id = next(self._ids)
         self.recorder.record(self.env.now, REQUISITION_OPENED, req_id, desk.index, reason)
-        self.env.process(self.recruiting(desk, req_id, lead))
+        start(self.recruiting(desk, req_id, lead))
 
     def recruiting(self, desk: RoleDesk, req_id: int, lead: bool):
         """Wait for a recruiter, search until an offer is accepted, then the hire's notice."""
         env, record = self.env, self.recorder.record
-        with desk.recruiters.request() as slot:
-            yield slot
-            record(env.now, SEARCH_STARTED, req_id, desk.index)
-            duration, offers_declined = search(desk.search_uniforms, desk.funnel)
-            yield env.timeout(duration)
+        recruiters = desk.recruiters
+        in_line = recruiters.acquire()
+        if in_line is not None:
+            yield in_line
+        record(env.now, SEARCH_STARTED, req_id, desk.index)
+        duration, offers_declined = search(desk.search_uniforms, desk.funnel)
+        yield env.timeout(duration)
+        recruiters.release()
         record(env.now, OFFER_ACCEPTED, req_id, desk.index, value=offers_declined)
         rng = desk.onboarding_rng
         notice = desk.candidate_notice(rng)
@@ -412,7 +416,7 @@ class Engagement:
                 desk = team.desks[i]
                 team.pending_leads += 1
                 desk.promoting.add(agent_id)
-                self.env.process(self.promotion(desk, agent_id))
+                start(self.promotion(desk, agent_id))
             elif mgmt.lead_source != "promotion":
                 team.pending_leads += 1
                 self.open_requisition(team.desks[0], "lead", lead=True)
@@ -445,9 +449,11 @@ class Engagement:
         transfer = self.scenario.transfer
         when_ready = transfer.policy == "when_ready"
         ledger = ReadinessLedger(self.scenario)
-        month, next_check = 0, 0
+        # Month-ends before `wait` cannot be ready: not reviewed, and slept through unless
+        # promotions are retried monthly.
+        month, wait = 0, math.ceil(transfer.earliest_month or 0) if when_ready else 0
         while True:
-            month += 1
+            month = month + 1 if self.retry_promotions else max(month + 1, wait)
             yield self.env.timeout(month * DAYS_PER_MONTH - self.env.now)
             if self.retry_promotions:
                 for team in self.teams:
@@ -456,7 +462,7 @@ class Engagement:
                 if not self.retry_promotions:
                     return  # nothing left to review (ending the process moves no other event)
                 continue
-            if month < max(transfer.earliest_month, next_check):
+            if month < wait:
                 continue
             # The ledger answers from its month-end counts; where its float sums leave the
             # answer in doubt, the full evaluation on the records decides (same answers).
@@ -464,6 +470,8 @@ class Engagement:
             ready = ledger.ready(month)
             if ready is None:
                 ready, next_check = ready_to_transfer(self.scenario, self.recorder.events, month)
+                wait = max(wait, next_check)
+            wait = max(wait, ledger.next_possible)
             if ready:
                 self.env.process(self.handover())
 

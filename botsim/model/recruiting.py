@@ -20,9 +20,9 @@ requisition of every replication.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import simpy
@@ -210,20 +210,38 @@ def search(source: UniformBlocks, funnel: Funnel) -> tuple[float, int]:
     return best, declined
 
 
-class RecruiterSlots(simpy.Resource):
-    """A location's recruiter slots (recruiters x requisitions each): a SimPy resource whose
-    release takes effect at once.
+class RecruiterSlots:
+    """A location's recruiter slots (recruiters x requisitions each), first come, first served.
 
-    ``simpy.Resource.release`` schedules a Release event, and the next waiting requisition is
-    granted only when SimPy processes it, later at the same moment; here the slot passes to
-    the next waiting requisition in the same step, which spares one event per search. The
-    simulated times are the same; only the order of same-moment steps differs.
+    A requisition takes a free slot at once, without an event (:meth:`acquire` returns None),
+    or waits in line on the event it gets. A release hands the slot to the first in line in
+    the same step, or frees it. The same service order as a ``simpy.Resource`` of that
+    capacity, without its Request and Release events.
     """
 
-    def release(self, request: Any) -> None:  # type: ignore[override]
-        if request in self.users:  # not released already
-            self.users.remove(request)
-        self._trigger_put(None)  # grant the next waiting request, as a Release event would
+    __slots__ = ("busy", "capacity", "env", "waiting")
+
+    def __init__(self, env: simpy.Environment, capacity: int) -> None:
+        self.env = env
+        self.capacity = capacity
+        self.busy = 0
+        self.waiting: deque[simpy.Event] = deque()
+
+    def acquire(self) -> simpy.Event | None:
+        """Take a slot: None when one was free (taken now), else the event granting one."""
+        if self.busy < self.capacity:
+            self.busy += 1
+            return None
+        granted = self.env.event()
+        self.waiting.append(granted)
+        return granted
+
+    def release(self) -> None:
+        """Give the slot back: to the first requisition in line, or free."""
+        if self.waiting:
+            self.waiting.popleft().succeed()
+        else:
+            self.busy -= 1
 
 
 def next_class_day(day: float, classes: TrainingClasses | None) -> float:

@@ -1,10 +1,13 @@
-"""Recruiter slots: a SimPy resource whose release hands the slot on in the same step."""
+"""Recruiter slots: first come, first served, a free slot taken at once, a release handing the
+slot on in the same step; and the event-free tasks that requisitions run as."""
 
 from __future__ import annotations
 
+import pytest
 import simpy
 
 from botsim.model.recruiting import RecruiterSlots
+from botsim.model.tasks import start
 
 
 def test_slots_serve_requests_first_come_first_served_without_exceeding_capacity():
@@ -15,12 +18,14 @@ def test_slots_serve_requests_first_come_first_served_without_exceeding_capacity
 
     def requisition(name: str, arrive: float, work: float):
         yield env.timeout(arrive)
-        with slots.request() as slot:
-            yield slot
-            busy_counts.append(slots.count)
-            start = env.now
-            yield env.timeout(work)
-        log.append((name, start, env.now))
+        in_line = slots.acquire()
+        if in_line is not None:
+            yield in_line
+        busy_counts.append(slots.busy)
+        began = env.now
+        yield env.timeout(work)
+        slots.release()
+        log.append((name, began, env.now))
 
     for name, arrive, work in [("a", 0, 5), ("b", 0, 3), ("c", 1, 4), ("d", 1, 1), ("e", 2, 2)]:
         env.process(requisition(name, arrive, work))
@@ -34,7 +39,7 @@ def test_slots_serve_requests_first_come_first_served_without_exceeding_capacity
         ("d", 5, 6),
         ("e", 6, 8),
     ]
-    assert slots.count == 0 and not slots.queue
+    assert slots.busy == 0 and not slots.waiting
 
 
 def test_same_moment_hand_over_gives_the_freed_slot_to_the_oldest_request():
@@ -43,13 +48,72 @@ def test_same_moment_hand_over_gives_the_freed_slot_to_the_oldest_request():
     order: list[str] = []
 
     def requisition(name: str):
-        with slots.request() as slot:
-            yield slot
-            order.append(name)
-            yield env.timeout(0)  # released at the very moment it was granted
+        in_line = slots.acquire()
+        if in_line is not None:
+            yield in_line
+        order.append(name)
+        yield env.timeout(0)  # released at the very moment it was granted
+        slots.release()
 
     for name in "xyz":
-        env.process(requisition(name))
+        start(requisition(name))
+    assert order == ["x"]  # the first took the free slot at once, in the caller's step
     env.run()
     assert order == ["x", "y", "z"]
-    assert slots.count == 0
+    assert slots.busy == 0
+
+
+def test_a_task_runs_to_its_first_yield_at_once_and_ends_without_an_event():
+    env = simpy.Environment()
+    seen: list[tuple[str, float, object]] = []
+    gate = env.event()
+
+    def task():
+        seen.append(("started", env.now, None))
+        value = yield env.timeout(2, value="two")
+        seen.append(("timeout", env.now, value))
+        value = yield gate
+        seen.append(("gate", env.now, value))
+
+    def opener():
+        yield env.timeout(5)
+        gate.succeed("open")
+
+    start(task())
+    assert seen == [("started", 0, None)]  # no Initialize event: started within this call
+    env.process(opener())
+    env.run()
+    assert seen == [("started", 0, None), ("timeout", 2, "two"), ("gate", 5, "open")]
+    assert not env._queue  # nothing scheduled for the task's end
+
+
+def test_a_failed_event_is_thrown_into_the_task_and_an_unhandled_error_fails_the_run():
+    env = simpy.Environment()
+    caught: list[str] = []
+    failing = env.event()
+
+    def handles():
+        try:
+            yield failing
+        except ValueError as exc:
+            caught.append(str(exc))
+
+    def raises():
+        yield env.timeout(1)
+        raise RuntimeError("broken task")
+
+    start(handles())
+    failing.fail(ValueError("no candidate"))
+    env.run()
+    assert caught == ["no candidate"]
+    start(raises())
+    with pytest.raises(RuntimeError, match="broken task"):
+        env.run()
+
+
+def test_a_task_that_never_waits_ends_quietly():
+    def instant():
+        return
+        yield  # a generator that returns at once
+
+    start(instant())
