@@ -114,41 +114,60 @@ def agent_output(
     documentation growth of :func:`documentation`).
     """
     mgmt = scenario.management
-    fte = np.zeros(len(ends))
-    heads = np.zeros((len(scenario.roles), len(ends)))
-    ramping = np.zeros((len(scenario.roles), len(ends)))
-    tenured_ramped = np.zeros(len(ends))
+    n_roles, n = len(scenario.roles), len(ends)
+    fte = np.zeros(n)
+    heads = np.zeros((n_roles, n))
+    ramping = np.zeros((n_roles, n))
+    tenured_ramped = np.zeros(n)
     tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
-    edges = np.concatenate([[0.0], ends])
+    edges = None
     at = ends[None, :]
+    # ufuncs called directly below (the ndarray methods add a Python wrapper per call).
+    add = np.add.reduce
+
+    def count(flags: np.ndarray) -> np.ndarray:  # True values per month (column)
+        return add(flags, axis=0, dtype=np.intp)
+
     for r, role in enumerate(scenario.roles):
-        mask = agents.role == r
-        if not mask.any():
-            continue
+        if n_roles == 1:  # every agent is of role 0
+            if not len(agents.start):
+                continue
+            start, end = agents.start[:, None], agents.exit[:, None]
+        else:
+            mask = agents.role == r
+            if not mask.any():
+                continue
+            start, end = agents.start[mask][:, None], agents.exit[mask][:, None]
         ramp = scenario.ramp_for(role)
-        start = agents.start[mask][:, None]
-        end = agents.exit[mask][:, None]
         plain_tenure = at - start
         plain_prod = productivity(plain_tenure, ramp)
         tenure, prod = plain_tenure, plain_prod
         if mgmt is not None and overloaded[r].any():
             slow = 1.0 - mgmt.overload.ramp_speed
             # Overloaded days elapsed by day t: piecewise linear through `cum` at the edges.
-            cum = np.concatenate([[0.0], np.cumsum(overloaded[r] * DAYS_PER_MONTH)])
+            cum = np.zeros(n + 1)
+            np.add.accumulate(overloaded[r] * DAYS_PER_MONTH, out=cum[1:])
             by_end = cum[None, 1:]  # at the month-ends themselves (the knots)
             # ... and by min(end of training, month-end): that training end, or the month-end.
             ramp_from = start + ramp.training_days
+            if edges is None:
+                edges = np.concatenate([[0.0], ends])
             by_ramp_start = np.where(ramp_from < at, np.interp(ramp_from, edges, cum), by_end)
             tenure = tenure - slow * (by_end - by_ramp_start)
             prod = productivity(tenure, ramp)
-        present = (start <= at) & (at < end)
+        present = start <= at
+        present &= at < end
         prod = np.where(present, prod, 0.0)
-        factor = np.where(overloaded[r], mgmt.overload.output_multiplier, 1.0) if mgmt else 1.0
-        fte += prod.sum(axis=0) * factor
-        heads[r] = present.sum(axis=0)
-        ramping[r] = (present & (prod < 1.0 - _EPS)).sum(axis=0)
-        tenured = plain_tenure >= tenured_days
-        tenured_ramped += (present & tenured & (plain_prod >= 1.0 - _EPS)).sum(axis=0)
+        if mgmt is not None:
+            fte += add(prod, axis=0) * np.where(overloaded[r], mgmt.overload.output_multiplier, 1.0)
+        else:
+            fte += add(prod, axis=0) * 1.0
+        heads[r] = count(present)
+        ramping[r] = count(present & (prod < 1.0 - _EPS))
+        ramped = plain_prod >= 1.0 - _EPS
+        ramped &= present
+        ramped &= plain_tenure >= tenured_days
+        tenured_ramped += count(ramped)
     return fte, heads, ramping, tenured_ramped
 
 

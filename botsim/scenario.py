@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from botsim.caching import by_identity
 from botsim.distributions import Distribution
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -670,7 +671,7 @@ class Scenario(Frozen):
         return self
 
     def location(self, name: str) -> Location:
-        return next(loc for loc in self.locations if loc.name == name)
+        return _locations_by_name(self.locations)[name]
 
     def ramp_for(self, role: Role) -> Ramp:
         return role.ramp or self.location(role.location).ramp
@@ -685,6 +686,12 @@ class Scenario(Frozen):
 
 
 SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@by_identity()
+def _locations_by_name(locations: list[Location]) -> dict[str, Location]:
+    """The scenario's locations by name (once per locations list: horizon-cut copies share it)."""
+    return {loc.name: loc for loc in locations}
 
 
 def slug(name: str) -> str:

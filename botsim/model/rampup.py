@@ -25,7 +25,9 @@ def productivity(tenure_days: np.ndarray | float, ramp: Ramp) -> np.ndarray:
     tenure = np.asarray(tenure_days, dtype=float)
     if ramp.ramp_days == 0:
         return np.where(tenure >= ramp.training_days, 1.0, 0.0)
-    x = np.clip((tenure - ramp.training_days) / ramp.ramp_days, 0.0, 1.0)
+    # x clipped to [0, 1] by the ufuncs themselves (np.clip adds a Python wrapper per call).
+    # A negative tenure gives x < 0, clipped to 0, where every shape is 0: no separate case.
+    x = np.minimum(np.maximum((tenure - ramp.training_days) / ramp.ramp_days, 0.0), 1.0)
     if ramp.shape == "linear":
         out = x
     elif ramp.shape == "logistic":
@@ -37,7 +39,7 @@ def productivity(tenure_days: np.ndarray | float, ramp: Ramp) -> np.ndarray:
         out = (s(x) - s(0.0)) / (s(1.0) - s(0.0))
     else:  # stepped
         out = np.floor(x * ramp.steps) / ramp.steps
-    return np.where(tenure < 0, 0.0, out)
+    return out
 
 
 def productivity_of(ramp: Ramp) -> Callable[[float], float]:
