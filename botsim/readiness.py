@@ -50,13 +50,19 @@ def lead_teams(scenario: Scenario) -> list[list[int]]:
     return list(teams.values())
 
 
-def lead_series(scenario: Scenario, emp: EmployeeTable, ends: np.ndarray) -> dict[str, np.ndarray]:
+def lead_series(
+    scenario: Scenario,
+    emp: EmployeeTable,
+    ends: np.ndarray,
+    agent_heads: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """Leads, agents per lead, overload flag and lead coverage at each month-end, summed over
     the lead teams (the roles of one family in one location share their leads).
 
     A team is overloaded when its agents > span * its leads; every role of an overloaded team
     counts as overloaded. Lead coverage: min over teams of min(1, leads / ceil(agents / span))
-    (reference T9), 1 where leads are not modelled.
+    (reference T9), 1 where leads are not modelled. ``agent_heads``: the agents present at
+    each month-end, when already counted (used when all roles form one team).
     """
     n = len(ends)
     mgmt = scenario.management
@@ -65,21 +71,28 @@ def lead_series(scenario: Scenario, emp: EmployeeTable, ends: np.ndarray) -> dic
         return {
             "leads": np.zeros(n),
             "agents_per_lead": np.full(n, np.nan),
-            "overloaded_roles": overloaded.sum(axis=0),
+            "overloaded_roles": np.zeros(n, dtype=np.intp),
             "lead_coverage": np.ones(n),
             "_overloaded_by_role": overloaded,
         }
     leads_total = np.zeros(n)
     agents_total = np.zeros(n)
     coverage = np.ones(n)
-    for roles in lead_teams(scenario):
-        in_team = emp.role == roles[0]
-        for r in roles[1:]:
-            in_team |= emp.role == r
-        agents = active_at(
-            emp.start[in_team & ~emp.is_lead], emp.exit[in_team & ~emp.is_lead], ends
-        )
-        leads = active_at(emp.start[in_team & emp.is_lead], emp.exit[in_team & emp.is_lead], ends)
+    teams = lead_teams(scenario)
+    is_lead = emp.is_lead
+    for roles in teams:
+        if len(teams) == 1:  # every employee is in this team
+            agent_rows, lead_rows = ~is_lead, is_lead
+        else:
+            in_team = emp.role == roles[0]
+            for r in roles[1:]:
+                in_team |= emp.role == r
+            agent_rows, lead_rows = in_team & ~is_lead, in_team & is_lead
+        if len(teams) == 1 and agent_heads is not None:
+            agents = agent_heads
+        else:
+            agents = active_at(emp.start[agent_rows], emp.exit[agent_rows], ends)
+        leads = active_at(emp.start[lead_rows], emp.exit[lead_rows], ends)
         leads_total += leads
         agents_total += agents
         if mgmt is not None:
@@ -93,7 +106,7 @@ def lead_series(scenario: Scenario, emp: EmployeeTable, ends: np.ndarray) -> dic
     return {
         "leads": leads_total,
         "agents_per_lead": per_lead,
-        "overloaded_roles": overloaded.sum(axis=0),
+        "overloaded_roles": np.add.reduce(overloaded, axis=0, dtype=np.intp),
         "lead_coverage": coverage,
         "_overloaded_by_role": overloaded,
     }
@@ -492,7 +505,7 @@ def add_lifecycle(
     months = series["month"]
     ends = months * DAYS_PER_MONTH
     edges = np.concatenate([[0.0], ends])
-    lead = lead_series(scenario, staff, ends)
+    lead = lead_series(scenario, staff, ends, series["headcount"])
     fte, heads_by_role, ramping_by_role, tenured_ramped = agent_output(
         scenario, agents, ends, lead["_overloaded_by_role"]
     )

@@ -229,12 +229,6 @@ class ReadinessLedger:
         previous = self.months[-1] if self.months else None
         teams, overloaded, days = self._overload(previous)
         target = self._target_on(end)
-        doc = self._documentation(previous, end, target, self.full_day)
-        starts = (
-            tuple(list(agents.values()) for agents in self._agents)
-            if month >= self._keep_starts_from
-            else None
-        )
         heads, exits = self._heads, self._attrition_exits
         self.months.append(
             _new_month_end(
@@ -247,9 +241,11 @@ class ReadinessLedger:
                     teams,
                     overloaded,
                     days,
-                    doc,
+                    self._documentation(previous, end, target, self.full_day),
                     end >= self.full_day,
-                    starts,
+                    tuple([*agents.values()] for agents in self._agents)
+                    if month >= self._keep_starts_from
+                    else None,
                 ),
             )
         )
@@ -261,14 +257,20 @@ class ReadinessLedger:
         self, previous: MonthEnd | None
     ) -> tuple[tuple[tuple[int, int], ...], tuple[bool, ...], tuple[float, ...]]:
         """Team counts, per-role overload flags and overloaded days at the current state."""
-        teams = tuple(zip(self._team_agents, self._team_leads))
         days = previous.overloaded_days if previous else self._no_days
         span = self._span
+        if len(self._team_agents) == 1:  # one lead team (every role)
+            agents, leads = self._team_agents[0], self._team_leads[0]
+            teams = ((agents, leads),)
+            if span is None or agents <= span * leads:
+                return teams, self._no_overload, days  # adding 0.0 days changes no sum
+            return teams, (True,) * len(days), tuple(d + DAYS_PER_MONTH for d in days)
+        teams = tuple(zip(self._team_agents, self._team_leads))
         if span is None:
             return teams, self._no_overload, days
         over_team = [agents > span * leads for agents, leads in teams]
         if not any(over_team):
-            return teams, self._no_overload, days  # adding 0.0 days changes no sum
+            return teams, self._no_overload, days
         overloaded = tuple(over_team[t] for t in self._team_of)
         days = tuple(d + DAYS_PER_MONTH if o else d + 0.0 for d, o in zip(days, overloaded))
         return teams, overloaded, days
@@ -276,17 +278,19 @@ class ReadinessLedger:
     def _documentation(
         self, previous: MonthEnd | None, end: float, target: float, full_day: float
     ) -> float | None:
-        """D at month-end ``end`` from the current state (:func:`documentation_step`)."""
+        """D at month-end ``end`` from the current state (:func:`documentation_step`; the
+        tenured-and-ramped count only matters while documentation grows)."""
         doc = previous.documentation if previous else self.scenario.knowledge.initial
         if doc is None:
             return None
-        tenured_ramped = self._tenured_ramped(end)
+        growing = end >= full_day or end >= self._build_end
+        tenured_ramped = self._tenured_ramped(end) if growing else 0
         if tenured_ramped is None:
             return None
         return documentation_step(
             self.scenario.knowledge,
             doc,
-            end >= min(full_day, self._build_end),
+            growing,
             tenured_ramped,
             target,
             self._tenured_exits,
@@ -300,7 +304,6 @@ class ReadinessLedger:
         tenured_days = self._tenured_days
         for r, agents in enumerate(self._agents):
             surely = self._surely_ramped[r]
-            prod = self._productivity[r]
             for start in agents.values():  # earliest first: tenure decreases along the dict
                 tenure = end - start
                 if tenure >= surely:
@@ -308,7 +311,7 @@ class ReadinessLedger:
                     continue
                 if tenure < tenured_days:
                     break
-                share = prod(tenure)
+                share = self._productivity[r](tenure)
                 if share >= 1.0 - _EPS + RAMPED_BAND:
                     count += 1
                 elif share >= 1.0 - _EPS - RAMPED_BAND:

@@ -45,18 +45,32 @@ _new_event = tuple.__new__
 
 
 class Recorder:
-    """Collects the events of one replication, in the order they happen."""
+    """Collects the events of one replication, in the order they happen.
 
-    __slots__ = ("_append", "events")
+    ``staff_events`` holds the same records of hires, exits and entities ready, in the same
+    order (:meth:`record_staff`): what a steering review's ledger reads, without the three
+    requisition records of every requisition.
+    """
+
+    __slots__ = ("_append", "events", "staff_events")
 
     def __init__(self) -> None:
         self.events: list[Event] = []
+        self.staff_events: list[Event] = []
         self._append = self.events.append  # bound once: record runs for every event
 
     def record(
         self, day: float, kind: str, subject: int, role: int, detail: str = "", value: float = 0.0
     ) -> None:
         self._append(_new_event(Event, (day, kind, subject, role, detail, value)))
+
+    def record_staff(
+        self, day: float, kind: str, subject: int, role: int, detail: str = "", value: float = 0.0
+    ) -> None:
+        """:meth:`record` for HIRED, EXITED and ENTITY_READY: also kept in ``staff_events``."""
+        event = _new_event(Event, (day, kind, subject, role, detail, value))
+        self._append(event)
+        self.staff_events.append(event)
 
 
 @dataclass(frozen=True)

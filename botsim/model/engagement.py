@@ -297,7 +297,7 @@ class Engagement:
         new process would have at its start, the same moment of simulated time.
         """
         employee_id = next(self._ids)
-        self.recorder.record(
+        self.recorder.record_staff(
             self.env.now, HIRED, employee_id, desk.index, LEAD if lead else "", value=req_id
         )
         (desk.leads if lead else desk.agents)[employee_id] = self.env.now
@@ -366,7 +366,7 @@ class Engagement:
             draws.append(float(extra.random()))
 
     def leave(self, desk: RoleDesk, employee_id: int, kind: str, backfill: bool = True) -> None:
-        self.recorder.record(self.env.now, EXITED, employee_id, desk.index, kind)
+        self.recorder.record_staff(self.env.now, EXITED, employee_id, desk.index, kind)
         was_lead = employee_id in desk.leads
         desk.agents.pop(employee_id, None)
         desk.leads.pop(employee_id, None)
@@ -438,7 +438,7 @@ class Engagement:
         yield self.env.timeout(start)
         self.recorder.record(self.env.now, ENTITY_SETUP_STARTED, index, -1, loc.name)
         yield self.env.timeout(loc.entity.setup_days.sample(rng))
-        self.recorder.record(self.env.now, ENTITY_READY, index, -1, loc.name)
+        self.recorder.record_staff(self.env.now, ENTITY_READY, index, -1, loc.name)
         ready.succeed()
 
     def steering_reviews(self):
@@ -466,7 +466,7 @@ class Engagement:
                 continue
             # The ledger answers from its month-end counts; where its float sums leave the
             # answer in doubt, the full evaluation on the records decides (same answers).
-            ledger.catch_up(self.recorder.events, self.env.now)
+            ledger.catch_up(self.recorder.staff_events, self.env.now)
             ready = ledger.ready(month)
             if ready is None:
                 ready, next_check = ready_to_transfer(self.scenario, self.recorder.events, month)
