@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from botsim.intervals import active_at
+from botsim.intervals import active_at, count_le
 from botsim.model.rampup import productivity
 from botsim.records import (
     ENTITY_READY,
@@ -544,7 +544,7 @@ def add_lifecycle(
     tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
     exit_days = staff.exit[(staff.exit - staff.start) >= tenured_days]
     exit_days = exit_days[np.isfinite(exit_days)]
-    tenured_exits = np.diff(np.searchsorted(np.sort(exit_days), edges, side="right"))
+    tenured_exits = np.diff(count_le(np.sort(exit_days), edges))
     staff_heads = series["headcount"] + series["leads"]
     series["documentation"] = documentation(
         scenario, ends >= build_end, tenured_ramped, series["target"], tenured_exits, staff_heads
@@ -615,7 +615,7 @@ def lifecycle_summary(
         bool(ready[: ref_idx + 1].any()) if ref is not None else math.nan
     )
     values = [series[f"criterion_{c}"][ref_idx] for c in CRITERIA]
-    worst = int(np.argmin(values))
+    worst = min(range(len(values)), key=values.__getitem__)  # the first smallest, as argmin
     out["binding_criterion"] = CRITERIA[worst] if values[worst] < 1.0 - _EPS else "none"
     for name, value in zip(CRITERIA, values):
         out[f"unmet_{name}"] = bool(value < 1.0 - _EPS)

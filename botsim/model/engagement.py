@@ -201,23 +201,21 @@ class Engagement:
             by_family[key].desks.append(desk)
             desk.team = by_family[key]
         for desk in self.desks:
-            self.env.process(self.planning(desk))
+            start(self.planning(desk))
         self.entity_ready: list[simpy.Event] = []
         if transfer.entity_setup_start_month is not None:
             for j, loc in enumerate(scenario.locations):
                 ready = self.env.event()
                 self.entity_ready.append(ready)
-                self.env.process(
-                    self.entity_setup(j, loc, streams.stream("entity", loc.name), ready)
-                )
+                start(self.entity_setup(j, loc, streams.stream("entity", loc.name), ready))
         if transfer.policy == "at_month":
-            self.env.process(self.planned_transfer())
+            start(self.planned_transfer())
         # Only promotion-only lead staffing leaves a lead gap open to retry: with an external
         # fallback, staff_leads fills every gap the moment it opens (it runs wherever one can:
         # plan steps, a lead's exit or resignation, a failed promotion).
         self.retry_promotions = mgmt is not None and mgmt.lead_source == "promotion"
         if self.retry_promotions or transfer.policy == "when_ready":
-            self.env.process(self.steering_reviews())
+            start(self.steering_reviews())
 
     # -- state queries (live, used by policies) ---------------------------------------------
 
@@ -473,7 +471,7 @@ class Engagement:
                 wait = max(wait, next_check)
             wait = max(wait, ledger.next_possible)
             if ready:
-                self.env.process(self.handover())
+                start(self.handover())
 
     def planned_transfer(self):
         yield self.env.timeout(self.scenario.transfer.month * DAYS_PER_MONTH)

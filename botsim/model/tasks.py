@@ -1,9 +1,10 @@
-"""Short-lived processes without SimPy's start and end events.
+"""Processes without SimPy's start and end events.
 
 ``simpy.Environment.process`` schedules an Initialize event to start a generator and, when the
 generator returns, a Process event to announce its end. A replication starts a process for
-every requisition (a few dozen), and nothing ever waits for one to end, so those two events
-are pure overhead: about a third of all the events of a replication. :func:`start` drives the
+every requisition (a few dozen), and nothing ever waits for one to end (nor for the plan,
+entity, review or handover processes), so those two events are pure overhead: about a third
+of all the events of a replication. :func:`start` drives the
 generator the way ``simpy.events.Process`` does (it resumes on the callbacks of the events it
 yields, with their values, or throws their failure into it), but runs it to its first ``yield``
 at once, in the caller's step, and lets it end silently. Nothing can wait for such a task or
