@@ -127,10 +127,11 @@ class ReadinessLedger:
         self._productivity = [productivity_of(ramp) for ramp in ramps]
         self._training = [float(ramp.training_days) for ramp in ramps]
         self._tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
-        self._surely_ramped = [
-            max(self._tenured_days, ramp.training_days + ramp.ramp_days + FULL_RAMP_SLACK_DAYS)
-            for ramp in ramps
+        # Tenures past which a ramp share is surely exactly 1.
+        self._ramp_done = [
+            ramp.training_days + ramp.ramp_days + FULL_RAMP_SLACK_DAYS for ramp in ramps
         ]
+        self._surely_ramped = [max(self._tenured_days, done) for done in self._ramp_done]
         build = scenario.build_max_months
         self._build_end = math.inf if build is None else build * DAYS_PER_MONTH
         client = scenario.client
@@ -205,12 +206,16 @@ class ReadinessLedger:
     def _advance_to(self, day: float) -> None:
         """Process the stops (full-team checks, plan steps, month-ends) strictly before ``day``:
         every record up to each of them has been read. A check on a month-end comes first."""
+        steps = self._step_days
         while self._next_stop < day:
             stop = self._next_stop
-            steps = self._step_days
+            if self.full_day != math.inf:  # only month-ends are left to stop at
+                self._close_month()
+                self._next_stop = (len(self.months) + 1) * DAYS_PER_MONTH
+                continue
             is_step = self._next_step < len(steps) and steps[self._next_step] == stop
             if stop == self._check_day or is_step:
-                if self.full_day == math.inf and 0 < self._target_on(stop) <= self._heads:
+                if 0 < self._target_on(stop) <= self._heads:
                     self.full_day = stop
                 if stop == self._check_day:
                     self._check_day = math.inf
@@ -507,8 +512,13 @@ class ReadinessLedger:
             training = self._training[r]
             total = 0.0
             ramping = 0
+            # Past this plain tenure the share is 1 however long the overload slowed it.
+            surely = self._ramp_done[r] + self._slow * by_end
             for start in starts:
                 tenure = end - start
+                if tenure >= surely:
+                    total += 1.0
+                    continue
                 if by_end > 0.0 and start + training < end:
                     ramp_from = start + training
                     tenure -= self._slow * (by_end - self._overloaded_by(r, ramp_from, view))
