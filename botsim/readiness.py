@@ -175,8 +175,10 @@ def agent_output(
             fte += add(prod, axis=0) * np.where(overloaded[r], mgmt.overload.output_multiplier, 1.0)
         else:
             fte += add(prod, axis=0) * 1.0
-        heads[r] = count(present)
-        ramping[r] = count(present & (prod < 1.0 - _EPS))
+        present_heads = count(present)
+        heads[r] = present_heads
+        # Still ramping: present, below full output (prod is 0 where not present).
+        ramping[r] = present_heads - count(prod >= 1.0 - _EPS)
         ramped = plain_prod >= 1.0 - _EPS
         ramped &= present
         ramped &= plain_tenure >= tenured_days
@@ -253,12 +255,16 @@ def documentation_step(
     D_m is increasing in D_{m-1} (g <= 1 and the share <= 1), in T_m and in H_m, and
     decreasing in X_m, which is what lets a steering review bound it from live counts.
     """
-    share = min(1.0, tenured_ramped / target) if target > 0 else 0.0
+    # min/max written as comparisons (the same values for any counts, the clip's -0.0 and NaN
+    # included: a builtin call each costs more than the arithmetic, run every month of every
+    # replication; tests/unit/test_documentation_step.py checks it against min/max).
     d = previous
     if growing:
-        d += knowledge.growth_per_month * (1.0 - d) * share
-    d -= knowledge.loss_per_exit_share * tenured_exits / max(staff, 1.0)
-    return min(1.0, max(0.0, d))
+        share = tenured_ramped / target if target > 0 else 0.0
+        d += knowledge.growth_per_month * (1.0 - d) * (share if share < 1.0 else 1.0)
+    if tenured_exits:  # subtracting 0.0 changes nothing
+        d -= knowledge.loss_per_exit_share * tenured_exits / (staff if staff >= 1.0 else 1.0)
+    return 0.0 if not d > 0.0 else d if d < 1.0 else 1.0
 
 
 def documentation(

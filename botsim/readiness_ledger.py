@@ -231,11 +231,12 @@ class ReadinessLedger:
     def _close_month(self) -> None:
         month = len(self.months) + 1
         end = month * DAYS_PER_MONTH
-        previous = self.months[-1] if self.months else None
+        months = self.months
+        previous = months[-1] if months else None
         teams, overloaded, days = self._overload(previous)
         target = self._target_on(end)
-        heads, exits = self._heads, self._attrition_exits
-        self.months.append(
+        heads, exits, full_day = self._heads, self._attrition_exits, self.full_day
+        months.append(
             _new_month_end(
                 MonthEnd,
                 (
@@ -246,16 +247,17 @@ class ReadinessLedger:
                     teams,
                     overloaded,
                     days,
-                    self._documentation(previous, end, target, self.full_day),
-                    end >= self.full_day,
+                    self._documentation(previous, end, target, full_day),
+                    end >= full_day,
                     tuple([*agents.values()] for agents in self._agents)
                     if month >= self._keep_starts_from
                     else None,
                 ),
             )
         )
-        self._cum_exits.append(self._cum_exits[-1] + exits)
-        self._cum_heads.append(self._cum_heads[-1] + heads)
+        cum_exits, cum_heads = self._cum_exits, self._cum_heads
+        cum_exits.append(cum_exits[-1] + exits)
+        cum_heads.append(cum_heads[-1] + heads)
         self._attrition_exits = self._tenured_exits = 0
 
     def _overload(
