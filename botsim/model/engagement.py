@@ -201,21 +201,23 @@ class Engagement:
             by_family[key].desks.append(desk)
             desk.team = by_family[key]
         for desk in self.desks:
-            start(self.planning(desk))
+            start(self.env, self.planning(desk))
         self.entity_ready: list[simpy.Event] = []
         if transfer.entity_setup_start_month is not None:
             for j, loc in enumerate(scenario.locations):
                 ready = self.env.event()
                 self.entity_ready.append(ready)
-                start(self.entity_setup(j, loc, streams.stream("entity", loc.name), ready))
+                start(
+                    self.env, self.entity_setup(j, loc, streams.stream("entity", loc.name), ready)
+                )
         if transfer.policy == "at_month":
-            start(self.planned_transfer())
+            start(self.env, self.planned_transfer())
         # Only promotion-only lead staffing leaves a lead gap open to retry: with an external
         # fallback, staff_leads fills every gap the moment it opens (it runs wherever one can:
         # plan steps, a lead's exit or resignation, a failed promotion).
         self.retry_promotions = mgmt is not None and mgmt.lead_source == "promotion"
         if self.retry_promotions or transfer.policy == "when_ready":
-            start(self.steering_reviews())
+            start(self.env, self.steering_reviews())
 
     # -- state queries (live, used by policies) ---------------------------------------------
 
@@ -251,7 +253,7 @@ class Engagement:
         for step in desk.role.plan:
             day = step.month * DAYS_PER_MONTH
             if day > self.env.now:
-                yield self.env.timeout(day - self.env.now)
+                yield day - self.env.now
             for _ in range(step.headcount - previous):
                 self.open_requisition(desk, "plan")
             previous = step.headcount
@@ -260,7 +262,7 @@ class Engagement:
     def open_requisition(self, desk: RoleDesk, reason: str, lead: bool = False) -> None:
         req_id = next(self._ids)
         self.recorder.record(self.env.now, REQUISITION_OPENED, req_id, desk.index, reason)
-        start(self.recruiting(desk, req_id, lead))
+        start(self.env, self.recruiting(desk, req_id, lead))
 
     def recruiting(self, desk: RoleDesk, req_id: int, lead: bool):
         """Wait for a recruiter, search until an offer is accepted, then the hire's notice."""
@@ -271,14 +273,14 @@ class Engagement:
             yield in_line
         record(env.now, SEARCH_STARTED, req_id, desk.index)
         duration, offers_declined = search(desk.search_uniforms, desk.funnel)
-        yield env.timeout(duration)
+        yield duration
         recruiters.release()
         record(env.now, OFFER_ACCEPTED, req_id, desk.index, value=offers_declined)
         rng = desk.onboarding_rng
         notice = desk.candidate_notice(rng)
         shows_up = rng.random() >= desk.no_show
         start = next_class_day(env.now + notice, self.training_classes)
-        yield env.timeout(start - env.now)
+        yield start - env.now
         if not shows_up:
             record(env.now, NO_SHOW, req_id, desk.index)
             self.open_requisition(desk, "lead" if lead else "no_show", lead)
@@ -328,13 +330,13 @@ class Engagement:
             used += EXIT_CANDIDATE_DRAWS
             candidate, band = exit_tenure(desk.exit_bands, tenure, -math.log1p(-budget_u))
             if fails_probation and tenure < probation_days < candidate:
-                yield env.timeout(hired + probation_days - env.now)
+                yield hired + probation_days - env.now
                 if (employee_id in agents or employee_id in leads) and employee_id not in resigned:
                     self.leave(desk, employee_id, "probation")
                 return
             if math.isinf(candidate):
                 return
-            yield env.timeout(hired + candidate - env.now)
+            yield hired + candidate - env.now
             tenure = candidate
             if (employee_id not in agents and employee_id not in leads) or employee_id in resigned:
                 return  # promoted or left at transfer meanwhile
@@ -351,7 +353,7 @@ class Engagement:
             resigned.add(employee_id)
             if self.backfill_on_notice:
                 self.backfill(desk, employee_id)
-            yield env.timeout(desk.notice_days)
+            yield desk.notice_days
             if employee_id in agents or employee_id in leads:
                 self.leave(desk, employee_id, "resignation", backfill=not self.backfill_on_notice)
             return
@@ -414,13 +416,13 @@ class Engagement:
                 desk = team.desks[i]
                 team.pending_leads += 1
                 desk.promoting.add(agent_id)
-                start(self.promotion(desk, agent_id))
+                start(self.env, self.promotion(desk, agent_id))
             elif mgmt.lead_source != "promotion":
                 team.pending_leads += 1
                 self.open_requisition(team.desks[0], "lead", lead=True)
 
     def promotion(self, desk: RoleDesk, agent_id: int):
-        yield self.env.timeout(self.scenario.management.promotion_delay_days)
+        yield self.scenario.management.promotion_delay_days
         desk.team.pending_leads -= 1
         if agent_id in desk.agents and agent_id not in desk.resigned:
             self.leave(desk, agent_id, "promoted")  # the agent seat is backfilled
@@ -433,9 +435,9 @@ class Engagement:
 
     def entity_setup(self, index: int, loc: Location, rng: np.random.Generator, ready):
         start = self.scenario.transfer.entity_setup_start_month * DAYS_PER_MONTH
-        yield self.env.timeout(start)
+        yield start
         self.recorder.record(self.env.now, ENTITY_SETUP_STARTED, index, -1, loc.name)
-        yield self.env.timeout(loc.entity.setup_days.sample(rng))
+        yield loc.entity.setup_days.sample(rng)
         self.recorder.record_staff(self.env.now, ENTITY_READY, index, -1, loc.name)
         ready.succeed()
 
@@ -452,7 +454,7 @@ class Engagement:
         month, wait = 0, math.ceil(transfer.earliest_month or 0) if when_ready else 0
         while True:
             month = month + 1 if self.retry_promotions else max(month + 1, wait)
-            yield self.env.timeout(month * DAYS_PER_MONTH - self.env.now)
+            yield month * DAYS_PER_MONTH - self.env.now
             if self.retry_promotions:
                 for team in self.teams:
                     self.staff_leads(team)
@@ -471,10 +473,10 @@ class Engagement:
                 wait = max(wait, next_check)
             wait = max(wait, ledger.next_possible)
             if ready:
-                start(self.handover())
+                start(self.env, self.handover())
 
     def planned_transfer(self):
-        yield self.env.timeout(self.scenario.transfer.month * DAYS_PER_MONTH)
+        yield self.scenario.transfer.month * DAYS_PER_MONTH
         yield self.env.all_of(self.entity_ready)  # a late entity delays the transfer
         yield from self.handover()
 
@@ -484,7 +486,7 @@ class Engagement:
         self.transfer_started = True
         self.recorder.record(env.now, TRANSFER_STARTED, 0, -1)
         self.in_transfer_window = True
-        yield env.timeout(transfer.window_months * DAYS_PER_MONTH)
+        yield transfer.window_months * DAYS_PER_MONTH
         self.in_transfer_window = False
         lost = 0
         for desk in self.desks:

@@ -1,14 +1,21 @@
-"""Processes without SimPy's start and end events.
+"""Processes without SimPy's start and end events, and timeouts without a Timeout object.
 
 ``simpy.Environment.process`` schedules an Initialize event to start a generator and, when the
 generator returns, a Process event to announce its end. A replication starts a process for
 every requisition (a few dozen), and nothing ever waits for one to end (nor for the plan,
 entity, review or handover processes), so those two events are pure overhead: about a third
-of all the events of a replication. :func:`start` drives the
-generator the way ``simpy.events.Process`` does (it resumes on the callbacks of the events it
-yields, with their values, or throws their failure into it), but runs it to its first ``yield``
-at once, in the caller's step, and lets it end silently. Nothing can wait for such a task or
-interrupt it: use it only where nothing does.
+of all the events of a replication. :func:`start` drives the generator the way
+``simpy.events.Process`` does (it resumes on the callbacks of the events it yields, with their
+values, or throws their failure into it), but runs it to its first ``yield`` at once, in the
+caller's step, and lets it end silently. Nothing can wait for such a task or interrupt it: use
+it only where nothing does.
+
+A task may also yield a number: a delay in simulated time, as ``yield env.timeout(delay)``
+would wait, scheduled the same way (same priority, same place in the queue's order), on one
+event the task owns and re-arms each time instead of a new Timeout object per wait (a quarter
+of the cost of an event). This uses SimPy's ``Environment.schedule`` and the ``callbacks``,
+``_ok`` and ``_value`` attributes of its events, as ``simpy.events.Process`` itself does
+(simpy 4.x; pinned below 5 in pyproject.toml; tests/unit/test_recruiter_slots.py covers it).
 """
 
 from __future__ import annotations
@@ -18,14 +25,23 @@ from collections.abc import Generator
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL
+
+Wait = simpy.Event | float
+"""What a task yields: an event to wait for, or a delay in days."""
 
 
 class _Task:
-    __slots__ = ("generator", "resume")
+    __slots__ = ("env", "generator", "resume", "wake", "wake_callbacks")
 
-    def __init__(self, generator: Generator[simpy.Event, Any, Any]) -> None:
+    def __init__(self, env: simpy.Environment, generator: Generator[Wait, Any, Any]) -> None:
+        self.env = env
         self.generator = generator
         self.resume = self._resume  # bound once: one per event the task waits on
+        wake = simpy.Event(env)  # the task's own timer, re-armed for every delay
+        wake._ok, wake._value = True, None
+        self.wake = wake
+        self.wake_callbacks = [self.resume]  # SimPy takes the list off the event, never edits it
         self._wait_on(generator.send(None))
 
     def _resume(self, event: simpy.Event) -> None:
@@ -39,16 +55,25 @@ class _Task:
             return
         self._wait_on(nxt)
 
-    def _wait_on(self, event: simpy.Event) -> None:
-        if event.callbacks is None:  # processed already: go on at once (SimPy does too)
-            self._resume(event)
-        else:
-            event.callbacks.append(self.resume)
+    def _wait_on(self, target: Wait) -> None:
+        if type(target) is not float and isinstance(target, simpy.Event):
+            if target.callbacks is None:  # processed already: go on at once (SimPy does too)
+                self._resume(target)
+            else:
+                target.callbacks.append(self.resume)
+            return
+        delay = float(target)
+        if not delay >= 0:
+            raise ValueError(f"a task cannot wait a negative or undefined delay: {delay!r}")
+        wake = self.wake
+        wake.callbacks = self.wake_callbacks
+        self.env.schedule(wake, NORMAL, delay)
 
 
-def start(generator: Generator[simpy.Event, Any, Any]) -> None:
+def start(env: simpy.Environment, generator: Generator[Wait, Any, Any]) -> None:
     """Run ``generator`` as a process that starts now, in the caller's step, and ends without
-    an event. An exception it raises propagates to the caller (at start) or out of
-    ``Environment.step`` (later), failing the run as an unhandled process failure would."""
+    an event; it may yield events or delays. An exception it raises propagates to the caller
+    (at start) or out of ``Environment.step`` (later), failing the run as an unhandled process
+    failure would."""
     with contextlib.suppress(StopIteration):  # it ended before waiting on anything
-        _Task(generator)
+        _Task(env, generator)

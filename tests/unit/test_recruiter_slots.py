@@ -3,6 +3,7 @@ slot on in the same step; and the event-free tasks that requisitions run as."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import simpy
 
@@ -56,7 +57,7 @@ def test_same_moment_hand_over_gives_the_freed_slot_to_the_oldest_request():
         slots.release()
 
     for name in "xyz":
-        start(requisition(name))
+        start(env, requisition(name))
     assert order == ["x"]  # the first took the free slot at once, in the caller's step
     env.run()
     assert order == ["x", "y", "z"]
@@ -79,7 +80,7 @@ def test_a_task_runs_to_its_first_yield_at_once_and_ends_without_an_event():
         yield env.timeout(5)
         gate.succeed("open")
 
-    start(task())
+    start(env, task())
     assert seen == [("started", 0, None)]  # no Initialize event: started within this call
     env.process(opener())
     env.run()
@@ -102,11 +103,11 @@ def test_a_failed_event_is_thrown_into_the_task_and_an_unhandled_error_fails_the
         yield env.timeout(1)
         raise RuntimeError("broken task")
 
-    start(handles())
+    start(env, handles())
     failing.fail(ValueError("no candidate"))
     env.run()
     assert caught == ["no candidate"]
-    start(raises())
+    start(env, raises())
     with pytest.raises(RuntimeError, match="broken task"):
         env.run()
 
@@ -116,4 +117,39 @@ def test_a_task_that_never_waits_ends_quietly():
         return
         yield  # a generator that returns at once
 
-    start(instant())
+    start(simpy.Environment(), instant())
+
+
+def test_a_task_may_yield_delays_in_the_order_timeouts_would_run():
+    """A yielded number waits like ``env.timeout``: same times, and same-moment wake-ups in
+    the order they were scheduled (the same run with timeouts gives the same order)."""
+
+    def run(as_timeouts: bool) -> list[tuple[str, float]]:
+        env = simpy.Environment()
+        order: list[tuple[str, float]] = []
+
+        def task(name: str, delays, timeouts: bool):
+            for delay in delays:
+                yield env.timeout(delay) if timeouts else delay
+                order.append((name, env.now))
+
+        start(env, task("a", [1.0, 2, np.float64(0.5)], as_timeouts))
+        start(env, task("b", [1.0, 2.0], True))  # always timeouts: interleaved with them
+        start(env, task("c", [3.0, 0.0, 0.5], as_timeouts))
+        env.run()
+        return order
+
+    order = run(as_timeouts=False)
+    assert order == run(as_timeouts=True)
+    assert [day for _, day in order] == [1.0, 1.0, 3.0, 3.0, 3.0, 3.0, 3.5, 3.5]
+    assert order[2:6] == [("c", 3.0), ("a", 3.0), ("b", 3.0), ("c", 3.0)]
+
+
+def test_a_negative_delay_is_refused():
+    env = simpy.Environment()
+
+    def task():
+        yield -1.0
+
+    with pytest.raises(ValueError, match="negative"):
+        start(env, task())
