@@ -20,7 +20,6 @@ of the cost of an event). This uses SimPy's ``Environment.schedule`` and the ``c
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Generator
 from typing import Any
 
@@ -42,7 +41,11 @@ class _Task:
         wake._ok, wake._value = True, None
         self.wake = wake
         self.wake_callbacks = [self.resume]  # SimPy takes the list off the event, never edits it
-        self._wait_on(generator.send(None))
+        try:
+            first = generator.send(None)
+        except StopIteration:
+            return  # it ended before waiting on anything
+        self._wait_on(first)
 
     def _resume(self, event: simpy.Event) -> None:
         try:
@@ -56,13 +59,16 @@ class _Task:
         self._wait_on(nxt)
 
     def _wait_on(self, target: Wait) -> None:
-        if type(target) is not float and isinstance(target, simpy.Event):
+        if type(target) is float:
+            delay = target
+        elif isinstance(target, simpy.Event):
             if target.callbacks is None:  # processed already: go on at once (SimPy does too)
                 self._resume(target)
             else:
                 target.callbacks.append(self.resume)
             return
-        delay = float(target)
+        else:
+            delay = float(target)
         if not delay >= 0:
             raise ValueError(f"a task cannot wait a negative or undefined delay: {delay!r}")
         wake = self.wake
@@ -75,5 +81,4 @@ def start(env: simpy.Environment, generator: Generator[Wait, Any, Any]) -> None:
     an event; it may yield events or delays. An exception it raises propagates to the caller
     (at start) or out of ``Environment.step`` (later), failing the run as an unhandled process
     failure would."""
-    with contextlib.suppress(StopIteration):  # it ended before waiting on anything
-        _Task(env, generator)
+    _Task(env, generator)
