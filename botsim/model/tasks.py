@@ -11,9 +11,9 @@ caller's step, and lets it end silently. Nothing can wait for such a task or int
 it only where nothing does.
 
 A task may also yield a number: a delay in simulated time, as ``yield env.timeout(delay)``
-would wait, scheduled the same way (same priority, same place in the queue's order), on one
-event the task owns and re-arms each time instead of a new Timeout object per wait (a quarter
-of the cost of an event). This uses SimPy's ``Environment.schedule`` and the ``callbacks``,
+would wait, scheduled the same way (same priority, same place in the queue's order), with the
+task itself in SimPy's queue instead of a new Timeout object per wait (a quarter of the cost
+of an event). This uses SimPy's ``Environment.schedule`` and the ``callbacks``,
 ``_ok`` and ``_value`` attributes of its events, as ``simpy.events.Process`` itself does
 (simpy 4.x; pinned below 5 in pyproject.toml; tests/unit/test_recruiter_slots.py covers it).
 """
@@ -31,15 +31,18 @@ Wait = simpy.Event | float
 
 
 class _Task:
-    __slots__ = ("env", "generator", "resume", "wake", "wake_callbacks")
+    """A running task; it is also its own timer: SimPy's queue holds it while it waits a
+    delay, and processes it as an event that succeeded with no value (``_ok``, ``_value``)."""
+
+    __slots__ = ("callbacks", "env", "generator", "resume", "wake_callbacks")
+    _ok = True
+    _value = None
 
     def __init__(self, env: simpy.Environment, generator: Generator[Wait, Any, Any]) -> None:
         self.env = env
         self.generator = generator
         self.resume = self._resume  # bound once: one per event the task waits on
-        wake = simpy.Event(env)  # the task's own timer, re-armed for every delay
-        wake._ok, wake._value = True, None
-        self.wake = wake
+        self.callbacks = None  # as a timer: not scheduled
         self.wake_callbacks = [self.resume]  # SimPy takes the list off the event, never edits it
         try:
             first = generator.send(None)
@@ -71,9 +74,8 @@ class _Task:
             delay = float(target)
         if not delay >= 0:
             raise ValueError(f"a task cannot wait a negative or undefined delay: {delay!r}")
-        wake = self.wake
-        wake.callbacks = self.wake_callbacks
-        self.env.schedule(wake, NORMAL, delay)
+        self.callbacks = self.wake_callbacks
+        self.env.schedule(self, NORMAL, delay)  # type: ignore[arg-type]
 
 
 def start(env: simpy.Environment, generator: Generator[Wait, Any, Any]) -> None:
