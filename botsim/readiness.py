@@ -204,17 +204,15 @@ def client_capacity(scenario: Scenario, months: np.ndarray) -> np.ndarray:
     return learned + hired
 
 
-def client_demand(
-    scenario: Scenario, headcount_by_role: np.ndarray, ramping_by_role: np.ndarray
-) -> np.ndarray:
-    """Weekly direction hours the team needs: per employee, more while ramping, more with
-    little time-zone overlap (linear from the zero-overlap multiplier to 1 at the required
-    overlap)."""
+def demand_weights(scenario: Scenario) -> list[float]:
+    """Per role, the client's weekly direction hours per ramped employee: the base hours times
+    the time-zone factor (linear from the zero-overlap multiplier to 1 at the required
+    overlap). Empty without a client."""
     client = scenario.client
     if client is None:
-        return np.full(headcount_by_role.shape[1], np.nan)
-    total = np.zeros(headcount_by_role.shape[1])
-    for r, role in enumerate(scenario.roles):
+        return []
+    weights = []
+    for role in scenario.roles:
         overlap = scenario.location(role.location).timezone_overlap_hours
         short = (
             max(0.0, 1.0 - overlap / client.required_overlap_hours)
@@ -222,9 +220,23 @@ def client_demand(
             else 0.0
         )
         tz = 1.0 + (client.low_overlap_demand_multiplier - 1.0) * short
+        weights.append(client.demand_hours_per_employee * tz)
+    return weights
+
+
+def client_demand(
+    scenario: Scenario, headcount_by_role: np.ndarray, ramping_by_role: np.ndarray
+) -> np.ndarray:
+    """Weekly direction hours the team needs: per employee (:func:`demand_weights`), more
+    while ramping."""
+    client = scenario.client
+    if client is None:
+        return np.full(headcount_by_role.shape[1], np.nan)
+    total = np.zeros(headcount_by_role.shape[1])
+    for r, weight in enumerate(demand_weights(scenario)):
         ramped = headcount_by_role[r] - ramping_by_role[r]
         weighted = ramped + client.ramping_demand_multiplier * ramping_by_role[r]
-        total += client.demand_hours_per_employee * tz * weighted
+        total += weight * weighted
     return total
 
 

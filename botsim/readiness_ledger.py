@@ -30,6 +30,7 @@ from botsim.readiness import (
     _EPS,
     RETENTION_WINDOW,
     annualised,
+    demand_weights,
     documentation_step,
     lead_teams,
 )
@@ -134,18 +135,7 @@ class ReadinessLedger:
         self._surely_ramped = [max(self._tenured_days, done) for done in self._ramp_done]
         build = scenario.build_max_months
         self._build_end = math.inf if build is None else build * DAYS_PER_MONTH
-        client = scenario.client
-        self._demand_weight = [0.0] * len(roles)
-        if client is not None:
-            for r, role in enumerate(roles):
-                overlap = scenario.location(role.location).timezone_overlap_hours
-                short = (
-                    max(0.0, 1.0 - overlap / client.required_overlap_hours)
-                    if client.required_overlap_hours > 0
-                    else 0.0
-                )
-                tz = 1.0 + (client.low_overlap_demand_multiplier - 1.0) * short
-                self._demand_weight[r] = client.demand_hours_per_employee * tz
+        self._demand_weight = demand_weights(scenario) or [0.0] * len(roles)
 
     # -- reading the records ---------------------------------------------------------------
 
