@@ -279,8 +279,8 @@ class Engagement:
         rng = desk.onboarding_rng
         notice = desk.candidate_notice(rng)
         shows_up = rng.random() >= desk.no_show
-        start = next_class_day(env.now + notice, self.training_classes)
-        yield start - env.now
+        first_day = next_class_day(env.now + notice, self.training_classes)
+        yield first_day - env.now
         if not shows_up:
             record(env.now, NO_SHOW, req_id, desk.index)
             self.open_requisition(desk, "lead" if lead else "no_show", lead)
@@ -434,8 +434,8 @@ class Engagement:
     # -- entity, readiness reviews and transfer --------------------------------------------
 
     def entity_setup(self, index: int, loc: Location, rng: np.random.Generator, ready):
-        start = self.scenario.transfer.entity_setup_start_month * DAYS_PER_MONTH
-        yield start
+        setup_day = self.scenario.transfer.entity_setup_start_month * DAYS_PER_MONTH
+        yield setup_day
         self.recorder.record(self.env.now, ENTITY_SETUP_STARTED, index, -1, loc.name)
         yield loc.entity.setup_days.sample(rng)
         self.recorder.record_staff(self.env.now, ENTITY_READY, index, -1, loc.name)
