@@ -95,14 +95,6 @@ def time_interleaved(
     return {name: total / replications * 1000 for name, total in spent.items()}
 
 
-def time_round(run_one: Callable[[int], object], replications: int, first: int) -> float:
-    """Milliseconds per replication over one round of ``replications`` replications."""
-    started = time.process_time()
-    for rep in range(first, first + replications):
-        run_one(rep)
-    return (time.process_time() - started) / replications * 1000
-
-
 def botsim_breakdown(scenario, seed: int, replications: int, rounds: int) -> dict[str, float]:
     """Best-round CPU ms per replication of botsim's phases: build, run, metrics."""
     phases = {"build": [], "run": [], "metrics": []}
@@ -197,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         models["shipped"] = lambda rep: simulate(shipped, args.seed, rep)
         targets["shipped"] = args.max_lifecycle_ratio
     for run_one in models.values():  # warm-up: imports, caches, allocator
-        time_round(run_one, 10, 0)
+        for rep in range(10):
+            run_one(rep)
     events = {name: events_per_replication(run_one, 20) for name, run_one in models.items()}
 
     rounds: dict[str, list[float]] = {name: [] for name in models}

@@ -10,7 +10,7 @@ of the simulation itself.
   arrive as a thinned Poisson stream, each answers after the stage and offer durations and
   accepts with the offer-acceptance probability; the search ends at the earliest accepting
   answer. Then the candidate's notice, and a no-show reopens the requisition. The floor calls
-  the generator once per draw, as one writes it by hand; botsim (since session 3) reads the
+  the generator once per draw, as one writes it by hand; botsim reads the
   same distributions from uniforms drawn in blocks (``botsim.random.UniformBlocks``), which
   makes its searches about 3x cheaper than these.
 * Exits: piecewise-constant hazard over tenure bands (competing voluntary / involuntary),

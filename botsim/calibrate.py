@@ -1480,11 +1480,12 @@ def _check_funnel(cal: Calibration, values: dict[str, Any]) -> None:
     if cal.applicants_per_week is None:
         return
     from botsim.model.recruiting import search_candidates
+    from botsim.random import UniformBlocks
     from botsim.scenario import Recruiting
 
     recruiting = Recruiting.model_validate(values["recruiting"], strict=False)
-    rng = np.random.default_rng(20261125)
-    draws = [search_candidates(rng, recruiting).duration for _ in range(CHECK_SEARCHES)]
+    uniforms = UniformBlocks(np.random.default_rng(20261125))  # read in order, none discarded
+    draws = [search_candidates(uniforms, recruiting).duration for _ in range(CHECK_SEARCHES)]
     cal.simulated_mean_time_to_fill = float(np.mean(draws))
 
 

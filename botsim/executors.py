@@ -147,8 +147,9 @@ class ProcessPoolBackend(Backend):
             initializer=_worker_init,
             initargs=(os.getpid(),),
         )
-        # Starting the workers (the forkserver imports the simulation, ~0.5 s) happens in the
-        # background; ``starting`` tells the experiment it may run chunks itself meanwhile.
+        # Starting the forkserver (it imports the simulation, ~0.5 s) and a first worker
+        # happens in the background; ``starting`` tells the experiment it may run chunks
+        # itself meanwhile (the other workers then fork from the forkserver on demand).
         self._warm_up = threading.Thread(target=self._start_workers, name="botsim-pool-start")
         self._warm_up.daemon = True
         self._warm_up.start()

@@ -359,7 +359,12 @@ def check_study_memory(
         raise LimitError(
             f"{what} would need about {_mb(estimate)} of memory, above the {_mb(allowed)} it "
             f"may use ({limits.memory_fraction:.0%} of {_mb(available)} available); "
-            f"use at most about {fit:,} replications{advice}"
+            + (
+                f"use at most about {fit:,} replications"
+                if fit
+                else "not even one replication fits"
+            )
+            + advice
         )
     return estimate
 

@@ -247,12 +247,7 @@ def replication_metrics(
         return {}, series
     first = float(days.start[0]) if len(days.start) else math.nan
     full_month = t_full / DAYS_PER_MONTH
-    t_stable = readiness.time_to_stable(
-        scenario,
-        series,
-        t_full if not math.isnan(t_full) else math.inf,
-        marks["_stability_flags"],
-    )
+    t_stable = readiness.time_to_stable(scenario, series, marks["_stability_flags"])
 
     summary: dict[str, Any] = {
         "time_to_first_hire": first / DAYS_PER_MONTH,

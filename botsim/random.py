@@ -28,7 +28,10 @@ _POOL_WORDS = 4
 
 
 def _uint32_words(n: int) -> list[int]:
-    """``n`` as little-endian 32-bit words (at least one), as numpy's SeedSequence reads ints."""
+    """``n`` as little-endian 32-bit words (at least one), as numpy's SeedSequence reads ints.
+    Seeds and replication indices are non-negative, as SeedSequence requires."""
+    if n < 0:
+        raise ValueError(f"seeds and replication indices must be >= 0, got {n}")
     words = [n & _UINT32]
     n >>= 32
     while n:

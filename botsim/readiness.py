@@ -54,7 +54,7 @@ def lead_series(
     scenario: Scenario,
     emp: EmployeeTable,
     ends: np.ndarray,
-    agent_heads: np.ndarray | None = None,
+    agent_heads: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Leads, agents per lead, overload flag and lead coverage at each month-end, summed over
     the lead teams (the roles of one family in one location share their leads).
@@ -62,7 +62,7 @@ def lead_series(
     A team is overloaded when its agents > span * its leads; every role of an overloaded team
     counts as overloaded. Lead coverage: min over teams of min(1, leads / ceil(agents / span))
     (reference T9), 1 where leads are not modelled. ``agent_heads``: the agents present at
-    each month-end, when already counted (used when all roles form one team).
+    each month-end (used when all roles form one team).
     """
     n = len(ends)
     mgmt = scenario.management
@@ -88,7 +88,7 @@ def lead_series(
             for r in roles[1:]:
                 in_team |= emp.role == r
             agent_rows, lead_rows = in_team & ~is_lead, in_team & is_lead
-        if len(teams) == 1 and agent_heads is not None:
+        if len(teams) == 1:
             agents = agent_heads
         else:
             agents = active_at(emp.start[agent_rows], emp.exit[agent_rows], ends)
@@ -115,25 +115,26 @@ def lead_series(
 def agent_output(
     scenario: Scenario,
     agents: EmployeeTable,
-    ends: np.ndarray,
+    edges: np.ndarray,
     overloaded: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Effective FTE of agents at month-ends with overload slowing ramp-up and cutting output.
 
     Ramp clock: tenure minus (1 - ramp_speed) x the overloaded days since training ended, using
-    the month-level overload flag of the employee's role. Returns the effective FTE, per role
+    the month-level overload flag of the employee's role (``edges``: day 0 and the month-ends).
+    Returns the effective FTE, per role
     the headcount and the number still ramping, and the agents present at each month-end who
     are tenured (``knowledge.tenured_months``) and fully ramped on the plain tenure clock (the
     documentation growth of :func:`documentation`).
     """
     mgmt = scenario.management
+    ends = edges[1:]
     n_roles, n = len(scenario.roles), len(ends)
     fte = np.zeros(n)
     heads = np.zeros((n_roles, n))
     ramping = np.zeros((n_roles, n))
     tenured_ramped = np.zeros(n)
     tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
-    edges = None
     at = ends[None, :]
     # ufuncs called directly below (the ndarray methods add a Python wrapper per call).
     add = np.add.reduce
@@ -163,18 +164,16 @@ def agent_output(
             by_end = cum[None, 1:]  # at the month-ends themselves (the knots)
             # ... and by min(end of training, month-end): that training end, or the month-end.
             ramp_from = start + ramp.training_days
-            if edges is None:
-                edges = np.concatenate([[0.0], ends])
             by_ramp_start = np.where(ramp_from < at, np.interp(ramp_from, edges, cum), by_end)
             tenure = tenure - slow * (by_end - by_ramp_start)
             prod = productivity(tenure, ramp)
         present = start <= at
         present &= at < end
         prod = np.where(present, prod, 0.0)
+        role_fte = add(prod, axis=0)
         if mgmt is not None:
-            fte += add(prod, axis=0) * np.where(overloaded[r], mgmt.overload.output_multiplier, 1.0)
-        else:
-            fte += add(prod, axis=0) * 1.0
+            role_fte *= np.where(overloaded[r], mgmt.overload.output_multiplier, 1.0)
+        fte += role_fte
         present_heads = count(present)
         heads[r] = present_heads
         # Still ramping: present, below full output (prod is 0 where not present).
@@ -246,8 +245,13 @@ def client_output_factor(
     """1 - s * (1 - min(1, capacity / demand)); 1 when the client is not modelled."""
     if scenario.client is None:
         return np.ones(len(capacity))
-    covered = np.where(demand > 0, np.minimum(1.0, capacity / np.maximum(demand, _EPS)), 1.0)
+    covered = client_coverage(capacity, demand)
     return 1.0 - scenario.client.shortfall_output_sensitivity * (1.0 - covered)
+
+
+def client_coverage(capacity: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """min(1, capacity / demand) where the team needs direction, else 1 (the client criterion)."""
+    return np.where(demand > 0, np.minimum(1.0, capacity / np.maximum(demand, _EPS)), 1.0)
 
 
 # --------------------------------------------------------------------------- knowledge
@@ -265,7 +269,7 @@ def documentation_step(
     """One month of :func:`documentation`: D_m from D_{m-1}.
 
     D_m is increasing in D_{m-1} (g <= 1 and the share <= 1), in T_m and in H_m, and
-    decreasing in X_m, which is what lets a steering review bound it from live counts.
+    decreasing in X_m; :func:`documentation_growth_months` rests on the first.
     """
     # min/max written as comparisons (the same values for any counts, the clip's -0.0 and NaN
     # included: a builtin call each costs more than the arithmetic, run every month of every
@@ -324,40 +328,22 @@ def meets_thresholds(
     return ok & (series["month"] * DAYS_PER_MONTH >= full_day)
 
 
-def stable_months(
-    scenario: Scenario,
-    series: dict[str, np.ndarray],
-    full_day: float = 0.0,
-    meets: np.ndarray | None = None,
-    annual: np.ndarray | None = None,
-) -> np.ndarray:
-    """Per month-end: the thresholds hold and annualised attrition over the trailing window
-    (``stability.window_months``, fewer at the start) is within the limit. ``meets`` is
-    :func:`meets_thresholds` and ``annual`` that attrition, when already computed."""
-    st = scenario.stability
-    if annual is None:
-        exits = series.get("attrition_exits", series["exits"])
-        (annual,) = trailing_rates(exits, series["headcount"], (st.window_months,))
-    if meets is None:
-        meets = meets_thresholds(scenario, series, full_day)
-    return meets & (annual <= st.max_annual_attrition)
+def stable_months(scenario: Scenario, meets: np.ndarray, annual: np.ndarray) -> np.ndarray:
+    """Per month-end: the thresholds hold (``meets``, :func:`meets_thresholds`) and the
+    annualised attrition over the trailing window (``annual``: ``stability.window_months``,
+    fewer at the start, from :func:`trailing_rates`) is within the limit."""
+    return meets & (annual <= scenario.stability.max_annual_attrition)
 
 
 def time_to_stable(
-    scenario: Scenario,
-    series: dict[str, np.ndarray],
-    full_day: float = 0.0,
-    flags: tuple[np.ndarray, np.ndarray] | None = None,
+    scenario: Scenario, series: dict[str, np.ndarray], flags: tuple[np.ndarray, np.ndarray]
 ) -> float:
     """First month-end m that starts W consecutive month-ends meeting the thresholds whose
     annualised attrition over those W months is within the limit (NaN when none fits).
 
-    ``flags`` are (:func:`meets_thresholds`, :func:`stable_months`), when already computed.
+    ``flags`` are (:func:`meets_thresholds`, :func:`stable_months`) of the series.
     """
     w = scenario.stability.window_months
-    if flags is None:
-        meets = meets_thresholds(scenario, series, full_day)
-        flags = meets, stable_months(scenario, series, full_day, meets)
     meets, stable = flags
     stable_window_end = (run_lengths(meets) >= w) & stable
     if not stable_window_end.any():
@@ -425,22 +411,17 @@ def readiness_criteria(
     scenario: Scenario,
     series: dict[str, np.ndarray],
     entity_ready_day: float,
-    runs: np.ndarray | None = None,
-    turnover: np.ndarray | None = None,
+    runs: np.ndarray,
+    turnover: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Each criterion in [0, 1] at each month-end, and the score (their mean). ``runs`` are
-    the stable-month run lengths and ``turnover`` the trailing 12-month attrition rate, when
-    already computed."""
+    the stable-month run lengths (:func:`run_lengths`) and ``turnover`` the trailing 12-month
+    attrition rate (:func:`trailing_rates`)."""
     rd = scenario.readiness
     months = series["month"]
     ends = months * DAYS_PER_MONTH
-    if runs is None:
-        runs = run_lengths(series["stable_month"])
     out: dict[str, np.ndarray] = {}
     out["stable"] = np.minimum(1.0, runs / rd.stable_months)
-    if turnover is None:
-        exits, heads = series["attrition_exits"], series["headcount"]
-        (turnover,) = trailing_rates(exits, heads, (RETENTION_WINDOW,))
     retention = np.where(np.isfinite(turnover), 1.0 - turnover, 0.0)
     series["retention_12m"] = retention
     out["retention"] = (
@@ -453,7 +434,7 @@ def readiness_criteria(
     if scenario.client is None:
         out["client_capacity"] = np.ones(len(months))
     else:
-        out["client_capacity"] = np.where(dem > 0, np.minimum(1.0, cap / np.maximum(dem, _EPS)), 1)
+        out["client_capacity"] = client_coverage(cap, dem)
     out["documentation"] = (
         np.minimum(1.0, series["documentation"] / rd.min_documentation)
         if rd.min_documentation > 0
@@ -525,7 +506,7 @@ def add_lifecycle(
     edges = np.concatenate([[0.0], ends])
     lead = lead_series(scenario, staff, ends, series["headcount"])
     fte, heads_by_role, ramping_by_role, tenured_ramped = agent_output(
-        scenario, agents, ends, lead["_overloaded_by_role"]
+        scenario, agents, edges, lead["_overloaded_by_role"]
     )
     capacity = client_capacity(scenario, months)
     demand = client_demand(scenario, heads_by_role, ramping_by_role)
@@ -573,7 +554,7 @@ def add_lifecycle(
         series["headcount"],
         (scenario.stability.window_months, RETENTION_WINDOW),
     )
-    stable = stable_months(scenario, series, full_day, meets, annual)
+    stable = stable_months(scenario, meets, annual)
     series["stable_month"] = stable
     ready_day = marks["_entity_ready"]
     series["entity_ready"] = ends >= ready_day
@@ -603,14 +584,25 @@ def ready_to_transfer(scenario: Scenario, events: list[Event], month: int) -> tu
     rd, k = scenario.readiness, scenario.knowledge
     run = int(run_lengths(series["stable_month"])[-1])
     wait_stable = max(1, rd.stable_months - run) if run < rd.stable_months else 1
-    d, wait_doc = float(series["documentation"][-1]), 1
-    if k.growth_per_month > 0:
-        while d < rd.min_documentation - _EPS and wait_doc < 1000:
-            d += k.growth_per_month * (1 - d)
-            wait_doc += 1 if d < rd.min_documentation - _EPS else 0
-    elif d < rd.min_documentation - _EPS:
-        wait_doc = 10**6
+    d = float(series["documentation"][-1])
+    wait_doc = max(1, documentation_growth_months(k, d, rd.min_documentation - _EPS, 1000))
     return False, month + max(wait_stable, wait_doc)
+
+
+def documentation_growth_months(
+    knowledge: Knowledge, coverage: float, threshold: float, limit: int
+) -> int:
+    """Months of the fastest possible growth, D <- D + g (1 - D) (:func:`documentation_step`
+    with a full share and no loss), before coverage reaches ``threshold``: 0 when it already
+    does, ``limit`` when it would take longer or cannot grow. D_m <= D_{m-1} + g (1 - D_{m-1})
+    and that bound increases with D_{m-1}, so no month-end before is ready."""
+    months, d, g = 0, coverage, knowledge.growth_per_month
+    while d < threshold and months < limit:
+        if g <= 0:
+            return limit
+        d += g * (1 - d)
+        months += 1
+    return months
 
 
 def lifecycle_summary(

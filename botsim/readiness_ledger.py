@@ -24,13 +24,19 @@ import bisect
 import math
 from typing import NamedTuple
 
+import numpy as np
+
 from botsim.metrics import target_steps
 from botsim.model.rampup import productivity_of
 from botsim.readiness import (
     _EPS,
     RETENTION_WINDOW,
     annualised,
+    client_capacity,
+    client_coverage,
+    client_output_factor,
     demand_weights,
+    documentation_growth_months,
     documentation_step,
     lead_teams,
 )
@@ -220,35 +226,35 @@ class ReadinessLedger:
 
     def _close_month(self) -> None:
         month = len(self.months) + 1
+        view = self._month_end(month, self.full_day, month >= self._keep_starts_from)
+        self.months.append(view)
+        cum_exits, cum_heads = self._cum_exits, self._cum_heads
+        cum_exits.append(cum_exits[-1] + view.attrition_exits)
+        cum_heads.append(cum_heads[-1] + view.heads)
+        self._attrition_exits = self._tenured_exits = 0
+
+    def _month_end(self, month: int, full_day: float, keep_starts: bool) -> MonthEnd:
+        """Month-end ``month`` (the one after the last closed) from the current state, the team
+        first full on ``full_day``; the agents' start days only if ``keep_starts``."""
         end = month * DAYS_PER_MONTH
-        months = self.months
-        previous = months[-1] if months else None
+        previous = self.months[-1] if self.months else None
         teams, overloaded, days = self._overload(previous)
         target = self._target_on(end)
-        heads, exits, full_day = self._heads, self._attrition_exits, self.full_day
-        months.append(
-            _new_month_end(
-                MonthEnd,
-                (
-                    heads,
-                    len(self._leads),
-                    exits,
-                    target,
-                    teams,
-                    overloaded,
-                    days,
-                    self._documentation(previous, end, target, full_day),
-                    end >= full_day,
-                    tuple([*agents.values()] for agents in self._agents)
-                    if month >= self._keep_starts_from
-                    else None,
-                ),
-            )
+        return _new_month_end(
+            MonthEnd,
+            (
+                self._heads,
+                len(self._leads),
+                self._attrition_exits,
+                target,
+                teams,
+                overloaded,
+                days,
+                self._documentation(previous, end, target, full_day),
+                end >= full_day,
+                tuple([*agents.values()] for agents in self._agents) if keep_starts else None,
+            ),
         )
-        cum_exits, cum_heads = self._cum_exits, self._cum_heads
-        cum_exits.append(cum_exits[-1] + exits)
-        cum_heads.append(cum_heads[-1] + heads)
-        self._attrition_exits = self._tenured_exits = 0
 
     def _overload(
         self, previous: MonthEnd | None
@@ -317,38 +323,18 @@ class ReadinessLedger:
 
     # -- the review's question ---------------------------------------------------------------
 
-    def _open_full(self, end: float) -> bool:
-        """Was the team full by the open month-end ``end`` on the records so far? Checks still
-        pending at the review's clock (records of this very moment, a plan step at the
-        month-end) count: the metrics see the records so far."""
+    def _open_full_day(self, end: float) -> float:
+        """The day the team was first full, as the metrics see it at the open month-end
+        ``end`` on the records so far (inf: not by then). Checks still pending at the review's
+        clock (records of this very moment, a plan step at the month-end) count."""
         if self.full_day <= end:
-            return True
+            return self.full_day
         for day in sorted([self._check_day, *self._step_days[self._next_step :]]):
             if day > end:
-                return False
+                break
             if 0 < self._target_on(day) <= self._heads:
-                return True
-        return False
-
-    def _open_month(self, month: int, full: bool, doc: float | None) -> MonthEnd:
-        """Month-end ``month``, the one after the last closed, on the records read so far."""
-        previous = self.months[-1] if self.months else None
-        teams, overloaded, days = self._overload(previous)
-        return _new_month_end(
-            MonthEnd,
-            (
-                self._heads,
-                len(self._leads),
-                self._attrition_exits,
-                self._target_on(month * DAYS_PER_MONTH),
-                teams,
-                overloaded,
-                days,
-                doc,
-                full,
-                tuple(list(agents.values()) for agents in self._agents),
-            ),
-        )
+                return day
+        return math.inf
 
     def ready(self, month: int) -> bool | None:
         """Do all readiness criteria hold at month-end ``month`` on the records read so far
@@ -372,17 +358,19 @@ class ReadinessLedger:
         ):
             return False
         is_open = month > closed
-        # Lead coverage: min(1, leads / ceil(agents / span)) per team (reference T9).
+        # Lead coverage, min(1, leads / ceil(agents / span)) per team (reference T9), is 1
+        # exactly when no team is overloaded: leads >= ceil(agents / span) <=> agents <= span
+        # x leads (whole counts).
         if self._span is not None:
             teams = (
                 zip(self._team_agents, self._team_leads)
                 if is_open
                 else self.months[month - 1].teams
             )
-            for agents, leads in teams:
-                needed = math.ceil(agents / self._span)
-                if needed > 0 and min(1.0, leads / max(needed, 1)) < 1.0 - _EPS:
-                    return False
+            if any(agents > self._span * leads for agents, leads in teams):
+                return False
+        if is_open:
+            open_target, open_full_day = self._target_on(end), self._open_full_day(end)
         # Stable for the last stable_months month-ends: thresholds and trailing attrition,
         # latest first. A closed month-end that fails is final: no stable run of
         # stable_months can end before stable_months after it.
@@ -393,7 +381,7 @@ class ReadinessLedger:
                 view = self.months[k - 1]
                 target, heads, full = view.target, view.heads, view.full
             else:
-                target, heads, full = self._target_on(end), self._heads, self._open_full(end)
+                target, heads, full = open_target, self._heads, end >= open_full_day
             if (
                 not (target > 0 and full)
                 or heads < st.headcount_fraction * target - _EPS
@@ -412,14 +400,12 @@ class ReadinessLedger:
             if min(max(retention / rd.min_retention, 0.0), 1.0) < 1.0 - _EPS:
                 return False
         # Documentation coverage.
-        if is_open:
-            previous = self.months[-1] if self.months else None
-            full = self._open_full(end)
-            doc = self._documentation(previous, end, self._target_on(end), full)
-            last = self._open_month(month, full, doc)
-        else:
-            last = self.months[month - 1]
-            doc = last.documentation
+        last = (
+            self._month_end(month, open_full_day, keep_starts=True)
+            if is_open
+            else self.months[month - 1]
+        )
+        doc = last.documentation
         if rd.min_documentation > 0:
             if doc is None:
                 return None
@@ -435,9 +421,10 @@ class ReadinessLedger:
                 return None  # not kept: let the full evaluation decide
             fte, demand, exact = self._output(k, view)
             covered = factor = 1.0
-            if client is not None:
-                covered = min(1.0, self._capacity(k) / max(demand, _EPS)) if demand > 0 else 1.0
-                factor = 1.0 - client.shortfall_output_sensitivity * (1.0 - covered)
+            if client is not None:  # the metrics' own functions, on this one month-end
+                capacity, needed = client_capacity(scenario, np.array([k])), np.array([demand])
+                covered = float(client_coverage(capacity, needed)[0])
+                factor = float(client_output_factor(scenario, capacity, needed)[0])
             threshold = st.capacity_fraction * view.target - _EPS
             margin = FTE_BAND * (view.heads + 1) ** 2
             effective = fte * factor
@@ -453,17 +440,18 @@ class ReadinessLedger:
 
     def _wait_for_documentation(self) -> None:
         """Raise :attr:`next_possible` to the first month-end documentation could reach its
-        threshold from the last closed month-end: D_m <= D_{m-1} + g (1 - D_{m-1}) (the share
-        is at most 1 and losses only lower it), a bound increasing in D_{m-1}; the slack
-        covers the rounding of the steps."""
-        knowledge, target = self.scenario.knowledge, self.scenario.readiness.min_documentation
+        threshold from the last closed month-end (the slack covers the rounding of the
+        steps)."""
         if not self.months or self.months[-1].documentation is None:
             return
-        d, month = self.months[-1].documentation, len(self.months)
-        while d < target - DOCUMENTATION_SLACK and month < self.scenario.horizon_months:
-            d += knowledge.growth_per_month * (1.0 - d)
-            month += 1
-        self.next_possible = max(self.next_possible, month)
+        closed = len(self.months)
+        months = documentation_growth_months(
+            self.scenario.knowledge,
+            self.months[-1].documentation,
+            self.scenario.readiness.min_documentation - DOCUMENTATION_SLACK,
+            self.scenario.horizon_months - closed,
+        )
+        self.next_possible = max(self.next_possible, closed + months)
 
     def _trailing(self, month: int, window: int) -> float:
         """:func:`annualised` attrition over the ``window`` month-ends up to ``month`` (fewer
@@ -477,17 +465,6 @@ class ReadinessLedger:
             exits += self._attrition_exits
             heads += self._heads
         return annualised(exits, heads, k)
-
-    def _capacity(self, month: int) -> float:
-        """:func:`botsim.readiness.client_capacity` at month-end ``month``."""
-        client = self.scenario.client
-        learned = client.hours_per_week + client.growth_hours_per_month * month
-        if client.max_hours_per_week is not None:
-            learned = min(learned, max(client.max_hours_per_week, client.hours_per_week))
-        hired = 0.0
-        for h in client.planned_hires:
-            hired += h.hours_per_week if month >= h.month else 0.0
-        return learned + hired
 
     def _output(self, month: int, view: MonthEnd) -> tuple[float, float, bool]:
         """Agents' FTE before the client factor (overload-adjusted ramp and output), client

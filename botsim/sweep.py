@@ -58,6 +58,10 @@ from botsim.loader import (
 )
 from botsim.scenario import Scenario
 
+DEFAULT_GRID_MONTH = 18.0
+"""The ``heatmap_month`` of a sweep file that names none (a setting: the middle of the shipped
+scenarios' 36-month horizon; lowered to the horizon when that is shorter)."""
+
 MAX_POINTS = 2_000
 """Limit on the number of variants of one sweep (bounds run time and output size)."""
 
@@ -144,7 +148,8 @@ class Sweep(BaseModel):
         default=None,
         description=(
             "Month m of P(event by m) in the grid's sweep table, console summary and "
-            "two-parameter heatmaps (default: 18, or the horizon if shorter). A month beyond "
+            f"two-parameter heatmaps (default: {DEFAULT_GRID_MONTH:g}, or the horizon if "
+            "shorter). A month beyond "
             "the shortest horizon of the variants is lowered to that horizon, with a note."
         ),
     )

@@ -2,8 +2,9 @@
 
 Lifecycle (desmod style): build the environment and entities -> run to the horizon -> hand the
 event records back. Nothing here computes a KPI; see :mod:`botsim.metrics`. The only place a
-metric is evaluated during a run is the monthly steering review of a ``when_ready`` transfer,
-which calls the same pure functions on the records so far (a policy that reads a KPI).
+metric is evaluated during a run is the monthly steering review of a ``when_ready`` transfer
+(a policy that reads a KPI): it asks the month-end ledger of the records so far
+(:mod:`botsim.readiness_ledger`), and the metrics' own pipeline where the ledger is in doubt.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from botsim.model.recruiting import (
 from botsim.model.tasks import start
 from botsim.model.workforce import HazardTable
 from botsim.random import ReplicationStreams, UniformBlocks
+from botsim.readiness import lead_teams
 from botsim.records import (
     ENTITY_READY,
     ENTITY_SETUP_STARTED,
@@ -191,15 +193,11 @@ class Engagement:
                     max_multiplier=self.max_multiplier,
                 )
             )
-        self.teams: list[LeadTeam] = []
-        by_family: dict[tuple[str, str], LeadTeam] = {}
-        for desk in self.desks:
-            key = (desk.location.name, desk.role.role_family)
-            if key not in by_family:
-                by_family[key] = LeadTeam([])
-                self.teams.append(by_family[key])
-            by_family[key].desks.append(desk)
-            desk.team = by_family[key]
+        # The roles of one family in one location share their leads (as the metrics group them).
+        self.teams = [LeadTeam([self.desks[r] for r in roles]) for roles in lead_teams(scenario)]
+        for team in self.teams:
+            for desk in team.desks:
+                desk.team = team
         for desk in self.desks:
             start(self.env, self.planning(desk))
         self.entity_ready: list[simpy.Event] = []
@@ -292,9 +290,9 @@ class Engagement:
     def hire(self, desk: RoleDesk, req_id: int, lead: bool) -> int:
         """Record a hire and seat them; the calling process goes on as their tenure (``working``).
 
-        Continuing in the same process rather than starting one per hire spares SimPy a process
-        start and a process end event per hire; ``working`` draws and schedules exactly what a
-        new process would have at its start, the same moment of simulated time.
+        Continuing in the same task rather than starting one per hire spares a task (generator
+        and driver) per hire; ``working`` draws and schedules exactly what a new task would have
+        at its start, the same moment of simulated time.
         """
         employee_id = next(self._ids)
         self.recorder.record_staff(
@@ -448,7 +446,7 @@ class Engagement:
 
         transfer = self.scenario.transfer
         when_ready = transfer.policy == "when_ready"
-        ledger = ReadinessLedger(self.scenario)
+        ledger = ReadinessLedger(self.scenario) if when_ready else None
         # Month-ends before `wait` cannot be ready: not reviewed, and slept through unless
         # promotions are retried monthly.
         month, wait = 0, math.ceil(transfer.earliest_month or 0) if when_ready else 0

@@ -10,7 +10,7 @@ ends at the earliest answer time of an accepting finalist:
     T = min { A_j + D_j : finalist j accepts }
 
 Finalists who declined before T are the declined offers; those still in process at T withdraw.
-This is exact for the stated process and costs one SimPy timeout per search.
+This is exact for the stated process and costs one wait of the requisition's task per search.
 
 The funnel's parameters are prepared once per ``Recruiting`` (:func:`funnel_of`): the search
 loop then only draws and adds, which matters because it runs for every finalist of every
@@ -128,6 +128,10 @@ class SearchOutcome:
     offers_declined: int
 
 
+SINGLE_SEARCH_BLOCK = 32
+"""Uniforms drawn ahead by a one-off :func:`search_candidates` call (a few finalists' worth)."""
+
+
 def search_candidates(
     rng: np.random.Generator | UniformBlocks, recruiting: Recruiting
 ) -> SearchOutcome:
@@ -138,10 +142,6 @@ def search_candidates(
     """
     source = rng if isinstance(rng, UniformBlocks) else UniformBlocks(rng, SINGLE_SEARCH_BLOCK)
     return SearchOutcome(*search(source, funnel_of(recruiting)))
-
-
-SINGLE_SEARCH_BLOCK = 32
-"""Uniforms drawn ahead by a one-off :func:`search_candidates` call (a few finalists' worth)."""
 
 
 def search(source: UniformBlocks, funnel: Funnel) -> tuple[float, int]:

@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from botsim.outputs import MANIFEST, is_complete
-
-DEFAULT_GRID_MONTH = 18.0
-"""Month of P(event by m) in a grid sweep's table and heatmaps when the sweep names none."""
+from botsim.sweep import DEFAULT_GRID_MONTH
 
 SERIES_REPLICATIONS = 2000
 """Replications per group whose monthly series the report's figures read: the first ones

@@ -8,6 +8,7 @@ import datetime as dt
 import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -85,6 +86,10 @@ def test_compare_and_sweep_folders_are_named_like_run_folders(tmp_path) -> None:
     first.mkdir(parents=True)
     second = _target(None, root, "../../ph vs co", force=False)
     assert second.parent == root and second != first
+    # Same second: the run-folder rule's "-2"; a second later: a new timestamp.
+    assert second.name == f"{first.name}-2" or (
+        re.fullmatch(r"ph-vs-co-\d{8}T\d{6}", second.name) and second.name > first.name
+    )
 
 
 # -- no overwrite -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pytest
 from botsim import load_scenario, run_experiment
 from botsim.metrics import replication_metrics
 from botsim.model.engagement import run_replication
-from botsim.readiness import ready_to_transfer, trailing_rates
+from botsim.readiness import all_ready, ready_to_transfer, trailing_rates
 from botsim.readiness_ledger import ReadinessLedger
 from botsim.scenario import DAYS_PER_MONTH
 
@@ -126,19 +126,22 @@ def test_the_ledger_answers_as_the_full_evaluation(case: str, same_day_first: bo
 
 
 def test_the_ledger_says_ready_where_the_evaluation_does() -> None:
-    """Over the cases, the ledger itself finds the ready month-ends (it would save nothing if
-    it left them all to the full evaluation)."""
-    ready = 0
+    """Over the cases, the ledger itself answers "ready" at exactly the month-ends the metrics
+    report as ready (it would save nothing if it left them to the full evaluation)."""
+    ready = reported = 0
     for case in ("manila", "promotion-span-5", "logistic"):
         path, overrides = CASES[case]
         scenario = load_scenario(path, (*overrides, "transfer.policy=never"))
         for rep in range(4):
             events = run_replication(scenario, 5, rep).events
+            _, series = replication_metrics(scenario, events)
+            reported += int(all_ready(series).sum())
             ledger = ReadinessLedger(scenario, keep_starts_from=1)
             for month, end, seen in month_end_reviews(events, scenario.horizon_months, False):
                 ledger.catch_up(seen, end)
                 ready += ledger.ready(month) is True
-    assert ready > 20
+    assert reported > 0
+    assert ready == reported
 
 
 @pytest.mark.parametrize("case", ["manila", "promotion-span-5", "classes-at-month-ends", "split"])

@@ -29,3 +29,18 @@ def test_float_ramp_gives_the_numpy_ramps_values(ramp: Ramp) -> None:
     got = np.array([one(t) for t in TENURES])
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-15)
     assert got[0] == 0.0 and got[-1] == 1.0
+
+
+@pytest.mark.parametrize("one", [False, True], ids=["numpy", "float"])
+def test_both_ramps_give_hand_computed_shares(one: bool) -> None:
+    """Worked values (docs/model.md, "Productivity ramp"), so an error shared by both forms
+    cannot pass: training 14 d, ramp 126 d; at tenure 70 d, x = (70 - 14) / 126 = 4/9."""
+    cases = [
+        (Ramp(shape="linear", training_days=14, ramp_days=126), 70.0, 4 / 9),
+        (Ramp(shape="stepped", training_days=14, ramp_days=126, steps=4), 70.0, 0.25),
+        (Ramp(shape="linear", training_days=14, ramp_days=126), 10.0, 0.0),
+        (Ramp(shape="linear", training_days=14, ramp_days=0), 14.0, 1.0),
+    ]
+    for ramp, tenure, share in cases:
+        got = productivity_of(ramp)(tenure) if one else float(productivity(tenure, ramp))
+        assert got == pytest.approx(share, abs=1e-12), (ramp.shape, tenure)

@@ -94,6 +94,13 @@ def test_stream_seed_is_numpys_seed_sequence_of_seed_and_spawn_key(seed, replica
     )
 
 
+@pytest.mark.parametrize(("seed", "replication"), [(-1, 0), (5, -3)])
+def test_a_negative_seed_or_replication_is_refused(seed, replication):
+    """As numpy's SeedSequence refuses negative entropy (the words loop would not end)."""
+    with pytest.raises(ValueError, match=">= 0"):
+        stream_seed(seed, replication, "search")
+
+
 def test_take_hands_out_consecutive_slices_of_the_stream():
     """Hire blocks: the k-th take of 16 is the k-th block of 16, whatever the block ahead."""
     source = UniformBlocks(np.random.default_rng(4), 48)
