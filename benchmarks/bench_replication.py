@@ -104,9 +104,9 @@ def botsim_breakdown(scenario, seed: int, replications: int, rounds: int) -> dic
             t0 = time.process_time()
             engagement = Engagement(scenario, ReplicationStreams(seed, rep))
             t1 = time.process_time()
-            events = engagement.run().events
+            recorder = engagement.run()
             t2 = time.process_time()
-            replication_metrics(scenario, events)
+            replication_metrics(scenario, recorder.events, recorder.month_ends)
             t3 = time.process_time()
             spent["build"] += t1 - t0
             spent["run"] += t2 - t1

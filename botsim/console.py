@@ -11,7 +11,7 @@ import math
 
 import click
 
-from botsim.readiness import CRITERIA
+from botsim.model.lifecycle import CRITERIA
 
 TIME_TO_LABELS = {
     "time_to_first_hire": "first hire",

@@ -76,7 +76,7 @@ def simulate(
     """Run one replication of ``scenario``; ``seed`` defaults to the scenario's seed."""
     seed = scenario.seed if seed is None else seed
     recorder = run_replication(scenario, seed, replication)
-    summary, series = replication_metrics(scenario, recorder.events)
+    summary, series = replication_metrics(scenario, recorder.events, recorder.month_ends)
     return ReplicationResult(replication, summary, series, recorder.events if keep_events else None)
 
 

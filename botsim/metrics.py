@@ -1,4 +1,5 @@
-"""Per-replication metrics computed from the event records (never inside the processes).
+"""Per-replication metrics computed from the event records and the month-end KPI rows of the
+lifecycle pipeline (:mod:`botsim.model.lifecycle`); never inside the processes.
 
 Definitions (docs/model.md, "Metrics"); times are in months unless the name says days:
 
@@ -24,13 +25,12 @@ import numpy as np
 from botsim import readiness
 from botsim.caching import by_identity
 from botsim.costs import cost_ledger
-from botsim.intervals import active_at, count_le, month_grid
-from botsim.model.recruiting import expected_candidate_days
+from botsim.intervals import count_le
+from botsim.model.lifecycle import CRITERIA, MonthKpis, time_to_stable
 from botsim.model.workforce import EXIT_KINDS
 from botsim.records import (
     EmployeeTable,
     Event,
-    RequisitionTable,
     tables,
 )
 from botsim.scenario import DAYS_PER_MONTH, Role, Scenario
@@ -67,21 +67,9 @@ def _plan_steps(roles: list[Role]) -> tuple[np.ndarray, np.ndarray]:
     return steps
 
 
-def _target_at_days(scenario: Scenario, points: np.ndarray) -> np.ndarray:
-    days, targets = target_steps(scenario)
-    return targets[count_le(days, points)]
-
-
-@by_identity()
-def _candidates_per_requisition(recruiting: Any) -> float:
-    """Little's law: applicants per day times the days one spends in the funnel (once per
-    frozen recruiting section)."""
-    return recruiting.applicants_per_week / 7.0 * expected_candidate_days(recruiting)
-
-
 class AgentDays(NamedTuple):
     """The agents' start and exit days, each sorted once (exits ``inf`` when not within the
-    horizon come last) and shared by the series, fill times and attrition counts."""
+    horizon come last)."""
 
     start: np.ndarray
     exit: np.ndarray
@@ -93,11 +81,11 @@ class AgentDays(NamedTuple):
 
 def fill_times(
     scenario: Scenario, emp: EmployeeTable, horizon: float, days: AgentDays | None = None
-) -> tuple[float, float, float]:
-    """Time to full team, time to full plan and vacancy-days, from one scan of every change
-    of headcount or target within the horizon.
+) -> tuple[float, float]:
+    """Time to full plan and vacancy-days, from one scan of every change of headcount or
+    target within the horizon (the full team is a month-end pipeline milestone, recorded by
+    the model as it happens):
 
-    * full team: the first day headcount >= target (> 0);
     * full plan: the first day, from the last plan step on, that headcount reaches the final
       planned headcount (the growth waves all staffed); NaN when not within the horizon;
     * vacancy-days: the integral over [0, horizon] of max(target - headcount, 0).
@@ -123,66 +111,71 @@ def fill_times(
     within = slice(int(before), len(points) - int(after))
     heads, target = heads[within], target[within]
     ok = (heads >= target) & (target > 0)
-    full = float(changes[ok.argmax()]) if ok.any() else math.nan
     ok &= changes >= t_days[-1]
     full_plan = float(changes[ok.argmax()]) if ok.any() else math.nan
-    return full, full_plan, vacancy
+    return full_plan, vacancy
 
 
-def monthly_series(
-    scenario: Scenario,
-    emp: EmployeeTable,
-    req: RequisitionTable | None,
-    days: AgentDays | None = None,
-) -> dict[str, np.ndarray]:
-    """Month-end snapshots (months 1..horizon) plus flows within each month; without the
-    requisition columns when ``req`` is None (a readiness review reads none of them).
+SERIES_DTYPES = {
+    "month": np.int64,
+    "target": float,
+    "headcount": np.int64,
+    "effective_fte": float,
+    "open_requisitions": np.int64,
+    "searching_requisitions": np.int64,
+    "queued_requisitions": np.int64,
+    "candidates_in_funnel": float,
+    "accepted_in_notice": np.int64,
+    "serving_notice": np.int64,
+    "hires": np.int64,
+    "exits": np.int64,
+    "attrition_exits": np.int64,
+}
+"""The first columns of the monthly series, in order, and their types."""
 
-    Each event column is sorted once and counted at every edge (day 0 and each month-end):
-    a snapshot is a difference of two such counts, a flow a difference between edges.
-    """
-    if days is None:
-        days = AgentDays.of(emp)
-    months, ends, edges = month_grid(scenario.horizon_months)
+LIFECYCLE_DTYPES = {
+    "leads": float,
+    "agents_per_lead": float,
+    "overloaded_roles": np.int64,
+    "lead_coverage": float,
+    "client_capacity": float,
+    "client_demand": float,
+    "phase": object,
+    "documentation": float,
+    "stable_month": bool,
+    "entity_ready": bool,
+    "retention_12m": float,
+}
+"""The lifecycle columns after the per-location ones, in order (then the criteria)."""
 
-    def by_edge(days: np.ndarray) -> np.ndarray:
-        return count_le(np.sort(days), edges)
 
-    started, exited = count_le(days.start, edges), count_le(days.exit, edges)
-    resigned = by_edge(emp.resign)
-    series = {
-        "month": months.copy(),
-        "target": _target_at_days(scenario, ends),
-        "headcount": (started - exited)[1:],
-        "effective_fte": None,  # placeholder keeping the column order: add_lifecycle sets it
-    }
-    if req is not None:
-        opened, searched, accepted, closed = (
-            by_edge(req.opened),
-            by_edge(req.search_started),
-            by_edge(req.accepted),
-            by_edge(req.closed),
-        )
-        searching = (searched - accepted)[1:]
-        candidate_load = np.zeros(len(ends))
-        one_role = len(scenario.roles) == 1  # every requisition is of role 0
-        for r, role in enumerate(scenario.roles):
-            rec = scenario.location(role.location).recruiting
-            mask = None if one_role else req.role == r
-            role_searching = (
-                searching
-                if one_role or mask.all()
-                else active_at(req.search_started[mask], req.accepted[mask], ends)
-            )
-            candidate_load += _candidates_per_requisition(rec) * role_searching
-        series["open_requisitions"] = (opened - accepted)[1:]
-        series["searching_requisitions"] = searching
-        series["queued_requisitions"] = (opened - searched)[1:]
-        series["candidates_in_funnel"] = candidate_load
-        series["accepted_in_notice"] = (accepted - closed)[1:]
-    series["serving_notice"] = (resigned - exited)[1:]
-    series["hires"] = started[1:] - started[:-1]
-    series["exits"] = exited[1:] - exited[:-1]
+def monthly_series(rows: list[MonthKpis]) -> dict[str, np.ndarray]:
+    """The monthly series: one column per KPI of the month-end rows (months 1..horizon)."""
+    cols: dict[str, list] = {name: [] for name in SERIES_DTYPES}
+    for row in rows:
+        req = row.requisitions
+        cols["month"].append(row.month)
+        cols["target"].append(row.target)
+        cols["headcount"].append(row.headcount)
+        cols["effective_fte"].append(row.effective_fte)
+        cols["open_requisitions"].append(req.open)
+        cols["searching_requisitions"].append(req.searching)
+        cols["queued_requisitions"].append(req.queued)
+        cols["candidates_in_funnel"].append(row.candidates_in_funnel)
+        cols["accepted_in_notice"].append(req.accepted_in_notice)
+        cols["serving_notice"].append(row.serving_notice)
+        cols["hires"].append(row.hires)
+        cols["exits"].append(row.exits)
+        cols["attrition_exits"].append(row.attrition_exits)
+    series = {name: np.asarray(cols[name], dtype=dt) for name, dt in SERIES_DTYPES.items()}
+    for i, (name, _, _) in enumerate(rows[0].by_location if rows else ()):
+        series[f"headcount__{name}"] = np.asarray([r.by_location[i][1] for r in rows], float)
+        series[f"target__{name}"] = np.asarray([r.by_location[i][2] for r in rows], float)
+    for name, dt in LIFECYCLE_DTYPES.items():
+        series[name] = np.asarray([getattr(r, name) for r in rows], dtype=dt)
+    for c, name in enumerate(CRITERIA):
+        series[f"criterion_{name}"] = np.asarray([r.criteria[c] for r in rows], dtype=float)
+    series["readiness"] = np.asarray([r.readiness for r in rows], dtype=float)
     return series
 
 
@@ -218,50 +211,39 @@ def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
 
 
 def replication_metrics(
-    scenario: Scenario, events: list[Event], lifecycle_summary: bool = True
+    scenario: Scenario, events: list[Event], month_ends: list[MonthKpis]
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The summary row and the monthly series of one replication.
+    """The summary row and the monthly series of one replication, from its event records and
+    its month-end KPI rows.
 
     Headcount, hires and exits in the series are agents (the planned seats); team leads are
     reported separately (``leads``). ``attrition_exits`` excludes promotions to lead.
     """
     horizon = scenario.horizon_days
-    # A readiness review (lifecycle_summary=False) reads no requisition column.
-    staff, req, milestones = tables(events, requisitions=lifecycle_summary)
+    staff, req, milestones = tables(events)
     # Without team leads every employee is an agent: the table itself serves as the subset.
     emp = readiness.subset(staff, ~staff.is_lead) if staff.is_lead.any() else staff
     days = AgentDays.of(emp)
-    series = monthly_series(scenario, emp, req, days)
-    promoted = emp.exit_kind == "promoted"
-    if promoted.any():
-        edges = month_grid(scenario.horizon_months)[2]
-        leaving = np.sort(emp.exit[~promoted])
-        series["attrition_exits"] = np.diff(count_le(leaving, edges))
-    else:  # no promotions: every exit is an attrition exit
-        series["attrition_exits"] = series["exits"].copy()
-    t_full, t_plan, vacancy = fill_times(scenario, emp, horizon, days)
-    series["_full_day"] = t_full if not math.isnan(t_full) else math.inf
+    series = monthly_series(month_ends)
+    t_plan, vacancy = fill_times(scenario, emp, horizon, days)
     marks = readiness.lifecycle_marks(scenario, milestones, staff)
-    readiness.add_lifecycle(scenario, marks, staff, emp, series)
-    if not lifecycle_summary:
-        return {}, series
     first = float(days.start[0]) if len(days.start) else math.nan
-    full_month = t_full / DAYS_PER_MONTH
-    t_stable = readiness.time_to_stable(scenario, series, marks["_stability_flags"])
+    t_full = marks.full_day if math.isfinite(marks.full_day) else math.nan
+    t_stable = time_to_stable(month_ends, scenario.stability.window_months)
 
     summary: dict[str, Any] = {
         "time_to_first_hire": first / DAYS_PER_MONTH,
         "time_to_first_hire_censored": math.isnan(first),
-        "time_to_full_team": full_month,
+        "time_to_full_team": t_full / DAYS_PER_MONTH,
         "time_to_full_team_censored": math.isnan(t_full),
         "time_to_full_plan": t_plan / DAYS_PER_MONTH,
         "time_to_full_plan_censored": math.isnan(t_plan),
         "time_to_stable_team": t_stable,
         "time_to_stable_team_censored": math.isnan(t_stable),
     }
-    summary.update(readiness.lifecycle_summary(scenario, series, marks))
-    summary.update(cost_ledger(scenario, milestones, staff, series, marks["_transfer_done"]))
-    summary["hires"] = marks["_external_hires"]
+    summary.update(readiness.lifecycle_summary(scenario, month_ends, marks))
+    summary.update(cost_ledger(scenario, milestones, staff, series, marks.transfer_done))
+    summary["hires"] = marks.external_hires
     summary.update(exit_counts(staff, horizon))
     mean_heads = np.add.reduce(series["headcount"]) / len(series["headcount"])  # = .mean()
     summary["annual_attrition"] = (

@@ -24,6 +24,8 @@ ENTITY_SETUP_STARTED = "entity_setup_started"
 ENTITY_READY = "entity_ready"
 TRANSFER_STARTED = "transfer_started"
 TRANSFER_COMPLETED = "transfer_completed"
+TEAM_FULL = "team_full"
+"""The first moment the agents reach the target in force (> 0)."""
 
 LEAD = "lead"
 """``detail`` of a HIRED event for a team lead (agents have an empty detail)."""
@@ -45,32 +47,20 @@ _new_event = tuple.__new__
 
 
 class Recorder:
-    """Collects the events of one replication, in the order they happen.
+    """Collects the events of one replication, in the order they happen, and the month-end
+    KPI rows of the lifecycle pipeline (:mod:`botsim.model.lifecycle`), in month order."""
 
-    ``staff_events`` holds the same records of hires, exits and entities ready, in the same
-    order (:meth:`record_staff`): what a steering review's ledger reads, without the three
-    requisition records of every requisition.
-    """
-
-    __slots__ = ("_append", "events", "staff_events")
+    __slots__ = ("_append", "events", "month_ends")
 
     def __init__(self) -> None:
         self.events: list[Event] = []
-        self.staff_events: list[Event] = []
+        self.month_ends: list = []  # MonthKpis rows
         self._append = self.events.append  # bound once: record runs for every event
 
     def record(
         self, day: float, kind: str, subject: int, role: int, detail: str = "", value: float = 0.0
     ) -> None:
         self._append(_new_event(Event, (day, kind, subject, role, detail, value)))
-
-    def record_staff(
-        self, day: float, kind: str, subject: int, role: int, detail: str = "", value: float = 0.0
-    ) -> None:
-        """:meth:`record` for HIRED, EXITED and ENTITY_READY: also kept in ``staff_events``."""
-        event = _new_event(Event, (day, kind, subject, role, detail, value))
-        self._append(event)
-        self.staff_events.append(event)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,15 @@
 """Assemble the SimPy model of one engagement from a Scenario and run one replication.
 
 Lifecycle (desmod style): build the environment and entities -> run to the horizon -> hand the
-event records back. Nothing here computes a KPI; see :mod:`botsim.metrics`. The only place a
-metric is evaluated during a run is the monthly steering review of a ``when_ready`` transfer
-(a policy that reads a KPI): it asks the month-end ledger of the records so far
-(:mod:`botsim.readiness_ledger`), and the metrics' own pipeline where the ledger is in doubt.
+event records and the month-end KPI rows back. At each month-end, after every event of that
+instant, the engagement reports its state in a :class:`~botsim.model.lifecycle.MonthEnd`
+record and :class:`~botsim.model.lifecycle.Lifecycle` computes that month's lifecycle KPIs;
+the monthly steering review (lead promotions, a ``when_ready`` transfer) reads that row.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import numpy as np
 import simpy
 
 from botsim.model.exits import ExitBands, exit_tenure, scaled_bands, voluntary_share
+from botsim.model.lifecycle import Lifecycle, MonthEnd, Requisitions, lead_teams, overloaded
 from botsim.model.recruiting import (
     Draw,
     Funnel,
@@ -26,10 +28,9 @@ from botsim.model.recruiting import (
     next_class_day,
     search,
 )
-from botsim.model.tasks import start
+from botsim.model.tasks import EndOfInstant, start
 from botsim.model.workforce import HazardTable
 from botsim.random import ReplicationStreams, UniformBlocks
-from botsim.readiness import lead_teams
 from botsim.records import (
     ENTITY_READY,
     ENTITY_SETUP_STARTED,
@@ -41,6 +42,7 @@ from botsim.records import (
     REQUISITION_OPENED,
     RESIGNED,
     SEARCH_STARTED,
+    TEAM_FULL,
     TRANSFER_COMPLETED,
     TRANSFER_STARTED,
     Recorder,
@@ -71,6 +73,9 @@ class RoleDesk:
     resigned: set[int] = field(default_factory=set)
     promoting: set[int] = field(default_factory=set)
     hires: int = 0
+    open_requisitions: int = 0  # opened, offer not yet accepted
+    searching: int = 0  # holding a recruiter slot
+    accepted_in_notice: int = 0  # offer accepted, hire not yet started (or no-show)
     team: LeadTeam | None = None  # the lead team of the desk's location and role family
     plan: tuple[tuple[float, int], ...] = field(init=False)  # (month, headcount) per step
     funnel: Funnel = field(init=False)
@@ -156,6 +161,15 @@ class Engagement:
         self._ids = itertools.count()
         self.in_transfer_window = False
         self.transfer_started = False
+        # Milestones the month-end records report (inf: not yet).
+        self.full_day = math.inf
+        self.entity_ready_days: list[float] = []
+        self.transfer_start_day = self.transfer_done_day = math.inf
+        # Flows within the current month (reset at each month-end).
+        self.month_hires = self.month_exits = 0
+        self.month_attrition_exits = self.month_tenured_exits = 0
+        self.tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
+        self.lifecycle = Lifecycle(scenario)
         mgmt = scenario.management
         transfer = scenario.transfer
         self.max_multiplier = (mgmt.overload.attrition_multiplier if mgmt else 1.0) * (
@@ -214,8 +228,7 @@ class Engagement:
         # fallback, staff_leads fills every gap the moment it opens (it runs wherever one can:
         # plan steps, a lead's exit or resignation, a failed promotion).
         self.retry_promotions = mgmt is not None and mgmt.lead_source == "promotion"
-        if self.retry_promotions or transfer.policy == "when_ready":
-            start(self.env, self.steering_reviews())
+        start(self.env, self.month_ends())
 
     # -- state queries (live, used by policies) ---------------------------------------------
 
@@ -231,8 +244,8 @@ class Engagement:
             return False
         team = desk.team
         if len(team.desks) == 1:
-            return len(desk.agents) > mgmt.span_of_control * len(desk.leads)
-        return team.agent_count() > mgmt.span_of_control * team.lead_count()
+            return overloaded(len(desk.agents), len(desk.leads), mgmt.span_of_control)
+        return overloaded(team.agent_count(), team.lead_count(), mgmt.span_of_control)
 
     def voluntary_multiplier(self, desk: RoleDesk) -> float:
         """m(t): current multiplier of the voluntary hazard (overload x transfer window)."""
@@ -256,10 +269,12 @@ class Engagement:
                 self.open_requisition(desk, "plan")
             previous = step.headcount
             self.staff_leads(desk.team)
+            self.note_if_full()
 
     def open_requisition(self, desk: RoleDesk, reason: str, lead: bool = False) -> None:
         req_id = next(self._ids)
         self.recorder.record(self.env.now, REQUISITION_OPENED, req_id, desk.index, reason)
+        desk.open_requisitions += 1
         start(self.env, self.recruiting(desk, req_id, lead))
 
     def recruiting(self, desk: RoleDesk, req_id: int, lead: bool):
@@ -270,15 +285,20 @@ class Engagement:
         if in_line is not None:
             yield in_line
         record(env.now, SEARCH_STARTED, req_id, desk.index)
+        desk.searching += 1
         duration, offers_declined = search(desk.search_uniforms, desk.funnel)
         yield duration
         recruiters.release()
         record(env.now, OFFER_ACCEPTED, req_id, desk.index, value=offers_declined)
+        desk.searching -= 1
+        desk.open_requisitions -= 1
+        desk.accepted_in_notice += 1
         rng = desk.onboarding_rng
         notice = desk.candidate_notice(rng)
         shows_up = rng.random() >= desk.no_show
         first_day = next_class_day(env.now + notice, self.training_classes)
         yield first_day - env.now
+        desk.accepted_in_notice -= 1
         if not shows_up:
             record(env.now, NO_SHOW, req_id, desk.index)
             self.open_requisition(desk, "lead" if lead else "no_show", lead)
@@ -295,11 +315,23 @@ class Engagement:
         at its start, the same moment of simulated time.
         """
         employee_id = next(self._ids)
-        self.recorder.record_staff(
+        self.recorder.record(
             self.env.now, HIRED, employee_id, desk.index, LEAD if lead else "", value=req_id
         )
         (desk.leads if lead else desk.agents)[employee_id] = self.env.now
+        if not lead:
+            self.month_hires += 1
+            self.note_if_full()
         return employee_id
+
+    def note_if_full(self) -> None:
+        """Keep the first moment the agents reach the target in force (> 0): the full team."""
+        if self.full_day == math.inf:
+            month = self.month_now()
+            target = sum(desk.target_at(month) for desk in self.desks)
+            if target > 0 and sum(len(desk.agents) for desk in self.desks) >= target:
+                self.full_day = self.env.now
+                self.recorder.record(self.env.now, TEAM_FULL, 0, -1)
 
     # -- workforce -------------------------------------------------------------------------
 
@@ -364,11 +396,15 @@ class Engagement:
             draws.append(float(extra.random()))
 
     def leave(self, desk: RoleDesk, employee_id: int, kind: str, backfill: bool = True) -> None:
-        self.recorder.record_staff(self.env.now, EXITED, employee_id, desk.index, kind)
+        self.recorder.record(self.env.now, EXITED, employee_id, desk.index, kind)
         was_lead = employee_id in desk.leads
-        desk.agents.pop(employee_id, None)
-        desk.leads.pop(employee_id, None)
+        started = desk.leads.pop(employee_id) if was_lead else desk.agents.pop(employee_id)
         desk.promoting.discard(employee_id)
+        desk.resigned.discard(employee_id)
+        if not was_lead:
+            self.month_exits += 1
+            self.month_attrition_exits += kind != "promoted"
+        self.month_tenured_exits += self.env.now - started >= self.tenured_days
         if backfill and not was_lead:
             self.backfill(desk, employee_id)
         if was_lead:
@@ -436,42 +472,76 @@ class Engagement:
         yield setup_day
         self.recorder.record(self.env.now, ENTITY_SETUP_STARTED, index, -1, loc.name)
         yield loc.entity.setup_days.sample(rng)
-        self.recorder.record_staff(self.env.now, ENTITY_READY, index, -1, loc.name)
+        self.recorder.record(self.env.now, ENTITY_READY, index, -1, loc.name)
+        self.entity_ready_days.append(self.env.now)
         ready.succeed()
 
-    def steering_reviews(self):
-        """Month-end reviews: retry lead promotions; start a when_ready transfer when ready."""
-        from botsim.readiness import ready_to_transfer  # pure, over records
-        from botsim.readiness_ledger import ReadinessLedger
+    def month_ends(self):
+        """At each month-end, after every event of that instant: record the month and review it.
 
+        The last month-end, the horizon, is closed by :meth:`run` (the run stops before any
+        event of that instant)."""
+        for month in range(1, self.scenario.horizon_months):
+            yield EndOfInstant(month * DAYS_PER_MONTH - self.env.now)
+            row = self.close_month(month)
+            if self.steering_review(month, row.ready):
+                # The handover starts at this month-end: its phase says so, as for a planned
+                # transfer that starts at a month-end.
+                self.recorder.month_ends[-1] = dataclasses.replace(row, phase="transfer")
+
+    def close_month(self, month: int):
+        """Report the month-end state to the lifecycle pipeline; keep and return its KPI row."""
+        desks = self.desks
+        requisitions = Requisitions(
+            open=sum(desk.open_requisitions for desk in desks),
+            searching=sum(desk.searching for desk in desks),
+            accepted_in_notice=sum(desk.accepted_in_notice for desk in desks),
+            searching_by_role=tuple(desk.searching for desk in desks),
+        )
+        entity_ready = math.inf
+        if len(self.entity_ready_days) == len(self.scenario.locations):
+            entity_ready = max(self.entity_ready_days)
+        month_now = month + 1e-9
+        record = MonthEnd(
+            month=month,
+            day=month * DAYS_PER_MONTH,
+            targets=tuple(desk.target_at(month_now) for desk in desks),
+            agents=tuple(tuple(desk.agents.items()) for desk in desks),
+            leads=tuple(team.lead_count() for team in self.teams),
+            hires=self.month_hires,
+            exits=self.month_exits,
+            attrition_exits=self.month_attrition_exits,
+            tenured_exits=self.month_tenured_exits,
+            serving_notice=sum(sum(1 for e in desk.resigned if e in desk.agents) for desk in desks),
+            requisitions=requisitions,
+            full_day=self.full_day,
+            entity_ready_day=entity_ready,
+            transfer_start_day=self.transfer_start_day,
+            transfer_done_day=self.transfer_done_day,
+        )
+        self.month_hires = self.month_exits = 0
+        self.month_attrition_exits = self.month_tenured_exits = 0
+        row = self.lifecycle.step(record)
+        self.recorder.month_ends.append(row)
+        return row
+
+    def steering_review(self, month: int, ready: bool) -> bool:
+        """The monthly steering review: retry lead promotions; start a when_ready transfer
+        at the first month-end within [earliest_month, latest_month] at which it is ready
+        (and say whether it did)."""
+        if self.retry_promotions:
+            for team in self.teams:
+                self.staff_leads(team)
         transfer = self.scenario.transfer
-        when_ready = transfer.policy == "when_ready"
-        ledger = ReadinessLedger(self.scenario) if when_ready else None
-        # Month-ends before `wait` cannot be ready: not reviewed, and slept through unless
-        # promotions are retried monthly.
-        month, wait = 0, math.ceil(transfer.earliest_month or 0) if when_ready else 0
-        while True:
-            month = month + 1 if self.retry_promotions else max(month + 1, wait)
-            yield month * DAYS_PER_MONTH - self.env.now
-            if self.retry_promotions:
-                for team in self.teams:
-                    self.staff_leads(team)
-            if not when_ready or self.transfer_started or month > transfer.latest_month:
-                if not self.retry_promotions:
-                    return  # nothing left to review (ending the process moves no other event)
-                continue
-            if month < wait:
-                continue
-            # The ledger answers from its month-end counts; where its float sums leave the
-            # answer in doubt, the full evaluation on the records decides (same answers).
-            ledger.catch_up(self.recorder.staff_events, self.env.now)
-            ready = ledger.ready(month)
-            if ready is None:
-                ready, next_check = ready_to_transfer(self.scenario, self.recorder.events, month)
-                wait = max(wait, next_check)
-            wait = max(wait, ledger.next_possible)
-            if ready:
-                start(self.env, self.handover())
+        if (
+            ready
+            and transfer.policy == "when_ready"
+            and not self.transfer_started
+            and transfer.earliest_month <= month <= transfer.latest_month
+        ):
+            start(self.env, self.handover())
+            return True
+        return False
 
     def planned_transfer(self):
         yield self.scenario.transfer.month * DAYS_PER_MONTH
@@ -482,6 +552,7 @@ class Engagement:
         """The transfer window, then every employee accepts the new contract or leaves."""
         env, transfer = self.env, self.scenario.transfer
         self.transfer_started = True
+        self.transfer_start_day = env.now
         self.recorder.record(env.now, TRANSFER_STARTED, 0, -1)
         self.in_transfer_window = True
         yield transfer.window_months * DAYS_PER_MONTH
@@ -495,11 +566,13 @@ class Engagement:
                     lost += 1
                     self.leave(desk, employee_id, "declined_transfer")
         self.recorder.record(env.now, TRANSFER_COMPLETED, 0, -1, value=lost)
+        self.transfer_done_day = env.now
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def run(self) -> Recorder:
         self.env.run(until=self.scenario.horizon_days)
+        self.close_month(self.scenario.horizon_months)
         return self.recorder
 
 

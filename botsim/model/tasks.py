@@ -26,8 +26,20 @@ from typing import Any
 import simpy
 from simpy.events import NORMAL
 
+LATE = NORMAL + 1
+"""Priority of :class:`EndOfInstant` waits: after every normal event of the same instant."""
+
+
+class EndOfInstant(float):
+    """A delay after which the task resumes once every other event of that instant has been
+    processed (``yield EndOfInstant(delay)``): the month-end records read a settled state."""
+
+    __slots__ = ()
+
+
 Wait = simpy.Event | float
-"""What a task yields: an event to wait for, or a delay in days."""
+"""What a task yields: an event to wait for, or a delay in days (a float, or an
+:class:`EndOfInstant`)."""
 
 
 class _Task:
@@ -62,8 +74,11 @@ class _Task:
         self._wait_on(nxt)
 
     def _wait_on(self, target: Wait) -> None:
+        priority = NORMAL
         if type(target) is float:
             delay = target
+        elif type(target) is EndOfInstant:
+            delay, priority = float(target), LATE
         elif isinstance(target, simpy.Event):
             if target.callbacks is None:  # processed already: go on at once (SimPy does too)
                 self._resume(target)
@@ -75,7 +90,7 @@ class _Task:
         if not delay >= 0:
             raise ValueError(f"a task cannot wait a negative or undefined delay: {delay!r}")
         self.callbacks = self.wake_callbacks
-        self.env.schedule(self, NORMAL, delay)  # type: ignore[arg-type]
+        self.env.schedule(self, priority, delay)  # type: ignore[arg-type]
 
 
 def start(env: simpy.Environment, generator: Generator[Wait, Any, Any]) -> None:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from botsim import run_experiment, simulate
-from botsim.readiness import CRITERIA
+from botsim.model.lifecycle import CRITERIA
 from botsim.scenario import DAYS_PER_MONTH
 from botsim.stats import paired_difference
 from tests.conftest import make_scenario
