@@ -151,31 +151,27 @@ LIFECYCLE_DTYPES = {
 
 def monthly_series(rows: list[MonthKpis]) -> dict[str, np.ndarray]:
     """The monthly series: one column per KPI of the month-end rows (months 1..horizon)."""
-    cols: dict[str, list] = {name: [] for name in SERIES_DTYPES}
-    for row in rows:
-        req = row.requisitions
-        cols["month"].append(row.month)
-        cols["target"].append(row.target)
-        cols["headcount"].append(row.headcount)
-        cols["effective_fte"].append(row.effective_fte)
-        cols["open_requisitions"].append(req.open)
-        cols["searching_requisitions"].append(req.searching)
-        cols["queued_requisitions"].append(req.queued)
-        cols["candidates_in_funnel"].append(row.candidates_in_funnel)
-        cols["accepted_in_notice"].append(req.accepted_in_notice)
-        cols["serving_notice"].append(row.serving_notice)
-        cols["hires"].append(row.hires)
-        cols["exits"].append(row.exits)
-        cols["attrition_exits"].append(row.attrition_exits)
-    series = {name: np.asarray(cols[name], dtype=dt) for name, dt in SERIES_DTYPES.items()}
+    kpis = dict(zip(MonthKpis._fields, zip(*rows))) if rows else {}
+    if not kpis:
+        kpis = {name: () for name in MonthKpis._fields}
+    open_, searching, accepted, _ = zip(*kpis["requisitions"]) if rows else ((),) * 4
+    columns = {
+        **kpis,
+        "open_requisitions": open_,
+        "searching_requisitions": searching,
+        "queued_requisitions": [o - s for o, s in zip(open_, searching)],
+        "accepted_in_notice": accepted,
+    }
+    series = {name: np.asarray(columns[name], dtype=dt) for name, dt in SERIES_DTYPES.items()}
     for i, (name, _, _) in enumerate(rows[0].by_location if rows else ()):
         series[f"headcount__{name}"] = np.asarray([r.by_location[i][1] for r in rows], float)
         series[f"target__{name}"] = np.asarray([r.by_location[i][2] for r in rows], float)
     for name, dt in LIFECYCLE_DTYPES.items():
-        series[name] = np.asarray([getattr(r, name) for r in rows], dtype=dt)
+        series[name] = np.asarray(kpis[name], dtype=dt)
+    criteria = np.asarray(kpis["criteria"], dtype=float).reshape(len(rows), len(CRITERIA))
     for c, name in enumerate(CRITERIA):
-        series[f"criterion_{name}"] = np.asarray([r.criteria[c] for r in rows], dtype=float)
-    series["readiness"] = np.asarray([r.readiness for r in rows], dtype=float)
+        series[f"criterion_{name}"] = criteria[:, c].copy()
+    series["readiness"] = np.asarray(kpis["readiness"], dtype=float)
     return series
 
 

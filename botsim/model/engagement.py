@@ -9,7 +9,6 @@ the monthly steering review (lead promotions, a ``when_ready`` transfer) reads t
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from botsim.caching import by_identity
 from botsim.model.exits import ExitBands, exit_tenure, scaled_bands, voluntary_share
 from botsim.model.lifecycle import Lifecycle, MonthEnd, Requisitions, lead_teams, overloaded
 from botsim.model.recruiting import (
@@ -76,8 +76,10 @@ class RoleDesk:
     open_requisitions: int = 0  # opened, offer not yet accepted
     searching: int = 0  # holding a recruiter slot
     accepted_in_notice: int = 0  # offer accepted, hire not yet started (or no-show)
+    agents_in_notice: int = 0  # agents who resigned and have not left yet
     team: LeadTeam | None = None  # the lead team of the desk's location and role family
     plan: tuple[tuple[float, int], ...] = field(init=False)  # (month, headcount) per step
+    monthly_targets: tuple[int, ...] = field(init=False)  # the target at each month-end
     funnel: Funnel = field(init=False)
     candidate_notice: Draw = field(init=False)
     no_show: float = field(init=False)
@@ -133,6 +135,14 @@ class LeadTeam:
 
     def target_at(self, month: float) -> int:
         return sum(desk.target_at(month) for desk in self.desks)
+
+
+@by_identity()
+def month_end_targets(scenario: Scenario) -> tuple[tuple[int, ...], ...]:
+    """Each role's planned headcount at each month-end 0..horizon (a step at month m is in
+    force at month-end m); once per scenario."""
+    months = range(scenario.horizon_months + 1)
+    return tuple(tuple(role.target_at(m + 1e-9) for m in months) for role in scenario.roles)
 
 
 HIRE_DRAW_BLOCK = 16
@@ -212,7 +222,8 @@ class Engagement:
         for team in self.teams:
             for desk in team.desks:
                 desk.team = team
-        for desk in self.desks:
+        for desk, targets in zip(self.desks, month_end_targets(scenario)):
+            desk.monthly_targets = targets
             start(self.env, self.planning(desk))
         self.entity_ready: list[simpy.Event] = []
         if transfer.entity_setup_start_month is not None:
@@ -381,6 +392,7 @@ class Engagement:
             # Resignation with notice (inline: a sub-generator costs a frame per resignation).
             self.recorder.record(env.now, RESIGNED, employee_id, desk.index)
             resigned.add(employee_id)
+            desk.agents_in_notice += employee_id in agents
             if self.backfill_on_notice:
                 self.backfill(desk, employee_id)
             yield desk.notice_days
@@ -400,7 +412,9 @@ class Engagement:
         was_lead = employee_id in desk.leads
         started = desk.leads.pop(employee_id) if was_lead else desk.agents.pop(employee_id)
         desk.promoting.discard(employee_id)
-        desk.resigned.discard(employee_id)
+        if employee_id in desk.resigned:
+            desk.resigned.discard(employee_id)
+            desk.agents_in_notice -= not was_lead
         if not was_lead:
             self.month_exits += 1
             self.month_attrition_exits += kind != "promoted"
@@ -487,37 +501,37 @@ class Engagement:
             if self.steering_review(month, row.ready):
                 # The handover starts at this month-end: its phase says so, as for a planned
                 # transfer that starts at a month-end.
-                self.recorder.month_ends[-1] = dataclasses.replace(row, phase="transfer")
+                self.recorder.month_ends[-1] = row._replace(phase="transfer")
 
     def close_month(self, month: int):
         """Report the month-end state to the lifecycle pipeline; keep and return its KPI row."""
         desks = self.desks
+        searching = tuple([desk.searching for desk in desks])
         requisitions = Requisitions(
-            open=sum(desk.open_requisitions for desk in desks),
-            searching=sum(desk.searching for desk in desks),
-            accepted_in_notice=sum(desk.accepted_in_notice for desk in desks),
-            searching_by_role=tuple(desk.searching for desk in desks),
+            sum([desk.open_requisitions for desk in desks]),
+            sum(searching),
+            sum([desk.accepted_in_notice for desk in desks]),
+            searching,
         )
         entity_ready = math.inf
         if len(self.entity_ready_days) == len(self.scenario.locations):
             entity_ready = max(self.entity_ready_days)
-        month_now = month + 1e-9
         record = MonthEnd(
-            month=month,
-            day=month * DAYS_PER_MONTH,
-            targets=tuple(desk.target_at(month_now) for desk in desks),
-            agents=tuple(tuple(desk.agents.items()) for desk in desks),
-            leads=tuple(team.lead_count() for team in self.teams),
-            hires=self.month_hires,
-            exits=self.month_exits,
-            attrition_exits=self.month_attrition_exits,
-            tenured_exits=self.month_tenured_exits,
-            serving_notice=sum(sum(1 for e in desk.resigned if e in desk.agents) for desk in desks),
-            requisitions=requisitions,
-            full_day=self.full_day,
-            entity_ready_day=entity_ready,
-            transfer_start_day=self.transfer_start_day,
-            transfer_done_day=self.transfer_done_day,
+            month,
+            month * DAYS_PER_MONTH,
+            tuple([desk.monthly_targets[month] for desk in desks]),
+            tuple([desk.agents.copy() for desk in desks]),
+            tuple([team.lead_count() for team in self.teams]),
+            self.month_hires,
+            self.month_exits,
+            self.month_attrition_exits,
+            self.month_tenured_exits,
+            sum([desk.agents_in_notice for desk in desks]),
+            requisitions,
+            self.full_day,
+            entity_ready,
+            self.transfer_start_day,
+            self.transfer_done_day,
         )
         self.month_hires = self.month_exits = 0
         self.month_attrition_exits = self.month_tenured_exits = 0

@@ -13,10 +13,14 @@ monthly series. A state observed at month-end m applies to month m, the interval
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import NamedTuple
 
-from botsim.model.rampup import productivity_of
+from botsim.caching import by_identity
+from botsim.model.rampup import full_output_tenure, productivity_of
 from botsim.model.recruiting import expected_candidate_days
 from botsim.scenario import DAYS_PER_MONTH, Knowledge, Scenario
 
@@ -33,10 +37,9 @@ RETENTION_WINDOW = 12
 # --------------------------------------------------------------------------- the records
 
 
-@dataclass(frozen=True, slots=True)
-class Requisitions:
-    """Requisitions at a month-end: open (not yet accepted) = queued (waiting for a recruiter)
-    + searching; accepted offers whose hire has not started; searching ones per role."""
+class Requisitions(NamedTuple):
+    """Requisitions at a month-end: open (offer not yet accepted) = queued (waiting for a
+    recruiter) + searching; accepted offers whose hire has not started; searching per role."""
 
     open: int
     searching: int
@@ -48,15 +51,14 @@ class Requisitions:
         return self.open - self.searching
 
 
-@dataclass(frozen=True, slots=True)
-class MonthEnd:
+class MonthEnd(NamedTuple):
     """The engagement's state at month-end ``month``, after every event of that instant, and
     its flows within the month (agents are the planned seats; leads are counted apart)."""
 
     month: int
     day: float
     targets: tuple[int, ...]  # planned agents per role
-    agents: tuple[tuple[tuple[int, float], ...], ...]  # per role: (employee, start day) present
+    agents: tuple[dict[int, float], ...]  # per role: employee -> start day, in start order
     leads: tuple[int, ...]  # per lead team (:func:`lead_teams`)
     hires: int  # agents who started in the month
     exits: int  # agents who left in the month, promotions to lead included
@@ -70,8 +72,7 @@ class MonthEnd:
     transfer_done_day: float  # inf when not completed
 
 
-@dataclass(frozen=True, slots=True)
-class MonthKpis:
+class MonthKpis(NamedTuple):
     """The lifecycle KPIs at one month-end (one row of the monthly series)."""
 
     month: int
@@ -196,11 +197,57 @@ def annualised(exits: float, head_months: float, months: int) -> float:
 # --------------------------------------------------------------------------- the pipeline
 
 
+@dataclass(frozen=True)
+class RoleRamp:
+    """A role's ramp as the pipeline reads it: the productivity of a tenure, the tenure from
+    which output is full (and stays full), and the tenure from which an agent also counts as
+    tenured for documentation (``knowledge.tenured_months``)."""
+
+    productivity: Callable[[float], float]
+    training_days: float
+    full_output_tenure: float
+    tenured_and_ramped: float
+
+
+@by_identity()
+def _role_ramps(scenario: Scenario) -> tuple[RoleRamp, ...]:
+    """The :class:`RoleRamp` of each role (once per scenario)."""
+    tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
+    ramps = []
+    for role in scenario.roles:
+        ramp = scenario.ramp_for(role)
+        full = full_output_tenure(ramp)
+        ramps.append(
+            RoleRamp(productivity_of(ramp), ramp.training_days, full, max(full, tenured_days))
+        )
+    return tuple(ramps)
+
+
+@by_identity()
+def _candidates_per_requisition(scenario: Scenario) -> tuple[float, ...]:
+    """Per role, Little's law: applicants per day times the days one spends in the funnel."""
+    return tuple(
+        rec.applicants_per_week / 7.0 * expected_candidate_days(rec)
+        for rec in (scenario.location(role.location).recruiting for role in scenario.roles)
+    )
+
+
+@by_identity()
+def _location_roles(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Each location's role indices, for split teams (empty with one location)."""
+    if len(scenario.locations) < 2:
+        return ()
+    return tuple(
+        (loc.name, tuple(r for r, role in enumerate(scenario.roles) if role.location == loc.name))
+        for loc in scenario.locations
+    )
+
+
 @dataclass
 class Lifecycle:
     """Steps month-end records into KPI rows; holds what carries over from month to month:
-    documentation, the running sums of the trailing windows, the stability runs and each
-    agent's overloaded ramp days."""
+    documentation, the running sums of the trailing windows, the stability runs and the ramp
+    days lost to overload by agents not yet at full output."""
 
     scenario: Scenario
     documentation: float = field(init=False)
@@ -208,32 +255,26 @@ class Lifecycle:
     _cum_heads: list[float] = field(init=False)
     _meets_run: int = 0
     _stable_run: int = 0
-    _slowed_days: dict[int, float] = field(default_factory=dict)
+    _lost_days: list[dict[int, float]] = field(init=False)  # per role: employee -> days
 
     def __post_init__(self) -> None:
         sc = self.scenario
         self.documentation = sc.knowledge.initial
         self._cum_exits, self._cum_heads = [0.0], [0.0]
         self._teams = lead_teams(sc)
-        self._team_of_role = {r: t for t, roles in enumerate(self._teams) for r in roles}
-        self._ramps = [sc.ramp_for(role) for role in sc.roles]
-        self._productivity = [productivity_of(ramp) for ramp in self._ramps]
+        self._ramps = _role_ramps(sc)
+        self._lost_days = [{} for _ in sc.roles]
         self._weights = demand_weights(sc)
-        self._locations = [
-            (loc.name, [r for r, role in enumerate(sc.roles) if role.location == loc.name])
-            for loc in sc.locations
-        ]
-        # Little's law: applicants per day times the days one spends in the funnel.
-        self._candidates_per_requisition = [
-            rec.applicants_per_week / 7.0 * expected_candidate_days(rec)
-            for rec in (sc.location(role.location).recruiting for role in sc.roles)
-        ]
+        self._locations = _location_roles(sc)
+        self._candidates_per_requisition = _candidates_per_requisition(sc)
+        build_max = sc.build_max_months
+        self._build_max_day = math.inf if build_max is None else build_max * DAYS_PER_MONTH
 
     def step(self, rec: MonthEnd) -> MonthKpis:
         """The KPIs at month-end ``rec.month`` (records must come in month order)."""
         sc = self.scenario
         mgmt, client, st, rd = sc.management, sc.client, sc.stability, sc.readiness
-        end, previous_end = rec.day, (rec.month - 1) * DAYS_PER_MONTH
+        end = rec.day
         heads_by_role = [len(agents) for agents in rec.agents]
         headcount = sum(heads_by_role)
         target = float(sum(rec.targets))
@@ -253,42 +294,25 @@ class Lifecycle:
         leads = sum(rec.leads)
         agents_per_lead = headcount / leads if leads > 0 else math.nan
 
-        # Agents' output: the ramp clock runs slower on overloaded days since training ended.
+        # Agents' output, with overload slowing the ramp and cutting output.
         fte = 0.0
         ramping_by_role = [0] * len(rec.agents)
         tenured_ramped = 0
-        tenured_days = sc.knowledge.tenured_months * DAYS_PER_MONTH
-        full = 1.0 - TOLERANCE
-        slowed = self._slowed_days
         for r, agents in enumerate(rec.agents):
             if not agents:
                 continue
-            prod_of = self._productivity[r]
-            role_output = 0.0
-            ramping = 0
             slow = 1.0 - mgmt.overload.ramp_speed if over_role[r] else 0.0
-            training = self._ramps[r].training_days
-            for employee, start in agents:
-                tenure = end - start
-                plain = prod_of(tenure)
-                if slow:  # this month's overloaded days after the training ended
-                    overlap = end - max(previous_end, start + training)
-                    if overlap > 0:
-                        slowed[employee] = slowed.get(employee, 0.0) + slow * overlap
-                lost = slowed.get(employee)  # ramp days lost to overload so far
-                prod = prod_of(tenure - lost) if lost else plain
-                role_output += prod
-                ramping += prod < full
-                tenured_ramped += plain >= full and tenure >= tenured_days
+            output, ramping, tenured = self._agent_output(r, agents, rec.month, slow)
             if over_role[r]:
-                role_output *= mgmt.overload.output_multiplier
-            fte += role_output
+                output *= mgmt.overload.output_multiplier
+            fte += output
             ramping_by_role[r] = ramping
+            tenured_ramped += tenured
 
         # Client capacity and demand.
-        capacity = client_capacity(sc, rec.month)
-        demand = math.nan
+        capacity = demand = math.nan
         if client is not None:
+            capacity = client_capacity(sc, rec.month)
             demand = 0.0
             for r, weight in enumerate(self._weights):
                 ramping = ramping_by_role[r]
@@ -298,9 +322,7 @@ class Lifecycle:
             fte *= 1.0 - client.shortfall_output_sensitivity * (1.0 - covered)
 
         # Phase.
-        build_end = rec.full_day
-        if sc.build_max_months is not None:
-            build_end = min(build_end, sc.build_max_months * DAYS_PER_MONTH)
+        build_end = min(rec.full_day, self._build_max_day)
         phase = "build" if end < build_end else "operate"
         if rec.transfer_start_day <= end:
             phase = "transfer" if end < rec.transfer_done_day else "owned"
@@ -325,8 +347,7 @@ class Lifecycle:
         )
         self._cum_exits.append(self._cum_exits[-1] + rec.attrition_exits)
         self._cum_heads.append(self._cum_heads[-1] + headcount)
-        annual = self._trailing_rate(st.window_months)
-        turnover = self._trailing_rate(RETENTION_WINDOW)
+        annual, turnover = self._trailing_rates()
         stable = meets and annual <= st.max_annual_attrition
         self._meets_run = self._meets_run + 1 if meets else 0
         self._stable_run = self._stable_run + 1 if stable else 0
@@ -346,58 +367,95 @@ class Lifecycle:
         )
 
         by_location = ()
-        if len(self._locations) > 1:
+        if self._locations:  # split teams
             by_location = tuple(
-                (
-                    name,
-                    sum(heads_by_role[r] for r in roles),
-                    float(sum(rec.targets[r] for r in roles)),
-                )
+                (name, sum(heads_by_role[r] for r in roles), sum(rec.targets[r] for r in roles))
                 for name, roles in self._locations
             )
-        candidates = sum(
-            per_requisition * searching
-            for per_requisition, searching in zip(
-                self._candidates_per_requisition, rec.requisitions.searching_by_role
-            )
-        )
+        searching = rec.requisitions.searching_by_role
+        candidates = sum([n * c for n, c in zip(searching, self._candidates_per_requisition)])
         return MonthKpis(
-            month=rec.month,
-            target=target,
-            headcount=headcount,
-            effective_fte=fte,
-            serving_notice=rec.serving_notice,
-            hires=rec.hires,
-            exits=rec.exits,
-            attrition_exits=rec.attrition_exits,
-            by_location=by_location,
-            leads=leads,
-            agents_per_lead=agents_per_lead,
-            overloaded_roles=overloaded_roles,
-            lead_coverage=coverage,
-            client_capacity=capacity,
-            client_demand=demand,
-            phase=phase,
-            documentation=self.documentation,
-            stable_month=stable,
-            entity_ready=entity_ready,
-            retention_12m=retention,
-            criteria=criteria,
-            readiness=sum(criteria) / len(criteria),
-            ready=all(c >= 1.0 - TOLERANCE for c in criteria),
-            meets_run=self._meets_run,
-            stable_run=self._stable_run,
-            requisitions=rec.requisitions,
-            candidates_in_funnel=candidates,
+            rec.month,
+            target,
+            headcount,
+            fte,
+            rec.serving_notice,
+            rec.hires,
+            rec.exits,
+            rec.attrition_exits,
+            by_location,
+            leads,
+            agents_per_lead,
+            overloaded_roles,
+            coverage,
+            capacity,
+            demand,
+            phase,
+            self.documentation,
+            stable,
+            entity_ready,
+            retention,
+            criteria,
+            sum(criteria) / len(criteria),
+            min(criteria) >= 1.0 - TOLERANCE,
+            self._meets_run,
+            self._stable_run,
+            rec.requisitions,
+            candidates,
         )
 
-    def _trailing_rate(self, window: int) -> float:
-        """Annualised attrition over the last ``window`` month-ends (fewer at the start)."""
-        hi = len(self._cum_exits) - 1
-        k = min(hi, window)
-        exits = self._cum_exits[hi] - self._cum_exits[hi - k]
-        head_months = self._cum_heads[hi] - self._cum_heads[hi - k]
-        return annualised(exits, head_months, k)
+    def _agent_output(
+        self, role: int, agents: dict[int, float], month: int, slow: float
+    ) -> tuple[float, int, int]:
+        """A role's output at month-end ``month`` (before the overload cut), its agents still
+        ramping, and its agents tenured and fully ramped on the plain tenure clock.
+
+        Ramp clock: tenure minus ``slow`` x the overloaded days since training ended (``slow``
+        = 1 - ramp_speed in an overloaded month, else 0). The clock never runs backwards
+        (it gains at least 1 - slow days a day), so an agent at full output stays there: only
+        the agents not yet at full output at the previous month-end are looked at one by one.
+        ``agents`` are in start order (hires are seated as they start).
+        """
+        ramp = self._ramps[role]
+        end, previous_end = month * DAYS_PER_MONTH, (month - 1) * DAYS_PER_MONTH
+        starts = list(agents.values())
+        tenured = bisect_right(starts, end - ramp.tenured_and_ramped)
+        # Started by then: at full output on the plain clock at the previous month-end, and so
+        # on the ramp clock too unless behind (``lost``).
+        full_cut = previous_end - ramp.full_output_tenure
+        lost = self._lost_days[role]
+        first = bisect_right(starts, full_cut)
+        looked_at = list(islice(agents.items(), first, None)) if first < len(starts) else []
+        if lost:
+            for employee in lost.keys() - agents.keys():
+                del lost[employee]  # left the team
+            looked_at += [(e, agents[e]) for e in lost if agents[e] <= full_cut]
+        output = float(len(agents) - len(looked_at))
+        ramping = 0
+        for employee, start in looked_at:
+            tenure = end - start
+            if slow:  # this month's overloaded days after the training ended
+                overlap = end - max(previous_end, start + ramp.training_days)
+                if overlap > 0:
+                    lost[employee] = lost.get(employee, 0.0) + slow * overlap
+            clock = tenure - lost.get(employee, 0.0)
+            if clock >= ramp.full_output_tenure:
+                lost.pop(employee, None)
+                output += 1.0
+            else:
+                output += ramp.productivity(clock)
+                ramping += 1
+        return output, ramping, tenured
+
+    def _trailing_rates(self) -> tuple[float, float]:
+        """Annualised attrition over the stability window and over the retention window, each
+        ending at the newest month-end (fewer months at the start)."""
+        cum_x, cum_h = self._cum_exits, self._cum_heads
+        n = len(cum_x) - 1
+        k = min(n, self.scenario.stability.window_months)
+        annual = annualised(cum_x[n] - cum_x[n - k], cum_h[n] - cum_h[n - k], k)
+        k = min(n, RETENTION_WINDOW)
+        return annual, annualised(cum_x[n] - cum_x[n - k], cum_h[n] - cum_h[n - k], k)
 
 
 def time_to_stable(rows: Sequence[MonthKpis], window: int) -> float:

@@ -15,37 +15,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import numpy as np
-
 from botsim.scenario import Ramp
 
 
-def productivity(tenure_days: np.ndarray | float, ramp: Ramp) -> np.ndarray:
-    """Share of full output (0..1) of an employee with the given tenure in days."""
-    tenure = np.asarray(tenure_days, dtype=float)
-    if ramp.ramp_days == 0:
-        return np.where(tenure >= ramp.training_days, 1.0, 0.0)
-    # x clipped to [0, 1] by the ufuncs themselves (np.clip adds a Python wrapper per call).
-    # A negative tenure gives x < 0, clipped to 0, where every shape is 0: no separate case.
-    x = np.minimum(np.maximum((tenure - ramp.training_days) / ramp.ramp_days, 0.0), 1.0)
-    if ramp.shape == "linear":
-        out = x
-    elif ramp.shape == "logistic":
-        k = ramp.steepness
-
-        def s(v: np.ndarray | float) -> np.ndarray:
-            return 1.0 / (1.0 + np.exp(-k * (np.asarray(v) - 0.5)))
-
-        out = (s(x) - s(0.0)) / (s(1.0) - s(0.0))
-    else:  # stepped
-        out = np.floor(x * ramp.steps) / ramp.steps
-    return out
+def full_output_tenure(ramp: Ramp) -> float:
+    """The tenure in days from which output is full: training plus the ramp (every shape
+    reaches exactly 1 there and stays at 1)."""
+    return float(ramp.training_days) + float(ramp.ramp_days)
 
 
 def productivity_of(ramp: Ramp) -> Callable[[float], float]:
-    """``productivity`` of one tenure as a Python float, for live checks over a few employees
-    (numpy's per-call overhead outweighs the arithmetic there). The same formulas, so the same
-    values up to the last bit of ``exp`` (logistic shape); one flat function per shape."""
+    """The share of full output (0..1) of an employee as a function of tenure in days: the
+    ramp's shape, one flat function per shape (a negative tenure gives 0)."""
     training, ramp_days = float(ramp.training_days), float(ramp.ramp_days)
     if ramp_days == 0:
         return lambda tenure: 1.0 if tenure >= training else 0.0

@@ -1,0 +1,104 @@
+"""The import direction of docs/architecture.md: scenario -> model -> records -> metrics ->
+statistics -> experiment -> report -> CLI. A module imports only from its own layer or the
+layers below it (imports inside functions included)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "botsim"
+
+LAYERS = [
+    ("foundation", {"botsim.caching", "botsim.distributions", "botsim.random"}),
+    (
+        "inputs",
+        {
+            "botsim.scenario",
+            "botsim.loader",
+            "botsim.limits",
+            "botsim.reference",
+            "botsim.profile_view",
+            "botsim.intervals",
+            "botsim.profiles",  # data files (the built-in location profiles)
+            "botsim.templates",
+        },
+    ),
+    ("model", {"botsim.model", "botsim.records"}),
+    ("metrics", {"botsim.metrics", "botsim.readiness", "botsim.costs"}),
+    ("statistics", {"botsim.stats"}),
+    (
+        "experiment",
+        {
+            "botsim.experiment",
+            "botsim.executors",
+            "botsim.outputs",
+            "botsim.sweep",
+            "botsim.calibrate",
+        },
+    ),
+    ("report", {"botsim.report", "botsim.console"}),
+    ("cli", {"botsim.cli", "botsim.cli_options", "botsim.cli_research", "botsim.cli_calibrate"}),
+]
+
+KNOWN_BACK_EDGES = {
+    ("botsim.limits", "botsim.experiment"): "the memory estimate runs a pilot replication to "
+    "learn the output columns; removed by the metric catalogue (issue 14, item 4)",
+}
+
+
+def layer_of(module: str) -> int | None:
+    for rank, (_, members) in enumerate(LAYERS):
+        for member in members:
+            if module == member or module.startswith(member + "."):
+                return rank
+    return None
+
+
+def imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("botsim"):
+            if node.module == "botsim":  # from botsim import x: the submodule x
+                found.update(f"botsim.{alias.name}" for alias in node.names)
+            else:
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("botsim"))
+    return found
+
+
+def modules() -> dict[str, Path]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+def test_every_module_has_a_layer() -> None:
+    exempt = {"botsim", "botsim.__main__"}  # the package's lazy API and the entry point
+    missing = [m for m in modules() if m not in exempt and layer_of(m) is None]
+    assert not missing, f"place these modules in a layer of docs/architecture.md: {missing}"
+
+
+def test_imports_point_down_the_layers() -> None:
+    wrong = []
+    for module, path in modules().items():
+        own = layer_of(module)
+        if own is None:
+            continue
+        for target in imports(path):
+            rank = layer_of(target)
+            if rank is not None and rank > own and (module, target) not in KNOWN_BACK_EDGES:
+                wrong.append(f"{module} ({LAYERS[own][0]}) imports {target} ({LAYERS[rank][0]})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_model_imports_no_metric_statistic_report_or_cli_module() -> None:
+    model = {m: p for m, p in modules().items() if m.startswith("botsim.model")}
+    assert "botsim.model.lifecycle" in model
+    for module, path in model.items():
+        for target in imports(path):
+            assert layer_of(target) <= layer_of("botsim.model"), f"{module} imports {target}"
