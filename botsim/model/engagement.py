@@ -21,6 +21,7 @@ from botsim.model.recruiting import (
     Draw,
     Funnel,
     RecruiterSlots,
+    SearchLimitError,
     duration_draw,
     funnel_of,
     next_class_day,
@@ -270,7 +271,13 @@ class Engagement:
         if in_line is not None:
             yield in_line
         record(env.now, SEARCH_STARTED, req_id, desk.index)
-        duration, offers_declined = search(desk.search_uniforms, desk.funnel)
+        try:
+            duration, offers_declined = search(desk.search_uniforms, desk.funnel)
+        except SearchLimitError as exc:  # name the location whose fields make it endless
+            where = self.scenario.locations.index(desk.location)
+            raise SearchLimitError(
+                f"locations[{where}] ({desk.location.name}): {exc}"
+            ) from None
         yield duration
         recruiters.release()
         record(env.now, OFFER_ACCEPTED, req_id, desk.index, value=offers_declined)
