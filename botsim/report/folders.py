@@ -38,8 +38,12 @@ def _environment() -> dict[str, Any]:
 def _finish(staging: Path, manifest: dict[str, Any], report: bool) -> None:
     if report:
         from botsim.report.build import write_report
+        from botsim.report.study import NoReplicationsError
 
-        write_report(staging, manifest=manifest)
+        try:
+            write_report(staging, manifest=manifest)
+        except NoReplicationsError:
+            pass  # every replication failed: the folder holds the failures, no report
     # The manifest is written last: its presence marks the folder as complete.
     _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2, default=str).encode())
 
