@@ -44,15 +44,17 @@ months): the longest horizon; a later month can never be reached in any run."""
 MIN_CLASS_INTERVAL_DAYS = 1.0
 """Shortest interval between training-class start days: classes start on days (an interval
 below a day is a unit error; 5e-324 once overflowed the class-day arithmetic)."""
-MAX_FINALISTS_PER_SEARCH = 100_000
+MAX_FINALISTS_PER_SEARCH = 10_000
 """Limit on the expected finalists one candidate search draws: 1 / offer_acceptance plus the
 finalists arriving while one is in process (finalists per day x mean days from finalist to
-answer). The search draws each of them, so this bounds its work; the shipped profiles need
-about 3 (assumption: a hundred thousand is far beyond any real funnel)."""
-SEARCH_FINALIST_LIMIT = 100 * MAX_FINALISTS_PER_SEARCH
+answer). The search draws each of them, so this bounds its work (a search at the limit takes
+about 5 ms, and a replication makes one per hire); the shipped profiles need about 2, the
+applicant limit with every applicant a finalist and a 30-day funnel about 4,300 (assumption:
+ten thousand is beyond any real funnel)."""
+SEARCH_FINALIST_LIMIT = 1_000 * MAX_FINALISTS_PER_SEARCH
 """Defensive bound of the search loop (``model.recruiting.search``): a search that draws this
-many finalists without ending stops with an error naming the recruiting fields. A hundred times
-the largest expected count a valid scenario can have, so it never triggers on one."""
+many finalists without ending stops with an error naming the recruiting fields. A thousand
+times the largest expected count a valid scenario can have, so it never triggers on one."""
 MAX_AMOUNT = 1e12
 """Upper bound on every amount of money (per item, per month or one-off) in the scenario
 currency: keeps ledger totals over 240 months and thousands of staff finite (assumption: far
