@@ -275,9 +275,7 @@ class Engagement:
             duration, offers_declined = search(desk.search_uniforms, desk.funnel)
         except SearchLimitError as exc:  # name the location whose fields make it endless
             where = self.scenario.locations.index(desk.location)
-            raise SearchLimitError(
-                f"locations[{where}] ({desk.location.name}): {exc}"
-            ) from None
+            raise SearchLimitError(f"locations[{where}] ({desk.location.name}): {exc}") from None
         yield duration
         recruiters.release()
         record(env.now, OFFER_ACCEPTED, req_id, desk.index, value=offers_declined)

@@ -66,9 +66,7 @@ def test_run(tmp_path: Path):
 @pytest.mark.usefixtures("every_replication_fails")
 def test_compare(tmp_path: Path):
     folder = tmp_path / "compare"
-    result = invoke(
-        ["compare", SCENARIO, OTHER, "-n", "2", "--workers", "1", "--out", str(folder)]
-    )
+    result = invoke(["compare", SCENARIO, OTHER, "-n", "2", "--workers", "1", "--out", str(folder)])
     assert_failed_cleanly(result, folder, 4)
     assert "report: not written (no replication completed)" in result.stdout
     assert "scenario manila-small-5, replication 0" in result.stderr
