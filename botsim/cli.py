@@ -306,11 +306,14 @@ def run(
         except ReportError as exc:  # the run itself is complete and kept
             click.echo(f"warning: report not written: {exc}", err=True)
     if result.failures:
+        from botsim.experiment import summarise_failures
+
         ids = ", ".join(str(f.replication) for f in result.failures[:20])
         more = " ..." if len(result.failures) > 20 else ""
         click.echo(
             f"error: {len(result.failures)} replication(s) failed: {ids}{more} "
-            f"(seed {result.seed}; tracebacks in {folder / 'failures.json'})",
+            f"(seed {result.seed}; tracebacks in {folder / 'failures.json'})\n"
+            f"error: {summarise_failures(result.failures, result.replications)}",
             err=True,
         )
         sys.exit(1)

@@ -203,9 +203,14 @@ def compare(
         f"the {horizon}-month horizon (censored runs count as the horizon)."
     )
     click.echo(f"folder: {folder}")
-    if not no_report:
+    if (folder / "report.html").exists():
         click.echo(f"report: {folder / 'report.html'}")
-    _exit_on_failures(sum(len(r.failures) for r in results))
+    elif not no_report:
+        click.echo("report: not written (no replication completed)")
+    _exit_on_failures(
+        [{"scenario": nm, **f.__dict__} for nm, r in zip(names, results) for f in r.failures],
+        n * len(results),
+    )
 
 
 @click.command()
@@ -264,7 +269,7 @@ def sweep(
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))
     _print_sweep(folder, confidence)
-    _exit_on_failures(len(result.failures))
+    _exit_on_failures(result.failures, n * len(plan.points))
 
 
 def _print_sweep(folder: Path, confidence: float) -> None:
@@ -280,7 +285,9 @@ def _print_sweep(folder: Path, confidence: float) -> None:
         f"seed {m['seed']} (common random numbers), {m['wall_time_seconds']:.1f} s"
     )
     metric = study.key_metric
-    if study.mode == "one_at_a_time":
+    if not len(study.summary):
+        click.echo("no replication completed")
+    elif study.mode == "one_at_a_time":
         table = tornado(study)
         click.echo(f"effect on mean {metric} (restricted to the horizon) vs base:")
         for _, r in table.iterrows():
@@ -328,6 +335,8 @@ def _print_sweep(folder: Path, confidence: float) -> None:
     click.echo(f"folder: {folder}")
     if (folder / "report.html").exists():
         click.echo(f"report: {folder / 'report.html'}")
+    elif not len(study.summary):
+        click.echo("report: not written (no replication completed)")
 
 
 @click.command()
@@ -347,7 +356,14 @@ def report(folder: Path) -> None:
     click.echo(f"report: {path}")
 
 
-def _exit_on_failures(count: int) -> None:
-    if count:
-        click.echo(f"error: {count} replication(s) failed (see failures.json)", err=True)
+def _exit_on_failures(failures: list[Any], total: int) -> None:
+    """Exit 1 with how many replications failed and the first error, when any did."""
+    if failures:
+        from botsim.experiment import summarise_failures
+
+        click.echo(
+            f"error: {len(failures)} replication(s) failed (tracebacks in failures.json)\n"
+            f"error: {summarise_failures(failures, total)}",
+            err=True,
+        )
         sys.exit(1)

@@ -16,8 +16,25 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.functional_validators import BeforeValidator
 
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-PosFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+MAX_DURATION_DAYS = 7305.0
+"""Upper bound on every duration parameter (a value, mean, sd, bound or observed value), in
+days: 20 years, the longest horizon a scenario may have (``scenario.MAX_HORIZON_MONTHS``). A
+longer delay could never end inside any simulated horizon, and the bound keeps sums of delays
+finite and the candidate search short (a fixed offer duration of 1e308 days once made it
+draw finalists forever)."""
+
+MAX_LOGNORMAL_CV = 100.0
+"""Upper bound on a lognormal's coefficient of variation sd / mean (log-space sigma about 3,
+a 99.9th percentile about 10,000 times the median). Assumption: delays fitted to HR data have a
+CV of a few; beyond 100 the parameters are a unit error, and (sd / mean)**2 overflows."""
+
+MAX_EMPIRICAL_WEIGHT = 1e12
+"""Upper bound on one empirical weight (counts or shares): keeps the sum of up to 100,000
+weights finite, so the probabilities are well defined (assumption: any real count is far below)."""
+
+Days = Annotated[float, Field(ge=0, le=MAX_DURATION_DAYS, allow_inf_nan=False)]
+"""A duration parameter in days, at most ``MAX_DURATION_DAYS``."""
+PosDays = Annotated[float, Field(gt=0, le=MAX_DURATION_DAYS, allow_inf_nan=False)]
 
 
 class _Dist(BaseModel):
@@ -39,7 +56,7 @@ class Fixed(_Dist):
     """Always the same value (deterministic delay)."""
 
     dist: Literal["fixed"] = "fixed"
-    value: NonNegFloat
+    value: Days
 
     @property
     def mean(self) -> float:
@@ -60,7 +77,7 @@ class Exponential(_Dist):
     """Memoryless delay with the given mean (rate = 1/mean)."""
 
     dist: Literal["exponential"] = "exponential"
-    mean_: PosFloat = Field(alias="mean")
+    mean_: PosDays = Field(alias="mean")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
@@ -83,8 +100,18 @@ class LogNormal(_Dist):
     """Right-skewed delay parameterised by its own mean and standard deviation (not log-space)."""
 
     dist: Literal["lognormal"] = "lognormal"
-    mean_: PosFloat = Field(alias="mean")
-    sd: PosFloat
+    mean_: PosDays = Field(alias="mean")
+    sd: PosDays
+
+    @model_validator(mode="after")
+    def _finite_log_params(self) -> LogNormal:
+        if self.sd > MAX_LOGNORMAL_CV * self.mean_:
+            raise ValueError(
+                f"lognormal sd must be at most {MAX_LOGNORMAL_CV:g} times its mean (a coefficient "
+                f"of variation beyond that is a unit error), got mean={self.mean_:g}, "
+                f"sd={self.sd:g}"
+            )
+        return self
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
@@ -112,9 +139,9 @@ class Triangular(_Dist):
     """Delay between ``low`` and ``high`` with its most likely value at ``mode``."""
 
     dist: Literal["triangular"] = "triangular"
-    low: NonNegFloat
-    mode: NonNegFloat
-    high: NonNegFloat
+    low: Days
+    mode: Days
+    high: Days
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -145,8 +172,8 @@ class Uniform(_Dist):
     """Any value between ``low`` and ``high`` equally likely."""
 
     dist: Literal["uniform"] = "uniform"
-    low: NonNegFloat
-    high: NonNegFloat
+    low: Days
+    high: Days
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -173,8 +200,10 @@ class Empirical(_Dist):
     """Resample observed values (optionally weighted), e.g. past times to fill."""
 
     dist: Literal["empirical"] = "empirical"
-    values: Annotated[list[NonNegFloat], Field(min_length=1, max_length=100_000)]
-    weights: list[NonNegFloat] | None = None
+    values: Annotated[list[Days], Field(min_length=1, max_length=100_000)]
+    weights: (
+        list[Annotated[float, Field(ge=0, le=MAX_EMPIRICAL_WEIGHT, allow_inf_nan=False)]] | None
+    ) = None
 
     @model_validator(mode="after")
     def _weights_match(self) -> Empirical:

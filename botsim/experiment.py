@@ -69,6 +69,51 @@ class ReplicationFailure:
     seed: int
     error: str
 
+    @property
+    def message(self) -> str:
+        """The exception itself (type and message), without the stack: for one-line summaries."""
+        return failure_message(self.error)
+
+
+FAILURE_MESSAGE_CHARS = 300
+"""Longest error message quoted in a console summary of failures (the rest is in the file)."""
+
+
+def failure_message(error: str) -> str:
+    """The last exception of a formatted traceback ("OverflowError: ..."), on one line."""
+    lines = [line for line in error.rstrip().splitlines() if line.strip()]
+    frames = [k for k, line in enumerate(lines) if line.startswith("  File ")]
+    k = frames[-1] + 1 if frames else 0
+    while frames and k < len(lines) and lines[k].startswith("    "):  # the frame's source
+        k += 1
+    tail = lines[k:] or lines[-1:]
+    text = " ".join(line.strip() for line in tail) or "unknown error"
+    if len(text) > FAILURE_MESSAGE_CHARS:
+        text = text[: FAILURE_MESSAGE_CHARS - 3] + "..."
+    return text
+
+
+def summarise_failures(failures: Sequence[Any], total: int) -> str:
+    """How many of ``total`` replications failed, and the first error, in two lines.
+
+    ``failures`` holds ReplicationFailure objects or their saved form (dicts with
+    ``replication`` and ``error``, and ``scenario`` or ``point`` for comparisons and sweeps).
+    """
+    first = failures[0]
+    first = first if isinstance(first, dict) else first.__dict__
+    where = "".join(
+        f"{key} {first[key]}, " for key in ("scenario", "point") if first.get(key) is not None
+    )
+    head = (
+        f"every replication failed ({len(failures)} of {total})"
+        if len(failures) >= total
+        else f"{len(failures)} of {total} replication(s) failed"
+    )
+    return (
+        f"{head}; first error ({where}replication {first['replication']}): "
+        f"{failure_message(first['error'])}"
+    )
+
 
 def simulate(
     scenario: Scenario, seed: int | None = None, replication: int = 0, keep_events: bool = False

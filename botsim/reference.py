@@ -466,8 +466,10 @@ The machine-readable form is [scenario.schema.json](scenario.schema.json) (JSON 
 2020-12). Editors can use it for completion and checking, e.g. with the YAML language server
 put `# yaml-language-server: $schema=../docs/scenario.schema.json` on the first line. The schema
 checks names, types and ranges; rules that relate several fields (plan months increasing,
-attrition bands in order, a role's location defined, `low <= mode <= high`, ...) are checked by
-`botsim validate`, which is the authority.
+attrition bands in order, a role's location defined, `low <= mode <= high`, the work of one
+candidate search, ...) are checked by `botsim validate`, which is the authority. Every duration,
+month and amount is bounded so that a valid scenario always finishes; the bounds and their
+reasons are in [model.md](model.md#bounds-a-valid-scenario-always-finishes).
 
 ## Reading a scenario file
 

@@ -13,13 +13,14 @@ month is ``DAYS_PER_MONTH`` days; attrition rates are per year; money is in the 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from botsim.caching import by_identity
-from botsim.distributions import Distribution
+from botsim.distributions import MAX_DURATION_DAYS, Distribution
 
 DAYS_PER_MONTH = 365.25 / 12
 """Mean Gregorian month (30.4375 days); month m of the plan starts on day m * DAYS_PER_MONTH."""
@@ -34,9 +35,49 @@ MAX_REPLICATIONS = 1_000_000
 MAX_APPLICANTS_PER_WEEK = 1_000
 """Limit on applicants per requisition per week (a busy real funnel sees tens)."""
 
+# Bounds that make "validate passes" mean "run finishes": every duration, month, rate and
+# amount is bounded so that no sum overflows and no search runs away (issue 18).
+assert MAX_DURATION_DAYS == MAX_HORIZON_MONTHS * DAYS_PER_MONTH  # one bound, two units
+MAX_MONTH = float(MAX_HORIZON_MONTHS)
+"""Upper bound on every month or tenure in months (plan steps, bands, probation, transfer
+months): the longest horizon; a later month can never be reached in any run."""
+MIN_CLASS_INTERVAL_DAYS = 1.0
+"""Shortest interval between training-class start days: classes start on days (an interval
+below a day is a unit error; 5e-324 once overflowed the class-day arithmetic)."""
+MAX_FINALISTS_PER_SEARCH = 10_000
+"""Limit on the expected finalists one candidate search draws: 1 / offer_acceptance plus the
+finalists arriving while one is in process (finalists per day x mean days from finalist to
+answer). The search draws each of them, so this bounds its work (a search at the limit takes
+about 5 ms, and a replication makes one per hire); the shipped profiles need about 2, the
+applicant limit with every applicant a finalist and a 30-day funnel about 4,300 (assumption:
+ten thousand is beyond any real funnel)."""
+SEARCH_FINALIST_LIMIT = 1_000 * MAX_FINALISTS_PER_SEARCH
+"""Defensive bound of the search loop (``model.recruiting.search``): a search that draws this
+many finalists without ending stops with an error naming the recruiting fields. A thousand
+times the largest expected count a valid scenario can have, so it never triggers on one."""
+MAX_AMOUNT = 1e12
+"""Upper bound on every amount of money (per item, per month or one-off) in the scenario
+currency: keeps ledger totals over 240 months and thousands of staff finite (assumption: far
+above any real cost)."""
+MIN_EXCHANGE_RATE, MAX_EXCHANGE_RATE = 1e-6, 1e7
+"""Bounds on scenario currency units per USD: real rates run from about 0.3 (KWD) to about
+1e6 (IRR on the market); beyond these the value is a unit error (assumption)."""
+MAX_HOURS_PER_WEEK = 1e6
+"""Upper bound on client management hours per week and their monthly growth: 168 hours of
+several thousand managers (assumption: keeps capacity sums finite; no client comes near)."""
+HOURS_PER_WEEK = 168.0
+"""Hours in a week: the most one employee's direction can take per week."""
+
 Probability = Annotated[float, Field(ge=0, le=1)]
-NonNeg = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
+Days = Annotated[float, Field(ge=0, le=MAX_DURATION_DAYS)]
+"""A duration in days, at most ``MAX_DURATION_DAYS`` (20 years, the longest horizon)."""
+Months = Annotated[float, Field(ge=0, le=MAX_MONTH)]
+"""A month or a tenure in months, at most ``MAX_MONTH`` (the longest horizon)."""
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
+"""An amount of money in the scenario currency, at most ``MAX_AMOUNT``."""
+Hours = Annotated[float, Field(ge=0, le=MAX_HOURS_PER_WEEK)]
+"""Client management hours per week, at most ``MAX_HOURS_PER_WEEK``."""
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\- ]*$")]
 
 
@@ -101,11 +142,51 @@ class Recruiting(Frozen):
             p *= stage.pass_rate
         return p
 
+    @property
+    def finalists_per_day(self) -> float:
+        """Mean rate at which one worked requisition's finalists arrive (per day)."""
+        return self.applicants_per_week / 7.0 * self.finalist_probability
+
+    @property
+    def expected_finalists_per_search(self) -> float:
+        """An upper bound on the mean number of finalists one search draws (docs/model.md):
+        those until the first acceptance, 1 / offer_acceptance, plus those arriving while it
+        is in process, finalists per day x mean days from finalist to answer."""
+        in_process = self.offer_duration.mean + sum(s.duration.mean for s in self.stages)
+        return 1.0 / self.offer_acceptance + self.finalists_per_day * in_process
+
+    @model_validator(mode="after")
+    def _search_bounded(self) -> Recruiting:
+        if self.finalists_per_day * MAX_DURATION_DAYS < 1:
+            raise ValueError(
+                "the funnel yields one finalist every "
+                f"{_days(1 / self.finalists_per_day if self.finalists_per_day else math.inf)} "
+                "on average (applicants_per_week x the stages' pass_rate), longer than the "
+                f"longest horizon ({MAX_DURATION_DAYS:g} days): no requisition could be filled; "
+                "raise applicants_per_week or the pass rates"
+            )
+        if self.offer_acceptance * MAX_FINALISTS_PER_SEARCH < 1:
+            raise ValueError(
+                f"offer_acceptance {self.offer_acceptance:g} means about "
+                f"{1 / self.offer_acceptance:.3g} finalists per accepted offer, above the limit "
+                f"of {MAX_FINALISTS_PER_SEARCH:,} per search; raise offer_acceptance"
+            )
+        expected = self.expected_finalists_per_search
+        if expected > MAX_FINALISTS_PER_SEARCH:
+            raise ValueError(
+                f"one candidate search would draw about {expected:.3g} finalists (finalists per "
+                f"day {self.finalists_per_day:.3g} x mean days in the funnel and to the offer "
+                f"answer, + 1 / offer_acceptance), above the limit of "
+                f"{MAX_FINALISTS_PER_SEARCH:,}: shorten offer_duration or the stage durations, "
+                "or lower applicants_per_week"
+            )
+        return self
+
 
 class AttritionBand(Frozen):
     """Annual attrition rates that apply from ``from_month`` of tenure to the next band."""
 
-    from_month: NonNeg = Field(description="Tenure (months) at which the band starts.")
+    from_month: Months = Field(description="Tenure (months) at which the band starts.")
     voluntary: Annotated[float, Field(ge=0, le=5)] = Field(
         description="Annual voluntary attrition rate (resignations), per the location definition."
     )
@@ -156,7 +237,7 @@ class Attrition(Frozen):
 class Probation(Frozen):
     """Probationary period: an employee may be let go (without notice) at its end."""
 
-    months: NonNeg = Field(description="Length of probation in months.")
+    months: Months = Field(description="Length of probation in months.")
     failure_probability: Probability = Field(
         description="Probability that a new hire still employed at the end of probation fails it."
     )
@@ -166,8 +247,8 @@ class Ramp(Frozen):
     """Productivity of a new hire as a function of tenure (see ``botsim.model.rampup``)."""
 
     shape: Literal["linear", "logistic", "stepped"] = Field(description="Curve after training.")
-    training_days: NonNeg = Field(description="Days at zero productivity (classroom training).")
-    ramp_days: NonNeg = Field(description="Days from the end of training to full productivity.")
+    training_days: Days = Field(description="Days at zero productivity (classroom training).")
+    ramp_days: Days = Field(description="Days from the end of training to full productivity.")
     steps: Annotated[int, Field(ge=1, le=12)] = Field(
         default=3, description="Number of equal steps for the 'stepped' shape (assumption)."
     )
@@ -181,7 +262,7 @@ class Entity(Frozen):
     """The client's own legal entity in the location (needed for transfer)."""
 
     setup_days: Distribution = Field(description="Days from starting set-up to a ready entity.")
-    setup_cost: NonNeg = Field(description="One-off cost of setting up the entity.")
+    setup_cost: Amount = Field(description="One-off cost of setting up the entity.")
 
 
 class LocationValues(Frozen):
@@ -191,9 +272,9 @@ class LocationValues(Frozen):
     recruiting: Recruiting
     attrition: Attrition
     probation: Probation
-    notice_days: NonNeg = Field(description="Resignation notice an employee serves (days).")
+    notice_days: Days = Field(description="Resignation notice an employee serves (days).")
     ramp: Ramp
-    loaded_monthly_cost: dict[Name, NonNeg] = Field(
+    loaded_monthly_cost: dict[Name, Amount] = Field(
         description="Fully loaded monthly cost per employee by role family (scenario currency)."
     )
     entity: Entity
@@ -215,7 +296,7 @@ class Location(LocationValues):
 class PlanStep(Frozen):
     """From ``month`` on, the role's target headcount is ``headcount``."""
 
-    month: NonNeg
+    month: Months
     headcount: Annotated[int, Field(ge=0, le=MAX_TEAM_SIZE)]
 
 
@@ -232,7 +313,7 @@ class Role(Frozen):
         description="Initial build and growth waves; months increasing, headcount non-decreasing."
     )
     ramp: Ramp | None = Field(default=None, description="Overrides the location's ramp curve.")
-    budget_per_month: NonNeg | None = Field(
+    budget_per_month: Amount | None = Field(
         default=None,
         description="Planned monthly budget of the role's direct cost (its staff's salaries, "
         "partner fee and per-employee overhead, its hires' recruiting fees) for the "
@@ -269,8 +350,13 @@ class Role(Frozen):
 class TrainingClasses(Frozen):
     """New hires start only on class start days (cohorts)."""
 
-    interval_days: Positive = Field(description="Days between two class start days.")
-    first_class_day: NonNeg = Field(
+    interval_days: Annotated[float, Field(ge=MIN_CLASS_INTERVAL_DAYS, le=MAX_DURATION_DAYS)] = (
+        Field(
+            description="Days between two class start days (at least "
+            f"{MIN_CLASS_INTERVAL_DAYS:g}: classes start on days)."
+        )
+    )
+    first_class_day: Days = Field(
         default=0.0, description="Day of the first class (a setting: 0 = classes from day 0)."
     )
 
@@ -349,10 +435,10 @@ class Management(Frozen):
         description="Where leads come from: promote an eligible agent, hire externally, or "
         "promote when someone is eligible and hire externally otherwise (assumption).",
     )
-    promotion_min_tenure_months: NonNeg = Field(
+    promotion_min_tenure_months: Months = Field(
         default=6.0, description="Minimum agent tenure for promotion to lead (assumption)."
     )
-    promotion_delay_days: NonNeg = Field(
+    promotion_delay_days: Days = Field(
         default=14.0, description="Days from the promotion decision to the new role (assumption)."
     )
     lead_family: Name = Field(
@@ -364,26 +450,26 @@ class Management(Frozen):
 class ClientHire(Frozen):
     """From ``month`` on, the client adds ``hours_per_week`` of management time."""
 
-    month: NonNeg
-    hours_per_week: NonNeg
+    month: Months
+    hours_per_week: Hours
 
 
 class ClientManagement(Frozen):
     """The client's own capacity to direct the team (brief mechanism 5b). Omit to not model it."""
 
-    hours_per_week: NonNeg = Field(description="Client management hours per week at month 0.")
-    growth_hours_per_month: NonNeg = Field(
+    hours_per_week: Hours = Field(description="Client management hours per week at month 0.")
+    growth_hours_per_month: Hours = Field(
         default=0.0,
         description="Hours per week added each month as the client learns (assumption: none "
         "unless stated; capacity then grows only by planned hires).",
     )
-    max_hours_per_week: NonNeg | None = Field(
+    max_hours_per_week: Hours | None = Field(
         default=None, description="Cap on learned hours (planned hires come on top)."
     )
     planned_hires: Annotated[list[ClientHire], Field(max_length=50)] = Field(
         default_factory=list, description="Client managers hired over time."
     )
-    demand_hours_per_employee: NonNeg = Field(
+    demand_hours_per_employee: Annotated[float, Field(ge=0, le=HOURS_PER_WEEK)] = Field(
         default=1.0,
         description="Weekly client direction one fully ramped employee needs (assumption).",
     )
@@ -418,7 +504,7 @@ class Knowledge(Frozen):
         description="Share of the undocumented remainder documented per month when the whole "
         "target team is tenured and ramped (assumption).",
     )
-    tenured_months: NonNeg = Field(
+    tenured_months: Months = Field(
         default=6.0,
         description="Tenure from which staff document and carry knowledge (assumption: the "
         "end of the longest statutory probation among the profiles, Philippines 6 months).",
@@ -436,20 +522,20 @@ class Transfer(Frozen):
     policy: Literal["at_month", "when_ready", "never"] = Field(
         default="never", description="Transfer at a fixed month, when ready, or never."
     )
-    month: NonNeg | None = Field(
+    month: Months | None = Field(
         default=None, description="at_month: planned start of the handover window."
     )
-    earliest_month: NonNeg | None = Field(
+    earliest_month: Months | None = Field(
         default=None, description="when_ready: first month-end at which transfer may start."
     )
-    latest_month: NonNeg | None = Field(
+    latest_month: Months | None = Field(
         default=None, description="when_ready: last month-end at which transfer may start."
     )
     window_months: Annotated[float, Field(ge=0, le=24)] = Field(
         default=2.0,
         description="Length of the handover window (brief working assumption 2-3 months).",
     )
-    entity_setup_start_month: NonNeg | None = Field(
+    entity_setup_start_month: Months | None = Field(
         default=None,
         description="Month the client starts setting up its legal entity (none = never).",
     )
@@ -507,7 +593,7 @@ class Costs(Frozen):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
         default="USD", description="Scenario currency (ISO 4217); profiles are in USD."
     )
-    exchange_rate: Positive = Field(
+    exchange_rate: Annotated[float, Field(ge=MIN_EXCHANGE_RATE, le=MAX_EXCHANGE_RATE)] = Field(
         default=1.0,
         description="Scenario currency units per USD of profile costs (a setting: 1 = report "
         "in USD, the profiles' currency).",
@@ -520,29 +606,29 @@ class Costs(Frozen):
         description="Partner markup on loaded salaries during Build/Operate (assumption: "
         "BOT partners quote 15-30 %).",
     )
-    partner_fee_per_fte_month: NonNeg = Field(
+    partner_fee_per_fte_month: Amount = Field(
         default=0.0,
         description="Partner fee per employee per month: the contract's figure, required "
         "(> 0) with the per_fte model and unused with markup.",
     )
-    recruiting_fee_per_hire: NonNeg = Field(
+    recruiting_fee_per_hire: Amount = Field(
         default=1000.0, description="Partner recruiting fee per hire (assumption)."
     )
-    owned_recruiting_cost_per_hire: NonNeg = Field(
+    owned_recruiting_cost_per_hire: Amount = Field(
         default=600.0, description="Own recruiting cost per hire after transfer (assumption)."
     )
-    build_setup_fee: NonNeg = Field(
+    build_setup_fee: Amount = Field(
         default=20000.0, description="One-off partner set-up fee at month 0 (assumption)."
     )
-    transfer_fee: NonNeg = Field(
+    transfer_fee: Amount = Field(
         default=50000.0, description="Buy-out fee paid to the partner at transfer (assumption)."
     )
-    owned_overhead_per_month: NonNeg = Field(
+    owned_overhead_per_month: Amount = Field(
         default=8000.0,
         description="Fixed monthly cost of running the entity after transfer: HR, payroll, "
         "facilities, compliance (assumption).",
     )
-    owned_overhead_per_employee_month: NonNeg = Field(
+    owned_overhead_per_employee_month: Amount = Field(
         default=100.0, description="Per-employee monthly overhead after transfer (assumption)."
     )
     outsourcing_markup: Annotated[float, Field(ge=0, le=5)] = Field(
@@ -550,7 +636,7 @@ class Costs(Frozen):
         description="Traditional outsourcing: vendor margin on cost; a 30 % margin of the "
         "price is a 43 % markup (mb.com.ph 2021 [weak]).",
     )
-    onshore_monthly_cost: dict[Name, NonNeg] = Field(
+    onshore_monthly_cost: dict[Name, Amount] = Field(
         default_factory=lambda: {
             "customer_experience": 5500.0,
             "finance": 7500.0,
@@ -683,6 +769,10 @@ class Scenario(Frozen):
     def target_at(self, month: float) -> int:
         """Total target headcount across roles at ``month``."""
         return sum(role.target_at(month) for role in self.roles)
+
+
+def _days(days: float) -> str:
+    return f"{days:.3g} days"
 
 
 SLUG = re.compile(r"[^A-Za-z0-9_.-]+")

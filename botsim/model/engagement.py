@@ -23,6 +23,7 @@ from botsim.model.recruiting import (
     Draw,
     Funnel,
     RecruiterSlots,
+    SearchLimitError,
     duration_draw,
     funnel_of,
     next_class_day,
@@ -297,7 +298,11 @@ class Engagement:
             yield in_line
         record(env.now, SEARCH_STARTED, req_id, desk.index)
         desk.searching += 1
-        duration, offers_declined = search(desk.search_uniforms, desk.funnel)
+        try:
+            duration, offers_declined = search(desk.search_uniforms, desk.funnel)
+        except SearchLimitError as exc:  # name the location whose fields make it endless
+            where = self.scenario.locations.index(desk.location)
+            raise SearchLimitError(f"locations[{where}] ({desk.location.name}): {exc}") from None
         yield duration
         recruiters.release()
         record(env.now, OFFER_ACCEPTED, req_id, desk.index, value=offers_declined)

@@ -30,7 +30,7 @@ import simpy
 from botsim.caching import by_identity
 from botsim.distributions import Distribution, Fixed, Triangular
 from botsim.random import UniformBlocks
-from botsim.scenario import Recruiting, TrainingClasses
+from botsim.scenario import SEARCH_FINALIST_LIMIT, Recruiting, TrainingClasses
 
 Draw = Callable[[np.random.Generator], float]
 """Draws one duration (days) from a generator."""
@@ -120,6 +120,23 @@ def funnel_of(recruiting: Recruiting) -> Funnel:
     return Funnel.from_recruiting(recruiting)
 
 
+class SearchLimitError(RuntimeError):
+    """A candidate search drew ``SEARCH_FINALIST_LIMIT`` finalists without ending.
+
+    The schema's bounds make this impossible for a valid scenario (``MAX_FINALISTS_PER_SEARCH``);
+    it guards the loop against a scenario built around validation.
+    """
+
+
+def _search_limit_error(limit: int) -> SearchLimitError:
+    return SearchLimitError(
+        f"a candidate search drew {limit:,} finalists without an accepted offer ending it "
+        "(the defensive limit SEARCH_FINALIST_LIMIT): recruiting.offer_duration and the "
+        "stages' duration are too long for recruiting.applicants_per_week and "
+        "offer_acceptance (a valid scenario stays below MAX_FINALISTS_PER_SEARCH)"
+    )
+
+
 @dataclass(frozen=True)
 class SearchOutcome:
     """Result of one candidate search: days until an offer is accepted, offers declined."""
@@ -144,9 +161,15 @@ def search_candidates(
     return SearchOutcome(*search(source, funnel_of(recruiting)))
 
 
-def search(source: UniformBlocks, funnel: Funnel) -> tuple[float, int]:
+def search(
+    source: UniformBlocks, funnel: Funnel, limit: int = SEARCH_FINALIST_LIMIT
+) -> tuple[float, int]:
     """``search_candidates`` on a prepared funnel, as a plain (days, offers declined) tuple:
     the form the simulation calls once per requisition.
+
+    Raises :class:`SearchLimitError` after drawing more than ``limit`` finalists (a bound far
+    beyond what a valid scenario needs; checked only when a block of uniforms is used up with
+    inline durations, so the loop itself does no extra work).
 
     With Fixed and Triangular durations (the usual profile) every draw comes from the
     uniforms of ``source``: a finalist's inter-arrival gap is Exponential by inversion,
@@ -162,7 +185,7 @@ def search(source: UniformBlocks, funnel: Funnel) -> tuple[float, int]:
     if inline is None:
         rng = source.rng
         exponential, uniform = rng.exponential, rng.random
-        while True:
+        for _ in range(limit + 1):
             arrival += exponential(gap)
             if arrival >= best:
                 break
@@ -173,13 +196,19 @@ def search(source: UniformBlocks, funnel: Funnel) -> tuple[float, int]:
                 declined_answers.append(answer)
             elif answer < best:
                 best = answer
+        else:
+            raise _search_limit_error(limit)
     else:
         # Uniforms per finalist: the gap, one per Triangular duration, the answer.
         per_finalist = funnel.uniforms_per_finalist
         values, i = source.values, source.index
         log1p, sqrt = math.log1p, math.sqrt
+        used, most = -i, (limit + 1) * per_finalist  # uniforms used before the last refill
         while True:
             if i + per_finalist > len(values):
+                used += i
+                if used > most:
+                    raise _search_limit_error(limit)
                 values, i = source.refill(i, per_finalist), 0
             arrival -= gap * log1p(-values[i])
             i += 1

@@ -14,6 +14,14 @@ from __future__ import annotations
 
 from botsim.report.build import write_report
 from botsim.report.folders import write_compare, write_sweep
-from botsim.report.study import ReportError, Study, load_study
+from botsim.report.study import NoReplicationsError, ReportError, Study, load_study
 
-__all__ = ["ReportError", "Study", "load_study", "write_compare", "write_report", "write_sweep"]
+__all__ = [
+    "NoReplicationsError",
+    "ReportError",
+    "Study",
+    "load_study",
+    "write_compare",
+    "write_report",
+    "write_sweep",
+]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from botsim.report import tables
-from botsim.report.study import ReportError, Study, load_study
+from botsim.report.study import NoReplicationsError, ReportError, Study, load_study
 
 PNG_DPI = 150
 GRID_COLUMNS = [
@@ -153,7 +153,9 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
 def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> Path:
     """(Re)build ``report.html`` and ``figures/`` in ``folder`` from its saved tables.
 
-    Refuses a folder that is not complete (interrupted or not a run folder) with ReportError.
+    Refuses a folder that is not complete (interrupted or not a run folder) with ReportError,
+    and one where no replication completed with its subclass NoReplicationsError (there is
+    nothing to report: the failures are in failures.json).
     Returns the path of ``report.html``.
     """
     from botsim.outputs import _write_atomic
@@ -162,6 +164,11 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
 
     folder = Path(folder)
     study = load_study(folder, manifest=manifest)
+    if not len(study.summary):
+        raise NoReplicationsError(
+            f"no replication completed in {folder}: nothing to report (the errors are in "
+            f"{folder / 'failures.json'})"
+        )
     sections, time_to, comparisons = build_sections(study)
     specs = build_figures(study)
     staging = folder / f".figures-new-{os.getpid()}"

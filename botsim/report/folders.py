@@ -7,6 +7,7 @@ an interrupted command never leaves a folder that looks complete.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import platform
@@ -38,8 +39,11 @@ def _environment() -> dict[str, Any]:
 def _finish(staging: Path, manifest: dict[str, Any], report: bool) -> None:
     if report:
         from botsim.report.build import write_report
+        from botsim.report.study import NoReplicationsError
 
-        write_report(staging, manifest=manifest)
+        # Every replication failed: the folder holds the failures and no report.
+        with contextlib.suppress(NoReplicationsError):
+            write_report(staging, manifest=manifest)
     # The manifest is written last: its presence marks the folder as complete.
     _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2, default=str).encode())
 

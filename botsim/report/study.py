@@ -48,6 +48,10 @@ class ReportError(Exception):
     """The folder cannot be reported on (incomplete, not a botsim folder, unreadable)."""
 
 
+class NoReplicationsError(ReportError):
+    """The folder is complete but no replication completed: there is nothing to report."""
+
+
 @dataclass
 class Study:
     """Tables of one run, comparison or sweep, normalised for figures and the HTML report."""
