@@ -924,7 +924,7 @@ def _label(file: str, est: Estimate, unit: str, fmt: str = ".3g") -> str:
 
 def _base_hazards(attrition: dict[str, Any], month: float) -> tuple[float, float]:
     """The base profile's (voluntary, involuntary) hazards per year in force at ``month``."""
-    from botsim.model.workforce import annual_hazard
+    from botsim.model.hazards import annual_hazard
 
     band = [b for b in attrition["bands"] if b["from_month"] <= month][-1]
     vol, inv = band["voluntary"], band.get("involuntary", 0.0)

@@ -26,8 +26,8 @@ from botsim import readiness
 from botsim.caching import by_identity
 from botsim.costs import cost_ledger
 from botsim.intervals import count_le
+from botsim.model.hazards import EXIT_KINDS
 from botsim.model.lifecycle import CRITERIA, MonthKpis, time_to_stable
-from botsim.model.workforce import EXIT_KINDS
 from botsim.records import (
     EmployeeTable,
     Event,

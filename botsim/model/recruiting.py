@@ -1,4 +1,11 @@
-"""Recruiting: the candidate funnel of one requisition, and training-class start days.
+"""Recruiting: the plan's requisitions, the recruiters who work them, the candidate funnel of
+one requisition, and training-class start days.
+
+The recruitment component (:class:`Recruitment`) opens one requisition per new planned seat at
+each plan step (and for every backfill, no-show and external lead); a requisition waits for a
+free recruiter slot (first come, first served), searches the funnel until an offer is accepted,
+then waits out the hire's notice (and the next training class); the hire then starts work, or
+does not show up and the seat is requisitioned again.
 
 Funnel model (docs/model.md, "Recruiting"). While a recruiter works a requisition, applicants
 arrive as a Poisson stream of rate a = applicants_per_week / 7 per day. Each passes stage k with
@@ -23,14 +30,21 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
 
 from botsim.caching import by_identity
 from botsim.distributions import Distribution, Fixed, Triangular
+from botsim.model.tasks import start
 from botsim.random import UniformBlocks
-from botsim.scenario import SEARCH_FINALIST_LIMIT, Recruiting, TrainingClasses
+from botsim.records import NO_SHOW, OFFER_ACCEPTED, REQUISITION_OPENED, SEARCH_STARTED
+from botsim.scenario import DAYS_PER_MONTH, SEARCH_FINALIST_LIMIT, Recruiting, TrainingClasses
+
+if TYPE_CHECKING:
+    from botsim.model.desk import RoleDesk
+    from botsim.model.engagement import Engagement
 
 Draw = Callable[[np.random.Generator], float]
 """Draws one duration (days) from a generator."""
@@ -294,3 +308,73 @@ def expected_candidate_days(recruiting: Recruiting) -> float:
         days += reach * stage.duration.mean
         reach *= stage.pass_rate
     return days + reach * recruiting.offer_duration.mean
+
+
+class Recruitment:
+    """The requisitions of an engagement, from the plan's steps to a hire's first day."""
+
+    def __init__(self, engagement: Engagement) -> None:
+        self.engagement = engagement
+        self.env, self.recorder = engagement.env, engagement.recorder
+        self.training_classes = engagement.scenario.policy.training_classes
+
+    def start_plans(self) -> None:
+        """Start every role's plan (at time 0)."""
+        for desk in self.engagement.desks:
+            start(self.env, self.planning(desk))
+
+    def planning(self, desk: RoleDesk):
+        """Open one requisition per new planned seat at each step of the role's plan."""
+        engagement = self.engagement
+        previous = 0
+        for step in desk.role.plan:
+            day = step.month * DAYS_PER_MONTH
+            if day > self.env.now:
+                yield day - self.env.now
+            for _ in range(step.headcount - previous):
+                self.open_requisition(desk, "plan")
+            previous = step.headcount
+            engagement.management.staff_leads(desk.team)
+            engagement.workforce.note_if_full()
+
+    def open_requisition(self, desk: RoleDesk, reason: str, lead: bool = False) -> None:
+        req_id = self.engagement.new_id()
+        self.recorder.record(self.env.now, REQUISITION_OPENED, req_id, desk.index, reason)
+        desk.open_requisitions += 1
+        start(self.env, self.recruiting(desk, req_id, lead))
+
+    def recruiting(self, desk: RoleDesk, req_id: int, lead: bool):
+        """Wait for a recruiter, search until an offer is accepted, then the hire's notice;
+        the hire then works on in this process (``Workforce.working``)."""
+        env, record = self.env, self.recorder.record
+        recruiters = desk.recruiters
+        in_line = recruiters.acquire()
+        if in_line is not None:
+            yield in_line
+        record(env.now, SEARCH_STARTED, req_id, desk.index)
+        desk.searching += 1
+        try:
+            duration, offers_declined = search(desk.search_uniforms, desk.funnel)
+        except SearchLimitError as exc:  # name the location whose fields make it endless
+            where = self.engagement.scenario.locations.index(desk.location)
+            raise SearchLimitError(f"locations[{where}] ({desk.location.name}): {exc}") from None
+        yield duration
+        recruiters.release()
+        record(env.now, OFFER_ACCEPTED, req_id, desk.index, value=offers_declined)
+        desk.searching -= 1
+        desk.open_requisitions -= 1
+        desk.accepted_in_notice += 1
+        rng = desk.onboarding_rng
+        notice = desk.candidate_notice(rng)
+        shows_up = rng.random() >= desk.no_show
+        first_day = next_class_day(env.now + notice, self.training_classes)
+        yield first_day - env.now
+        desk.accepted_in_notice -= 1
+        if not shows_up:
+            record(env.now, NO_SHOW, req_id, desk.index)
+            self.open_requisition(desk, "lead" if lead else "no_show", lead)
+            return
+        if lead:
+            desk.team.pending_leads -= 1
+        workforce = self.engagement.workforce
+        yield from workforce.working(desk, workforce.hire(desk, req_id, lead))

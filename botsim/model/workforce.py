@@ -1,97 +1,186 @@
-"""Employees: tenure-band attrition hazard, resignations with notice, dismissals, probation.
+"""The workforce mechanism: hire -> work -> exit (docs/model.md, "Attrition").
 
-Attrition is a piecewise-constant hazard over tenure bands (reference T1). Annual rates are
-converted to hazards by the location's stated definition:
-
-* ``turnover_ratio``      (separations / average headcount):  mu = r
-* ``cohort_probability``  (P[leave within a year]):            mu = -ln(1 - r)
-
-Voluntary and involuntary exits are competing risks: the time to the first exit solves
-H(T) = E with E ~ Exp(1) and H the cumulative total hazard (``botsim.model.exits``, which also
-handles a time-varying voluntary multiplier by thinning); the kind is voluntary with
-probability mu_vol / (mu_vol + mu_inv) of the band in which T falls. The employee process is
-``Engagement.working``. A hire still employed at
-the end of probation fails it with ``failure_probability``. Resignations are followed by the
-notice period (the seat stays filled), except the ``no_notice_share`` who walk out (AWOL).
+Each employee's tenure is a process: exit candidates are drawn from the dominating hazard of
+:mod:`botsim.model.hazards` and thinned by the live voluntary multiplier (overload, transfer
+window); a hire still employed at the end of probation fails it with ``failure_probability``;
+resignations are followed by the notice period (the seat stays filled), except the
+``no_notice_share`` who walk out (AWOL). Every exit of an agent is backfilled (at notice or at
+exit, by policy); a lead's exit reopens the lead gap.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from functools import cached_property
+from typing import TYPE_CHECKING
 
-import numpy as np
+from botsim.model.hazards import exit_tenure
+from botsim.records import EXITED, HIRED, LEAD, RESIGNED, TEAM_FULL
+from botsim.scenario import DAYS_PER_MONTH
 
-from botsim.caching import by_identity
-from botsim.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition
+if TYPE_CHECKING:
+    from botsim.model.desk import RoleDesk
+    from botsim.model.engagement import Engagement
 
-EXIT_KINDS = ("resignation", "walkout", "dismissal", "probation")
-"""Exit kinds: resignation (with notice), walkout (AWOL), dismissal, failed probation."""
+HIRE_DRAW_BLOCK = 16
+"""Attrition draws taken from the role's stream at each hire (so the k-th hire always gets the
+k-th block): the probation draw and 4 per exit candidate, enough for three candidates; the rare
+hire with more candidates continues on a stream of its own (``more_hire_draws``)."""
+
+HIRE_BLOCKS_AHEAD = 16
+"""Hires' blocks drawn from the attrition stream at once (one numpy call serves 16 hires). The
+k-th hire still gets the k-th block of HIRE_DRAW_BLOCK draws: the stream's values are the same
+however many are drawn per call."""
+
+EXIT_CANDIDATE_DRAWS = 4
+"""Draws per exit candidate: its hazard budget (as an Exp(1) by inversion), then the uniforms
+deciding its kind, its thinning and a walk-out."""
 
 
-def annual_hazard(rate: float, definition: str) -> float:
-    """Convert an annual attrition rate into a constant hazard per year (reference T1)."""
-    if definition == "turnover_ratio":
-        return rate
-    if definition == "cohort_probability":
-        return math.inf if rate >= 1 else -math.log1p(-rate)
-    raise ValueError(f"unknown attrition definition {definition!r}")
+class Workforce:
+    """Hires, tenures and exits of an engagement's employees; the team-full milestone and the
+    month's staff flows reported at each month-end."""
 
-
-@dataclass(frozen=True)
-class HazardTable:
-    """Per-day voluntary and involuntary hazards by tenure band (band starts in days)."""
-
-    starts: np.ndarray
-    voluntary: np.ndarray
-    involuntary: np.ndarray
-
-    @cached_property
-    def bands(self) -> tuple[tuple[float, float, float, float], ...]:
-        """(start, end, voluntary, involuntary) per band as Python floats, end = inf for the last.
-
-        The form per-employee scalar loops read cheaply (indexing a numpy array returns a numpy
-        scalar, several times slower to read and to compute with).
-        """
-        starts = self.starts.tolist()
-        ends = [*starts[1:], math.inf]
-        return tuple(
-            zip(starts, ends, self.voluntary.tolist(), self.involuntary.tolist(), strict=True)
+    def __init__(self, engagement: Engagement) -> None:
+        scenario = engagement.scenario
+        self.engagement = engagement
+        self.env, self.recorder, self.desks = engagement.env, engagement.recorder, engagement.desks
+        self.streams = engagement.streams
+        mgmt, transfer = scenario.management, scenario.transfer
+        self.overload_multiplier = mgmt.overload.attrition_multiplier if mgmt else 1.0
+        self.window_multiplier = (
+            transfer.attrition_multiplier if transfer.policy != "never" else 1.0
         )
+        self.max_multiplier = self.overload_multiplier * self.window_multiplier
+        self.backfill_on_notice = scenario.policy.backfill == "on_notice"
+        self.tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
+        self.full_day = math.inf  # the first moment the team was full
+        # Flows within the current month (reset by month_flows).
+        self.hires = self.exits = self.attrition_exits = self.tenured_exits = 0
 
-    @classmethod
-    def from_attrition(cls, attrition: Attrition) -> HazardTable:
-        """The table of ``attrition``, built once per (frozen) Attrition and kept read-only."""
-        return _hazard_table(attrition)
+    def month_flows(self) -> tuple[int, int, int, int]:
+        """Agents hired, agents who left (with and without promotions to lead) and tenured
+        staff who left since the last call."""
+        flows = self.hires, self.exits, self.attrition_exits, self.tenured_exits
+        self.hires = self.exits = self.attrition_exits = self.tenured_exits = 0
+        return flows
 
-    @classmethod
-    def _build(cls, attrition: Attrition) -> HazardTable:
-        d = attrition.definition
-        starts = np.array([b.from_month * DAYS_PER_MONTH for b in attrition.bands])
-        if d == "cohort_probability":
-            # Convert the combined probability, then split it by the stated shares.
-            total = np.array(
-                [annual_hazard(b.voluntary + b.involuntary, d) for b in attrition.bands]
-            )
-            share = np.array(
-                [
-                    b.voluntary / (b.voluntary + b.involuntary)
-                    if b.voluntary + b.involuntary
-                    else 0
-                    for b in attrition.bands
-                ]
-            )
-            vol, inv = total * share, total * (1 - share)
+    def voluntary_multiplier(self, desk: RoleDesk) -> float:
+        """m(t): current multiplier of the voluntary hazard (overload x transfer window)."""
+        m = 1.0
+        if self.engagement.management.overloaded(desk):
+            m *= self.overload_multiplier
+        if self.engagement.transfer.in_window:
+            m *= self.window_multiplier
+        return m
+
+    def hire(self, desk: RoleDesk, req_id: int, lead: bool) -> int:
+        """Record a hire and seat them; the calling process goes on as their tenure (``working``).
+
+        Continuing in the same task rather than starting one per hire spares a task (generator
+        and driver) per hire; ``working`` draws and schedules exactly what a new task would have
+        at its start, the same moment of simulated time.
+        """
+        employee_id = self.engagement.new_id()
+        self.recorder.record(
+            self.env.now, HIRED, employee_id, desk.index, LEAD if lead else "", value=req_id
+        )
+        (desk.leads if lead else desk.agents)[employee_id] = self.env.now
+        if not lead:
+            self.hires += 1
+            self.note_if_full()
+        return employee_id
+
+    def note_if_full(self) -> None:
+        """Keep the first moment the agents reach the target in force (> 0): the full team."""
+        if self.full_day == math.inf:
+            month = self.engagement.month_now()
+            target = sum(desk.target_at(month) for desk in self.desks)
+            if target > 0 and sum(len(desk.agents) for desk in self.desks) >= target:
+                self.full_day = self.env.now
+                self.recorder.record(self.env.now, TEAM_FULL, 0, -1)
+
+    def working(self, desk: RoleDesk, employee_id: int):
+        """An employee's tenure: resignation (with notice or walk-out), dismissal or probation.
+
+        The k-th hire of a role takes the k-th block of attrition draws (``HIRE_DRAW_BLOCK``), so
+        a change elsewhere (recruiting, say) that reorders hires and exits in time does not
+        shift anyone's attrition draws: common random numbers stay aligned across scenarios.
+        """
+        env = self.env
+        desk.hires += 1
+        hire_number = desk.hires
+        draws = desk.attrition_uniforms.take(HIRE_DRAW_BLOCK)
+        hired = env.now
+        agents, leads, resigned = desk.agents, desk.leads, desk.resigned
+        probation_days = desk.probation_days
+        fails_probation = draws[0] < desk.probation_failure
+        m_max = self.max_multiplier
+        used = 1
+        tenure = 0.0
+        while True:
+            if used + EXIT_CANDIDATE_DRAWS > len(draws):
+                self.more_hire_draws(desk, hire_number, draws, used + EXIT_CANDIDATE_DRAWS)
+            budget_u, kind_u, thin_u, walkout_u = draws[used : used + EXIT_CANDIDATE_DRAWS]
+            used += EXIT_CANDIDATE_DRAWS
+            candidate, band = exit_tenure(desk.exit_bands, tenure, -math.log1p(-budget_u))
+            if fails_probation and tenure < probation_days < candidate:
+                yield hired + probation_days - env.now
+                if (employee_id in agents or employee_id in leads) and employee_id not in resigned:
+                    self.leave(desk, employee_id, "probation")
+                return
+            if math.isinf(candidate):
+                return
+            yield hired + candidate - env.now
+            tenure = candidate
+            if (employee_id not in agents and employee_id not in leads) or employee_id in resigned:
+                return  # promoted or left at transfer meanwhile
+            if kind_u >= desk.voluntary_shares[band]:
+                self.leave(desk, employee_id, "dismissal")
+                return
+            if m_max > 1 and thin_u * m_max >= self.voluntary_multiplier(desk):
+                continue  # thinning: the raised hazard did not apply at this moment
+            if walkout_u < desk.walkout_share:
+                self.leave(desk, employee_id, "walkout")
+                return
+            # Resignation with notice.
+            self.recorder.record(env.now, RESIGNED, employee_id, desk.index)
+            resigned.add(employee_id)
+            desk.agents_in_notice += employee_id in agents
+            if self.backfill_on_notice:
+                self.backfill(desk, employee_id)
+            yield desk.notice_days
+            if employee_id in agents or employee_id in leads:
+                self.leave(desk, employee_id, "resignation", backfill=not self.backfill_on_notice)
+            return
+
+    def more_hire_draws(self, desk: RoleDesk, hire_number: int, draws: list, count: int) -> None:
+        """Extend a hire's draws to ``count`` from the hire's own stream (past the block)."""
+        key = (desk.location.name, desk.role.name, "hire", str(hire_number))
+        extra = self.streams.stream("attrition", *key)
+        while len(draws) < count:
+            draws.append(float(extra.random()))
+
+    def leave(self, desk: RoleDesk, employee_id: int, kind: str, backfill: bool = True) -> None:
+        """An employee leaves (``kind``: an exit kind, ``promoted`` or ``declined_transfer``)."""
+        self.recorder.record(self.env.now, EXITED, employee_id, desk.index, kind)
+        was_lead = employee_id in desk.leads
+        started = desk.leads.pop(employee_id) if was_lead else desk.agents.pop(employee_id)
+        desk.promoting.discard(employee_id)
+        if employee_id in desk.resigned:
+            desk.resigned.discard(employee_id)
+            desk.agents_in_notice -= not was_lead
+        if not was_lead:
+            self.exits += 1
+            self.attrition_exits += kind != "promoted"
+        self.tenured_exits += self.env.now - started >= self.tenured_days
+        if backfill and not was_lead:
+            self.backfill(desk, employee_id)
+        if was_lead:
+            self.engagement.management.staff_leads(desk.team)
+
+    def backfill(self, desk: RoleDesk, employee_id: int) -> None:
+        """Replace a leaving employee: a new requisition for an agent, the lead gap for a lead."""
+        if employee_id in desk.leads:
+            self.engagement.management.staff_leads(desk.team, leaving=1)
         else:
-            vol = np.array([b.voluntary for b in attrition.bands], dtype=float)
-            inv = np.array([b.involuntary for b in attrition.bands], dtype=float)
-        return cls(starts, vol / DAYS_PER_YEAR, inv / DAYS_PER_YEAR)
-
-
-@by_identity(maxsize=256)
-def _hazard_table(attrition: Attrition) -> HazardTable:
-    table = HazardTable._build(attrition)
-    for arr in (table.starts, table.voluntary, table.involuntary):
-        arr.flags.writeable = False
-    return table
+            self.engagement.recruitment.open_requisition(desk, "backfill")

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
-import botsim.model.engagement
+import botsim.model.desk
+import botsim.model.recruiting
 from botsim.distributions import (
     MAX_DURATION_DAYS,
     Exponential,
@@ -143,9 +144,7 @@ def test_search_bound_is_far_beyond_a_valid_search():
 
 def test_replication_names_the_location_when_the_search_bound_is_hit(monkeypatch):
     scenario = make_scenario()
-    monkeypatch.setattr(
-        botsim.model.engagement, "funnel_of", lambda recruiting: _endless_funnel(True)
-    )
-    monkeypatch.setattr(botsim.model.engagement, "search", functools.partial(search, limit=500))
+    monkeypatch.setattr(botsim.model.desk, "funnel_of", lambda recruiting: _endless_funnel(True))
+    monkeypatch.setattr(botsim.model.recruiting, "search", functools.partial(search, limit=500))
     with pytest.raises(SearchLimitError, match=r"locations\[0\] \(lab\): .*offer_duration"):
         simulate(scenario, 1)

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from botsim.cli import main
 from botsim.loader import builtin_profiles, load_profile, scenario_from_dict
+from botsim.model.hazards import annual_hazard
 from botsim.model.recruiting import search_candidates
-from botsim.model.workforce import annual_hazard
 from botsim.profile_view import profile_rows
 from botsim.random import UniformBlocks
 

@@ -1,0 +1,111 @@
+"""The desks of an engagement: one per role, holding its live staff and its requisition counts,
+and the lead teams that group them. The mechanisms' components (recruitment, workforce,
+management, transfer) act on desks; the month-end record reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from botsim.caching import by_identity
+from botsim.model.hazards import ExitBands, HazardTable, scaled_bands, voluntary_share
+from botsim.model.recruiting import Draw, Funnel, RecruiterSlots, duration_draw, funnel_of
+from botsim.random import UniformBlocks
+from botsim.scenario import DAYS_PER_MONTH, Location, Role, Scenario
+
+
+@dataclass
+class RoleDesk:
+    """One role in one location: its processes' parameters, random streams and live staff.
+
+    The parameters the per-event processes read are copied out of the (pydantic) scenario once
+    per desk, as plain floats and tuples: reading them per event costs more than the event.
+    """
+
+    index: int
+    role: Role
+    location: Location
+    recruiters: RecruiterSlots
+    hazards: HazardTable
+    search_uniforms: UniformBlocks  # the search stream, read in blocks
+    onboarding_rng: np.random.Generator
+    attrition_uniforms: UniformBlocks  # the attrition stream, HIRE_DRAW_BLOCK per hire
+    transfer_rng: np.random.Generator | None
+    max_multiplier: float  # the engagement's bound on the voluntary-hazard multiplier
+    agents: dict[int, float] = field(default_factory=dict)  # employee id -> start day
+    leads: dict[int, float] = field(default_factory=dict)
+    resigned: set[int] = field(default_factory=set)
+    promoting: set[int] = field(default_factory=set)
+    hires: int = 0
+    open_requisitions: int = 0  # opened, offer not yet accepted
+    searching: int = 0  # holding a recruiter slot
+    accepted_in_notice: int = 0  # offer accepted, hire not yet started (or no-show)
+    agents_in_notice: int = 0  # agents who resigned and have not left yet
+    team: LeadTeam | None = None  # the lead team of the desk's location and role family
+    plan: tuple[tuple[float, int], ...] = field(init=False)  # (month, headcount) per step
+    monthly_targets: tuple[int, ...] = field(init=False)  # the target at each month-end
+    funnel: Funnel = field(init=False)
+    candidate_notice: Draw = field(init=False)
+    no_show: float = field(init=False)
+    exit_bands: ExitBands = field(init=False)  # dominating hazard, scaled by max_multiplier
+    voluntary_shares: tuple[float, ...] = field(init=False)  # per band, at max_multiplier
+    probation_days: float = field(init=False)
+    probation_failure: float = field(init=False)
+    walkout_share: float = field(init=False)
+    notice_days: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        loc, recruiting = self.location, self.location.recruiting
+        self.plan = tuple((step.month, step.headcount) for step in self.role.plan)
+        self.funnel = funnel_of(recruiting)
+        self.candidate_notice = duration_draw(recruiting.candidate_notice)
+        self.no_show = recruiting.no_show
+        self.exit_bands = scaled_bands(self.hazards, self.max_multiplier)
+        self.voluntary_shares = tuple(
+            voluntary_share(self.hazards, band, self.max_multiplier)
+            for band in range(len(self.hazards.bands))
+        )
+        self.probation_days = loc.probation.months * DAYS_PER_MONTH
+        self.probation_failure = loc.probation.failure_probability
+        self.walkout_share = loc.attrition.no_notice_share
+        self.notice_days = loc.notice_days
+
+    def target_at(self, month: float) -> int:
+        """The role's planned headcount at ``month`` (``Role.target_at`` on the copied plan)."""
+        target = 0
+        for step_month, headcount in self.plan:
+            if step_month <= month:
+                target = headcount
+        return target
+
+
+@dataclass
+class LeadTeam:
+    """The roles of one family in one location, which share their team leads (issue 3: leads
+    needed = ceil(agents / span) per location and role family).
+
+    Each lead is seated on one of the team's desks (the promoted agent's, or the first desk for
+    an external hire); spans, gaps and overload are counted over the whole team.
+    """
+
+    desks: list[RoleDesk]
+    pending_leads: int = 0  # promotions under way and lead requisitions open
+
+    def agent_count(self) -> int:
+        return sum(len(desk.agents) for desk in self.desks)
+
+    def lead_count(self) -> int:
+        return sum(len(desk.leads) for desk in self.desks)
+
+    def target_at(self, month: float) -> int:
+        return sum(desk.target_at(month) for desk in self.desks)
+
+
+@by_identity()
+def month_end_targets(scenario: Scenario) -> tuple[tuple[int, ...], ...]:
+    """Each role's planned headcount at each month-end 0..horizon (a step at month m is in
+    force at month-end m); once per scenario."""
+    months = range(scenario.horizon_months + 1)
+    return tuple(tuple(role.target_at(m + 1e-9) for m in months) for role in scenario.roles)
