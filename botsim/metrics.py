@@ -26,11 +26,12 @@ from botsim import readiness
 from botsim.caching import by_identity
 from botsim.costs import cost_ledger
 from botsim.intervals import count_le
-from botsim.model.hazards import EXIT_KINDS
 from botsim.model.lifecycle import CRITERIA, MonthKpis, time_to_stable
 from botsim.records import (
+    ATTRITION_EXITS,
     EmployeeTable,
     Event,
+    ExitKind,
     tables,
 )
 from botsim.scenario import DAYS_PER_MONTH, Role, Scenario
@@ -185,13 +186,13 @@ def _masked_mean(values: np.ndarray, mask: np.ndarray) -> float:
 def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
     """Exits within the horizon of agents and leads: in total, by kind and by tenure band
     (promotions to lead are counted apart, not as exits)."""
-    by_kind = dict.fromkeys((*EXIT_KINDS, "declined_transfer"), 0)
+    by_kind = dict.fromkeys((*ATTRITION_EXITS, ExitKind.DECLINED_TRANSFER), 0)
     bands = [0] * len(TENURE_BANDS_MONTHS)
     exits = promotions = 0
     for kind, start, end in zip(
         staff.exit_kind.tolist(), staff.start.tolist(), staff.exit.tolist()
     ):
-        if kind == "promoted":
+        if kind == ExitKind.PROMOTED:
             promotions += 1
         elif end <= horizon:
             exits += 1

@@ -8,34 +8,85 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import Enum
 from typing import NamedTuple
 
 import numpy as np
 
-# Event kinds
-REQUISITION_OPENED = "requisition_opened"
-SEARCH_STARTED = "search_started"
-OFFER_ACCEPTED = "offer_accepted"
-NO_SHOW = "no_show"
-HIRED = "hired"
-RESIGNED = "resigned"
-EXITED = "exited"
-ENTITY_SETUP_STARTED = "entity_setup_started"
-ENTITY_READY = "entity_ready"
-TRANSFER_STARTED = "transfer_started"
-TRANSFER_COMPLETED = "transfer_completed"
-TEAM_FULL = "team_full"
-"""The first moment the agents reach the target in force (> 0)."""
+
+class Vocabulary(str, Enum):
+    """A closed set of words of the records: compares, hashes, prints and formats as its text
+    (so tables, columns and files hold the plain words)."""
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+
+class EventKind(Vocabulary):
+    """What an :class:`Event` records."""
+
+    REQUISITION_OPENED = "requisition_opened"  # subject: requisition; detail: its reason
+    SEARCH_STARTED = "search_started"  # a recruiter took the requisition
+    OFFER_ACCEPTED = "offer_accepted"  # value: offers declined before
+    NO_SHOW = "no_show"  # the accepted hire did not start
+    HIRED = "hired"  # subject: employee; detail: LEAD for a lead; value: requisition (-1)
+    RESIGNED = "resigned"  # notice starts
+    EXITED = "exited"  # detail: the ExitKind
+    ENTITY_SETUP_STARTED = "entity_setup_started"  # subject: location index; detail: name
+    ENTITY_READY = "entity_ready"
+    TRANSFER_STARTED = "transfer_started"
+    TRANSFER_COMPLETED = "transfer_completed"  # value: headcount lost
+    TEAM_FULL = "team_full"  # the first moment the agents reach the target in force (> 0)
+
+
+class ExitKind(Vocabulary):
+    """Why an employee left (``promoted``: an agent became a lead, not an attrition exit)."""
+
+    RESIGNATION = "resignation"  # with notice
+    WALKOUT = "walkout"  # without notice (AWOL)
+    DISMISSAL = "dismissal"
+    PROBATION = "probation"  # failed probation
+    DECLINED_TRANSFER = "declined_transfer"  # declined the new employer's contract
+    PROMOTED = "promoted"
+
+
+ATTRITION_EXITS = (ExitKind.RESIGNATION, ExitKind.WALKOUT, ExitKind.DISMISSAL, ExitKind.PROBATION)
+"""Exits by the attrition hazards and probation (the workforce mechanism)."""
+
+
+class RequisitionReason(Vocabulary):
+    """Why a requisition was opened."""
+
+    PLAN = "plan"  # a new planned seat
+    BACKFILL = "backfill"  # replaces a leaver
+    NO_SHOW = "no_show"  # the accepted hire did not start
+    LEAD = "lead"  # an external team lead
+
+
+# The kinds bound to module names: compared for every record when the tables are built.
+REQUISITION_OPENED = EventKind.REQUISITION_OPENED
+SEARCH_STARTED = EventKind.SEARCH_STARTED
+OFFER_ACCEPTED = EventKind.OFFER_ACCEPTED
+NO_SHOW = EventKind.NO_SHOW
+HIRED = EventKind.HIRED
+RESIGNED = EventKind.RESIGNED
+EXITED = EventKind.EXITED
+ENTITY_SETUP_STARTED = EventKind.ENTITY_SETUP_STARTED
+ENTITY_READY = EventKind.ENTITY_READY
+TRANSFER_STARTED = EventKind.TRANSFER_STARTED
+TRANSFER_COMPLETED = EventKind.TRANSFER_COMPLETED
+TEAM_FULL = EventKind.TEAM_FULL
 
 LEAD = "lead"
 """``detail`` of a HIRED event for a team lead (agents have an empty detail)."""
 
 
 class Event(NamedTuple):
-    """One thing that happened. ``subject`` is a requisition id or an employee id by kind."""
+    """One thing that happened. ``subject`` is a requisition id or an employee id by kind
+    (see :class:`EventKind` for what ``detail`` and ``value`` hold)."""
 
     day: float
-    kind: str
+    kind: EventKind
     subject: int
     role: int
     detail: str = ""

@@ -31,9 +31,6 @@ import numpy as np
 from botsim.caching import by_identity
 from botsim.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition
 
-EXIT_KINDS = ("resignation", "walkout", "dismissal", "probation")
-"""Exit kinds: resignation (with notice), walkout (AWOL), dismissal, failed probation."""
-
 
 def annual_hazard(rate: float, definition: str) -> float:
     """Convert an annual attrition rate into a constant hazard per year (reference T1)."""

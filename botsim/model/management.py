@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from botsim.model.lifecycle import overloaded
 from botsim.model.tasks import start
+from botsim.records import ExitKind, RequisitionReason
 from botsim.scenario import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -87,7 +88,9 @@ class Management:
                 start(self.env, self.promotion(desk, agent_id))
             elif mgmt.lead_source != "promotion":
                 team.pending_leads += 1
-                self.engagement.recruitment.open_requisition(team.desks[0], "lead", lead=True)
+                self.engagement.recruitment.open_requisition(
+                    team.desks[0], RequisitionReason.LEAD, lead=True
+                )
 
     def promotion(self, desk: RoleDesk, agent_id: int):
         """An agent promoted after the delay (unless they left or resigned meanwhile) works on
@@ -96,7 +99,7 @@ class Management:
         yield self.settings.promotion_delay_days
         desk.team.pending_leads -= 1
         if agent_id in desk.agents and agent_id not in desk.resigned:
-            workforce.leave(desk, agent_id, "promoted")
+            workforce.leave(desk, agent_id, ExitKind.PROMOTED)
             yield from workforce.working(desk, workforce.hire(desk, -1, lead=True))
         else:
             desk.promoting.discard(agent_id)

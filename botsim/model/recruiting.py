@@ -39,7 +39,13 @@ from botsim.caching import by_identity
 from botsim.distributions import Distribution, Fixed, Triangular
 from botsim.model.tasks import start
 from botsim.random import UniformBlocks
-from botsim.records import NO_SHOW, OFFER_ACCEPTED, REQUISITION_OPENED, SEARCH_STARTED
+from botsim.records import (
+    NO_SHOW,
+    OFFER_ACCEPTED,
+    REQUISITION_OPENED,
+    SEARCH_STARTED,
+    RequisitionReason,
+)
 from botsim.scenario import DAYS_PER_MONTH, SEARCH_FINALIST_LIMIT, Recruiting, TrainingClasses
 
 if TYPE_CHECKING:
@@ -332,12 +338,14 @@ class Recruitment:
             if day > self.env.now:
                 yield day - self.env.now
             for _ in range(step.headcount - previous):
-                self.open_requisition(desk, "plan")
+                self.open_requisition(desk, RequisitionReason.PLAN)
             previous = step.headcount
             engagement.management.staff_leads(desk.team)
             engagement.workforce.note_if_full()
 
-    def open_requisition(self, desk: RoleDesk, reason: str, lead: bool = False) -> None:
+    def open_requisition(
+        self, desk: RoleDesk, reason: RequisitionReason, lead: bool = False
+    ) -> None:
         req_id = self.engagement.new_id()
         self.recorder.record(self.env.now, REQUISITION_OPENED, req_id, desk.index, reason)
         desk.open_requisitions += 1
@@ -372,7 +380,8 @@ class Recruitment:
         desk.accepted_in_notice -= 1
         if not shows_up:
             record(env.now, NO_SHOW, req_id, desk.index)
-            self.open_requisition(desk, "lead" if lead else "no_show", lead)
+            reason = RequisitionReason.LEAD if lead else RequisitionReason.NO_SHOW
+            self.open_requisition(desk, reason, lead)
             return
         if lead:
             desk.team.pending_leads -= 1

@@ -17,7 +17,13 @@ import numpy as np
 import simpy
 
 from botsim.model.tasks import start
-from botsim.records import ENTITY_READY, ENTITY_SETUP_STARTED, TRANSFER_COMPLETED, TRANSFER_STARTED
+from botsim.records import (
+    ENTITY_READY,
+    ENTITY_SETUP_STARTED,
+    TRANSFER_COMPLETED,
+    TRANSFER_STARTED,
+    ExitKind,
+)
 from botsim.scenario import DAYS_PER_MONTH, Location
 
 if TYPE_CHECKING:
@@ -97,6 +103,6 @@ class Transfer:
                 declines = desk.transfer_rng.random() >= policy.contract_acceptance
                 if declines and employee_id not in desk.resigned:
                     lost += 1
-                    workforce.leave(desk, employee_id, "declined_transfer")
+                    workforce.leave(desk, employee_id, ExitKind.DECLINED_TRANSFER)
         self.recorder.record(env.now, TRANSFER_COMPLETED, 0, -1, value=lost)
         self.done_day = env.now

@@ -14,7 +14,7 @@ import math
 from typing import TYPE_CHECKING
 
 from botsim.model.hazards import exit_tenure
-from botsim.records import EXITED, HIRED, LEAD, RESIGNED, TEAM_FULL
+from botsim.records import EXITED, HIRED, LEAD, RESIGNED, TEAM_FULL, ExitKind, RequisitionReason
 from botsim.scenario import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class Workforce:
             if fails_probation and tenure < probation_days < candidate:
                 yield hired + probation_days - env.now
                 if (employee_id in agents or employee_id in leads) and employee_id not in resigned:
-                    self.leave(desk, employee_id, "probation")
+                    self.leave(desk, employee_id, ExitKind.PROBATION)
                 return
             if math.isinf(candidate):
                 return
@@ -135,12 +135,12 @@ class Workforce:
             if (employee_id not in agents and employee_id not in leads) or employee_id in resigned:
                 return  # promoted or left at transfer meanwhile
             if kind_u >= desk.voluntary_shares[band]:
-                self.leave(desk, employee_id, "dismissal")
+                self.leave(desk, employee_id, ExitKind.DISMISSAL)
                 return
             if m_max > 1 and thin_u * m_max >= self.voluntary_multiplier(desk):
                 continue  # thinning: the raised hazard did not apply at this moment
             if walkout_u < desk.walkout_share:
-                self.leave(desk, employee_id, "walkout")
+                self.leave(desk, employee_id, ExitKind.WALKOUT)
                 return
             # Resignation with notice.
             self.recorder.record(env.now, RESIGNED, employee_id, desk.index)
@@ -150,7 +150,9 @@ class Workforce:
                 self.backfill(desk, employee_id)
             yield desk.notice_days
             if employee_id in agents or employee_id in leads:
-                self.leave(desk, employee_id, "resignation", backfill=not self.backfill_on_notice)
+                self.leave(
+                    desk, employee_id, ExitKind.RESIGNATION, backfill=not self.backfill_on_notice
+                )
             return
 
     def more_hire_draws(self, desk: RoleDesk, hire_number: int, draws: list, count: int) -> None:
@@ -160,8 +162,10 @@ class Workforce:
         while len(draws) < count:
             draws.append(float(extra.random()))
 
-    def leave(self, desk: RoleDesk, employee_id: int, kind: str, backfill: bool = True) -> None:
-        """An employee leaves (``kind``: an exit kind, ``promoted`` or ``declined_transfer``)."""
+    def leave(
+        self, desk: RoleDesk, employee_id: int, kind: ExitKind, backfill: bool = True
+    ) -> None:
+        """An employee leaves the team (or, ``promoted``, their agent seat)."""
         self.recorder.record(self.env.now, EXITED, employee_id, desk.index, kind)
         was_lead = employee_id in desk.leads
         started = desk.leads.pop(employee_id) if was_lead else desk.agents.pop(employee_id)
@@ -171,7 +175,7 @@ class Workforce:
             desk.agents_in_notice -= not was_lead
         if not was_lead:
             self.exits += 1
-            self.attrition_exits += kind != "promoted"
+            self.attrition_exits += kind != ExitKind.PROMOTED
         self.tenured_exits += self.env.now - started >= self.tenured_days
         if backfill and not was_lead:
             self.backfill(desk, employee_id)
@@ -183,4 +187,4 @@ class Workforce:
         if employee_id in desk.leads:
             self.engagement.management.staff_leads(desk.team, leaving=1)
         else:
-            self.engagement.recruitment.open_requisition(desk, "backfill")
+            self.engagement.recruitment.open_requisition(desk, RequisitionReason.BACKFILL)
