@@ -10,6 +10,7 @@ closed-form checks) and draws samples from a generator that the caller owns.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -35,6 +36,26 @@ weights finite, so the probabilities are well defined (assumption: any real coun
 Days = Annotated[float, Field(ge=0, le=MAX_DURATION_DAYS, allow_inf_nan=False)]
 """A duration parameter in days, at most ``MAX_DURATION_DAYS``."""
 PosDays = Annotated[float, Field(gt=0, le=MAX_DURATION_DAYS, allow_inf_nan=False)]
+
+
+def triangular_quantile(low: float, mode: float, high: float) -> Callable[[float], float]:
+    """The inverse CDF of Triangular(low, mode, high): the one implementation, used by
+    ``Triangular.sample`` and by the candidate search. It is the inversion numpy's
+    ``Generator.triangular`` performs on one uniform, so it gives numpy's values draw for draw.
+    """
+    low, mode, high = float(low), float(mode), float(high)
+    base = high - low
+    ratio = (mode - low) / base
+    left_prod = (mode - low) * base
+    right_prod = (high - mode) * base
+    sqrt = math.sqrt
+
+    def quantile(u: float) -> float:
+        if u <= ratio:
+            return low + sqrt(u * left_prod)
+        return high - sqrt((1.0 - u) * right_prod)
+
+    return quantile
 
 
 class _Dist(BaseModel):
@@ -161,8 +182,15 @@ class Triangular(_Dist):
         a, c, b = self.low, self.mode, self.high
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
 
+    def quantile(self) -> Callable[[float], float]:
+        """The inverse CDF, u in [0, 1) -> days (:func:`triangular_quantile`)."""
+        return triangular_quantile(self.low, self.mode, self.high)
+
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
-        return rng.triangular(self.low, self.mode, self.high, size)
+        q = self.quantile()
+        if size is None:
+            return q(rng.random())
+        return np.array([q(u) for u in rng.random(size).tolist()])
 
     def __repr__(self) -> str:
         return f"Triangular({self.low:g}, {self.mode:g}, {self.high:g})"

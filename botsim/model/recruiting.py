@@ -56,52 +56,28 @@ Draw = Callable[[np.random.Generator], float]
 """Draws one duration (days) from a generator."""
 
 
-def triangular_draw(low: float, mode: float, high: float) -> Draw:
-    """Triangular(low, mode, high) by inversion of its CDF from one uniform.
-
-    This is the inversion numpy's ``Generator.triangular`` performs, on the same single uniform
-    (``Generator.random``), so it returns the same value draw for draw; it skips numpy's
-    per-call argument handling, which costs more than the draw.
-    """
-    low, mode, high = float(low), float(mode), float(high)
-    base = high - low
-    ratio = (mode - low) / base
-    left_prod = (mode - low) * base
-    right_prod = (high - mode) * base
-    sqrt = math.sqrt
-
-    def draw(rng: np.random.Generator) -> float:
-        u = rng.random()
-        if u <= ratio:
-            return low + sqrt(u * left_prod)
-        return high - sqrt((1.0 - u) * right_prod)
-
-    return draw
-
-
 def duration_draw(dist: Distribution) -> Draw:
     """A draw function equal to ``dist.sample(rng)``, draw for draw, with less overhead."""
     if isinstance(dist, Fixed):
         value = dist.value
         return lambda rng: value
     if isinstance(dist, Triangular):
-        return triangular_draw(dist.low, dist.mode, dist.high)
+        quantile = dist.quantile()
+        return lambda rng: quantile(rng.random())
     return dist.sample
 
 
-InlineDuration = tuple[float, float | None, float, float, float]
-"""A duration the search loop draws without a call: a Triangular as the constants of
-``triangular_draw`` (low, ratio, left_prod, high, right_prod), a Fixed as (value, None, 0, 0, 0)."""
+UniformDuration = float | Callable[[float], float]
+"""A duration the search draws from its block of uniforms: a fixed number of days, or the
+inverse CDF of a Triangular (one uniform each)."""
 
 
-def inline_duration(dist: Distribution) -> InlineDuration | None:
-    """``dist`` as an :data:`InlineDuration`, or None when it is neither Fixed nor Triangular."""
+def uniform_duration(dist: Distribution) -> UniformDuration | None:
+    """``dist`` as a :data:`UniformDuration`, or None when it is neither Fixed nor Triangular."""
     if isinstance(dist, Fixed):
-        return dist.value, None, 0.0, 0.0, 0.0
+        return float(dist.value)
     if isinstance(dist, Triangular):
-        low, mode, high = float(dist.low), float(dist.mode), float(dist.high)
-        base = high - low
-        return low, (mode - low) / base, (mode - low) * base, high, (high - mode) * base
+        return dist.quantile()
     return None
 
 
@@ -110,26 +86,26 @@ class Funnel:
     """A location's candidate funnel, prepared for the search loop.
 
     ``durations`` are the offer duration then each stage's, in the order they are drawn;
-    ``inline_durations`` the same when all are Fixed or Triangular (the usual profile), for the
-    search loop to draw without a function call per duration (``search``).
+    ``uniform_durations`` the same when all are Fixed or Triangular (the usual profile), drawn
+    from the search's block of uniforms (``search``).
     """
 
     finalist_gap: float  # mean days between finalists of one requisition
     durations: tuple[Draw, ...]
     offer_acceptance: float
-    inline_durations: tuple[InlineDuration, ...] | None = None
-    uniforms_per_finalist: int = 0  # with inline durations: the gap, the Triangulars, the answer
+    uniform_durations: tuple[UniformDuration, ...] | None = None
+    uniforms_per_finalist: int = 0  # with uniform durations: the gap, the Triangulars, the answer
 
     @classmethod
     def from_recruiting(cls, recruiting: Recruiting) -> Funnel:
         finalist_rate = recruiting.applicants_per_week / 7.0 * recruiting.finalist_probability
         dists = [recruiting.offer_duration, *(stage.duration for stage in recruiting.stages)]
-        inline = tuple(inline_duration(d) for d in dists)
+        uniform = tuple(uniform_duration(d) for d in dists)
         return cls(
             finalist_gap=1.0 / finalist_rate,
             durations=tuple(duration_draw(d) for d in dists),
             offer_acceptance=recruiting.offer_acceptance,
-            inline_durations=None if None in inline else inline,
+            uniform_durations=None if None in uniform else uniform,
             uniforms_per_finalist=2 + sum(1 for d in dists if isinstance(d, Triangular)),
         )
 
@@ -189,20 +165,21 @@ def search(
 
     Raises :class:`SearchLimitError` after drawing more than ``limit`` finalists (a bound far
     beyond what a valid scenario needs; checked only when a block of uniforms is used up with
-    inline durations, so the loop itself does no extra work).
+    uniform durations, so the loop itself does no extra work).
 
     With Fixed and Triangular durations (the usual profile) every draw comes from the
     uniforms of ``source``: a finalist's inter-arrival gap is Exponential by inversion,
     -gap * log(1 - u); each Triangular duration the inversion of its CDF (as numpy's
-    ``Generator.triangular``); the answer one more uniform against the offer acceptance.
+    ``Generator.triangular``, ``triangular_quantile``); the answer one more uniform against the
+    offer acceptance.
     Other duration distributions draw from the generator itself.
     """
     best = math.inf
     arrival = 0.0
     declined_answers: list[float] = []  # answer days of finalists who declined
     gap, acceptance = funnel.finalist_gap, funnel.offer_acceptance
-    inline = funnel.inline_durations
-    if inline is None:
+    durations = funnel.uniform_durations
+    if durations is None:
         rng = source.rng
         exponential, uniform = rng.exponential, rng.random
         for _ in range(limit + 1):
@@ -222,7 +199,7 @@ def search(
         # Uniforms per finalist: the gap, one per Triangular duration, the answer.
         per_finalist = funnel.uniforms_per_finalist
         values, i = source.values, source.index
-        log1p, sqrt = math.log1p, math.sqrt
+        log1p = math.log1p
         used, most = -i, (limit + 1) * per_finalist  # uniforms used before the last refill
         while True:
             if i + per_finalist > len(values):
@@ -235,16 +212,12 @@ def search(
             if arrival >= best:
                 break
             answer = arrival
-            for low, ratio, left_prod, high, right_prod in inline:  # written out: no calls
-                if ratio is None:
-                    answer += low
+            for duration in durations:
+                if type(duration) is float:
+                    answer += duration
                 else:
-                    u = values[i]
+                    answer += duration(values[i])
                     i += 1
-                    if u <= ratio:
-                        answer += low + sqrt(u * left_prod)
-                    else:
-                        answer += high - sqrt((1.0 - u) * right_prod)
             accepts = values[i] < acceptance
             i += 1
             if not accepts:

@@ -117,7 +117,7 @@ def _endless_funnel(inline: bool) -> Funnel:
         finalist_gap=0.01,
         durations=(lambda rng: forever,),
         offer_acceptance=1.0,
-        inline_durations=((forever, None, 0.0, 0.0, 0.0),) if inline else None,
+        uniform_durations=(forever,) if inline else None,
         uniforms_per_finalist=2,
     )
 

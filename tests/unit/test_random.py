@@ -45,7 +45,7 @@ def test_uniform_blocks_hand_out_the_generators_values_in_order(block):
 def test_search_results_do_not_depend_on_the_block_size():
     """The block only sets how many uniforms are drawn ahead, never which ones a search uses."""
     funnel = funnel_of(load_scenario(MANILA).locations[0].recruiting)
-    assert funnel.inline_durations is not None  # Manila: Fixed and Triangular durations
+    assert funnel.uniform_durations is not None  # Manila: Fixed and Triangular durations
     small, large = (UniformBlocks(np.random.default_rng(5), block) for block in (4, 1000))
     assert [search(small, funnel) for _ in range(300)] == [
         search(large, funnel) for _ in range(300)
@@ -57,7 +57,7 @@ def test_inline_and_generator_searches_draw_the_same_distribution():
     generator-method search on the same funnel: two-sample Kolmogorov-Smirnov on 20,000
     searches each, failing when p < 0.001."""
     funnel = funnel_of(load_scenario(MANILA).locations[0].recruiting)
-    generator_path = dataclasses.replace(funnel, inline_durations=None)
+    generator_path = dataclasses.replace(funnel, uniform_durations=None)
     inline = UniformBlocks(np.random.default_rng(1))
     direct = UniformBlocks(np.random.default_rng(2))
     a = [search(inline, funnel)[0] for _ in range(20_000)]
