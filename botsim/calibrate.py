@@ -69,6 +69,17 @@ FUNNEL_SAMPLES = 20_000
 CHECK_SEARCHES = 4_000
 """Candidate searches simulated with the fitted funnel to check the mean time to fill."""
 MAX_PROBLEMS = 20
+AS_OF_GAP_DAYS = 180
+"""Without ``--as-of`` the latest date in the records becomes the as-of date, where current
+staff are censored. It is refused when it lies more than this many days after the next-latest
+date (assumption: an extract from a live team's HR system has some hire, exit or requisition
+every few months, so a half-year silence before the last date is more likely a typed year,
+2025 for 2024, than real; a wrong as-of date silently changes every hazard). ``--as-of`` states
+the extract date and accepts such records."""
+MAX_TENURE_YEARS = 50
+"""A date more than this many years before the as-of date is refused (assumption: longer than a
+working life; a hire date typed as 1924 for 2024 would add a century of person-time at the
+longest tenure and all but erase that band's hazard)."""
 
 EXIT_KINDS = {
     "resignation": "voluntary",
@@ -886,6 +897,7 @@ class Calibration:
 
     name: str
     as_of: dt.date
+    as_of_basis: str  # how the as-of date was chosen ("given with --as-of", "the latest ...")
     base: str
     employees_file: str
     requisitions_file: str | None
@@ -935,21 +947,93 @@ def _base_hazards(attrition: dict[str, Any], month: float) -> tuple[float, float
     return vol, inv
 
 
-def _latest_date(employees: Sequence[EmployeeRecord], reqs: Sequence[RequisitionRecord]):
-    dates = []
-    for r in employees:
-        dates += [d for d in (r.hire, r.resignation, r.exit) if d is not None]
-    for q in reqs:
-        dates += [d for d in (q.opened, q.filled, q.cancelled, q.start) if d is not None]
-    return max(dates)
+EMPLOYEE_DATES = {"hire": "hire_date", "resignation": "resignation_date", "exit": "exit_date"}
+REQUISITION_DATES = {
+    "opened": "opened_date",
+    "filled": "filled_date",
+    "cancelled": "cancelled_date",
+    "start": "start_date",
+}
 
 
-def _check_as_of(rows: _Rows, records, as_of: dt.date, columns: dict[str, str]) -> None:
-    for r in records:
-        for attr, col in columns.items():
-            value = getattr(r, attr)
-            if value is not None and value > as_of:
-                rows.fail(f"{value} is after the as-of date {as_of}", r.line, col)
+@dataclass(frozen=True)
+class _Dated:
+    """One date in the records and where it was written."""
+
+    date: dt.date
+    rows: _Rows
+    line: int
+    column: str
+
+    def where(self) -> str:
+        return f"{self.rows.path.name} line {self.line}, column {self.column}"
+
+
+def _dates(
+    employees: Sequence[EmployeeRecord],
+    emp_rows: _Rows,
+    reqs: Sequence[RequisitionRecord],
+    req_rows: _Rows | None,
+) -> list[_Dated]:
+    """Every date in the records, ordered by date, then file order."""
+    found = [
+        _Dated(getattr(r, attr), emp_rows, r.line, col)
+        for r in employees
+        for attr, col in EMPLOYEE_DATES.items()
+        if getattr(r, attr) is not None
+    ]
+    if req_rows is not None:
+        found += [
+            _Dated(getattr(q, attr), req_rows, q.line, col)
+            for q in reqs
+            for attr, col in REQUISITION_DATES.items()
+            if getattr(q, attr) is not None
+        ]
+    return sorted(found, key=lambda d: d.date)
+
+
+def _choose_as_of(dates: Sequence[_Dated], today: dt.date) -> tuple[dt.date, str]:
+    """The as-of date when none is given: the latest date in the records, unless it is after
+    ``today`` or far beyond the others (:data:`AS_OF_GAP_DAYS`); those are refused (recorded
+    as problems on their rows) rather than silently censoring everyone there."""
+    future = [d for d in dates if d.date > today]
+    for d in future:
+        d.rows.fail(
+            f"{d.date} is after today ({today}); without --as-of the latest date would become "
+            "the as-of date. Fix the date, or give --as-of (the day the records were extracted)",
+            d.line,
+            d.column,
+        )
+    latest = dates[-1]
+    if future:
+        return latest.date, ""
+    earlier = [d for d in dates if d.date < latest.date]
+    if earlier and (latest.date - earlier[-1].date).days > AS_OF_GAP_DAYS:
+        gap = (latest.date - earlier[-1].date).days
+        latest.rows.fail(
+            f"{latest.date} is the latest date in the records but {gap} days after the next "
+            f"latest ({earlier[-1].date}, {earlier[-1].where()}); more than {AS_OF_GAP_DAYS} days "
+            "looks like a typo. Without --as-of it would become the as-of date: fix the date, or "
+            "give --as-of (the day the records were extracted) if it is right",
+            latest.line,
+            latest.column,
+        )
+    return latest.date, f"the latest date in the records, {latest.where()}"
+
+
+def _check_dates(dates: Sequence[_Dated], as_of: dt.date) -> None:
+    """Dates after the as-of date, or more than :data:`MAX_TENURE_YEARS` before it."""
+    earliest = as_of - dt.timedelta(days=round(MAX_TENURE_YEARS * DAYS_PER_YEAR))
+    for d in dates:
+        if d.date > as_of:
+            d.rows.fail(f"{d.date} is after the as-of date {as_of}", d.line, d.column)
+        elif d.date < earliest:
+            d.rows.fail(
+                f"{d.date} is more than {MAX_TENURE_YEARS} years before the as-of date {as_of} "
+                "(longer than a working life: a typo in the year?)",
+                d.line,
+                d.column,
+            )
 
 
 def calibrate(
@@ -963,15 +1047,20 @@ def calibrate(
     country: str | None = None,
     check_by_simulation: bool = True,
     families: bool = True,
+    today: dt.date | None = None,
 ) -> Calibration:
     """Fit a location profile from employee (and requisition) records; see the module docstring.
 
+    Without ``as_of`` the latest date in the records is used, and refused when it is after
+    ``today`` (default: the system date) or more than :data:`AS_OF_GAP_DAYS` after the others.
     Raises :class:`CalibrationError` for bad data and :class:`botsim.loader.ScenarioError`
     for an unknown or invalid base profile.
     """
     import copy
 
-    from botsim.loader import Profile, load_profile
+    from pydantic import ValidationError
+
+    from botsim.loader import Profile, _problems, load_profile
 
     base_profile = load_profile(base)
     values = base_profile.values.model_dump(mode="json", by_alias=True)
@@ -988,26 +1077,19 @@ def calibrate(
     problems = emp_rows.problems + (req_rows.problems if req_rows else [])
     if problems:
         raise CalibrationError(problems)
+    today = today or dt.date.today()
+    dates = _dates(employees, emp_rows, reqs, req_rows)
     if as_of is None:
-        as_of = _latest_date(employees, reqs)
-    _check_as_of(
-        emp_rows,
-        employees,
-        as_of,
-        {"hire": "hire_date", "resignation": "resignation_date", "exit": "exit_date"},
-    )
-    if req_rows is not None:
-        _check_as_of(
-            req_rows,
-            reqs,
-            as_of,
-            {
-                "opened": "opened_date",
-                "filled": "filled_date",
-                "cancelled": "cancelled_date",
-                "start": "start_date",
-            },
+        as_of, as_of_basis = _choose_as_of(dates, today)
+    elif as_of > today:
+        raise CalibrationError(
+            [DataProblem("--as-of", f"{as_of} is after today ({today}): give the extract date")]
         )
+    else:
+        as_of_basis = "given with --as-of"
+    problems = emp_rows.problems + (req_rows.problems if req_rows else [])
+    if not problems:  # the as-of date is trusted: check every date against it
+        _check_dates(dates, as_of)
     problems = emp_rows.problems + (req_rows.problems if req_rows else [])
     if problems:
         raise CalibrationError(problems)
@@ -1016,6 +1098,7 @@ def calibrate(
     cal = Calibration(
         name=name,
         as_of=as_of,
+        as_of_basis=as_of_basis,
         base=base,
         employees_file=emp_file,
         requisitions_file=Path(requisitions_csv).name if requisitions_csv else None,
@@ -1042,7 +1125,8 @@ def calibrate(
     description = (
         f"Calibrated by botsim calibrate from {emp_file}"
         + (f" and {cal.requisitions_file}" if cal.requisitions_file else "")
-        + f" (records as of {as_of}); values the records cannot inform come from the base "
+        + f" (records as of {as_of}, {as_of_basis}); values the records cannot inform come "
+        "from the base "
         f"profile {base!r} and keep its source labels."
     )
     doc = {
@@ -1053,7 +1137,19 @@ def calibrate(
         "values": values,
         "sources": sources,
     }
-    Profile.model_validate(copy.deepcopy(doc))  # fails loudly here, never in a user's scenario
+    try:  # fails here, never in a user's scenario
+        Profile.model_validate(copy.deepcopy(doc))
+    except ValidationError as exc:
+        raise CalibrationError(
+            [
+                DataProblem(
+                    emp_file,
+                    f"the fitted profile is not valid: {p} (too few records for this value? "
+                    "check the report's sample sizes, or give --as-of)",
+                )
+                for p in _problems(exc, root=Profile)
+            ]
+        ) from None
     cal.document = doc
     return cal
 
@@ -1509,7 +1605,7 @@ def profile_text(cal: Calibration) -> str:
             if cal.requisitions_file
             else ""
         )
-        + f"; as of {cal.as_of}.",
+        + f"; as of {cal.as_of} ({cal.as_of_basis}).",
         "# Values labelled 'fitted from ...' come from these records; the others from "
         f"base profile {cal.base!r}.",
         "# Use it in a scenario with `profile: <path to this file>` (relative to the scenario).",
@@ -1560,7 +1656,8 @@ def format_report(cal: Calibration) -> str:
     """The console calibration report: sample sizes, fits with intervals, warnings."""
     out: list[str] = []
     add = out.append
-    add(f"Calibration of profile {cal.name!r} (records as of {cal.as_of}; base {cal.base!r})")
+    add(f"Calibration of profile {cal.name!r} (base {cal.base!r})")
+    add(f"  as-of date: {cal.as_of} ({cal.as_of_basis}); staff still employed are censored there")
     add(f"  employees: {cal.employees_file}, {cal.employees} records")
     if cal.requisitions_file:
         add(f"  requisitions: {cal.requisitions_file}, {cal.requisitions} records")

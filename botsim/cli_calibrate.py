@@ -63,7 +63,8 @@ def _parse_bands(text: str | None) -> list[float] | None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
     help="Date the records were extracted; staff still employed are censored there "
-    "(default: the latest date in the records).",
+    "(default: the latest date in the records, refused if it is after today or more than "
+    "180 days after the next-latest date).",
 )
 @click.option(
     "--bands",

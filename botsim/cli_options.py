@@ -16,8 +16,18 @@ EXIT_INPUT = 2
 """Exit code of every command for invalid input (scenario, option, data, output folder)."""
 
 
+MAX_ERROR_LINES = 40
+"""Lines of one error message printed; the rest are counted. Loaders cap their own problem
+lists (botsim.loader.MAX_PROBLEMS_SHOWN); this bounds every other list (a screenful)."""
+
+
 def fail_input(message: str) -> NoReturn:
-    """Print ``error: message`` to stderr and exit with :data:`EXIT_INPUT`."""
+    """Print ``error: message`` to stderr (at most :data:`MAX_ERROR_LINES` lines) and exit with
+    :data:`EXIT_INPUT`."""
+    lines = message.splitlines()
+    if len(lines) > MAX_ERROR_LINES:
+        more = len(lines) - MAX_ERROR_LINES
+        message = "\n".join([*lines[:MAX_ERROR_LINES], f"  ... and {more:,} more problems"])
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_INPUT)
 

@@ -39,6 +39,16 @@ else:  # pragma: no cover
 
 _DIST_TAGS = {"fixed", "exponential", "lognormal", "triangular", "uniform", "empirical"}
 
+DOCUMENT_SUFFIXES = (".yaml", ".yml", ".toml")
+"""The only file names botsim reads as scenario, profile or sweep documents (checked on the path
+as given and on the file it resolves to, so a ``team.yaml`` link to ``~/.ssh/id_rsa`` is
+refused by name before it is read)."""
+MAX_PROBLEMS_SHOWN = 20
+"""Problems printed for one file; the rest are counted ("and N more problems"). A screenful: a
+file with 70,000 mistakes must not print 70,000 lines."""
+MAX_UNKNOWN_FIELDS_SHOWN = 5
+"""Unknown fields named one by one; the rest are counted ("and N more unknown fields")."""
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -48,6 +58,7 @@ class Problem:
     message: str
     value: Any = None
     has_value: bool = False
+    count: int = 1  # more than 1 for a line that stands for several problems ("and N more")
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
@@ -63,9 +74,19 @@ class ScenarioError(Exception):
     problems: list[Problem] = field(default_factory=list)
 
     def __str__(self) -> str:
-        lines = [f"{self.source}: invalid scenario ({len(self.problems)} problem(s))"]
-        lines += [f"  - {p}" for p in self.problems]
-        return "\n".join(lines)
+        total = sum(getattr(p, "count", 1) for p in self.problems)
+        header = f"{self.source}: invalid scenario ({total} problem(s))"
+        return format_problems(header, self.problems)
+
+
+def format_problems(header: str, problems: Iterable[Any], limit: int = MAX_PROBLEMS_SHOWN) -> str:
+    """``header`` and one ``  - problem`` line each, at most ``limit`` of them, then
+    ``  - ... and N more problems``."""
+    problems = list(problems)
+    lines = [header, *(f"  - {p}" for p in problems[:limit])]
+    if len(problems) > limit:
+        lines.append(f"  - ... and {len(problems) - limit} more problems (fix these first)")
+    return "\n".join(lines)
 
 
 def _short(value: Any) -> str:
@@ -125,7 +146,12 @@ def _deepest_flow_line(text: str, limit: int) -> int | None:
     return None
 
 
-def _parse_yaml(text: str, source: str) -> Any:
+def _unquoted(problem: str, quote: bool) -> str:
+    """A parser's message; without ``quote``, its quoted snippets of the file are cut out."""
+    return problem if quote else _QUOTED.sub("(...)", problem)
+
+
+def _parse_yaml(text: str, source: str, quote: bool = True) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -143,30 +169,43 @@ def _parse_yaml(text: str, source: str) -> Any:
                 f"{problem}: scenario files are plain data, tags that construct objects are "
                 "not allowed"
             )
-        _fail(source, f"not valid YAML{where}: {_one_line(problem)}")
+        _fail(source, f"not valid YAML{where}: {_unquoted(_one_line(problem), quote)}")
     except RecursionError:
         _fail(source, "not valid YAML: nested too deeply to read")
     except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if not quote:  # str(exc) can show the offending line of the file
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            _fail(source, f"not valid YAML{where} (details not shown for this file)")
         _fail(source, f"not valid YAML: {_one_line(exc)}")
     except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
-        _fail(source, f"not valid YAML: {_one_line(exc)}")
+        _fail(source, f"not valid YAML: {_unquoted(_one_line(exc), quote)}")
 
 
-def _parse_toml(text: str, source: str) -> Any:
+def _parse_toml(text: str, source: str, quote: bool = True) -> Any:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        _fail(source, f"not valid TOML: {_one_line(exc)}")
+        _fail(source, f"not valid TOML: {_unquoted(_one_line(exc), quote)}")
     except RecursionError:
         _fail(source, "not valid TOML: nested too deeply to read")
     except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
-        _fail(source, f"not valid TOML: {_one_line(exc)}")
+        _fail(source, f"not valid TOML: {_unquoted(_one_line(exc), quote)}")
 
 
 def parse_document(
-    text: str, source: str, fmt: str = "yaml", limits: Limits = DEFAULT_LIMITS
+    text: str,
+    source: str,
+    fmt: str = "yaml",
+    limits: Limits = DEFAULT_LIMITS,
+    quote: bool = True,
 ) -> dict[str, Any]:
-    """Parse YAML or TOML text into a plain, size-checked mapping."""
+    """Parse YAML or TOML text into a plain, size-checked mapping.
+
+    With ``quote=False`` (profile files, which a scenario may point anywhere) no message quotes
+    the file's content: parser messages lose their quoted snippets and a wrong top level is
+    named by its type only.
+    """
     if len(text.encode("utf-8", "surrogatepass")) > limits.max_file_bytes:
         _fail(
             source,
@@ -182,16 +221,18 @@ def parse_document(
                 f"document is nested deeper than {limits.max_depth} levels at line {line} "
                 "(limits.max_depth)",
             )
-    doc = _parse_toml(text, source) if fmt == "toml" else _parse_yaml(text, source)
+    parse = _parse_toml if fmt == "toml" else _parse_yaml
+    doc = parse(text, source, quote)
     if doc is None or doc == {}:
         _fail(source, "file is empty: expected a mapping of scenario fields")
     if not isinstance(doc, dict):
+        got = _kind(doc) if quote else f"a {type(doc).__name__} (content not shown)"
         _fail(
             source,
             "expected a mapping of scenario fields (name: ..., horizon_months: ...) at the top "
-            f"level, got {_kind(doc)}",
+            f"level, got {got}",
         )
-    _check_shape(doc, source, limits)
+    _check_shape(doc, source, limits, quote)
     return doc
 
 
@@ -203,7 +244,9 @@ def _kind(value: Any) -> str:
     return f"{type(value).__name__} {_short(value)}"
 
 
-def _check_shape(doc: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> None:
+def _check_shape(
+    doc: Any, source: str, limits: Limits = DEFAULT_LIMITS, quote: bool = True
+) -> None:
     """Refuse documents that are too deep or too large once aliases are expanded."""
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc, ())]
     visited = 0
@@ -225,6 +268,8 @@ def _check_shape(doc: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> None
         if isinstance(node, dict):
             for key, value in node.items():
                 if not isinstance(key, str):
+                    if not quote:
+                        _fail(source, f"every key must be a string, found a {type(key).__name__}")
                     _fail(
                         source,
                         "every key must be a string",
@@ -237,8 +282,33 @@ def _check_shape(doc: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> None
             stack.extend((item, (*path, i)) for i, item in enumerate(node))
 
 
-def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
-    """Read a YAML (``.yaml``/``.yml``) or TOML (``.toml``) file into a mapping."""
+def _check_suffix(path: Path, source: str) -> None:
+    """Refuse a regular file whose name, or whose resolved name, is not .yaml/.yml/.toml."""
+    allowed = ", ".join(DOCUMENT_SUFFIXES)
+    if path.suffix.lower() not in DOCUMENT_SUFFIXES:
+        _fail(source, f"not read: only {allowed} files are read as scenario or profile files")
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # a link loop
+        _fail(source, f"cannot resolve the file name: {getattr(exc, 'strerror', None) or exc}")
+    if resolved.suffix.lower() not in DOCUMENT_SUFFIXES:
+        _fail(
+            source,
+            f"not read: it links to {resolved}, which is not a {allowed} file "
+            "(only such files are read as scenario or profile files)",
+        )
+
+
+def read_document(
+    path: str | Path,
+    limits: Limits = DEFAULT_LIMITS,
+    quote: bool = True,
+) -> dict[str, Any]:
+    """Read a YAML (``.yaml``/``.yml``) or TOML (``.toml``) file into a mapping.
+
+    Only regular files named ``.yaml``, ``.yml`` or ``.toml`` (after following links) are read;
+    ``quote=False`` keeps the file's content out of every message (see :func:`parse_document`).
+    """
     path = Path(path)
     source = str(path)
     try:
@@ -248,6 +318,7 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> dict[str
             _fail(source, "is a directory, expected a scenario file")
         if not path.is_file():  # a FIFO, socket or device could block or never end
             _fail(source, "is not a regular file, expected a scenario file")
+        _check_suffix(path, source)
         size = path.stat().st_size
         if size > limits.max_file_bytes:
             _fail(
@@ -272,7 +343,7 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> dict[str
             "save it as UTF-8",
         )
     fmt = "toml" if path.suffix.lower() == ".toml" else "yaml"
-    return parse_document(text, source, fmt, limits)
+    return parse_document(text, source, fmt, limits, quote)
 
 
 # --------------------------------------------------------------------------- profiles
@@ -336,7 +407,44 @@ def _profile_document(
     path = Path(name_or_path)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    return read_document(path, limits), str(path)
+    # A scenario may name any path here: never quote what the file holds (see check_profile_shape).
+    return read_document(path, limits, quote=False), str(path)
+
+
+def check_profile_shape(doc: Mapping[str, Any], source: str) -> None:
+    """Refuse a document that is not shaped like a profile, without quoting its content.
+
+    A profile's top level has exactly the fields of :class:`Profile`, with ``name``, ``as_of``,
+    ``values`` and ``sources`` present. A file that fails this (a ``secrets.yaml`` a scenario's
+    ``profile:`` points at) is reported by the field names the schema knows and a count of the
+    other keys, never by its keys or values. Only a file with a profile's shape gets the usual
+    detailed messages, which quote its values.
+    """
+    fields = {finfo.alias or name: finfo for name, finfo in Profile.model_fields.items()}
+    missing = [name for name, finfo in fields.items() if finfo.is_required() and name not in doc]
+    unknown = [key for key in doc if key not in fields]
+    if not missing and not unknown:
+        return
+    parts = []
+    if missing:
+        parts.append(f"missing {', '.join(missing)}")
+    if unknown:
+        hints = sorted(
+            {
+                close[0]
+                for key in unknown[:MAX_UNKNOWN_FIELDS_SHOWN]
+                for close in [difflib.get_close_matches(str(key), sorted(fields), n=1)]
+                if close
+            }
+        )
+        hint = f" (did you mean {', '.join(map(repr, hints))}?)" if hints else ""
+        parts.append(f"{len(unknown)} other top-level key(s), not shown{hint}")
+    _fail(
+        source,
+        "not a botsim profile: " + "; ".join(parts) + f". A profile has {', '.join(fields)} at "
+        "the top level (see `botsim profiles show philippines`); the file's content is not "
+        "quoted because a scenario can point `profile:` at any file",
+    )
 
 
 @functools.lru_cache(maxsize=32)
@@ -356,6 +464,7 @@ def load_profile(
     if name_or_path in builtin_profiles():
         return _builtin_profile(name_or_path)
     doc, source = _profile_document(name_or_path, base_dir, limits)
+    check_profile_shape(doc, source)
     try:
         return Profile.model_validate(doc)
     except ValidationError as exc:
@@ -559,7 +668,12 @@ def _problems(
     """Turn pydantic errors into :class:`Problem` lines a scenario author can act on."""
     problems = []
     known = None
+    unknown_fields = 0
     for err in exc.errors(include_url=False):
+        if err["type"] == "extra_forbidden":
+            unknown_fields += 1
+            if unknown_fields > MAX_UNKNOWN_FIELDS_SHOWN:
+                continue  # counted below; no suggestion work for a file of 70,000 stray keys
         raw_loc = list(err["loc"])
         if len(raw_loc) >= 2 and raw_loc[-2] == "fixed" and raw_loc[-1] == "value":
             raw_loc = raw_loc[:-1]  # a bare number: report it where it was written
@@ -606,7 +720,32 @@ def _problems(
         elif kind == "less_than_equal" and loc and loc[-1] in _LIMIT_NAMES:
             message = f"above {_LIMIT_NAMES[str(loc[-1])]}: at most {ctx.get('le')}"
         problems.append(Problem(path, message, value, has_value))
+    if unknown_fields > MAX_UNKNOWN_FIELDS_SHOWN:
+        more = unknown_fields - MAX_UNKNOWN_FIELDS_SHOWN
+        problems.append(
+            Problem("", f"... and {more:,} more unknown fields (not listed)", count=more)
+        )
     return problems
+
+
+def check_scenario_shape(doc: Mapping[str, Any], source: str) -> None:
+    """Refuse a mapping that does not look like a scenario, without quoting its keys.
+
+    A document is taken for a scenario when at least half of its top-level keys are scenario
+    fields. A scenario with a typo or two passes (its unknown keys are then named, with
+    suggestions); a file that merely parses as YAML (a linked ``secrets.yaml``, a
+    docker-compose file) is reported by a count, so its keys never reach the terminal.
+    """
+    fields = {finfo.alias or name for name, finfo in Scenario.model_fields.items()}
+    unknown = [key for key in doc if key not in fields]
+    if 2 * len(unknown) <= len(doc):
+        return
+    _fail(
+        source,
+        f"does not look like a botsim scenario: {len(unknown)} of its {len(doc)} top-level keys "
+        "are not scenario fields (not shown); a scenario has name, horizon_months, locations, "
+        "roles, ... (docs/scenario-reference.md)",
+    )
 
 
 def scenario_from_dict(
@@ -629,6 +768,7 @@ def scenario_from_dict(
     if not isinstance(doc, Mapping):
         _fail(source, f"expected a mapping of scenario fields, got {_kind(doc)}")
     _check_shape(doc, source, limits)
+    check_scenario_shape(doc, source)
     doc = copy.deepcopy(dict(doc))
     parsed: list[tuple[list[str | int], Any, str]] = []
     for text in overrides:

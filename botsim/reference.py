@@ -485,11 +485,22 @@ with its field path and the bad value, e.g.
 `locations[0].attrition.bands[1].voluntary: Input should be less than or equal to 5, got 7.0`;
 `botsim validate` and `botsim run` then exit with code 2. Unknown keys are errors (with a
 "did you mean" suggestion), types are strict (`"12"` in quotes is not a number, `true` is not 1),
-NaN and infinity are refused. After validation the scenario is frozen.
+NaN and infinity are refused. At most {_file_limit("MAX_PROBLEMS_SHOWN")} problems are printed
+and at most {_file_limit("MAX_UNKNOWN_FIELDS_SHOWN")} unknown keys named, the rest counted ("and N
+more"). A mapping most of whose top-level keys are not scenario fields is reported as "does not
+look like a botsim scenario" with a count, not its keys. After validation the scenario is frozen.
+
+**Files read.** Scenario, profile and sweep files are read only when their name, and the name of
+the file a link points to, ends in `.yaml`, `.yml` or `.toml`; anything else is refused by name,
+unread.
 
 **Profiles merge.** A location with `profile: NAME` starts from the values of that profile (a
 built-in name such as `philippines`, or a path to a profile file, relative to the scenario
-file). The scenario's own entries for that location are laid over them: mappings merge key by
+file). Since a scenario can point `profile:` at any file, a profile file's content is never
+quoted until it has a profile's shape (exactly the top-level fields of a profile, with `name`,
+`as_of`, `values` and `sources` present): a file that fails that check is reported by name, the
+profile fields it lacks and a count of its other keys; a parse error by its line and column. The
+scenario's own entries for that location are laid over them: mappings merge key by
 key, recursively (`recruiting: {{recruiters: 3}}` changes only the number of recruiters), while
 lists and single values replace the profile's value whole (writing `stages` or `bands`
 replaces all funnel stages or attrition bands). A distribution is one value too: a bare number

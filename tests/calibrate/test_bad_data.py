@@ -177,3 +177,93 @@ def test_never_overwrites_without_force(tmp_path):
     result, _ = _run(tmp_path, GOOD_EMPLOYEES, None, "--force")
     assert result.exit_code == 0, result.output
     assert out.read_text().startswith("# Location profile 'x'")
+
+
+# --------------------------------------------------------------------------- the as-of date
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize("year", ["2099", "9999"])
+def test_a_hire_date_after_today_is_refused_without_as_of(tmp_path, year):
+    """Issue 18: one hire date typed as 2099 became the as-of date (12+-month voluntary
+    attrition 0.30 -> 0.004, exit 0, no warning)."""
+    employees = (EXAMPLES / "synthetic-employees.csv").read_text(encoding="utf-8")
+    lines = employees.splitlines(keepends=True)
+    lines[4] = lines[4].replace(",2023-02-16,", f",{year}-02-16,", 1)  # still employed
+    result, out = _run(tmp_path, "".join(lines))
+    assert result.exit_code == 2, result.output
+    assert f"staff.csv, line 5, column 'hire_date': {year}-02-16 is after today" in result.output
+    assert "give --as-of" in result.output
+    assert not out.exists()
+
+
+def test_a_date_far_after_all_others_is_refused_without_as_of(tmp_path):
+    typo = GOOD_EMPLOYEES.replace("2022-03-15", "2023-03-15")  # 257 days after 2022-07-01
+    result, out = _run(tmp_path, typo)
+    assert result.exit_code == 2, result.output
+    assert (
+        "staff.csv, line 4, column 'exit_date': 2023-03-15 is the latest date in the records "
+        "but 257 days after the next latest (2022-07-01, staff.csv line 3, column exit_date)"
+    ) in result.output
+    assert not out.exists()
+    # Stated with --as-of, the same records are accepted.
+    result, out = _run(tmp_path, typo, None, "--as-of", "2023-04-01")
+    assert result.exit_code == 0, result.output
+    assert "as-of date: 2023-04-01 (given with --as-of)" in result.output
+
+
+def test_as_of_after_today_is_refused(tmp_path):
+    result, out = _run(tmp_path, GOOD_EMPLOYEES, None, "--as-of", "2099-01-01")
+    assert result.exit_code == 2
+    assert "--as-of: 2099-01-01 is after today" in result.output
+    assert not out.exists()
+
+
+def test_a_date_longer_than_a_working_life_before_as_of_is_refused(tmp_path):
+    result, out = _run(tmp_path, GOOD_EMPLOYEES.replace("2022-01-03", "1922-01-03"))
+    assert result.exit_code == 2
+    assert "line 2, column 'hire_date': 1922-01-03 is more than 50 years before" in result.output
+    assert not out.exists()
+
+
+def test_the_as_of_date_used_is_stated_on_the_console_and_in_the_profile(tmp_path):
+    result, out = _run(tmp_path, GOOD_EMPLOYEES)
+    assert result.exit_code == 0, result.output
+    basis = "the latest date in the records, staff.csv line 3, column exit_date"
+    assert f"as-of date: 2022-07-01 ({basis})" in result.output
+    text = out.read_text(encoding="utf-8")
+    assert f"as of 2022-07-01 ({basis})." in text  # header comment
+    from botsim.loader import load_profile
+
+    profile = load_profile(str(out))
+    assert profile.as_of.isoformat() == "2022-07-01"
+    assert " ".join(profile.description.split()).count(f"records as of 2022-07-01, {basis}") == 1
+
+
+def test_the_examples_calibrate_without_warnings_or_refusals(tmp_path):
+    args = [
+        "calibrate",
+        "--employees",
+        str(EXAMPLES / "synthetic-employees.csv"),
+        "--name",
+        "demo",
+        "--out",
+        str(tmp_path / "demo.yaml"),
+        "--no-report",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "as-of date: 2025-12-" in result.output
+    assert "warning" not in result.output
+
+
+def test_a_fitted_value_outside_the_schema_is_a_clear_error(tmp_path):
+    """Three people and an early as-of date fit a 3-6 month hazard of 7.2 per year, above the
+    schema's bound: exit 2 naming the value, not a pydantic traceback."""
+    typo = GOOD_EMPLOYEES.replace("2022-01-03", "2022-06-20")
+    result, out = _run(tmp_path, typo, None, "--as-of", "2022-07-01")
+    assert result.exit_code == 2, result.output
+    assert "the fitted profile is not valid: values.attrition.bands[1].voluntary" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()

@@ -18,6 +18,8 @@ from botsim.limits import (
     estimate_run_memory,
 )
 from botsim.loader import (
+    MAX_PROBLEMS_SHOWN,
+    Problem,
     ScenarioError,
     apply_override,
     deep_merge,
@@ -149,6 +151,32 @@ def test_read_document_errors(tmp_path: Path):
     bom = tmp_path / "bom.yaml"
     bom.write_bytes(b"\xef\xbb\xbfname: x\n")
     assert read_document(bom) == {"name": "x"}
+
+
+def test_only_yaml_and_toml_files_are_read(tmp_path: Path):
+    for name in ("notes.txt", "shadow", ".env"):
+        path = tmp_path / name
+        path.write_text("name: x\n", encoding="utf-8")
+        with pytest.raises(ScenarioError, match=r"not read: only \.yaml, \.yml, \.toml files"):
+            read_document(path)
+    (tmp_path / "ok.yml").write_text("name: x\n", encoding="utf-8")
+    assert read_document(tmp_path / "ok.yml") == {"name": "x"}
+
+
+def test_problem_lists_are_capped():
+    many = ScenarioError("s.yaml", [Problem(f"roles[{i}]", "bad") for i in range(100)])
+    lines = str(many).splitlines()
+    assert lines[0] == "s.yaml: invalid scenario (100 problem(s))"
+    assert len(lines) == MAX_PROBLEMS_SHOWN + 2
+    assert lines[-1] == f"  - ... and {100 - MAX_PROBLEMS_SHOWN} more problems (fix these first)"
+
+
+def test_a_mapping_that_is_not_a_scenario_is_reported_by_a_count():
+    with pytest.raises(ScenarioError) as exc:
+        scenario_from_dict({"name": "x", "TOKEN": "hunter2", "PASSWORD": "hunter2"}, "s")
+    text = problems(exc)
+    assert "2 of its 3 top-level keys are not scenario fields (not shown)" in text
+    assert "hunter2" not in text and "TOKEN" not in text
 
 
 def test_error_message_names_source_path_value_and_rule():
