@@ -12,6 +12,7 @@ import numpy as np
 from botsim.caching import by_identity
 from botsim.model.hazards import ExitBands, HazardTable, scaled_bands, voluntary_share
 from botsim.model.recruiting import Draw, Funnel, RecruiterSlots, duration_draw, funnel_of
+from botsim.model.tasks import Task
 from botsim.random import UniformBlocks
 from botsim.scenario import DAYS_PER_MONTH, Location, Role, Scenario
 
@@ -36,6 +37,7 @@ class RoleDesk:
     max_multiplier: float  # the engagement's bound on the voluntary-hazard multiplier
     agents: dict[int, float] = field(default_factory=dict)  # employee id -> start day
     leads: dict[int, float] = field(default_factory=dict)
+    tenures: dict[int, Task] = field(default_factory=dict)  # each employee's process
     resigned: set[int] = field(default_factory=set)
     promoting: set[int] = field(default_factory=set)
     hires: int = 0

@@ -7,8 +7,9 @@ entity, review or handover processes), so those two events are pure overhead: ab
 of all the events of a replication. :func:`start` drives the generator the way
 ``simpy.events.Process`` does (it resumes on the callbacks of the events it yields, with their
 values, or throws their failure into it), but runs it to its first ``yield`` at once, in the
-caller's step, and lets it end silently. Nothing can wait for such a task or interrupt it: use
-it only where nothing does.
+caller's step, and lets it end silently. Nothing can wait for such a task; another process
+can stop it (:meth:`Task.cancel`, where SimPy would interrupt a process): it then never
+resumes. :func:`current` is the task whose step is running (SimPy's ``active_process``).
 
 A task may also yield a number: a delay in simulated time, as ``yield env.timeout(delay)``
 would wait, scheduled the same way (same priority, same place in the queue's order), with the
@@ -42,27 +43,46 @@ Wait = simpy.Event | float
 :class:`EndOfInstant`)."""
 
 
-class _Task:
+_current: Task | None = None
+"""The task whose step is running (None between steps)."""
+
+
+class Task:
     """A running task; it is also its own timer: SimPy's queue holds it while it waits a
     delay, and processes it as an event that succeeded with no value (``_ok``, ``_value``)."""
 
-    __slots__ = ("callbacks", "env", "generator", "resume", "wake_callbacks")
+    __slots__ = ("callbacks", "cancelled", "env", "generator", "resume", "wake_callbacks")
     _ok = True
     _value = None
 
     def __init__(self, env: simpy.Environment, generator: Generator[Wait, Any, Any]) -> None:
+        global _current
         self.env = env
         self.generator = generator
+        self.cancelled = False
         self.resume = self._resume  # bound once: one per event the task waits on
         self.callbacks = None  # as a timer: not scheduled
         self.wake_callbacks = [self.resume]  # SimPy takes the list off the event, never edits it
+        outer, _current = _current, self
         try:
             first = generator.send(None)
         except StopIteration:
             return  # it ended before waiting on anything
+        finally:
+            _current = outer
         self._wait_on(first)
 
+    def cancel(self) -> None:
+        """Stop the task: it will not resume from what it waits on (its generator is closed
+        then). Cancelling a task from its own step lets that step finish."""
+        self.cancelled = True
+
     def _resume(self, event: simpy.Event) -> None:
+        global _current
+        if self.cancelled:
+            self.generator.close()
+            return
+        outer, _current = _current, self
         try:
             if event._ok:
                 nxt = self.generator.send(event._value)
@@ -71,6 +91,8 @@ class _Task:
                 nxt = self.generator.throw(event._value)
         except StopIteration:
             return
+        finally:
+            _current = outer
         self._wait_on(nxt)
 
     def _wait_on(self, target: Wait) -> None:
@@ -93,9 +115,16 @@ class _Task:
         self.env.schedule(self, priority, delay)  # type: ignore[arg-type]
 
 
-def start(env: simpy.Environment, generator: Generator[Wait, Any, Any]) -> None:
+def current() -> Task:
+    """The task whose step is running (called from within a task)."""
+    if _current is None:
+        raise RuntimeError("no task is running")
+    return _current
+
+
+def start(env: simpy.Environment, generator: Generator[Wait, Any, Any]) -> Task:
     """Run ``generator`` as a process that starts now, in the caller's step, and ends without
     an event; it may yield events or delays. An exception it raises propagates to the caller
     (at start) or out of ``Environment.step`` (later), failing the run as an unhandled process
     failure would."""
-    _Task(env, generator)
+    return Task(env, generator)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from botsim.model import tasks
 from botsim.model.hazards import exit_tenure
 from botsim.records import EXITED, HIRED, LEAD, RESIGNED, TEAM_FULL, ExitKind, RequisitionReason
 from botsim.scenario import DAYS_PER_MONTH
@@ -85,6 +86,7 @@ class Workforce:
             self.env.now, HIRED, employee_id, desk.index, LEAD if lead else "", value=req_id
         )
         (desk.leads if lead else desk.agents)[employee_id] = self.env.now
+        desk.tenures[employee_id] = tasks.current()  # the process that goes on as `working`
         if not lead:
             self.hires += 1
             self.note_if_full()
@@ -111,7 +113,7 @@ class Workforce:
         hire_number = desk.hires
         draws = desk.attrition_uniforms.take(HIRE_DRAW_BLOCK)
         hired = env.now
-        agents, leads, resigned = desk.agents, desk.leads, desk.resigned
+        agents, resigned = desk.agents, desk.resigned
         probation_days = desk.probation_days
         fails_probation = draws[0] < desk.probation_failure
         m_max = self.max_multiplier
@@ -125,15 +127,12 @@ class Workforce:
             candidate, band = exit_tenure(desk.exit_bands, tenure, -math.log1p(-budget_u))
             if fails_probation and tenure < probation_days < candidate:
                 yield hired + probation_days - env.now
-                if (employee_id in agents or employee_id in leads) and employee_id not in resigned:
-                    self.leave(desk, employee_id, ExitKind.PROBATION)
+                self.leave(desk, employee_id, ExitKind.PROBATION)
                 return
             if math.isinf(candidate):
                 return
             yield hired + candidate - env.now
             tenure = candidate
-            if (employee_id not in agents and employee_id not in leads) or employee_id in resigned:
-                return  # promoted or left at transfer meanwhile
             if kind_u >= desk.voluntary_shares[band]:
                 self.leave(desk, employee_id, ExitKind.DISMISSAL)
                 return
@@ -149,10 +148,9 @@ class Workforce:
             if self.backfill_on_notice:
                 self.backfill(desk, employee_id)
             yield desk.notice_days
-            if employee_id in agents or employee_id in leads:
-                self.leave(
-                    desk, employee_id, ExitKind.RESIGNATION, backfill=not self.backfill_on_notice
-                )
+            self.leave(
+                desk, employee_id, ExitKind.RESIGNATION, backfill=not self.backfill_on_notice
+            )
             return
 
     def more_hire_draws(self, desk: RoleDesk, hire_number: int, draws: list, count: int) -> None:
@@ -169,6 +167,9 @@ class Workforce:
         self.recorder.record(self.env.now, EXITED, employee_id, desk.index, kind)
         was_lead = employee_id in desk.leads
         started = desk.leads.pop(employee_id) if was_lead else desk.agents.pop(employee_id)
+        tenure = desk.tenures.pop(employee_id)
+        if tenure is not tasks.current():  # promoted or declined the transfer: stop the tenure
+            tenure.cancel()
         desk.promoting.discard(employee_id)
         if employee_id in desk.resigned:
             desk.resigned.discard(employee_id)
