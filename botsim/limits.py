@@ -70,13 +70,15 @@ EVENTS_PER_EMPLOYEE = 5
 """Hire, resignation, exit and requisition events per employee (measured 4.97 and 5.17)."""
 BASE_BYTES = 50_000_000
 """Interpreter, numpy/pandas/simpy and the scenario itself (assumption, rounded up)."""
-WORKER_PROCESS_BYTES = 40_000_000
+WORKER_PROCESS_BYTES = 50_000_000
 """Resident memory of one worker process of a local pool, before its replication in flight.
-Measured 2026-12-03 (Python 3.11, Linux, 2 cores): a process-pool worker after running chunks
-of scenarios/manila-finance-20.yaml at 12 and 36 months held 38-39 MB resident (VmRSS; 18-19 MB
-proportional, 9-10 MB private: the rest is shared copy-on-write with the forkserver, which held
-48 MB). The resident figure is used, rounded up, since shared pages may be copied; a pool of W
-workers counts W + 1 processes (the forkserver). Dask's local workers are counted the same."""
+Measured 2026-12-03 (Python 3.11, Linux, 2 cores): process-pool workers after four chunks of 20
+replications of the shipped manila-finance-20, growth-waves-50 and split-ph-co held 39-40 MB
+resident (VmRSS; 18-19 MB proportional and 9-10 MB private after chunks of the 12-month Manila:
+the rest is shared copy-on-write with the forkserver, which held 48 MB). The resident figure is
+used, since shared pages may be copied, rounded up to 50 MB; a pool of W workers counts W + 1
+processes (the forkserver). Dask's local workers are counted the same (assumption).
+tests/model/test_executors.py measures a worker again."""
 
 
 class LimitError(ValueError):
