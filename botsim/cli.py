@@ -22,6 +22,7 @@ from botsim.cli_options import (
     overrides_option,
     refuse_if_too_large,
     replications_option,
+    resolve_workers,
     scheduler_option,
     seed_option,
     workers_option,
@@ -107,7 +108,8 @@ def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
     help="Replace an existing run folder given by --out (or discard its interrupted run).",
 )
 @workers_option(
-    "Local worker processes (default: all cores; 1 runs in this process, for debugging)."
+    "Local worker processes (default: all cores, at most one per replication; 1 runs in "
+    "this process, for debugging)."
 )
 @scheduler_option(
     "Run on a Dask cluster (`local` starts one here); needs `pip install 'botsim[dask]'`."
@@ -228,9 +230,9 @@ def run(
             check_precision_metrics(scenario, adaptive.metrics, seed)
         except ValueError as exc:
             fail_input(str(exc))
-    refuse_if_too_large(
-        [scenario], adaptive.max_replications if adaptive else replications, workers
-    )
+    chunks = adaptive.max_replications if adaptive else replications
+    workers = resolve_workers(workers, scheduler, chunks)
+    refuse_if_too_large([scenario], chunks, workers)
 
     from botsim.executors import ExecutorUnavailable, WorkerLost, open_backend
     from botsim.outputs import OutputError, StagedRun, default_run_dir

@@ -7,6 +7,7 @@ Each factory takes the help text, which says what the option means for that comm
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,6 +33,50 @@ def fail_input(message: str) -> NoReturn:
     sys.exit(EXIT_INPUT)
 
 
+def resolve_workers(workers: int | None, scheduler: str | None, chunks: int) -> int | None:
+    """The local workers a command will start: ``--workers`` (default: all cores), capped at
+    the cores and at ``chunks`` (:func:`botsim.executors.cap_workers`, which logs a lowered
+    request). A remote ``--scheduler`` brings its own workers: ``--workers`` is left as given."""
+    if scheduler and scheduler != "local":
+        return workers
+    from botsim.executors import cap_workers
+
+    return cap_workers(workers, chunks)
+
+
+def memory_check(
+    scenarios: list[Any],
+    replications: int,
+    workers: int | None,
+    what: str | None = None,
+    advice: str = "",
+) -> str:
+    """Refuse (``LimitError``) a study whose results and workers would not fit in memory
+    (``botsim.limits``): one run when ``what`` is None, else the experiments of a comparison
+    or sweep, all kept until their folder is written (``what`` names them, ``advice`` ends the
+    message). Returns a line saying what was estimated."""
+    from botsim.executors import default_workers
+    from botsim.limits import (
+        DEFAULT_LIMITS,
+        available_memory,
+        check_run_memory,
+        check_study_memory,
+    )
+
+    workers = workers or default_workers()
+    available = available_memory()
+    if what is None:
+        need = check_run_memory(scenarios[0], replications, available, workers=workers)
+    else:
+        need = check_study_memory(scenarios, replications, what, advice, available, workers)
+    room = (
+        f", {available * DEFAULT_LIMITS.memory_fraction / 1e6:,.0f} MB may be used"
+        if available
+        else ""
+    )
+    return f"memory: about {need / 1e6:,.0f} MB estimated with {workers} worker(s){room}"
+
+
 def refuse_if_too_large(
     scenarios: list[Any],
     replications: int,
@@ -39,21 +84,50 @@ def refuse_if_too_large(
     what: str | None = None,
     advice: str = "",
 ) -> None:
-    """Refuse up front (:func:`fail_input`) a study whose results would not fit in memory
-    (``botsim.limits``): one run when ``what`` is None, else the experiments of a comparison
-    or sweep, all kept until their folder is written (``what`` names them, ``advice`` ends the
-    message)."""
-    from botsim.executors import default_workers
-    from botsim.limits import LimitError, check_run_memory, check_study_memory
+    """:func:`memory_check`, refusing with :func:`fail_input`."""
+    from botsim.limits import LimitError
 
-    workers = workers or default_workers()
     try:
-        if what is None:
-            check_run_memory(scenarios[0], replications, workers=workers)
-        else:
-            check_study_memory(scenarios, replications, what, advice, workers=workers)
+        memory_check(scenarios, replications, workers, what, advice)
     except LimitError as exc:
         fail_input(str(exc))
+
+
+def check_before_running(checks: Sequence[Callable[[], str]]) -> list[str]:
+    """Run every check of a study before it starts, all of them even after a failure.
+
+    Each check returns a line saying what it found, or raises an input error (a scenario or
+    sweep problem, a limit, an output folder). Any failure: every failure's message is printed
+    and the command exits 2 (:func:`fail_input`), nothing run or written. Else returns the
+    lines (``--dry-run`` prints them).
+    """
+    from botsim.limits import LimitError
+    from botsim.loader import ScenarioError
+    from botsim.outputs import OutputError
+
+    passed, failed = [], []
+    for check in checks:
+        try:
+            passed.append(check())
+        except (LimitError, OutputError, ScenarioError) as exc:
+            failed.append(str(exc))
+    for message in failed[:-1]:
+        click.echo(f"error: {message}", err=True)
+    if failed:
+        fail_input(failed[-1])
+    return passed
+
+
+def output_check(target: Path, force: bool) -> str:
+    """The output folder of a comparison or sweep, checked before it runs: not there (unless
+    ``force``) and creatable (:func:`botsim.preflight.check_writable`)."""
+    from botsim.outputs import check_destination
+    from botsim.preflight import check_writable
+
+    check_destination(target, force)
+    base = check_writable(target)
+    state = "exists, replaced at the end (--force)" if target.exists() else "new"
+    return f"output folder: {target} ({state}; {base} is writable)"
 
 
 MAX_REPLICATIONS = 1_000_000

@@ -18,12 +18,15 @@ from typing import Any
 import click
 
 from botsim.cli_options import (
+    check_before_running,
     fail_input,
+    memory_check,
     out_option,
+    output_check,
     outputs_option,
     overrides_option,
-    refuse_if_too_large,
     replications_option,
+    resolve_workers,
     scheduler_option,
     seed_option,
     workers_option,
@@ -81,10 +84,19 @@ common_options = [
         show_default=True,
         help="Confidence level of every interval (jointly, with Bonferroni, for k > 2).",
     ),
-    workers_option("Local worker processes (same numbers on any count)."),
+    workers_option(
+        "Local worker processes (default: all cores, at most one per replication; "
+        "same numbers on any count)."
+    ),
     scheduler_option("Dask scheduler address (same numbers).", metavar="URL"),
     click.option("--force", is_flag=True, help="Replace an existing --out folder."),
     click.option("--no-report", is_flag=True, help="Write the tables only (no figures/HTML)."),
+    click.option(
+        "--dry-run",
+        is_flag=True,
+        help="Make every check (scenarios, column names, output folder, memory) and exit "
+        "without running: 0 if all pass, 2 if not.",
+    ),
 ]
 
 
@@ -94,15 +106,41 @@ def _with_common(func):
     return func
 
 
-def _target(out: Path | None, root: Path, name: str, force: bool) -> Path:
-    from botsim.outputs import OutputError, check_destination, named_run_dir
+def _target(out: Path | None, root: Path, name: str) -> Path:
+    """``--out``, or a new folder named after the study under ``--outputs``."""
+    from botsim.outputs import OutputError, named_run_dir
 
     try:
-        target = out if out is not None else named_run_dir(root, name)
-        check_destination(target, force)
+        return out if out is not None else named_run_dir(root, name)
     except OutputError as exc:
         fail_input(str(exc))
-    return target
+
+
+def _dry_run(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(f"  ok  {line}")
+    click.echo("dry run: every check passed; nothing was run or written")
+
+
+def _compare_columns(scenarios: list[Any]) -> str:
+    """The columns compare adds (``scenario`` on every row, ``group`` in the report) must not
+    be result columns of a scenario (the model names its own columns; checked, not assumed)."""
+    from botsim.limits import result_column_names
+    from botsim.loader import Problem, ScenarioError
+
+    added = ("scenario", "group")
+    for scenario in scenarios:
+        names = result_column_names(scenario) or ((), ())
+        clash = sorted(set(added) & {*names[0], *names[1]})
+        if clash:
+            raise ScenarioError(
+                scenario.name,
+                [
+                    Problem("", f"result column {c!r} is also the column compare adds")
+                    for c in clash
+                ],
+            )
+    return "columns: no result column is named like one compare adds (scenario, group)"
 
 
 @click.command()
@@ -121,6 +159,7 @@ def compare(
     scheduler: str | None,
     force: bool,
     no_report: bool,
+    dry_run: bool,
 ) -> None:
     """Compare scenarios pairwise under common random numbers.
 
@@ -146,14 +185,26 @@ def compare(
             fail_input(str(exc))
     names = unique_names([s.name for s in scenarios])
     n = replications or scenarios[0].replications
-    refuse_if_too_large(
-        scenarios,
-        n,
-        workers,
-        f"a comparison of {len(scenarios)} scenarios x {n:,} replications",
-        " per scenario",
+    workers = resolve_workers(workers, scheduler, n)
+    target = _target(out, outputs_root, "compare-" + "-vs-".join(names))
+    checks = check_before_running(
+        [
+            lambda: f"scenarios: {len(scenarios)} valid",
+            lambda: _compare_columns(scenarios),
+            lambda: output_check(target, force),
+            lambda: memory_check(
+                scenarios,
+                n,
+                workers,
+                f"a comparison of {len(scenarios)} scenarios x {n:,} replications",
+                " per scenario",
+            ),
+        ]
     )
-    target = _target(out, outputs_root, "compare-" + "-vs-".join(names), force)
+    if dry_run:
+        click.echo(f"compare {' vs '.join(names)}: {n:,} replications each")
+        _dry_run(checks)
+        return
     seed = seed if seed is not None else scenarios[0].seed
     options = _executor_options(workers, scheduler)
     results = []
@@ -215,11 +266,9 @@ def compare(
 
 @click.command()
 @click.argument("sweep_file", type=click.Path(dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="List the variants and exit without running.")
 @_with_common
 def sweep(
     sweep_file: str,
-    dry_run: bool,
     replications: int | None,
     seed: int | None,
     out: Path | None,
@@ -229,6 +278,7 @@ def sweep(
     scheduler: str | None,
     force: bool,
     no_report: bool,
+    dry_run: bool,
 ) -> None:
     """Run a sweep file: a grid of scenario variants or one-at-a-time sensitivity.
 
@@ -237,26 +287,39 @@ def sweep(
     """
     from botsim.outputs import OutputError
     from botsim.report import ReportError, write_sweep
-    from botsim.sweep import SweepError, load_sweep, run_sweep
+    from botsim.sweep import SweepError, check_columns, load_sweep, run_sweep
 
     try:
-        plan = load_sweep(sweep_file)
+        plan = load_sweep(sweep_file)  # every variant built and validated
     except SweepError as exc:
         fail_input(str(exc))
+    n = plan.replications(replications)
+    workers = resolve_workers(workers, scheduler, n)
+    target = _target(out, outputs_root, f"sweep-{plan.sweep.name}")
+    k = len(plan.points)
+    checks = check_before_running(
+        [
+            lambda: f"variants: {k} valid scenarios",
+            lambda: (
+                check_columns(plan)
+                or f"columns: {', '.join(plan.columns)} (no clash with a result column)"
+            ),
+            lambda: output_check(target, force),
+            lambda: memory_check(
+                [pt.scenario for pt in plan.points],
+                n,
+                workers,
+                f"a sweep of {k} variants x {n:,} replications",
+                " per variant, or fewer variants",
+            ),
+        ]
+    )
     if dry_run:
-        click.echo(f"{plan.sweep.name}: {plan.sweep.mode}, {len(plan.points)} variants")
+        click.echo(f"{plan.sweep.name}: {plan.sweep.mode}, {k} variants x {n:,} replications")
         for pt in plan.points:
             click.echo(f"  {pt.index:>3}  {pt.label}")
+        _dry_run(checks)
         return
-    n = plan.replications(replications)
-    refuse_if_too_large(
-        [pt.scenario for pt in plan.points],
-        n,
-        workers,
-        f"a sweep of {len(plan.points)} variants x {n:,} replications",
-        " per variant, or fewer variants",
-    )
-    target = _target(out, outputs_root, f"sweep-{plan.sweep.name}", force)
     options = _executor_options(workers, scheduler)
     click.echo(f"running {len(plan.points)} variants of {plan.sweep.name}", err=True)
     with _executor_errors():

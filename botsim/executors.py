@@ -46,6 +46,26 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def cap_workers(requested: int | None = None, chunks: int | None = None) -> int:
+    """Local workers to start: ``requested`` (default: all cores), at most the cores this
+    process may use and at most ``chunks``, the most chunks of replications one experiment can
+    have (its replication count): a worker beyond either would only wait, yet cost a process.
+
+    Lowering an explicit request is not an error; it is logged (a warning, shown on the
+    console) so the user knows how many workers ran. The numbers do not depend on it.
+    """
+    cores = default_workers()
+    limit = cores if chunks is None else max(1, min(cores, chunks))
+    if requested is None or requested <= limit:
+        return limit if requested is None else requested
+    if limit == cores:
+        why = f"the {cores} core(s) this process may use"
+    else:
+        why = f"the {chunks} replication(s) per experiment, one chunk each at most"
+    log.warning("%d workers requested; using %d, %s", requested, limit, why)
+    return limit
+
+
 class Backend:
     """A ``concurrent.futures``-style place to run chunks of replications.
 
@@ -236,7 +256,7 @@ class DaskBackend(Backend):
         self._cluster = None
         try:
             if scheduler == "local":
-                n = workers or default_workers()
+                n = cap_workers(workers)
                 # Worker processes started while SIGINT is ignored keep ignoring it: Ctrl-C
                 # is the parent's to handle (save, cancel, shut the cluster down cleanly).
                 # The workers' statistical profiler samples every thread's stack every 10 ms,
@@ -312,10 +332,11 @@ class DaskBackend(Backend):
 
 def open_backend(workers: int | None = None, scheduler: str | None = None) -> Backend:
     """The backend for ``--workers`` / ``--scheduler``: Dask if a scheduler is given, else a
-    process pool of ``workers`` (default: all cores), or this process when ``workers == 1``."""
+    process pool of ``workers`` (default: all cores; never more than the cores, see
+    :func:`cap_workers`), or this process when ``workers == 1``."""
     if scheduler:
         return DaskBackend(scheduler, workers)
-    workers = default_workers() if workers is None else workers
+    workers = cap_workers(workers)
     if workers <= 1:
         return InProcessBackend()
     return ProcessPoolBackend(workers)

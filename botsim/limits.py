@@ -25,6 +25,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from botsim.caching import by_identity
+
 if TYPE_CHECKING:  # pragma: no cover
     from botsim.scenario import Scenario
 
@@ -68,6 +70,15 @@ EVENTS_PER_EMPLOYEE = 5
 """Hire, resignation, exit and requisition events per employee (measured 4.97 and 5.17)."""
 BASE_BYTES = 50_000_000
 """Interpreter, numpy/pandas/simpy and the scenario itself (assumption, rounded up)."""
+WORKER_PROCESS_BYTES = 50_000_000
+"""Resident memory of one worker process of a local pool, before its replication in flight.
+Measured 2026-12-03 (Python 3.11, Linux, 2 cores): process-pool workers after four chunks of 20
+replications of the shipped manila-finance-20, growth-waves-50 and split-ph-co held 39-40 MB
+resident (VmRSS; 18-19 MB proportional and 9-10 MB private after chunks of the 12-month Manila:
+the rest is shared copy-on-write with the forkserver, which held 48 MB). The resident figure is
+used, since shared pages may be copied, rounded up to 50 MB; a pool of W workers counts W + 1
+processes (the forkserver). Dask's local workers are counted the same (assumption).
+tests/model/test_executors.py measures a worker again."""
 
 
 class LimitError(ValueError):
@@ -211,11 +222,14 @@ def _expected_employees(scenario: Scenario) -> float:
     return total
 
 
-def result_columns(scenario: Scenario) -> tuple[int, int]:
-    """(summary, series) column counts, read from one replication of a one-person-per-role copy.
+@by_identity(maxsize=4096)  # a sweep's checks ask for each of its variants (up to 2 000) twice
+def result_column_names(scenario: Scenario) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(summary, series) column names of ``scenario``'s result tables, ``replication``
+    included, read from one replication of a one-person-per-role copy (a few ms); None if that
+    pilot cannot run.
 
-    The model decides its columns, and they grow as mechanisms are added, so they are counted
-    rather than hard-coded. Falls back to the defaults above if the pilot cannot run.
+    The model decides its columns (some are named after the scenario's locations and roles,
+    and they grow as mechanisms are added), so they are read rather than hard-coded.
     """
     try:
         from botsim.experiment import simulate
@@ -225,9 +239,24 @@ def result_columns(scenario: Scenario) -> tuple[int, int]:
             role["plan"] = [{"month": role["plan"][0]["month"], "headcount": 1}]
         pilot = type(scenario).model_validate(doc)
         result = simulate(pilot, seed=0, replication=0)
-        return len(result.summary) + 1, len(result.series) + 1  # + the replication column
-    except Exception:  # an estimate must never be the reason a valid run fails
+    except Exception:  # a check or an estimate must never be the reason a valid run fails
+        return None
+    return ("replication", *result.summary), ("replication", *result.series)
+
+
+def result_columns(scenario: Scenario) -> tuple[int, int]:
+    """(summary, series) column counts (:func:`result_column_names`); the defaults above if
+    the pilot cannot run."""
+    names = result_column_names(scenario)
+    if names is None:
         return DEFAULT_SUMMARY_COLUMNS, DEFAULT_SERIES_COLUMNS
+    return len(names[0]), len(names[1])
+
+
+def worker_processes(workers: int) -> int:
+    """Processes a local pool of ``workers`` adds beside this one: none for one worker (it runs
+    here), else the workers and the forkserver they are started from."""
+    return 0 if workers <= 1 else workers + 1
 
 
 def estimate_run_memory(
@@ -241,7 +270,9 @@ def estimate_run_memory(
     ``BASE + TABLES_BASE + R * (S * SUMMARY_VALUE + (H + 1) * T * SERIES_VALUE)`` for the
     result tables kept until the run folder is written (S summary and T series columns, see
     :func:`result_columns`), plus, per worker, one replication in flight:
-    ``employees * ((H + 1) * EMPLOYEE_MONTH + EVENTS_PER_EMPLOYEE * EVENT)``.
+    ``employees * ((H + 1) * EMPLOYEE_MONTH + EVENTS_PER_EMPLOYEE * EVENT)``, plus the worker
+    processes themselves (:func:`worker_processes` x ``WORKER_PROCESS_BYTES``). Pass the
+    workers that will really start (:func:`botsim.executors.cap_workers`).
     """
     if replications < 0 or workers < 1:
         raise LimitError(
@@ -254,8 +285,13 @@ def estimate_run_memory(
     )
     employees = _expected_employees(scenario)
     in_flight = employees * (months * EMPLOYEE_MONTH_BYTES + EVENTS_PER_EMPLOYEE * EVENT_BYTES)
+    processes = worker_processes(workers) * WORKER_PROCESS_BYTES
     return int(
-        BASE_BYTES + TABLES_BASE_BYTES + replications * per_replication + workers * in_flight
+        BASE_BYTES
+        + TABLES_BASE_BYTES
+        + processes
+        + replications * per_replication
+        + workers * in_flight
     )
 
 
@@ -356,9 +392,17 @@ def check_study_memory(
     if estimate > allowed:
         per_rep = results / max(replications, 1)
         fit = max(int((allowed - fixed) // per_rep), 0) if per_rep > 0 else 0
+        processes = worker_processes(workers)
+        on_workers = (
+            f" ({_mb(processes * WORKER_PROCESS_BYTES)} of it for {workers} worker processes "
+            "and their forkserver: fewer --workers need less)"
+            if processes
+            else ""
+        )
         raise LimitError(
-            f"{what} would need about {_mb(estimate)} of memory, above the {_mb(allowed)} it "
-            f"may use ({limits.memory_fraction:.0%} of {_mb(available)} available); "
+            f"{what} would need about {_mb(estimate)} of memory{on_workers}, above the "
+            f"{_mb(allowed)} it may use ({limits.memory_fraction:.0%} of {_mb(available)} "
+            "available); "
             + (
                 f"use at most about {fit:,} replications"
                 if fit
@@ -386,5 +430,7 @@ __all__ = [
     "check_study_memory",
     "estimate_run_memory",
     "planned_peak_headcount",
+    "result_column_names",
     "result_columns",
+    "worker_processes",
 ]

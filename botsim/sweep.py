@@ -25,7 +25,12 @@ with every other parameter at its base value: ``relative: 0.2`` (base x 0.8 and 
 ``delta: 1`` (base -/+ 1) or explicit ``low``/``high``. Its result feeds the tornado chart.
 
 Every variant is built and validated when the sweep is loaded, so a bad value is reported
-(naming ``parameters[i].values[j]`` and the scenario field) before anything runs. All variants
+(naming ``parameters[i].values[j]`` and the scenario field) before anything runs. Each
+parameter is a column of the result tables, named by ``name`` or else by the last field of its
+path (``headcount`` above, without ``name: team_size``); a name that is already a column of
+those tables (a summary or monthly-series column such as ``headcount`` or ``effective_fte``, or
+one the sweep adds such as ``point``, ``label`` or ``mean``) is refused, naming the parameter and
+the column, before anything runs (:func:`check_columns`): it is never renamed silently. All variants
 run with the same seed: replication j of every variant uses the same random streams (common
 random numbers), which is what makes the differences between variants precise.
 """
@@ -39,7 +44,7 @@ import itertools
 import json
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -65,7 +70,25 @@ scenarios' 36-month horizon; lowered to the horizon when that is shorter)."""
 MAX_POINTS = 2_000
 """Limit on the number of variants of one sweep (bounds run time and output size)."""
 
-RESERVED_COLUMNS = {"sweep", "point", "label", "varied", "level", "replication", "month"}
+STUDY_COLUMNS = frozenset(
+    {
+        # Which variant and replication a row belongs to (summary, series, points.csv), and the
+        # columns the report adds when it reads the tables back (group, scenario).
+        *("sweep", "point", "label", "varied", "level", "replication", "month"),
+        *("group", "scenario", "horizon_months"),
+        # aggregates.csv (botsim.stats.aggregate) and the sweep table of the report
+        *("metric", "n", "mean", "sd", "median", "p10", "p90", "ci_low", "ci_high", "censored"),
+        *("km_median", "km_median_ci_low", "km_median_ci_high", "p_by", "p_by_ci_low"),
+        "p_by_ci_high",
+        # contrasts.csv (botsim.stats.compare_summaries)
+        *("scenario_a", "scenario_b", "n_pairs", "mean_a", "mean_b", "diff", "p_value"),
+        *("confidence", "comparisons", "better_when", "better", "significant"),
+        "restricted_to_horizon",
+    }
+)
+"""Columns a sweep writes beside its parameters, in some table where the parameters are columns
+too; a parameter may not be named like one (tests/badinput/test_study_checks.py checks that this
+list covers every such table)."""
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 
 
@@ -160,9 +183,6 @@ class Sweep(BaseModel):
         dup = sorted({c for c in columns if columns.count(c) > 1})
         if dup:
             raise ValueError(f"parameter names must be unique (set `name`), repeated: {dup}")
-        reserved = sorted(set(columns) & RESERVED_COLUMNS)
-        if reserved:
-            raise ValueError(f"parameter names {reserved} are reserved; choose another `name`")
         for i, p in enumerate(self.parameters):
             if self.mode == "grid":
                 if p.values is None:
@@ -286,10 +306,86 @@ def _load_base(sweep: Sweep, sweep_path: Path) -> tuple[dict[str, Any], str, Pat
     return copy.deepcopy(sweep.base), f"{sweep_path} (base)", sweep_path.parent
 
 
+def _other_name(p: SweepParameter, taken: set[str]) -> str:
+    """A column name to suggest instead of a clashing one: the path's last two fields."""
+    fields = [part for part in parse_path(p.path) if isinstance(part, str)]
+    for candidate in ("_".join(fields[-2:]), f"{p.column}_value", f"swept_{p.column}"):
+        if candidate not in taken and candidate != p.column:
+            return candidate[:64]
+    return f"swept_{p.column}"[:64]  # pragma: no cover - every candidate taken
+
+
+def column_clashes(
+    sweep: Sweep, tables: Mapping[str, Iterable[str]] | None = None
+) -> list[Problem]:
+    """Parameters whose column name is already a column of a table they are written into.
+
+    Every parameter becomes a column of the summary and series tables, ``points.csv``,
+    ``aggregates.csv``, the contrasts and the report's sweep table; a name one of those already
+    uses would make the sweep fail after running every variant. ``tables`` maps a description
+    of a result table to its column names (from a pilot replication, see
+    :func:`check_columns`); the columns the sweep itself adds (:data:`STUDY_COLUMNS`) are
+    always checked. A clash is refused, never renamed silently: the message suggests a
+    ``name:``.
+    """
+    sources = [("a column the sweep adds to its tables", STUDY_COLUMNS)]
+    sources += [
+        (f"a column of the {what}", frozenset(names)) for what, names in (tables or {}).items()
+    ]
+    taken = set().union(*(names for _, names in sources))
+    problems = []
+    for i, p in enumerate(sweep.parameters):
+        hits = [what for what, names in sources if p.column in names]
+        if not hits:
+            continue
+        where = f"parameters[{i}].name" if p.name else f"parameters[{i}].path"
+        named = f"its name {p.column!r}"
+        if not p.name:
+            named = f"its column name {p.column!r} (the last field of its path)"
+        problems.append(
+            Problem(
+                where,
+                f"{named} is already " + " and ".join(hits) + "; give the parameter another "
+                f"`name:`, e.g. name: {_other_name(p, taken)}",
+            )
+        )
+    return problems
+
+
+def check_columns(plan: SweepPlan) -> None:
+    """Refuse (:class:`SweepError`) a parameter named like a column of the variants' results.
+
+    The result columns are read from one pilot replication of each variant
+    (:func:`botsim.limits.result_column_names`, a few ms each), so this runs before anything
+    else and :func:`run_sweep` calls it first: a clash is reported before any variant runs.
+    """
+    from botsim.limits import result_column_names
+
+    summary: set[str] = set()
+    series: set[str] = set()
+    for pt in plan.points:
+        names = result_column_names(pt.scenario)
+        if names is not None:  # a pilot that fails is the run's to report
+            summary.update(names[0])
+            series.update(names[1])
+    problems = column_clashes(
+        plan.sweep,
+        {
+            "summary table (summary.parquet)": summary,
+            "monthly series (timeseries.parquet)": series,
+        },
+    )
+    if problems:
+        raise SweepError(plan.source, problems)
+
+
 def plan_sweep(sweep: Sweep, sweep_path: str | Path = "<sweep>") -> SweepPlan:
     """Expand a sweep into validated scenario variants (grid or one-at-a-time)."""
     sweep_path = Path(sweep_path)
     source = str(sweep_path)
+    clashes = column_clashes(sweep)  # the model's own columns: check_columns
+    if clashes:
+        raise SweepError(source, clashes)
     base_doc, base_source, base_dir = _load_base(sweep, sweep_path)
     try:
         base = scenario_from_dict(base_doc, base_source, (), base_dir=base_dir)
@@ -415,11 +511,14 @@ def run_sweep(
     """Run every variant with the same seed (CRN) and stack the results into tidy tables.
 
     ``run_options`` are passed to :func:`botsim.experiment.run_experiment` (e.g. executors).
+    Raises :class:`SweepError` before running anything if a parameter's column name is taken
+    (:func:`check_columns`).
     """
     import pandas as pd
 
     from botsim.experiment import run_experiment
 
+    check_columns(plan)  # before anything runs: a clash would only show when stacking
     sweep = plan.sweep
     n = plan.replications(replications)
     seed = seed if seed is not None else (sweep.seed if sweep.seed is not None else plan.base.seed)

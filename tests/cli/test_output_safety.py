@@ -81,10 +81,10 @@ def test_compare_and_sweep_folders_are_named_like_run_folders(tmp_path) -> None:
     from botsim.cli_research import _target
 
     root = tmp_path / "outputs"
-    first = _target(None, root, "../../ph vs co", force=False)
+    first = _target(None, root, "../../ph vs co")
     assert first.parent == root and first.name.startswith("ph-vs-co-")
     first.mkdir(parents=True)
-    second = _target(None, root, "../../ph vs co", force=False)
+    second = _target(None, root, "../../ph vs co")
     assert second.parent == root and second != first
     # Same second: the run-folder rule's "-2"; a second later: a new timestamp.
     assert second.name == f"{first.name}-2" or (

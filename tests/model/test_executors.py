@@ -257,3 +257,37 @@ def test_process_pool_reports_when_its_workers_are_up() -> None:
         pool._warm_up.join(timeout=60)
         assert not pool.starting()
         assert pool.result(pool.submit(abs, -3)) == 3
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_worker_process_memory_is_within_its_stated_baseline(manila) -> None:
+    """WORKER_PROCESS_BYTES (the per-worker part of the memory estimate) stays true: a pool
+    worker that has run chunks holds no more than it, resident."""
+    from pathlib import Path
+
+    from botsim.executors import ProcessPoolBackend
+    from botsim.experiment import run_chunk
+    from botsim.limits import WORKER_PROCESS_BYTES
+
+    def resident(pid: int) -> int:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise AssertionError("no VmRSS")
+
+    with ProcessPoolBackend(2) as backend:
+        futures = [backend.submit(run_chunk, manila, 1, list(range(k, k + 10))) for k in (0, 10)]
+        for future in futures:
+            backend.result(future)
+        pids = list(backend._pool._processes)  # the pool's worker processes
+        sizes = [resident(pid) for pid in pids]
+    assert pids and max(sizes) <= WORKER_PROCESS_BYTES, sizes
+
+
+def test_workers_beyond_the_cores_are_not_started(monkeypatch) -> None:
+    """--workers 4096 on two cores starts two (and says so), whatever the caller asks."""
+    import botsim.executors as executors
+
+    monkeypatch.setattr(executors, "default_workers", lambda: 2)
+    with open_backend(4096) as backend:
+        assert backend.workers == 2 and backend.description == "process-pool(workers=2)"

@@ -218,7 +218,9 @@ def test_compare_and_sweep_refuse_up_front_what_would_not_fit_in_memory(tmp_path
     with the estimate and how many would fit."""
     from botsim import limits
 
-    monkeypatch.setattr(limits, "available_memory", lambda: 200_000_000)  # 200 MB
+    # 400 MB: room for the interpreter and two worker processes (counted since issue 18)
+    monkeypatch.setattr(limits, "available_memory", lambda: 400_000_000)
+    monkeypatch.setattr("botsim.executors.default_workers", lambda: 2)
     scen = str(ROOT / "scenarios" / "manila-finance-20.yaml")
     runner = CliRunner()
     out = tmp_path / "cmp"

@@ -233,3 +233,19 @@ def test_folders_without_heatmap_month_report_month_18(tmp_path):
     (folder / "manifest.json").write_text(json.dumps(manifest))
     study = load_study(folder)
     assert study.heatmap_month is None and study.grid_month == 18.0
+
+
+def test_result_column_names_are_refused_and_name_resolves_it():
+    """A parameter is a column of the tables: one named like a result column (the default
+    `headcount` of roles[0].plan[0].headcount) is refused before anything runs; `name:` fixes it.
+    """
+    from botsim.sweep import check_columns
+
+    doc = grid_doc()
+    del doc["parameters"][1]["name"]
+    plan = sweep_from_dict(doc, "s.yaml")
+    with pytest.raises(SweepError) as err:
+        check_columns(plan)
+    assert "parameters[1].path" in str(err.value) and "'headcount'" in str(err.value)
+    check_columns(sweep_from_dict(grid_doc(), "s.yaml"))  # team_size: no clash
+    check_columns(load_sweep(ROOT / "sweeps" / "ph-vs-co-by-size.yaml"))
