@@ -35,6 +35,7 @@ LAYERS = [
             "botsim.outputs",
             "botsim.sweep",
             "botsim.calibrate",
+            "botsim.preflight",
         },
     ),
     ("report", {"botsim.report", "botsim.console"}),
