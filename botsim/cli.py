@@ -233,7 +233,7 @@ def run(
     )
 
     from botsim.executors import ExecutorUnavailable, WorkerLost, open_backend
-    from botsim.outputs import OutputError, StagedRun, default_run_dir
+    from botsim.outputs import REPORT_PENDING, OutputError, StagedRun, default_run_dir
 
     try:
         backend = open_backend(workers, scheduler)
@@ -251,6 +251,7 @@ def run(
                     precision=adaptive.as_dict() if adaptive else None,
                     extra={"scenario_file": scenario_file, "overrides": list(overrides)},
                     force=force,
+                    inputs=(scenario_file,),
                 )
             except OutputError as exc:
                 fail_input(str(exc))
@@ -278,8 +279,10 @@ def run(
         )
     finally:
         backend.close()
+    # Until its report is written the folder says so (`botsim report FOLDER` rebuilds it).
+    extra = {"resumed": resume is not None, **({} if no_report else {REPORT_PENDING: True})}
     try:
-        folder = staged.finalize(result, {"resumed": resume is not None}, force=force)
+        folder = staged.finalize(result, extra, force=force)
     except OutputError as exc:
         staged.release()
         fail_input(str(exc))
@@ -304,7 +307,11 @@ def run(
         try:
             click.echo(f"report: {write_report(folder)}")
         except ReportError as exc:  # the run itself is complete and kept
-            click.echo(f"warning: report not written: {exc}", err=True)
+            click.echo(
+                f"warning: report not written: {exc}; the run is complete, rebuild the report "
+                f"with `botsim report {folder}`",
+                err=True,
+            )
     if result.failures:
         ids = ", ".join(str(f.replication) for f in result.failures[:20])
         more = " ..." if len(result.failures) > 20 else ""

@@ -94,12 +94,14 @@ def _with_common(func):
     return func
 
 
-def _target(out: Path | None, root: Path, name: str, force: bool) -> Path:
+def _target(
+    out: Path | None, root: Path, name: str, force: bool, inputs: tuple[str | Path, ...] = ()
+) -> Path:
     from botsim.outputs import OutputError, check_destination, named_run_dir
 
     try:
         target = out if out is not None else named_run_dir(root, name)
-        check_destination(target, force)
+        check_destination(target, force, inputs)
     except OutputError as exc:
         fail_input(str(exc))
     return target
@@ -153,7 +155,7 @@ def compare(
         f"a comparison of {len(scenarios)} scenarios x {n:,} replications",
         " per scenario",
     )
-    target = _target(out, outputs_root, "compare-" + "-vs-".join(names), force)
+    target = _target(out, outputs_root, "compare-" + "-vs-".join(names), force, scenario_files)
     seed = seed if seed is not None else scenarios[0].seed
     options = _executor_options(workers, scheduler)
     results = []
@@ -251,7 +253,8 @@ def sweep(
         f"a sweep of {len(plan.points)} variants x {n:,} replications",
         " per variant, or fewer variants",
     )
-    target = _target(out, outputs_root, f"sweep-{plan.sweep.name}", force)
+    inputs = _sweep_inputs(sweep_file, plan)
+    target = _target(out, outputs_root, f"sweep-{plan.sweep.name}", force, inputs)
     options = _executor_options(workers, scheduler)
     click.echo(f"running {len(plan.points)} variants of {plan.sweep.name}", err=True)
     with _executor_errors():
@@ -259,12 +262,27 @@ def sweep(
     try:
         text = Path(sweep_file).read_text(encoding="utf-8")
         folder = write_sweep(
-            target, result, text, confidence=confidence, force=force, report=not no_report
+            target,
+            result,
+            text,
+            confidence=confidence,
+            force=force,
+            report=not no_report,
+            inputs=inputs,
         )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))
     _print_sweep(folder, confidence)
     _exit_on_failures(len(result.failures))
+
+
+def _sweep_inputs(sweep_file: str, plan: Any) -> tuple[str | Path, ...]:
+    """The files a sweep reads (the sweep file, its base scenario file): --force keeps off."""
+    base = plan.sweep.base
+    if not isinstance(base, str):
+        return (sweep_file,)
+    path = Path(base)
+    return (sweep_file, path if path.is_absolute() else Path(sweep_file).parent / path)
 
 
 def _print_sweep(folder: Path, confidence: float) -> None:
