@@ -104,7 +104,9 @@ def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Replace an existing run folder given by --out (or discard its interrupted run).",
+    help="Replace an existing run folder given by --out (or discard its interrupted run); "
+    "only an empty or botsim-written folder that holds no input file and is not the working "
+    "directory or above it.",
 )
 @workers_option(
     "Local worker processes (default: all cores; 1 runs in this process, for debugging)."

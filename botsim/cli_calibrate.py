@@ -55,7 +55,7 @@ def _parse_bands(text: str | None) -> list[float] | None:
     default=None,
     help="Profile file to write (default: ./<name>.yaml).",
 )
-@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file (never an input file).")
 @click.option("--location", default=None, help="Use only records whose location column is this.")
 @click.option(
     "--as-of",

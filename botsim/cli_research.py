@@ -83,7 +83,12 @@ common_options = [
     ),
     workers_option("Local worker processes (same numbers on any count)."),
     scheduler_option("Dask scheduler address (same numbers).", metavar="URL"),
-    click.option("--force", is_flag=True, help="Replace an existing --out folder."),
+    click.option(
+        "--force",
+        is_flag=True,
+        help="Replace an existing --out folder: only an empty or botsim-written one that holds "
+        "no input file and is not the working directory or above it.",
+    ),
     click.option("--no-report", is_flag=True, help="Write the tables only (no figures/HTML)."),
 ]
 

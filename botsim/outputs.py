@@ -153,7 +153,10 @@ def check_replaceable(
     if not target.exists() and not target.is_symlink():
         return
     resolved = target.resolve()
-    cwd = Path.cwd().resolve()
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:  # the working directory was removed: nothing of it left to protect
+        cwd = Path("/nonexistent-working-directory")
     if resolved == cwd or resolved in cwd.parents:
         where = "is" if resolved == cwd else "contains"
         raise OutputError(
