@@ -105,7 +105,9 @@ def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Replace an existing run folder given by --out (or discard its interrupted run).",
+    help="Replace an existing run folder given by --out (or discard its interrupted run); "
+    "only an empty or botsim-written folder that holds no input file and is not the working "
+    "directory or above it.",
 )
 @workers_option(
     "Local worker processes (default: all cores, at most one per replication; 1 runs in "
@@ -235,7 +237,7 @@ def run(
     refuse_if_too_large([scenario], chunks, workers)
 
     from botsim.executors import ExecutorUnavailable, WorkerLost, open_backend
-    from botsim.outputs import OutputError, StagedRun, default_run_dir
+    from botsim.outputs import REPORT_PENDING, OutputError, StagedRun, default_run_dir
 
     try:
         backend = open_backend(workers, scheduler)
@@ -253,6 +255,7 @@ def run(
                     precision=adaptive.as_dict() if adaptive else None,
                     extra={"scenario_file": scenario_file, "overrides": list(overrides)},
                     force=force,
+                    inputs=(scenario_file,),
                 )
             except OutputError as exc:
                 fail_input(str(exc))
@@ -280,8 +283,10 @@ def run(
         )
     finally:
         backend.close()
+    # Until its report is written the folder says so (`botsim report FOLDER` rebuilds it).
+    extra = {"resumed": resume is not None, **({} if no_report else {REPORT_PENDING: True})}
     try:
-        folder = staged.finalize(result, {"resumed": resume is not None}, force=force)
+        folder = staged.finalize(result, extra, force=force)
     except OutputError as exc:
         staged.release()
         fail_input(str(exc))
@@ -306,7 +311,11 @@ def run(
         try:
             click.echo(f"report: {write_report(folder)}")
         except ReportError as exc:  # the run itself is complete and kept
-            click.echo(f"warning: report not written: {exc}", err=True)
+            click.echo(
+                f"warning: report not written: {exc}; the run is complete, rebuild the report "
+                f"with `botsim report {folder}`",
+                err=True,
+            )
     if result.failures:
         from botsim.experiment import summarise_failures
 

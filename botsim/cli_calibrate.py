@@ -55,7 +55,7 @@ def _parse_bands(text: str | None) -> list[float] | None:
     default=None,
     help="Profile file to write (default: ./<name>.yaml).",
 )
-@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file (never an input file).")
 @click.option("--location", default=None, help="Use only records whose location column is this.")
 @click.option(
     "--as-of",
@@ -111,12 +111,19 @@ def calibrate(
 
     if not name.strip() or len(name) > 64:
         fail_input("--name must be 1 to 64 characters")
+    from botsim.outputs import OutputError, check_replaceable
+
     target = out if out is not None else Path(f"{slug(name)}.yaml")
-    for path in (target, retention_csv):
+    page = None if no_report else target.with_name(f"{target.stem}.report.html")
+    # --force replaces an earlier profile, CSV or page, never a records or base profile file.
+    inputs = [p for p in (employees, requisitions, Path(base)) if p is not None and p.is_file()]
+    for path in (target, retention_csv, page):
         if path is not None:
             try:
                 cb.check_destination(path, force)
-            except cb.OutputExists as exc:
+                if force:
+                    check_replaceable(path, inputs, expect="file")
+            except (cb.OutputExists, OutputError) as exc:
                 fail_input(str(exc))
     try:
         cal = cb.calibrate(
@@ -139,10 +146,9 @@ def calibrate(
         if retention_csv is not None:
             table = cal.retention.rename(columns={"time": "tenure_months"})
             cb.write_text_atomic(retention_csv, table.to_csv(index=False), force=force)
-        if not no_report:
+        if page is not None:
             from botsim.report.calibration import write_calibration_report
 
-            page = written.with_name(f"{written.stem}.report.html")
             click.echo(f"report: {write_calibration_report(cal, page, force=force)}")
     except cb.OutputExists as exc:
         fail_input(str(exc))

@@ -118,13 +118,13 @@ def check_before_running(checks: Sequence[Callable[[], str]]) -> list[str]:
     return passed
 
 
-def output_check(target: Path, force: bool) -> str:
+def output_check(target: Path, force: bool, inputs: tuple[str | Path, ...] = ()) -> str:
     """The output folder of a comparison or sweep, checked before it runs: not there (unless
     ``force``) and creatable (:func:`botsim.preflight.check_writable`)."""
     from botsim.outputs import check_destination
     from botsim.preflight import check_writable
 
-    check_destination(target, force)
+    check_destination(target, force, inputs)
     base = check_writable(target)
     state = "exists, replaced at the end (--force)" if target.exists() else "new"
     return f"output folder: {target} ({state}; {base} is writable)"

@@ -89,7 +89,12 @@ common_options = [
         "same numbers on any count)."
     ),
     scheduler_option("Dask scheduler address (same numbers).", metavar="URL"),
-    click.option("--force", is_flag=True, help="Replace an existing --out folder."),
+    click.option(
+        "--force",
+        is_flag=True,
+        help="Replace an existing --out folder: only an empty or botsim-written one that holds "
+        "no input file and is not the working directory or above it.",
+    ),
     click.option("--no-report", is_flag=True, help="Write the tables only (no figures/HTML)."),
     click.option(
         "--dry-run",
@@ -187,11 +192,12 @@ def compare(
     n = replications or scenarios[0].replications
     workers = resolve_workers(workers, scheduler, n)
     target = _target(out, outputs_root, "compare-" + "-vs-".join(names))
+    inputs = tuple(scenario_files)
     checks = check_before_running(
         [
             lambda: f"scenarios: {len(scenarios)} valid",
             lambda: _compare_columns(scenarios),
-            lambda: output_check(target, force),
+            lambda: output_check(target, force, inputs),
             lambda: memory_check(
                 scenarios,
                 n,
@@ -296,6 +302,7 @@ def sweep(
     n = plan.replications(replications)
     workers = resolve_workers(workers, scheduler, n)
     target = _target(out, outputs_root, f"sweep-{plan.sweep.name}")
+    inputs = _sweep_inputs(sweep_file, plan)
     k = len(plan.points)
     checks = check_before_running(
         [
@@ -304,7 +311,7 @@ def sweep(
                 check_columns(plan)
                 or f"columns: {', '.join(plan.columns)} (no clash with a result column)"
             ),
-            lambda: output_check(target, force),
+            lambda: output_check(target, force, inputs),
             lambda: memory_check(
                 [pt.scenario for pt in plan.points],
                 n,
@@ -327,12 +334,27 @@ def sweep(
     try:
         text = Path(sweep_file).read_text(encoding="utf-8")
         folder = write_sweep(
-            target, result, text, confidence=confidence, force=force, report=not no_report
+            target,
+            result,
+            text,
+            confidence=confidence,
+            force=force,
+            report=not no_report,
+            inputs=inputs,
         )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))
     _print_sweep(folder, confidence)
     _exit_on_failures(result.failures, n * len(plan.points))
+
+
+def _sweep_inputs(sweep_file: str, plan: Any) -> tuple[str | Path, ...]:
+    """The files a sweep reads (the sweep file, its base scenario file): --force keeps off."""
+    base = plan.sweep.base
+    if not isinstance(base, str):
+        return (sweep_file,)
+    path = Path(base)
+    return (sweep_file, path if path.is_absolute() else Path(sweep_file).parent / path)
 
 
 def _print_sweep(folder: Path, confidence: float) -> None:

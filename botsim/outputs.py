@@ -12,8 +12,11 @@ finishes; nothing else ever looks like a run. Every file is written to a tempora
 renamed into place; the manifest is written last, and the folder is renamed to its final name
 only after that. :func:`is_complete` is the one test of completeness.
 
-An existing run is never overwritten unless ``force`` is given. Folder names derived from a
-scenario's name cannot leave the outputs folder.
+An existing run is never overwritten unless ``force`` is given, and ``force`` replaces only what
+botsim itself wrote (:func:`check_replaceable`): an empty folder or a botsim folder, never one
+that holds an input file, never the working directory or an ancestor of it, never a run that a
+live process is still writing. Folder names derived from a scenario's name cannot leave the
+outputs folder.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import os
 import platform
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +47,10 @@ MANIFEST = "manifest.json"
 PARTIAL = "partial.json"
 CHUNKS = "chunks"
 LOCK = ".lock"
+REPORT_PENDING = "report_pending"
+"""Manifest key of a complete run folder whose report.html is still to be written (the run is
+renamed into place before its report is made): true until the report is written, so a run
+killed while writing its report says so, and ``botsim report FOLDER`` rebuilds it."""
 MAX_NAME = 80
 """Longest scenario part of a default folder name (file systems allow 255 bytes)."""
 FORMAT = 1
@@ -65,12 +72,129 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+BOTSIM_MANIFEST_KEYS = ("scenario_hash", "botsim_version")
+"""Keys every manifest botsim writes has (run, compare and sweep folders): how ``--force``
+recognises a folder botsim wrote."""
+
+
 def _describe_os_error(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "no space left on device"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if exc.errno == errno.EROFS:
+        return "read-only file system"
+    if exc.errno in (errno.EACCES, errno.EPERM):
         return "permission denied (folder not writable)"
     return exc.strerror or str(exc)
+
+
+def is_locked(folder: Path) -> bool:
+    """True when a live process holds the lock of the staging folder ``folder`` (a run is
+    being written there right now); False for an interrupted run or a folder without a lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return False
+    try:
+        fd = os.open(Path(folder) / LOCK, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing releases the probe's lock
+    return False
+
+
+def staging_state(staging: Path) -> str:
+    """How to speak of a ``.incomplete-*`` folder: a live run or an interrupted one."""
+    if is_locked(staging):
+        return "still running (held by a live botsim process)"
+    return "interrupted"
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_botsim_folder(folder: Path) -> bool:
+    """A folder botsim wrote: a manifest with botsim's keys, or a staging folder's marker (an
+    ``.incomplete-*`` folder with its partial manifest or its lock file; a start cut short
+    before the partial manifest has only the lock)."""
+    folder = Path(folder)
+    manifest = _read_json(folder / MANIFEST)
+    if isinstance(manifest, dict) and all(k in manifest for k in BOTSIM_MANIFEST_KEYS):
+        return True
+    if not folder.name.startswith(INCOMPLETE_PREFIX):
+        return False
+    partial = _read_json(folder / PARTIAL)
+    if isinstance(partial, dict) and "format" in partial and "scenario_hash" in partial:
+        return True
+    return (folder / LOCK).is_file()
+
+
+def check_replaceable(
+    target: Path, inputs: Iterable[str | Path] = (), expect: str = "folder"
+) -> None:
+    """Refuse (OutputError, nothing touched) to let ``--force`` replace ``target``, unless it
+    does not exist, or is an empty folder or a folder botsim wrote (``expect="folder"``), or a
+    file (``expect="file"``: ``botsim calibrate``'s profile, CSV and report page).
+
+    Whatever it is, it is never the working directory or an ancestor of it, never an input file
+    nor a folder holding one (``inputs``: the scenario, sweep or data files the command reads),
+    and never a staging folder a live run holds (symlinks resolved throughout).
+    This is the one test of every command's ``--force``.
+    """
+    target = Path(target)
+    if not target.exists() and not target.is_symlink():
+        return
+    resolved = target.resolve()
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:  # the working directory was removed: nothing of it left to protect
+        cwd = Path("/nonexistent-working-directory")
+    if resolved == cwd or resolved in cwd.parents:
+        where = "is" if resolved == cwd else "contains"
+        raise OutputError(
+            f"--force will not replace {target}: it {where} the working directory; "
+            "choose another --out"
+        )
+    for item in inputs:
+        source = Path(item).resolve()
+        if source == resolved or resolved in source.parents:
+            what = "is" if source == resolved else "holds"
+            raise OutputError(
+                f"--force will not replace {target}: it {what} the input file {item}; "
+                "choose another --out"
+            )
+    if expect == "file":
+        if resolved.is_dir():
+            raise OutputError(f"{target} is a folder, expected a file path")
+        return
+    if not resolved.is_dir():
+        raise OutputError(
+            f"--force will not replace {target}: it is a file, not a botsim folder; "
+            "choose another --out"
+        )
+    if is_locked(resolved):
+        raise OutputError(
+            f"--force will not replace {target}: a run is still writing it (held by a live "
+            "botsim process); wait for it to finish or choose another --out"
+        )
+    try:
+        empty = not any(resolved.iterdir())
+    except OSError as exc:
+        raise OutputError(f"cannot read {target}: {_describe_os_error(exc)}") from None
+    if not empty and not is_botsim_folder(resolved):
+        raise OutputError(
+            f"--force will not replace {target}: it is not a folder botsim wrote (no botsim "
+            f"{MANIFEST}); --force replaces only botsim's own or empty folders. Choose "
+            "another --out, or move the folder away yourself"
+        )
 
 
 def staging_path(target: Path) -> Path:
@@ -121,6 +245,21 @@ def is_complete(folder: Path) -> bool:
     return isinstance(manifest, dict) and "scenario_hash" in manifest
 
 
+def report_pending(folder: Path) -> bool:
+    """True for a complete folder whose report was started but never finished."""
+    manifest = _read_json(Path(folder) / MANIFEST)
+    return isinstance(manifest, dict) and bool(manifest.get(REPORT_PENDING))
+
+
+def mark_report_written(folder: Path) -> None:
+    """Drop the :data:`REPORT_PENDING` mark from the manifest (one atomic rewrite)."""
+    path = Path(folder) / MANIFEST
+    manifest = _read_json(path)
+    if isinstance(manifest, dict) and REPORT_PENDING in manifest:
+        manifest.pop(REPORT_PENDING)
+        _write_atomic(path, _json_bytes(manifest))
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as fh:
@@ -154,21 +293,40 @@ def _json_bytes(data: Any) -> bytes:
     return json.dumps(_jsonable(data), indent=2, allow_nan=False).encode("utf-8")
 
 
-def check_destination(target: Path, force: bool) -> None:
-    """Refuse an existing destination unless ``force`` (checked before any work is done)."""
-    if target.exists() and not force:
+def check_destination(target: Path, force: bool, inputs: Iterable[str | Path] = ()) -> None:
+    """Refuse an existing destination unless ``force``, and with ``force`` one that
+    :func:`check_replaceable` refuses, or one a live run is still building (checked before any
+    work is done, and again just before the final rename)."""
+    target = Path(target)
+    exists = target.exists() or target.is_symlink()
+    if exists and not force:
         raise OutputError(f"{target} already exists; choose another --out or pass --force")
+    if force:
+        check_replaceable(target, inputs)
+        staging = staging_path(target)
+        if is_locked(staging):
+            raise OutputError(
+                f"a run of {target} is still running in {staging} (held by a live botsim "
+                "process); --force does not stop it: wait for it to finish or choose another --out"
+            )
 
 
-def _replace_folder(staging: Path, target: Path, force: bool) -> None:
-    """The final step: ``staging`` becomes ``target`` in one rename."""
-    if target.exists():
+def _replace_folder(
+    staging: Path, target: Path, force: bool, inputs: Iterable[str | Path] = ()
+) -> None:
+    """The final step: ``staging`` becomes ``target`` in one rename (an old ``target`` only
+    with ``force``, and only what :func:`check_replaceable` allows, checked again here)."""
+    if target.exists() or target.is_symlink():
         if not force:
             raise OutputError(f"{target} already exists; choose another --out or pass --force")
+        check_replaceable(target, inputs)
         aside = target.parent / f"{INCOMPLETE_PREFIX}replaced-{target.name}-{os.getpid()}"
         os.replace(target, aside)
         os.replace(staging, target)
-        shutil.rmtree(aside, ignore_errors=True)
+        if aside.is_symlink():  # a link to a botsim folder: the link goes, the folder stays
+            aside.unlink()
+        else:
+            shutil.rmtree(aside, ignore_errors=True)
     else:
         os.replace(staging, target)
 
@@ -221,15 +379,19 @@ def _final_manifest(partial: dict[str, Any], result: Any, extra: dict[str, Any])
 
 
 @contextlib.contextmanager
-def staged_folder(target: Path, force: bool = False) -> Iterator[Path]:
+def staged_folder(
+    target: Path, force: bool = False, inputs: Iterable[str | Path] = ()
+) -> Iterator[Path]:
     """Yield an ``.incomplete-*`` staging folder beside ``target``; on success rename it to
-    ``target`` in one step (replacing an old one only with ``force``), on failure delete it.
+    ``target`` in one step (replacing an old one only with ``force``, and only one that
+    :func:`check_replaceable` allows given the command's ``inputs``), on failure delete it.
 
     Whoever writes into it writes the manifest last, so a folder is complete exactly when it
     has its final name and a manifest (:func:`is_complete`).
     """
     target = Path(target)
-    check_destination(target, force)
+    inputs = tuple(inputs)
+    check_destination(target, force, inputs)
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -243,7 +405,7 @@ def staged_folder(target: Path, force: bool = False) -> Iterator[Path]:
         ) from None
     try:
         yield staging
-        _replace_folder(staging, target, force)
+        _replace_folder(staging, target, force, inputs)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):
@@ -287,10 +449,15 @@ class StagedRun:
     so two resumes cannot write the same run.
     """
 
-    def __init__(self, staging: Path, partial: dict[str, Any]) -> None:
+    def __init__(
+        self, staging: Path, partial: dict[str, Any], inputs: tuple[str | Path, ...] = ()
+    ) -> None:
         self.staging = staging
         self.partial = partial
         self.target = staging.parent / staging.name[len(INCOMPLETE_PREFIX) :]
+        # Files the run was made from: a --force replacement never removes a folder holding one.
+        source = partial.get("scenario_file")
+        self.inputs = tuple(inputs) or ((source,) if isinstance(source, str) else ())
         self._lock_fd: int | None = None
 
     # -- opening ---------------------------------------------------------------------------
@@ -306,17 +473,25 @@ class StagedRun:
         precision: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
         force: bool = False,
+        inputs: tuple[str | Path, ...] = (),
     ) -> StagedRun:
         target = Path(target)
         if target.name.startswith(INCOMPLETE_PREFIX) or target.name in ("", ".", ".."):
             raise OutputError(f"invalid run folder name {target.name!r}")
-        check_destination(target, force)
+        check_destination(target, force, inputs)
         staging = staging_path(target)
+        if staging.exists() and is_locked(staging):
+            raise OutputError(
+                f"a run of {target} is still running in {staging} (held by a live botsim "
+                "process); wait for it to finish or choose another --out"
+            )
         if staging.exists() and not force:
             raise OutputError(
                 f"an interrupted run of {target} exists in {staging}; finish it with "
                 f"`botsim run --resume {staging}` or pass --force to discard it"
             )
+        if staging.exists():
+            check_replaceable(staging, inputs)
         partial = {
             "format": FORMAT,
             "target": target.name,
@@ -332,7 +507,7 @@ class StagedRun:
             if staging.exists():
                 shutil.rmtree(staging)
             staging.mkdir()
-            run = cls(staging, partial)
+            run = cls(staging, partial, tuple(inputs))
             run._lock()
             _write_atomic(staging / "scenario.yaml", dump_yaml(scenario_to_dict(scenario)).encode())
             (staging / CHUNKS).mkdir()
@@ -352,7 +527,12 @@ class StagedRun:
         staging = path if path.name.startswith(INCOMPLETE_PREFIX) else staging_path(path)
         if not staging.is_dir():
             if is_complete(path):
-                raise ResumeError(f"{path} is a complete run already; nothing to resume")
+                missing = (
+                    f"; its report was never finished: rebuild it with `botsim report {path}`"
+                    if report_pending(path)
+                    else ""
+                )
+                raise ResumeError(f"{path} is a complete run already; nothing to resume{missing}")
             raise ResumeError(f"no interrupted run at {path}")
         try:
             if (staging / MANIFEST).is_file() and not (staging / PARTIAL).is_file():
@@ -421,7 +601,10 @@ class StagedRun:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
-            raise ResumeError(f"{self.staging} is in use by another botsim process") from None
+            raise ResumeError(
+                f"{self.staging} is still running (held by a live botsim process); wait for it "
+                "to finish"
+            ) from None
         self._lock_fd = fd
 
     def release(self) -> None:
@@ -570,5 +753,5 @@ class StagedRun:
         (self.staging / PARTIAL).unlink(missing_ok=True)
         (self.staging / LOCK).unlink(missing_ok=True)
         self.release()
-        _replace_folder(self.staging, self.target, force)
+        _replace_folder(self.staging, self.target, force, self.inputs)
         return self.target

@@ -3,6 +3,9 @@
 Writes ``report.html`` (figures embedded as base64 PNG) and ``figures/<name>.png`` and
 ``.svg``. The new figures are written to a hidden staging folder first and swapped in, and
 ``report.html`` is replaced in one rename, so an interrupted rebuild leaves the old report.
+A run folder is complete before its report is made: its manifest carries ``report_pending``
+until the report is written, and the staging folders a killed report leaves behind
+(``.figures-new-<pid>``, ``.figures-old-<pid>``) are removed by the next rebuild.
 """
 
 from __future__ import annotations
@@ -150,6 +153,38 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
     return sections, time_to, comparisons
 
 
+FIGURE_STAGING = (".figures-new-", ".figures-old-")
+"""Name prefixes (followed by the writer's process id) of a report's figure staging folders."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def remove_stale_figures(folder: Path) -> list[Path]:
+    """Remove figure staging folders left by a report writer that is gone (killed); those of
+    a live writer (another ``botsim report`` of the same folder) are left alone."""
+    removed = []
+    for path in folder.iterdir():
+        prefix = next((p for p in FIGURE_STAGING if path.name.startswith(p)), None)
+        if prefix is None or not path.is_dir():
+            continue
+        pid = path.name[len(prefix) :]
+        if pid.isdigit() and int(pid) != os.getpid() and _pid_alive(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
 def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> Path:
     """(Re)build ``report.html`` and ``figures/`` in ``folder`` from its saved tables.
 
@@ -158,7 +193,7 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
     nothing to report: the failures are in failures.json).
     Returns the path of ``report.html``.
     """
-    from botsim.outputs import _write_atomic
+    from botsim.outputs import REPORT_PENDING, _write_atomic, mark_report_written
     from botsim.report.figures import build_figures
     from botsim.report.html import findings_html, render
 
@@ -169,6 +204,11 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
             f"no replication completed in {folder}: nothing to report (the errors are in "
             f"{folder / 'failures.json'})"
         )
+    pending = bool(study.manifest.pop(REPORT_PENDING, False))  # not shown in the report
+    try:
+        remove_stale_figures(folder)
+    except OSError as exc:
+        raise ReportError(f"cannot write the report in {folder}: {exc.strerror or exc}") from None
     sections, time_to, comparisons = build_sections(study)
     specs = build_figures(study)
     staging = folder / f".figures-new-{os.getpid()}"
@@ -189,6 +229,8 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
         os.replace(staging, target)
         shutil.rmtree(old, ignore_errors=True)
         _write_atomic(folder / "report.html", page.encode("utf-8"))
+        if pending and manifest is None:
+            mark_report_written(folder)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ReportError(f"cannot write the report in {folder}: {exc.strerror or exc}") from None

@@ -88,7 +88,8 @@ def write_compare(
     names = unique_names([r.scenario.name for r in results])
     horizon = min(r.scenario.horizon_months for r in results)
     target = Path(target)
-    with staged_folder(target, force) as staging:
+    # The scenario files compared are inputs: --force never replaces a folder holding one.
+    with staged_folder(target, force, sources or ()) as staging:
         (staging / "scenarios").mkdir()
         entries = []
         summaries, series = [], []
@@ -167,14 +168,17 @@ def write_sweep(
     manifest_extra: dict[str, Any] | None = None,
     force: bool = False,
     report: bool = True,
+    inputs: Sequence[str | Path] = (),
 ) -> Path:
-    """Write a SweepResult (tidy tables with the parameters on every row) into ``target``."""
+    """Write a SweepResult (tidy tables with the parameters on every row) into ``target``.
+
+    ``inputs`` (the sweep file and its base scenario file) are never replaced by ``force``."""
     from botsim.stats import group_aggregates, time_to_metrics, time_to_table
 
     plan = result.plan
     sweep = plan.sweep
     target = Path(target)
-    with staged_folder(target, force) as staging:
+    with staged_folder(target, force, inputs) as staging:
         text = sweep_text or dump_yaml(sweep.model_dump(mode="json", exclude_none=True))
         _write_atomic(staging / "sweep.yaml", text.encode())
         _write_atomic(

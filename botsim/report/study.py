@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botsim.outputs import MANIFEST, is_complete
+from botsim.outputs import INCOMPLETE_PREFIX, MANIFEST, is_complete, staging_path, staging_state
 from botsim.sweep import DEFAULT_GRID_MONTH
 
 SERIES_REPLICATIONS = 2000
@@ -135,12 +135,23 @@ def load_study(folder: str | Path, manifest: dict[str, Any] | None = None) -> St
     import pandas as pd
 
     folder = Path(folder)
+    from_disk = manifest is None
     if not folder.is_dir():
+        staging = staging_path(folder)
+        if from_disk and staging.is_dir():
+            raise ReportError(
+                f"{folder} is not complete yet: its run is {staging_state(staging)} in {staging}"
+                + _resume_hint(staging)
+            )
         raise ReportError(f"{folder} is not a folder")
-    if manifest is None and not is_complete(folder):
+    if from_disk and folder.name.startswith(INCOMPLETE_PREFIX):
         raise ReportError(
-            f"{folder} is not a complete botsim run folder (no {MANIFEST} or an interrupted "
-            "'.incomplete-' folder); re-run or resume the run first"
+            f"{folder} is not a complete botsim run folder: its run is "
+            f"{staging_state(folder)}" + _resume_hint(folder)
+        )
+    if from_disk and not is_complete(folder):
+        raise ReportError(
+            f"{folder} is not a complete botsim run folder (no valid {MANIFEST}); re-run it first"
         )
     if manifest is None:
         try:
@@ -156,11 +167,61 @@ def load_study(folder: str | Path, manifest: dict[str, Any] | None = None) -> St
     kind = manifest.get("kind", "run")
     confidence = float(manifest.get("confidence", 0.95))
     study = _study(folder, manifest, kind, summary, timeseries, confidence)
+    if from_disk:  # a writer's own manifest matches its tables; one read back may be edited
+        check_counts(folder, study)
     if "replication" in summary and (summary["replication"] >= SERIES_REPLICATIONS).any():
         study.series_note = (
             f" Monthly series of the first {SERIES_REPLICATIONS:,} replications of each group."
         )
     return study
+
+
+def _resume_hint(staging: Path) -> str:
+    if staging_state(staging) == "interrupted":
+        return f"; finish it with `botsim run --resume {staging}` first"
+    return "; wait for it to finish"
+
+
+def _failed_count(manifest: dict[str, Any], kind: str) -> int:
+    """Failed replications the manifest lists (their rows are absent from the summary)."""
+    if kind == "compare":
+        entries = manifest.get("scenarios") or []
+        return sum(len(e.get("failed_replications") or []) for e in entries if isinstance(e, dict))
+    failed = manifest.get("failed_replications") or 0
+    return failed if isinstance(failed, int) else len(failed)
+
+
+def check_counts(folder: Path, study: Study) -> None:
+    """Refuse a manifest that does not describe the tables beside it (edited by hand, or copied
+    from another run): the replication count must account for every summary row, per scenario
+    or variant, together with the failed replications it lists."""
+    manifest, summary = study.manifest, study.summary
+    claimed = manifest.get("replications")
+    where = folder / MANIFEST
+    if claimed is None:  # older folders: nothing to check against
+        return
+    if isinstance(claimed, bool) or not isinstance(claimed, int) or claimed < 1:
+        raise ReportError(f"{where}: replications must be a positive whole number, got {claimed!r}")
+    try:
+        failed = _failed_count(manifest, study.kind)
+    except TypeError:
+        raise ReportError(f"{where}: failed_replications is not a count or a list") from None
+    groups = len(study.groups)
+    key = {"compare": "scenario", "sweep": "point"}.get(study.kind)
+    columns = [c for c in (key, "replication") if c is not None and c in summary]
+    if "replication" not in columns:
+        raise ReportError(f"{folder / 'summary.parquet'}: no replication column")
+    rows = summary[columns].drop_duplicates()
+    too_high = int((rows["replication"] >= claimed).sum()) if len(rows) else 0
+    expected = claimed * groups
+    if too_high or len(rows) + failed != expected:
+        each = f" for each of {groups} {key or 'group'}s" if groups > 1 else ""
+        raise ReportError(
+            f"{where} says {claimed:,} replications{each}, but summary.parquet holds "
+            f"{len(rows):,} replication rows and {failed:,} failed replications are listed "
+            f"(expected {expected:,} in all): the manifest does not match the tables (edited, "
+            "or copied from another run). Restore the manifest or re-run"
+        )
 
 
 def _figure_series(path: Path) -> Any:

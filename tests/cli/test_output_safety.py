@@ -310,3 +310,179 @@ def test_unreadable_chunk_is_run_again_on_resume(tmp_path) -> None:
     res = botsim("run", MANILA, *SHORT, "-n", "10", "--workers", "1", "--out", str(reference))
     assert res.exit_code == 0, res.output
     same_tables(tmp_path / "run", reference)
+
+
+# -- kill -9 while writing the report -----------------------------------------------------------
+
+# The run folder is complete (renamed into place) before its report is made; the child pauses
+# in the middle of rendering the figures so the kill lands there.
+REPORT_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    import botsim.report.build as build
+
+    real = build._render
+    def pausing(spec):
+        Path(sys.argv[1]).touch()
+        time.sleep(120)
+        return real(spec)
+    build._render = pausing
+
+    from botsim.cli import main
+    main(sys.argv[2:])
+    """
+)
+
+
+def figure_staging(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".figures-"))
+
+
+def test_killed_while_writing_the_report_is_marked_and_report_rebuilds_it(tmp_path) -> None:
+    out = tmp_path / "run"
+    marker = tmp_path / "reporting"
+    argv = ["run", MANILA, "--set", "horizon_months=12", "-n", "4", "--workers", "1"]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            REPORT_CHILD,
+            str(marker),
+            *argv,
+            "--no-progress",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_for(marker.exists, proc, timeout=120)
+    kill(proc)
+
+    # The run is complete and says its report is missing; the figures' staging is left over.
+    assert is_complete(out) and not (out / "report.html").exists()
+    assert json.loads((out / "manifest.json").read_text())["report_pending"] is True
+    assert [n.startswith(".figures-new-") for n in figure_staging(out)] == [True]
+    res = botsim("run", "--resume", str(out))
+    assert res.exit_code == 2 and f"botsim report {out}" in res.stderr
+
+    res = botsim("report", str(out))
+    assert res.exit_code == 0, res.output
+    assert (out / "report.html").stat().st_size > 0 and (out / "figures").is_dir()
+    assert figure_staging(out) == []
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "report_pending" not in manifest and is_complete(out)
+    assert "report_pending" not in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_run_with_its_report_has_no_pending_mark(tmp_path) -> None:
+    out = tmp_path / "run"
+    res = botsim("run", MANILA, "--set", "horizon_months=12", "-n", "3", "--workers", "1",
+                 "--out", str(out))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "report_pending" not in json.loads((out / "manifest.json").read_text())
+    assert (out / "report.html").exists() and figure_staging(out) == []
+
+
+def test_report_removes_stale_figure_staging_but_not_a_live_writers(tmp_path) -> None:
+    out = tmp_path / "run"
+    assert (
+        botsim("run", MANILA, *SHORT, "-n", "3", "--workers", "1", "--out", str(out)).exit_code == 0
+    )
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = out / f".figures-new-{gone.pid}"
+    stale_old = out / f".figures-old-{gone.pid}"
+    live = out / ".figures-new-1"  # pid 1 is always alive: another writer at work
+    for folder in (stale, stale_old, live):
+        folder.mkdir()
+        (folder / "half.png").write_bytes(b"\x89PNG half")
+    res = botsim("report", str(out))
+    assert res.exit_code == 0, res.output
+    assert not stale.exists() and not stale_old.exists() and live.exists()
+
+
+# -- an edited manifest ------------------------------------------------------------------------
+
+
+def edit_manifest(folder: Path, **changes) -> None:
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest.update(changes)
+    path.write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("replications", [999_999, 3, "lots", 0])
+def test_report_refuses_a_manifest_that_does_not_match_the_tables(tmp_path, replications) -> None:
+    out = tmp_path / "run"
+    assert (
+        botsim("run", MANILA, *SHORT, "-n", "5", "--workers", "1", "--out", str(out)).exit_code == 0
+    )
+    edit_manifest(out, replications=replications)
+    res = botsim("report", str(out))
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "manifest.json" in res.stderr and str(replications).split()[0][:3] in res.stderr
+    if isinstance(replications, int) and replications > 0:
+        assert f"{replications:,} replications" in res.stderr and "holds 5 " in res.stderr
+    assert not (out / "report.html").exists()
+
+
+def test_report_refuses_an_edited_comparison_manifest(tmp_path) -> None:
+    out = tmp_path / "cmp"
+    res = botsim("compare", MANILA, MANILA, *SHORT, "-n", "4", "--workers", "1", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    assert botsim("report", str(out)).exit_code == 0
+    edit_manifest(out, replications=50)
+    res = botsim("report", str(out))
+    assert res.exit_code == 2 and "50 replications for each of 2 scenarios" in res.stderr
+
+
+def test_report_counts_failed_replications_with_the_rows(tmp_path, monkeypatch) -> None:
+    import botsim.experiment as experiment
+
+    real = experiment.simulate
+
+    def fail_one(scenario, seed, replication, *args, **kwargs):
+        if replication == 2:
+            raise RuntimeError("boom")
+        return real(scenario, seed, replication, *args, **kwargs)
+
+    monkeypatch.setattr(experiment, "simulate", fail_one)
+    out = tmp_path / "run"
+    res = botsim("run", MANILA, *SHORT, "-n", "5", "--workers", "1", "--out", str(out))
+    assert res.exit_code == 1, res.output
+    res = botsim("report", str(out))
+    assert res.exit_code == 0, res.output
+
+
+# -- messages that say what is true: read-only file system, a run still going -----------------
+
+
+def test_read_only_file_system_is_named_as_such(tmp_path, monkeypatch) -> None:
+    import botsim.outputs as outputs
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(outputs, "_write_atomic", read_only)
+    res = botsim("run", MANILA, *SHORT, "-n", "2", "--workers", "1", "--out", str(tmp_path / "r"))
+    assert res.exit_code == 2 and "read-only file system" in res.stderr
+    assert "permission denied" not in res.stderr
+
+
+def test_report_of_a_live_run_says_it_is_running_not_interrupted(tmp_path) -> None:
+    staged = StagedRun.create(tmp_path / "run", make_scenario(), 1, 4)
+    try:
+        for folder in (staged.staging, staged.target):
+            res = botsim("report", str(folder))
+            assert res.exit_code == 2 and "still running" in res.stderr, res.stderr
+            assert "interrupted" not in res.stderr
+        res = botsim("run", "--resume", str(staged.staging))
+        assert res.exit_code == 2 and "still running" in res.stderr
+    finally:
+        staged.release()
+    res = botsim("report", str(staged.staging))
+    assert res.exit_code == 2 and "interrupted" in res.stderr and "--resume" in res.stderr
