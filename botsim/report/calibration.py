@@ -26,7 +26,7 @@ def _retention_png(cal: Any) -> bytes:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from botsim.calibrate import _model_retention
+    from botsim.calibrate import model_retention
 
     km = cal.retention
     fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=110)
@@ -41,7 +41,7 @@ def _retention_png(cal: Any) -> bytes:
     values = cal.document["values"]
     ax.plot(
         grid,
-        [_model_retention(values, m) for m in grid],
+        [model_retention(values, m) for m in grid],
         color="#c0392b",
         ls="--",
         label="fitted profile",
