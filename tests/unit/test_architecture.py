@@ -25,7 +25,7 @@ LAYERS = [
         },
     ),
     ("model", {"botsim.model", "botsim.records"}),
-    ("metrics", {"botsim.metrics", "botsim.readiness", "botsim.costs"}),
+    ("metrics", {"botsim.metrics", "botsim.readiness", "botsim.costs", "botsim.catalogue"}),
     ("statistics", {"botsim.stats"}),
     (
         "experiment",
