@@ -91,8 +91,9 @@ class Metric:
 
     @property
     def title(self) -> str:
-        """The label, with its unit in brackets where the label alone does not say it."""
-        return f"{self.label} ({self.unit})" if self.unit in ("days", "months") else self.label
+        """The label, with the unit in brackets where a reader would assume another (times are
+        in months unless they say days)."""
+        return f"{self.label} ({self.unit})" if self.unit == "days" else self.label
 
     def column(self, **values: str) -> str:
         """A family member's column name: ``column(location="manila", role="agent")``."""
@@ -263,9 +264,9 @@ _PATTERNS = {table: [(m, _pattern(m)) for m in metrics] for table, metrics in TA
 
 def lookup(column: str, table: Table = "summary") -> Metric | None:
     """The declaration of a column of ``table``: the metric of that name, else the family whose
-    pattern it fits; ``None`` for a censoring flag, a key column or an unknown column."""
-    for metric, pattern in _PATTERNS[table]:
-        if not metric.is_family and metric.name == column:
+    pattern it fits (or by its pattern); ``None`` for a censoring flag, a key column or an unknown column."""
+    for metric, _ in _PATTERNS[table]:
+        if metric.name == column:  # a metric, or a family by its pattern
             return metric
     for metric, pattern in _PATTERNS[table]:
         if metric.is_family and pattern.fullmatch(column):

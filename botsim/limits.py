@@ -52,9 +52,6 @@ SUMMARY_VALUE_BYTES = 200
 """Peak bytes per value of a replication's summary row (measured 165 B)."""
 SERIES_VALUE_BYTES = 32
 """Peak bytes per value of a (replication, month) row of the monthly series (measured 28 B)."""
-DEFAULT_SUMMARY_COLUMNS = 53
-DEFAULT_SERIES_COLUMNS = 43
-"""Column counts when they cannot be read from a pilot replication (values of 2026-11-25)."""
 TABLES_BASE_BYTES = 500_000
 """Fixed cost of building the result tables and the lifecycle metrics of one replication
 (measured intercept 70 KB before the lifecycle metrics; a 30-replication, 12-month Manila run
@@ -212,22 +209,12 @@ def _expected_employees(scenario: Scenario) -> float:
 
 
 def result_columns(scenario: Scenario) -> tuple[int, int]:
-    """(summary, series) column counts, read from one replication of a one-person-per-role copy.
+    """(summary, series) column counts of a run of ``scenario``, the ``replication`` column
+    included: counted from the metric catalogue (its families expanded for the scenario's roles
+    and locations), so nothing is simulated to learn them."""
+    from botsim.catalogue import columns
 
-    The model decides its columns, and they grow as mechanisms are added, so they are counted
-    rather than hard-coded. Falls back to the defaults above if the pilot cannot run.
-    """
-    try:
-        from botsim.experiment import simulate
-
-        doc = scenario.model_dump(mode="python", by_alias=True)
-        for role in doc["roles"]:
-            role["plan"] = [{"month": role["plan"][0]["month"], "headcount": 1}]
-        pilot = type(scenario).model_validate(doc)
-        result = simulate(pilot, seed=0, replication=0)
-        return len(result.summary) + 1, len(result.series) + 1  # + the replication column
-    except Exception:  # an estimate must never be the reason a valid run fails
-        return DEFAULT_SUMMARY_COLUMNS, DEFAULT_SERIES_COLUMNS
+    return len(columns(scenario, "summary")) + 1, len(columns(scenario, "series")) + 1
 
 
 def estimate_run_memory(
