@@ -13,6 +13,7 @@ checks that a replication of every shipped scenario produces exactly the declare
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -173,7 +174,7 @@ SUMMARY: tuple[Metric, ...] = (
     _m("promotions", "count", "promotions to team lead"),
     *(
         _m(f"exits_tenure_{lo}_{hi}m", "count", f"exits with tenure {lo}-{hi} months", "lower")
-        for lo, hi in zip(TENURE_BANDS_MONTHS, TENURE_BANDS_MONTHS[1:])
+        for lo, hi in itertools.pairwise(TENURE_BANDS_MONTHS)
     ),
     _m(f"exits_tenure_{TENURE_BANDS_MONTHS[-1]}m_plus", "count",
        f"exits with tenure {TENURE_BANDS_MONTHS[-1]}+ months", "lower"),
@@ -184,7 +185,7 @@ SUMMARY: tuple[Metric, ...] = (
     _m("requisitions_opened", "count", "requisitions opened", "lower"),
     _m("mean_time_to_fill_days", "days", "time to fill", "lower", key=True),
     _m("mean_time_to_start_days", "days", "time to start", "lower"),
-    _m("vacancy_days", "days", "vacancy-days", "lower", key=True),
+    _m("vacancy_days", "days", "seat vacancy", "lower", key=True),
     _m("recruiter_utilisation", "share", "recruiter utilisation", key=True),
     _m("final_headcount", "count", "final headcount", "higher", key=True),
     _m("final_effective_fte", "FTE", "final effective FTE", "higher", key=True),
@@ -236,9 +237,6 @@ SERIES: tuple[Metric, ...] = (
 )  # fmt: skip
 """The monthly series of a replication (one row per month-end), in the order it is written."""
 
-KEY_COLUMNS = ("scenario", "point", "label", "sweep", "varied", "level", "replication", "group")
-"""Columns that say whose row it is (added by experiments, comparisons, sweeps and reports)."""
-
 TABLES: dict[str, tuple[Metric, ...]] = {"summary": SUMMARY, "series": SERIES}
 
 # --------------------------------------------------------------------------- look-ups
@@ -264,7 +262,8 @@ _PATTERNS = {table: [(m, _pattern(m)) for m in metrics] for table, metrics in TA
 
 def lookup(column: str, table: Table = "summary") -> Metric | None:
     """The declaration of a column of ``table``: the metric of that name, else the family whose
-    pattern it fits (or by its pattern); ``None`` for a censoring flag, a key column or an unknown column."""
+    pattern it fits (a family is also found by its pattern); ``None`` for a censoring flag, a
+    key column or an unknown column."""
     for metric, _ in _PATTERNS[table]:
         if metric.name == column:  # a metric, or a family by its pattern
             return metric
@@ -372,12 +371,7 @@ def columns(scenario: Scenario, table: Table = "summary") -> list[str]:
 
 def numeric_summary_metrics(scenario: Scenario) -> list[str]:
     """The summary metrics of ``scenario`` that are numbers (not flags or names)."""
-    return [
-        name
-        for m in SUMMARY
-        if m.numeric
-        for name in _members(m, scenario)
-    ]
+    return [name for m in SUMMARY if m.numeric for name in _members(m, scenario)]
 
 
 # --------------------------------------------------------------------------- docs
@@ -406,7 +400,7 @@ def reference_markdown() -> str:
             "",
             "Every column of `summary.parquet` (one row per replication) and "
             "`timeseries.parquet` (one row per replication and month-end), declared once in "
-            "`botsim/catalogue.py`. Definitions are in [model.md](model.md), \"Metrics\".",
+            '`botsim/catalogue.py`. Definitions are in [model.md](model.md), "Metrics".',
             "",
             "A **censored** time-to-event metric `m` comes with the flag `m_censored`: true "
             "when the event did not happen within the horizon (the value is then empty). "
@@ -416,8 +410,7 @@ def reference_markdown() -> str:
             "",
             places,
             "",
-            "Money is in the scenario's currency (`costs.currency`); months are "
-            "30.4375 days.",
+            "Money is in the scenario's currency (`costs.currency`); months are 30.4375 days.",
             "",
             "## Summary (per replication)",
             "",

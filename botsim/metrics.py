@@ -37,7 +37,6 @@ from botsim.records import (
 from botsim.scenario import DAYS_PER_MONTH, Role, Scenario
 
 
-
 def target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """Change days and the target in force from each of them, preceded by 0.0 for the days
     before the first step (read-only arrays): ``targets[count_le(days, d)]`` is the target
