@@ -162,3 +162,20 @@ def test_result_columns_count_the_catalogue(produced) -> None:
 
     for scenario, summary, series in produced.values():
         assert result_columns(scenario) == (len(summary) + 1, len(series) + 1)
+
+
+def test_precision_metrics_are_checked_against_the_catalogue(monkeypatch) -> None:
+    from botsim import experiment
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("a pilot replication ran")
+
+    monkeypatch.setattr(experiment, "simulate", no_simulation)
+    scenario = load_scenario(SCENARIOS / "split-ph-co.yaml")
+    experiment.check_precision_metrics(scenario, ["time_to_full_team", "total_cost_bot"])
+    experiment.check_precision_metrics(scenario, ["total_cost__bogota__cx-agent"])
+    with pytest.raises(ValueError, match=r"unknown precision metric.*binding_criterion"):
+        experiment.check_precision_metrics(scenario, ["binding_criterion"])
+    with pytest.raises(ValueError, match="choose from: time_to_first_hire, time_to_full_team"):
+        experiment.check_precision_metrics(scenario, ["time_to_full_team_censored"])
+    assert catalogue.precision_defaults() == experiment.DEFAULT_PRECISION_METRICS
