@@ -135,7 +135,7 @@ def _compare_columns(scenarios: list[Any]) -> str:
 
     added = ("scenario", "group")
     for scenario in scenarios:
-        names = result_column_names(scenario) or ((), ())
+        names = result_column_names(scenario)
         clash = sorted(set(added) & {*names[0], *names[1]})
         if clash:
             raise ScenarioError(

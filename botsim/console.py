@@ -11,19 +11,27 @@ import math
 
 import click
 
+from botsim import catalogue
 from botsim.model.lifecycle import CRITERIA
 
-TIME_TO_LABELS = {
-    "time_to_first_hire": "first hire",
-    "time_to_full_team": "full team",
-    "time_to_full_plan": "final plan staffed",
-    "time_to_stable_team": "stable team",
-    "time_to_transfer_ready": "transfer-ready",
-}
-COST_TIME_TO = {
-    "break_even_vs_outsourcing": "break-even vs outsourcing",
-    "break_even_vs_onshore": "break-even vs onshore",
-}
+TIME_TO = (
+    "time_to_first_hire",
+    "time_to_full_team",
+    "time_to_full_plan",
+    "time_to_stable_team",
+    "time_to_transfer_ready",
+)
+"""The milestones of the "months to" table (labels from the metric catalogue)."""
+COST_TIME_TO = ("break_even_vs_outsourcing", "break_even_vs_onshore")
+PEOPLE = (
+    ("hires", "{:.1f}"),
+    ("exits", "{:.1f}"),
+    ("annual_attrition", "{:.1%}"),
+    ("mean_time_to_fill_days", "{:.1f}"),
+    ("final_headcount", "{:.1f}"),
+    ("final_effective_fte", "{:.1f}"),
+)
+"""Metrics shown as a mean with its interval, and their number format."""
 
 
 def fmt_months(value: float, horizon: float) -> str:
@@ -35,13 +43,14 @@ def fmt_months(value: float, horizon: float) -> str:
     return f"{value:.1f}"
 
 
-def _time_to_table(s, labels: dict[str, str], horizon: int, title: str) -> None:
+def _time_to_table(s, metrics: tuple[str, ...], horizon: int, title: str) -> None:
     from botsim.stats import summarise_time_to
 
     click.echo(f"{title:<28}{'median':>8}{'P10':>8}{'P90':>8}{'not reached':>13}")
-    for metric, label in labels.items():
-        if metric not in s or f"{metric}_censored" not in s:
+    for metric in metrics:
+        if not catalogue.has_flag(s.columns, metric):
             continue
+        label = catalogue.event(metric)
         row = summarise_time_to(s, metric)
         click.echo(
             f"{label:<28}{fmt_months(row['median'], horizon):>8}"
@@ -50,9 +59,11 @@ def _time_to_table(s, labels: dict[str, str], horizon: int, title: str) -> None:
         )
 
 
-def _mean_line(s, metric: str, label: str, fmt: str) -> None:
+def _mean_line(s, metric: str, fmt: str, label: str | None = None) -> None:
+    """Mean, interval and P10-P90 of ``metric`` (labelled from the catalogue unless told)."""
     from botsim.stats import describe
 
+    label = label or catalogue.metric(metric).title
     if metric not in s:
         return
     d = describe(s[metric].to_numpy(dtype=float))
@@ -80,7 +91,8 @@ def _transfer_lines(result) -> None:
             f"P(transfer-ready by month {planned:g}) = {k / n:.0%} "
             f"(95% Wilson CI {lo:.0%}-{hi:.0%}, {k}/{n} replications)"
         )
-    unmet = {c: s[f"unmet_{c}"].mean() for c in CRITERIA if f"unmet_{c}" in s}
+    unmet_of = catalogue.metric("unmet_<criterion>").column
+    unmet = {c: s[unmet_of(criterion=c)].mean() for c in CRITERIA if unmet_of(criterion=c) in s}
     if unmet:
         when = f"month {planned:g}" if planned is not None else "the horizon"
         holding = sorted(((share, c) for c, share in unmet.items() if share > 0), reverse=True)
@@ -99,9 +111,10 @@ def _transfer_lines(result) -> None:
                 else f" (window months {t.earliest_month:g}-{t.latest_month:g})"
             )
         )
-        _mean_line(s, "transfer_month", "transfer month", "{:.1f}")
-        _mean_line(s, "headcount_lost_at_transfer", "headcount lost at transfer", "{:.1f}")
-        _mean_line(s, "time_to_restabilise", "months to re-stabilise", "{:.1f}")
+        _mean_line(s, "transfer_month", "{:.1f}")
+        _mean_line(s, "headcount_lost_at_transfer", "{:.1f}")
+        restabilise = f"months to {catalogue.event('time_to_restabilise')}"
+        _mean_line(s, "time_to_restabilise", "{:.1f}", restabilise)
 
 
 def print_summary(result) -> None:
@@ -116,23 +129,16 @@ def print_summary(result) -> None:
     if s.empty:
         click.echo("no replication completed")
         return
-    _time_to_table(s, TIME_TO_LABELS, h, "months to")
+    _time_to_table(s, TIME_TO, h, "months to")
     click.echo("")
-    for metric, label, fmt in [
-        ("hires", "hires", "{:.1f}"),
-        ("exits", "exits", "{:.1f}"),
-        ("annual_attrition", "annual attrition", "{:.1%}"),
-        ("mean_time_to_fill_days", "time to fill (days)", "{:.1f}"),
-        ("final_headcount", "final headcount", "{:.1f}"),
-        ("final_effective_fte", "final effective FTE", "{:.1f}"),
-    ]:
-        _mean_line(s, metric, label, fmt)
+    for metric, fmt in PEOPLE:
+        _mean_line(s, metric, fmt)
     click.echo("")
     _transfer_lines(result)
     cur = scenario.costs.currency
     click.echo("")
-    _mean_line(s, "total_cost_bot", f"total cost, BOT ({cur})", "{:,.0f}")
-    _mean_line(s, "cost_per_effective_fte_month", "cost per effective FTE-month", "{:,.0f}")
-    _mean_line(s, "savings_vs_outsourcing", "savings vs outsourcing", "{:,.0f}")
-    _mean_line(s, "savings_vs_onshore", "savings vs onshore", "{:,.0f}")
+    _mean_line(s, "total_cost_bot", "{:,.0f}", f"{catalogue.label('total_cost_bot')} ({cur})")
+    _mean_line(s, "cost_per_effective_fte_month", "{:,.0f}")
+    _mean_line(s, "savings_vs_outsourcing", "{:,.0f}")
+    _mean_line(s, "savings_vs_onshore", "{:,.0f}")
     _time_to_table(s, COST_TIME_TO, h, "cumulative savings >= 0 from")

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from botsim import catalogue
 from botsim.metrics import replication_metrics
 from botsim.model.engagement import run_replication
 from botsim.records import Event
@@ -48,7 +49,8 @@ COMPACT_AFTER = 256
 LOCAL_CHUNK_SECONDS = 0.1
 """Run time of a chunk run in this process while the workers start: short, so the workers,
 once up, do not wait for it."""
-DEFAULT_PRECISION_METRICS = ("time_to_full_team", "time_to_stable_team")
+DEFAULT_PRECISION_METRICS = catalogue.precision_defaults()
+"""The metrics ``--precision`` applies to unless told (declared in the metric catalogue)."""
 
 
 @dataclass(frozen=True)
@@ -316,18 +318,9 @@ class Precision:
 
 
 def check_precision_metrics(scenario: Scenario, metrics: Sequence[str], seed: int = 0) -> None:
-    """Raise ``ValueError`` naming the valid choices if a metric is not a numeric summary column.
-
-    The columns are read from one (cheap) replication, so metrics added to the model later are
-    accepted without a list to maintain here.
-    """
-    row = simulate(scenario, seed, 0).summary
-    numeric = [
-        k
-        for k, v in row.items()
-        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-        if not isinstance(v, np.bool_) and not k.endswith("_censored")
-    ]
+    """Raise ``ValueError`` naming the valid choices if a metric is not a numeric summary column
+    of ``scenario`` (read from the metric catalogue; ``seed`` is not used any more)."""
+    numeric = catalogue.numeric_summary_metrics(scenario)
     unknown = [m for m in metrics if m not in numeric]
     if unknown:
         raise ValueError(
@@ -345,7 +338,8 @@ def precision_status(
     n_rep = len(summary.get("replication", ()))
     for name in precision.metrics:
         values = np.asarray(summary.get(name, np.full(n_rep, math.nan)), dtype=float)
-        censored_flags = summary.get(f"{name}_censored")
+        timed = catalogue.censored_metric(name)
+        censored_flags = summary.get(timed.flag) if timed is not None else None
         censored = (
             np.asarray(censored_flags, dtype=bool)
             if censored_flags is not None

@@ -25,8 +25,6 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from botsim.caching import by_identity
-
 if TYPE_CHECKING:  # pragma: no cover
     from botsim.scenario import Scenario
 
@@ -54,9 +52,6 @@ SUMMARY_VALUE_BYTES = 200
 """Peak bytes per value of a replication's summary row (measured 165 B)."""
 SERIES_VALUE_BYTES = 32
 """Peak bytes per value of a (replication, month) row of the monthly series (measured 28 B)."""
-DEFAULT_SUMMARY_COLUMNS = 53
-DEFAULT_SERIES_COLUMNS = 43
-"""Column counts when they cannot be read from a pilot replication (values of 2026-11-25)."""
 TABLES_BASE_BYTES = 500_000
 """Fixed cost of building the result tables and the lifecycle metrics of one replication
 (measured intercept 70 KB before the lifecycle metrics; a 30-replication, 12-month Manila run
@@ -222,35 +217,22 @@ def _expected_employees(scenario: Scenario) -> float:
     return total
 
 
-@by_identity(maxsize=4096)  # a sweep's checks ask for each of its variants (up to 2 000) twice
-def result_column_names(scenario: Scenario) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+def result_column_names(scenario: Scenario) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(summary, series) column names of ``scenario``'s result tables, ``replication``
-    included, read from one replication of a one-person-per-role copy (a few ms); None if that
-    pilot cannot run.
+    included: declared by the metric catalogue (its families expanded for the scenario's roles
+    and locations), so nothing is simulated to learn them."""
+    from botsim.catalogue import columns
 
-    The model decides its columns (some are named after the scenario's locations and roles,
-    and they grow as mechanisms are added), so they are read rather than hard-coded.
-    """
-    try:
-        from botsim.experiment import simulate
-
-        doc = scenario.model_dump(mode="python", by_alias=True)
-        for role in doc["roles"]:
-            role["plan"] = [{"month": role["plan"][0]["month"], "headcount": 1}]
-        pilot = type(scenario).model_validate(doc)
-        result = simulate(pilot, seed=0, replication=0)
-    except Exception:  # a check or an estimate must never be the reason a valid run fails
-        return None
-    return ("replication", *result.summary), ("replication", *result.series)
+    return (
+        ("replication", *columns(scenario, "summary")),
+        ("replication", *columns(scenario, "series")),
+    )
 
 
 def result_columns(scenario: Scenario) -> tuple[int, int]:
-    """(summary, series) column counts (:func:`result_column_names`); the defaults above if
-    the pilot cannot run."""
-    names = result_column_names(scenario)
-    if names is None:
-        return DEFAULT_SUMMARY_COLUMNS, DEFAULT_SERIES_COLUMNS
-    return len(names[0]), len(names[1])
+    """(summary, series) column counts (:func:`result_column_names`)."""
+    summary, series = result_column_names(scenario)
+    return len(summary), len(series)
 
 
 def worker_processes(workers: int) -> int:

@@ -24,6 +24,7 @@ import numpy as np
 
 from botsim import readiness
 from botsim.caching import by_identity
+from botsim.catalogue import TENURE_BANDS_MONTHS
 from botsim.costs import cost_ledger
 from botsim.intervals import count_le
 from botsim.model.lifecycle import CRITERIA, MonthKpis, time_to_stable
@@ -35,16 +36,6 @@ from botsim.records import (
     tables,
 )
 from botsim.scenario import DAYS_PER_MONTH, Role, Scenario
-
-TENURE_BANDS_MONTHS = (0, 3, 6, 12)
-"""Tenure bands for exit counts (reference T8): 0-3, 3-6, 6-12, 12+ months."""
-
-TIME_TO_METRICS = (
-    "time_to_first_hire",
-    "time_to_full_team",
-    "time_to_full_plan",
-    "time_to_stable_team",
-)
 
 
 def target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:

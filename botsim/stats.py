@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from scipy import stats as _st
 
+from botsim import catalogue
+
 CONFIDENCE = 0.95
 
 
@@ -66,7 +68,7 @@ def censored_quantiles(
 def summarise_time_to(summary: Any, metric: str) -> dict[str, float]:
     """Median, P10, P90, share censored of one time-to metric column of a summary table."""
     values = summary[metric].to_numpy(dtype=float)
-    censored = summary[f"{metric}_censored"].to_numpy(dtype=bool)
+    censored = summary[catalogue.metric(metric).flag].to_numpy(dtype=bool)
     q = censored_quantiles(values, censored)
     return {
         "metric": metric,
@@ -84,15 +86,15 @@ def aggregate(summary: Any, confidence: float = CONFIDENCE) -> Any:
 
     rows = []
     for col in summary.columns:
-        if col == "replication" or col.endswith("_censored"):
+        if col == "replication" or catalogue.is_censoring_flag(col):
             continue
         if not pd.api.types.is_numeric_dtype(summary[col]) or pd.api.types.is_bool_dtype(
             summary[col]
         ):
             continue
         row = {"metric": col, **describe(summary[col].to_numpy(dtype=float), confidence)}
-        flag = f"{col}_censored"
-        row["censored"] = int(summary[flag].sum()) if flag in summary else 0
+        timed = catalogue.has_flag(summary.columns, col)
+        row["censored"] = int(summary[catalogue.metric(col).flag].sum()) if timed else 0
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -228,7 +230,7 @@ def kaplan_meier(
 def km_for_metric(summary: Any, metric: str, horizon: float, confidence: float = CONFIDENCE) -> Any:
     """Kaplan-Meier table of one time-to metric column (censored rows count at ``horizon``)."""
     values = summary[metric].to_numpy(dtype=float)
-    censored = summary[f"{metric}_censored"].to_numpy(dtype=bool) | np.isnan(values)
+    censored = summary[catalogue.metric(metric).flag].to_numpy(dtype=bool) | np.isnan(values)
     durations = np.where(censored, float(horizon), values)
     return kaplan_meier(durations, ~censored, confidence)
 
@@ -276,7 +278,7 @@ def time_to_table(
         km = km_for_metric(summary, metric, horizon, confidence)
         med = km_quantile(km, 0.5)
         values = summary[metric].to_numpy(dtype=float)
-        censored = summary[f"{metric}_censored"].to_numpy(dtype=bool) | np.isnan(values)
+        censored = summary[catalogue.metric(metric).flag].to_numpy(dtype=bool) | np.isnan(values)
         row: dict[str, Any] = {
             "metric": metric,
             "n": len(values),
@@ -297,10 +299,9 @@ def time_to_table(
 
 
 def time_to_metrics(summary: Any) -> tuple[str, ...]:
-    """Columns of a summary table that are censored time-to-event metrics (have a flag column)."""
-    return tuple(
-        c for c in summary.columns if not c.endswith("_censored") and f"{c}_censored" in summary
-    )
+    """Columns of a summary table that are censored time-to-event metrics (declared so in the
+    catalogue, with their flag column present)."""
+    return tuple(c for c in summary.columns if catalogue.has_flag(summary.columns, c))
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -379,81 +380,35 @@ def bonferroni_confidence(confidence: float, comparisons: int) -> float:
     return 1.0 - (1.0 - confidence) / comparisons
 
 
-LOWER_IS_BETTER = (
-    "time_to_",
-    "exits",
-    "attrition",
-    "vacancy",
-    "time_to_fill",
-    "time_to_start",
-    "no_shows",
-    "offers_declined",
-    "cost",
-    "break_even",
-    "lost",
-    "requisitions",
-)
-HIGHER_IS_BETTER = (
-    "final_headcount",
-    "final_effective_fte",
-    "readiness",
-    "savings",
-    "retention",
-    "coverage",
-)
-
-KEY_METRICS = (
-    "time_to_first_hire",
-    "time_to_full_team",
-    "time_to_stable_team",
-    "time_to_transfer_ready",
-    "hires",
-    "exits",
-    "annual_attrition",
-    "mean_time_to_fill_days",
-    "vacancy_days",
-    "recruiter_utilisation",
-    "final_headcount",
-    "final_effective_fte",
-)
-"""Metrics compared and reported first; lifecycle and cost columns are added when present."""
-
-
 def metric_direction(metric: str) -> str | None:
-    """'lower' or 'higher' when one is plainly better for a strategist, else None."""
-    name = metric.lower()
-    if any(key in name for key in HIGHER_IS_BETTER):
-        return "higher"
-    if any(key in name for key in LOWER_IS_BETTER):
-        return "lower"
-    return None
+    """'lower' or 'higher' when one is plainly better for a strategist, else None (the
+    catalogue's declaration)."""
+    return catalogue.direction(metric)
 
 
 def key_metrics(summary: Any) -> list[str]:
-    """KEY_METRICS present in ``summary`` followed by lifecycle/cost columns when present."""
+    """The key metrics present in ``summary`` (in catalogue order), then the other numeric
+    columns the catalogue marks as compared (lifecycle and cost metrics), in table order."""
     import pandas as pd
 
-    present = [m for m in KEY_METRICS if m in summary.columns]
+    present = [m for m in catalogue.key_metric_names() if m in summary.columns]
     for col in summary.columns:
-        if col in present or col.endswith("_censored") or col == "replication":
+        declared = catalogue.lookup(col)
+        if col in present or declared is None or not declared.compared:
             continue
         if not pd.api.types.is_numeric_dtype(summary[col]) or pd.api.types.is_bool_dtype(
             summary[col]
         ):
             continue
-        if col.startswith("time_to_") or any(
-            k in col for k in ("cost", "break_even", "readiness", "savings", "transfer")
-        ):
-            present.append(col)
+        present.append(col)
     return present
 
 
 def restricted(summary: Any, metric: str, horizon: float) -> np.ndarray:
     """A metric column with censored time-to values set to the horizon (restricted time)."""
     values = summary[metric].to_numpy(dtype=float).copy()
-    flag = f"{metric}_censored"
-    if flag in summary:
-        censored = summary[flag].to_numpy(dtype=bool)
+    if catalogue.has_flag(summary.columns, metric):
+        censored = summary[catalogue.metric(metric).flag].to_numpy(dtype=bool)
         values[censored] = float(horizon)
         values = np.minimum(values, float(horizon))
     return values
@@ -527,7 +482,7 @@ def compare_summaries(
                     "better_when": direction or "",
                     "better": better or "",
                     "significant": significant,
-                    "restricted_to_horizon": f"{metric}_censored" in sa,
+                    "restricted_to_horizon": catalogue.has_flag(sa.columns, metric),
                 }
             )
     return pd.DataFrame(rows)

@@ -355,9 +355,9 @@ def column_clashes(
 def check_columns(plan: SweepPlan) -> None:
     """Refuse (:class:`SweepError`) a parameter named like a column of the variants' results.
 
-    The result columns are read from one pilot replication of each variant
-    (:func:`botsim.limits.result_column_names`, a few ms each), so this runs before anything
-    else and :func:`run_sweep` calls it first: a clash is reported before any variant runs.
+    The result columns are those the metric catalogue declares for each variant
+    (:func:`botsim.limits.result_column_names`), so this runs before anything else and
+    :func:`run_sweep` calls it first: a clash is reported before any variant runs.
     """
     from botsim.limits import result_column_names
 
@@ -365,9 +365,8 @@ def check_columns(plan: SweepPlan) -> None:
     series: set[str] = set()
     for pt in plan.points:
         names = result_column_names(pt.scenario)
-        if names is not None:  # a pilot that fails is the run's to report
-            summary.update(names[0])
-            series.update(names[1])
+        summary.update(names[0])
+        series.update(names[1])
     problems = column_clashes(
         plan.sweep,
         {

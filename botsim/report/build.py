@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from botsim import catalogue
 from botsim.report import tables
 from botsim.report.study import NoReplicationsError, ReportError, Study, load_study
 
@@ -95,7 +96,7 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
         clamped = f" {html.escape(study.grid_month_note)}" if study.grid_month_note else ""
         sections.append(
             (
-                f"Sweep: {study.key_metric.replace('_', ' ')} by variant",
+                f"Sweep: {catalogue.label(study.key_metric)} by variant",
                 f'<p class="note">KM median with CI; p by = P(event by month {month:g}) with '
                 f"Wilson interval.{clamped}</p>"
                 + table_html(grid, "sweep-table", [*study.params, *GRID_COLUMNS], horizon=h),

@@ -16,36 +16,34 @@ from typing import Any
 
 import numpy as np
 
-from botsim import stats
+from botsim import catalogue, stats
 from botsim.report import tables
 from botsim.report.study import (
     COST_COLUMNS,
-    READINESS_PREFIXES,
-    READINESS_SCORES,
+    CUMULATIVE_COSTS,
+    READINESS_SCORE,
     Study,
-    is_cumulative_cost,
+    is_criterion,
 )
 
 MAX_FACETS = 12
 """Fan charts show at most this many groups (the rest are listed in the caption)."""
 
-LABELS = {
-    "time_to_first_hire": "first hire",
-    "time_to_full_team": "full team",
-    "time_to_stable_team": "stable team",
-    "time_to_transfer_ready": "transfer-ready",
-    "break_even_month": "break-even",
-    "headcount": "headcount",
-    "effective_fte": "effective FTE",
-}
+BREAK_EVENS = ("break_even_vs_outsourcing", "break_even_vs_onshore")
+"""Break-even months marked on the cost chart."""
 
 
 def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def label(name: str) -> str:
-    return LABELS.get(name, name.replace("_", " "))
+def label(name: str, table: catalogue.Table = "summary") -> str:
+    """A metric's words in a figure: what a time-to metric waits for ("full team"), else its
+    catalogue label (an undeclared column: its name with spaces)."""
+    found = catalogue.lookup(name, table)
+    if found is None:
+        return name.replace("_", " ")
+    return found.event or found.title
 
 
 @dataclass
@@ -117,19 +115,19 @@ def fan_chart(study: Study, column: str) -> FigureSpec | None:
             )
         ax.set_title(g if len(g) < 48 else g[:45] + "...", fontsize=9)
         ax.set_xlabel("month")
-        ax.set_ylabel(label(column))
+        ax.set_ylabel(label(column, "series"))
         ax.set_ylim(bottom=0)
     axes.flat[0].legend(fontsize=7, loc="lower right")
     more = len([g for g in study.groups if g in set(ts["group"])]) - n
     caption = (
-        f"Month-end {label(column)} across replications: median line, P25-P75 and P10-P90 bands; "
-        "dashed: the plan's target headcount."
+        f"Month-end {label(column, 'series')} across replications: median line, P25-P75 and "
+        "P10-P90 bands; dashed: the plan's target headcount."
     )
     if more > 0:
         caption += f" {more} further group(s) not shown."
     caption += study.series_note
     return FigureSpec(
-        f"fan_{column}", f"{_upper_first(label(column))} against the plan", caption, fig
+        f"fan_{column}", f"{_upper_first(label(column, 'series'))} against the plan", caption, fig
     )
 
 
@@ -154,9 +152,9 @@ def _panels(study: Study) -> list[tuple[str, list[tuple[str, str]]]]:
 def event_curves(study: Study, metric: str) -> FigureSpec | None:
     """P(event by month m) = 1 - Kaplan-Meier survival per group, with log-log bands."""
     s = study.summary
-    if metric not in s or f"{metric}_censored" not in s:
+    if not catalogue.has_flag(s.columns, metric):
         return None
-    if s[f"{metric}_censored"].to_numpy(dtype=bool).all():
+    if s[catalogue.metric(metric).flag].to_numpy(dtype=bool).all():
         return None  # never reached anywhere: the time-to table says so, a flat line would not
     panels = _panels(study)
     fig, axes = _new(
@@ -281,7 +279,7 @@ def sweep_heatmaps(study: Study) -> FigureSpec | None:
     metrics = [study.key_metric]
     if "time_to_transfer_ready" in study.summary and study.key_metric != "time_to_transfer_ready":
         metrics.append("time_to_transfer_ready")
-    metrics = [m for m in metrics if f"{m}_censored" in study.summary]
+    metrics = [m for m in metrics if catalogue.has_flag(study.summary.columns, m)]
     if not metrics:
         return None
     month = study.grid_month
@@ -331,8 +329,8 @@ def sweep_lines(study: Study) -> FigureSpec | None:
     metrics = [
         m
         for m in dict.fromkeys(candidates)
-        if f"{m}_censored" in study.summary
-        and not study.summary[f"{m}_censored"].to_numpy(dtype=bool).all()
+        if catalogue.has_flag(study.summary.columns, m)
+        and not study.summary[catalogue.metric(m).flag].to_numpy(dtype=bool).all()
     ]
     numeric = [p for p in study.params if pd.api.types.is_numeric_dtype(study.points[p])]
     if not metrics or not numeric:
@@ -397,7 +395,8 @@ def tornado_chart(study: Study) -> FigureSpec | None:
     ax.set_yticks(y, names, fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
     metric = study.key_metric
-    unit = " (months)" if metric.startswith("time_to_") else ""
+    declared = catalogue.lookup(metric)
+    unit = f" ({declared.unit})" if declared is not None and declared.censored else ""
     ax.set_xlabel(
         f"change in mean {label(metric)}{unit} vs base (mean {table['base_mean'].iloc[0]:.2f})"
     )
@@ -423,13 +422,11 @@ def readiness_chart(study: Study) -> FigureSpec | None:
     ts = study.timeseries
     if ts is None or len(ts) == 0:
         return None
-    score = next((c for c in READINESS_SCORES if c in ts), None)
+    score = READINESS_SCORE if READINESS_SCORE in ts else None
     criteria = [
         c
         for c in ts.columns
-        if c != score
-        and (c.startswith(READINESS_PREFIXES))
-        and (ts[c].dtype == bool or np.issubdtype(ts[c].dtype, np.number))
+        if is_criterion(c) and (ts[c].dtype == bool or np.issubdtype(ts[c].dtype, np.number))
     ]
     if score is None and not criteria:
         return None
@@ -452,7 +449,7 @@ def readiness_chart(study: Study) -> FigureSpec | None:
         first = ts[ts["group"] == groups[0]]
         for c, color in zip(criteria, _palette(len(criteria))):
             share = first.groupby("month")[c].mean()
-            ax.plot(share.index, share.to_numpy(), color=color, label=c)
+            ax.plot(share.index, share.to_numpy(), color=color, label=label(c, "series"))
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("month")
         ax.set_ylabel(f"share of replications meeting ({groups[0][:20]})")
@@ -482,7 +479,7 @@ def cost_chart(study: Study) -> FigureSpec | None:
     """Cumulative cost of BOT against its counterfactuals (median, P10-P90) and break-even.
 
     Uses the monthly ``cost_bot`` / ``cost_outsourcing`` / ``cost_onshore`` series when the cost
-    ledger provides them (cumulated per replication here), else any ``cumulative*cost*`` series.
+    ledger provides them (cumulated per replication here), else ``cumulative_cost_bot``.
     """
     ts = study.timeseries
     if ts is None or len(ts) == 0:
@@ -496,33 +493,29 @@ def cost_chart(study: Study) -> FigureSpec | None:
         data = data[["group", "month"]].join(cum)
         cols = monthly
     else:
-        cols = [c for c in ts.columns if is_cumulative_cost(c)]
+        cols = [c for c in CUMULATIVE_COSTS if c in ts]
         if not cols:
             return None
         data = ts
     groups = _representative_groups(study, set(ts["group"]))
     fig, axes = _new(4.6 * len(groups), 3.8, 1, len(groups))
-    breakevens = [
-        m
-        for m in study.summary.columns
-        if m.startswith("break_even") and not m.endswith("_censored")
-    ]
+    breakevens = [m for m in BREAK_EVENS if m in study.summary]
     for ax, g in zip(axes.flat, groups):
         sub = data[data["group"] == g]
         for c, color in zip(cols, _palette(len(cols))):
             q = sub.groupby("month")[c].quantile([0.1, 0.5, 0.9]).unstack()
-            name = c.removeprefix("cost_").removeprefix("cumulative_").replace("_", " ")
+            name = catalogue.label(c, "series")
             ax.fill_between(q.index, q[0.1], q[0.9], color=color, alpha=0.15, lw=0)
             ax.plot(q.index, q[0.5], color=color, label=name)
         ssub = study.summary[study.summary["group"] == g]
         for be, ls in zip(breakevens, ("--", ":", "-.")):
-            if f"{be}_censored" in ssub:
+            if catalogue.has_flag(ssub.columns, be):
                 km = stats.km_for_metric(ssub, be, study.horizons.get(g, study.horizon))
                 med = stats.km_quantile(km)["time"]
             else:
                 med = float(np.nanmedian(ssub[be].to_numpy(dtype=float)))
             if np.isfinite(med):
-                name = be.replace("_", " ")
+                name = catalogue.event(be)
                 ax.axvline(med, color="black", ls=ls, lw=1, label=f"{name} (median {med:.0f})")
         ax.set_title(g[:40], fontsize=9)
         ax.set_xlabel("month")

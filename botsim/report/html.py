@@ -9,7 +9,7 @@ import json
 import math
 from typing import Any
 
-from botsim import __version__
+from botsim import __version__, catalogue
 from botsim.report.study import Study
 from botsim.report.tables import CONTRAST_METRICS
 
@@ -28,7 +28,9 @@ details{margin:.6rem 0}summary{cursor:pointer;font-weight:600}ul.findings li{mar
 .note{font-size:.85rem;color:#445}
 """
 
-MONTHS_LIKE = ("time_to_", "km_median", "month")
+MONTHS_LIKE = ("km_median", "month")
+"""Table columns (statistics of a time) shown in months with one decimal; so are the
+catalogue's metrics in months."""
 HEADLINE = (*CONTRAST_METRICS, "break_even_vs_outsourcing")
 """Metrics whose paired comparison is spelled out under "Key findings" (all are in the table)."""
 
@@ -58,12 +60,19 @@ def fmt(value: Any, column: str = "", horizon: float | None = None) -> str:
             return f"{v:.4g}"
         if abs(v) >= 1000:
             return f"{v:,.0f}"
-        if any(key in column for key in MONTHS_LIKE) or column in ("ci_low", "ci_high"):
+        if _in_months(column) or column in ("ci_low", "ci_high"):
             return f"{v:.1f}" if abs(v) >= 1 else f"{v:.3g}"
         if v == int(v) and abs(v) < 1000 and column not in ("diff",):
             return f"{v:.0f}"
         return f"{v:.3g}" if abs(v) < 0.01 else f"{v:.2f}"
     return html.escape(str(value))
+
+
+def _in_months(column: str) -> bool:
+    declared = catalogue.lookup(column)
+    if declared is not None:
+        return declared.unit == "months"
+    return any(key in column for key in MONTHS_LIKE)
 
 
 def table_html(
@@ -150,7 +159,7 @@ def method_html(study: Study) -> str:
         items.append(
             "<li><b>Sensitivity.</b> One assumption at a time is moved to its low and high "
             "value with all others at base; the tornado shows the paired change of the mean "
-            f"{html.escape(study.key_metric)} against the base run.</li>"
+            f"{html.escape(catalogue.label(study.key_metric))} against the base run.</li>"
         )
     return f"<ul>{''.join(items)}</ul>"
 
@@ -180,7 +189,7 @@ def findings_html(study: Study, time_to: Any, comparisons: Any) -> str:
                     )
                 out.append(
                     f"<li><b>{html.escape(str(r['group']))}</b>: median months to "
-                    f"{metric.removeprefix('time_to_').replace('_', ' ')} {med} ({pct}% CI {lo} "
+                    f"{html.escape(catalogue.event(metric))} {med} ({pct}% CI {lo} "
                     f"to {hi}){extra}; {int(r['censored'])} of {int(r['n'])} replications "
                     "censored.</li>"
                 )
@@ -190,7 +199,7 @@ def findings_html(study: Study, time_to: Any, comparisons: Any) -> str:
         for _, r in comparisons.iterrows():
             if not r["better_when"] or r["metric"] not in HEADLINE:
                 continue
-            name = r["metric"].replace("_", " ")
+            name = catalogue.label(r["metric"])
             if r["significant"]:
                 verdict = (
                     f"<b>{html.escape(str(r['better']))}</b> is better "

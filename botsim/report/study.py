@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from botsim import catalogue
 from botsim.outputs import INCOMPLETE_PREFIX, MANIFEST, is_complete, staging_path, staging_state
 from botsim.sweep import DEFAULT_GRID_MONTH
 
@@ -27,21 +28,23 @@ SERIES_KEYS = ("scenario", "point", "replication", "month")
 """Time-series columns that say whose month a row is."""
 
 FAN_COLUMNS = ("target", "headcount", "effective_fte")
-READINESS_SCORES = ("transfer_readiness", "readiness")
-READINESS_PREFIXES = ("ready_", "readiness_", "criterion_")
+READINESS_SCORE = "readiness"
+CRITERIA_FAMILY = "criterion_<criterion>"
+"""The series family of the readiness criteria (one column per criterion)."""
 COST_COLUMNS = ("cost_bot", "cost_outsourcing", "cost_onshore")
+CUMULATIVE_COSTS = ("cumulative_cost_bot",)
 
 
-def is_cumulative_cost(column: str) -> bool:
-    return column.startswith("cumulative") and "cost" in column
+def is_criterion(column: str) -> bool:
+    """Whether a series column is one of the readiness criteria (by the catalogue's family)."""
+    found = catalogue.lookup(column, "series")
+    return found is not None and found.name == CRITERIA_FAMILY
 
 
 def figure_series_columns(names: list[str]) -> list[str]:
     """The time-series columns the report's figures read (see ``botsim.report.figures``)."""
-    wanted = {*SERIES_KEYS, *FAN_COLUMNS, *READINESS_SCORES, *COST_COLUMNS}
-    return [
-        c for c in names if c in wanted or c.startswith(READINESS_PREFIXES) or is_cumulative_cost(c)
-    ]
+    wanted = {*SERIES_KEYS, *FAN_COLUMNS, READINESS_SCORE, *COST_COLUMNS, *CUMULATIVE_COSTS}
+    return [c for c in names if c in wanted or is_criterion(c)]
 
 
 class ReportError(Exception):

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from botsim import stats
+from botsim import catalogue, stats
 from botsim.report.study import Study
 
 
@@ -121,11 +121,11 @@ def sweep_grid(study: Study, metric: str | None = None, month: float | None = No
         horizon = study.horizons.get(group, study.horizon)
         row = {p: pt[p] for p in study.params}
         row["group"] = group
-        if f"{metric}_censored" in sub:
+        if catalogue.has_flag(sub.columns, metric):
             km = stats.km_for_metric(sub, metric, horizon, study.confidence)
             med = stats.km_quantile(km, 0.5)
             values = sub[metric].to_numpy(dtype=float)
-            cens = sub[f"{metric}_censored"].to_numpy(dtype=bool) | np.isnan(values)
+            cens = sub[catalogue.metric(metric).flag].to_numpy(dtype=bool) | np.isnan(values)
             pb = stats.probability_by(values, cens, month, horizon, study.confidence)
             row.update(
                 km_median=med["time"],

@@ -137,12 +137,13 @@ def test_precision_unreachable_stops_at_maximum() -> None:
 def test_precision_treats_censored_times_as_the_horizon() -> None:
     columns = {
         "replication": [0, 1, 2, 3],
-        "t": [2.0, float("nan"), 4.0, float("nan")],
-        "t_censored": [False, True, False, True],
+        "time_to_full_team": [2.0, float("nan"), 4.0, float("nan")],
+        "time_to_full_team_censored": [False, True, False, True],
     }
-    status = precision_status(columns, Precision(0.5, ("t",), 2, 10), horizon_months=10)
-    assert status["metrics"]["t"]["mean"] == pytest.approx((2 + 10 + 4 + 10) / 4)
-    assert status["metrics"]["t"]["censored_share"] == 0.5
+    precision = Precision(0.5, ("time_to_full_team",), 2, 10)
+    status = precision_status(columns, precision, horizon_months=10)["metrics"]["time_to_full_team"]
+    assert status["mean"] == pytest.approx((2 + 10 + 4 + 10) / 4)
+    assert status["censored_share"] == 0.5
 
 
 def test_dask_missing_gives_install_hint(monkeypatch) -> None:

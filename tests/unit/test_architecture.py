@@ -25,7 +25,7 @@ LAYERS = [
         },
     ),
     ("model", {"botsim.model", "botsim.records"}),
-    ("metrics", {"botsim.metrics", "botsim.readiness", "botsim.costs"}),
+    ("metrics", {"botsim.metrics", "botsim.readiness", "botsim.costs", "botsim.catalogue"}),
     ("statistics", {"botsim.stats"}),
     (
         "experiment",
@@ -43,8 +43,9 @@ LAYERS = [
 ]
 
 KNOWN_BACK_EDGES = {
-    ("botsim.limits", "botsim.experiment"): "the memory estimate runs a pilot replication to "
-    "learn the output columns; removed by the metric catalogue (issue 14, item 4)",
+    ("botsim.limits", "botsim.catalogue"): "the memory estimate, kept in limits beside the "
+    "input bounds the loader reads, counts the result columns from the metric catalogue (no "
+    "simulation); goes when the estimate moves to the experiment layer (issue 14, item 6)",
 }
 
 

@@ -274,6 +274,15 @@ def test_scenario_reference_is_up_to_date() -> None:
     assert path.read_text(encoding="utf-8") == reference.markdown_reference(), HOW_TO_FIX
 
 
+def test_metric_catalogue_page_is_up_to_date() -> None:
+    from botsim import catalogue
+
+    path = DOCS / "metrics.md"
+    how = "regenerate it: python -m botsim.catalogue"
+    assert path.exists(), how
+    assert path.read_text(encoding="utf-8") == catalogue.reference_markdown(), how
+
+
 def test_json_schema_is_up_to_date() -> None:
     path = DOCS / reference.SCHEMA_FILE
     assert path.exists(), HOW_TO_FIX

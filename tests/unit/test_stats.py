@@ -181,7 +181,8 @@ def test_bonferroni_confidence():
 def test_metric_direction():
     assert metric_direction("time_to_stable_team") == "lower"
     assert metric_direction("final_effective_fte") == "higher"
-    assert metric_direction("total_cost") == "lower"
+    assert metric_direction("total_cost_bot") == "lower"
+    assert metric_direction("total_cost__manila__agent") == "lower"  # a declared family
     assert metric_direction("hires") is None
 
 
