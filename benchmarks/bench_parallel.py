@@ -52,7 +52,7 @@ def time_run(scenario, replications: int, backend) -> tuple[float, object]:
 def scaling_pair(replications: int, pool_first: bool) -> dict[str, float]:
     """One pair: the replications on 1 worker (in-process) and on a fresh 2-worker pool."""
     from botsim import load_scenario
-    from botsim.executors import InProcessBackend, ProcessPoolBackend
+    from botsim.experiment.executors import InProcessBackend, ProcessPoolBackend
 
     scenario = load_scenario(MANILA)
     times, results = {}, {}
@@ -71,7 +71,7 @@ def scaling_pair(replications: int, pool_first: bool) -> dict[str, float]:
 def dask_pair(replications: int, dask_first: bool) -> dict[str, float]:
     """One pair: the replications on a 2-worker pool and on a started 2-worker Dask cluster."""
     from botsim import load_scenario
-    from botsim.executors import DaskBackend, ProcessPoolBackend
+    from botsim.experiment.executors import DaskBackend, ProcessPoolBackend
 
     scenario = load_scenario(MANILA)
     times, results = {}, {}

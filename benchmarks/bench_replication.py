@@ -46,9 +46,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from floor_model import FloorParams, simulate_floor
 
 from botsim import load_scenario, simulate
-from botsim.metrics import replication_metrics
+from botsim.metrics.replication import replication_metrics
 from botsim.model.engagement import Engagement
-from botsim.random import ReplicationStreams
+from botsim.model.random import ReplicationStreams
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "manila-finance-20.yaml"

@@ -53,7 +53,7 @@ def values(folder: Path, metric: str) -> np.ndarray | None:
 
 
 def _horizon(folder: Path) -> float:
-    from botsim.loader import load_scenario
+    from botsim.inputs.loader import load_scenario
 
     return float(load_scenario(folder / "scenario.yaml").horizon_months)
 

@@ -11,7 +11,7 @@ of the simulation itself.
   accepts with the offer-acceptance probability; the search ends at the earliest accepting
   answer. Then the candidate's notice, and a no-show reopens the requisition. The floor calls
   the generator once per draw, as one writes it by hand; botsim reads the
-  same distributions from uniforms drawn in blocks (``botsim.random.UniformBlocks``), which
+  same distributions from uniforms drawn in blocks (``botsim.model.random.UniformBlocks``), which
   makes its searches about 3x cheaper than these.
 * Exits: piecewise-constant hazard over tenure bands (competing voluntary / involuntary),
   probation failure, walk-outs without notice, resignation notice; backfill on notice.
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from botsim.distributions import Fixed, Triangular
-from botsim.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Scenario
+from botsim.inputs.distributions import Fixed, Triangular
+from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Scenario
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ __all__ = [
 ]
 
 _LAZY = {
-    "load_scenario": "botsim.loader",
-    "scenario_from_dict": "botsim.loader",
-    "ScenarioError": "botsim.loader",
-    "simulate": "botsim.experiment",
-    "run_experiment": "botsim.experiment",
+    "load_scenario": "botsim.inputs.loader",
+    "scenario_from_dict": "botsim.inputs.loader",
+    "ScenarioError": "botsim.inputs.loader",
+    "simulate": "botsim.experiment.runner",
+    "run_experiment": "botsim.experiment.runner",
 }
 
 

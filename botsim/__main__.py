@@ -1,5 +1,5 @@
 """``python -m botsim``: the same command line as ``botsim``."""
 
-from botsim.cli import main
+from botsim.cli.main import main
 
 main()

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as _st
 
-from botsim import catalogue
+from botsim.metrics import catalogue
 
 CONFIDENCE = 0.95
 

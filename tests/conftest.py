@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from botsim.loader import deep_merge, scenario_from_dict
-from botsim.scenario import Scenario
+from botsim.inputs.loader import deep_merge, scenario_from_dict
+from botsim.inputs.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from botsim.calibrate.errors import CalibrationError, DataProblem
 from botsim.calibrate.hr_records import CsvRows, EmployeeRecord, RequisitionRecord
-from botsim.scenario import DAYS_PER_YEAR
+from botsim.inputs.scenario import DAYS_PER_YEAR
 
 AS_OF_GAP_DAYS = 180
 """Without ``--as-of`` the latest date in the records becomes the as-of date, where current

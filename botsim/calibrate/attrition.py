@@ -37,7 +37,7 @@ from botsim.calibrate.estimates import (
 )
 from botsim.calibrate.hr_records import EXIT_KINDS, EmployeeRecord
 from botsim.calibrate.result import Calibration, fitted_label, replace_source, rounded
-from botsim.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR
+from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR
 from botsim.stats import CONFIDENCE
 
 MIN_BAND_EXITS = 10

@@ -17,9 +17,9 @@ def check_funnel(cal: Calibration, values: dict[str, Any]) -> None:
     """Simulate searches with the fitted funnel (botsim's own search) and record the mean."""
     if cal.applicants_per_week is None:
         return
+    from botsim.inputs.scenario import Recruiting
+    from botsim.model.random import UniformBlocks
     from botsim.model.recruiting import search_candidates
-    from botsim.random import UniformBlocks
-    from botsim.scenario import Recruiting
 
     recruiting = Recruiting.model_validate(values["recruiting"], strict=False)
     uniforms = UniformBlocks(np.random.default_rng(20261125))  # read in order, none discarded

@@ -20,7 +20,7 @@ class OutputExists(Exception):
 def profile_text(cal: Calibration) -> str:
     """The profile as YAML, with a header saying how it was produced."""
     from botsim import __version__
-    from botsim.loader import dump_yaml
+    from botsim.inputs.loader import dump_yaml
 
     header = [
         f"# Location profile {cal.name!r}, calibrated by botsim {__version__} `botsim calibrate`.",

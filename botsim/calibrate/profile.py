@@ -43,14 +43,14 @@ def calibrate(
     Without ``as_of`` the latest date in the records is used, and refused when it is after
     ``today`` (default: the system date) or more than
     :data:`~botsim.calibrate.as_of.AS_OF_GAP_DAYS` after the others.
-    Raises :class:`CalibrationError` for bad data and :class:`botsim.loader.ScenarioError`
+    Raises :class:`CalibrationError` for bad data and :class:`botsim.inputs.loader.ScenarioError`
     for an unknown or invalid base profile.
     """
     import copy
 
     from pydantic import ValidationError
 
-    from botsim.loader import Profile, _problems, load_profile
+    from botsim.inputs.loader import Profile, _problems, load_profile
 
     base_profile = load_profile(base)
     values = base_profile.values.model_dump(mode="json", by_alias=True)

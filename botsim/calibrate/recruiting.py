@@ -50,7 +50,7 @@ def funnel_time_sample(recruiting: dict[str, Any], size: int = FUNNEL_SAMPLES) -
     """Draws of the funnel time D = sum of stage durations + offer duration (fixed seed)."""
     from pydantic import TypeAdapter
 
-    from botsim.distributions import Distribution
+    from botsim.inputs.distributions import Distribution
 
     adapter = TypeAdapter(Distribution)
     rng = np.random.default_rng(0)  # a fixed, local stream: the fit must be reproducible
@@ -228,7 +228,7 @@ def _map_funnel(
         specs = [s["duration"] for s in rec["stages"]] + [rec["offer_duration"]]
         from pydantic import TypeAdapter
 
-        from botsim.distributions import Distribution
+        from botsim.inputs.distributions import Distribution
 
         adapter = TypeAdapter(Distribution)
         means = np.array([adapter.validate_python(s).mean for s in specs])

@@ -21,7 +21,7 @@ def synthetic_records(
     scenario models them, are left out: a profile describes the agents' location.
     Returns (employee rows, requisition rows, as-of date).
     """
-    from botsim.records import employee_table, requisition_table
+    from botsim.model.records import employee_table, requisition_table
 
     def date(day: float) -> str:
         return (start + dt.timedelta(days=math.floor(day + 0.5))).isoformat()

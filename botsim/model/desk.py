@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from botsim.caching import by_identity
+from botsim.inputs.caching import by_identity
+from botsim.inputs.scenario import DAYS_PER_MONTH, Location, Role, Scenario
 from botsim.model.hazards import ExitBands, HazardTable, scaled_bands, voluntary_share
+from botsim.model.random import UniformBlocks
 from botsim.model.recruiting import Draw, Funnel, RecruiterSlots, duration_draw, funnel_of
 from botsim.model.tasks import Task
-from botsim.random import UniformBlocks
-from botsim.scenario import DAYS_PER_MONTH, Location, Role, Scenario
 
 
 @dataclass

@@ -20,17 +20,17 @@ import itertools
 
 import simpy
 
+from botsim.inputs.scenario import DAYS_PER_MONTH, Scenario
 from botsim.model.desk import LeadTeam, RoleDesk, month_end_targets
 from botsim.model.hazards import HazardTable
 from botsim.model.lifecycle import Lifecycle, MonthEnd, MonthKpis, Requisitions, lead_teams
 from botsim.model.management import Management
+from botsim.model.random import ReplicationStreams, UniformBlocks
+from botsim.model.records import Recorder
 from botsim.model.recruiting import RecruiterSlots, Recruitment
 from botsim.model.tasks import EndOfInstant, start
 from botsim.model.transfer import Transfer
 from botsim.model.workforce import HIRE_BLOCKS_AHEAD, HIRE_DRAW_BLOCK, Workforce
-from botsim.random import ReplicationStreams, UniformBlocks
-from botsim.records import Recorder
-from botsim.scenario import DAYS_PER_MONTH, Scenario
 
 
 class Engagement:

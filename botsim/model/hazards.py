@@ -28,8 +28,8 @@ from functools import cached_property
 
 import numpy as np
 
-from botsim.caching import by_identity
-from botsim.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition
+from botsim.inputs.caching import by_identity
+from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition
 
 
 def annual_hazard(rate: float, definition: str) -> float:

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import NamedTuple
 
-from botsim.caching import by_identity
+from botsim.inputs.caching import by_identity
+from botsim.inputs.scenario import DAYS_PER_MONTH, Knowledge, Scenario
 from botsim.model.rampup import full_output_tenure, productivity_of
 from botsim.model.recruiting import expected_candidate_days
-from botsim.scenario import DAYS_PER_MONTH, Knowledge, Scenario
 
 CRITERIA = ("stable", "retention", "lead_coverage", "client_capacity", "documentation", "entity")
 """Transfer-readiness criteria, each reported in [0, 1]; 1 means the criterion holds."""

@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from botsim.inputs.scenario import DAYS_PER_MONTH
 from botsim.model.lifecycle import overloaded
+from botsim.model.records import ExitKind, RequisitionReason
 from botsim.model.tasks import start
-from botsim.records import ExitKind, RequisitionReason
-from botsim.scenario import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
     from botsim.model.desk import LeadTeam, RoleDesk

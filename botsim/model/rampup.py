@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from botsim.scenario import Ramp
+from botsim.inputs.scenario import Ramp
 
 
 def full_output_tenure(ramp: Ramp) -> float:

@@ -35,18 +35,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from botsim.caching import by_identity
-from botsim.distributions import Distribution, Fixed, Triangular
-from botsim.model.tasks import start
-from botsim.random import UniformBlocks
-from botsim.records import (
+from botsim.inputs.caching import by_identity
+from botsim.inputs.distributions import Distribution, Fixed, Triangular
+from botsim.inputs.scenario import (
+    DAYS_PER_MONTH,
+    SEARCH_FINALIST_LIMIT,
+    Recruiting,
+    TrainingClasses,
+)
+from botsim.model.random import UniformBlocks
+from botsim.model.records import (
     NO_SHOW,
     OFFER_ACCEPTED,
     REQUISITION_OPENED,
     SEARCH_STARTED,
     RequisitionReason,
 )
-from botsim.scenario import DAYS_PER_MONTH, SEARCH_FINALIST_LIMIT, Recruiting, TrainingClasses
+from botsim.model.tasks import start
 
 if TYPE_CHECKING:
     from botsim.model.desk import RoleDesk
@@ -151,7 +156,7 @@ def search_candidates(
     """Days from the start of active recruiting to an accepted offer (see module docstring).
 
     A bare generator is wrapped for this one search; to run many, pass one
-    :class:`~botsim.random.UniformBlocks` of it (as the simulation does).
+    :class:`~botsim.model.random.UniformBlocks` of it (as the simulation does).
     """
     source = rng if isinstance(rng, UniformBlocks) else UniformBlocks(rng, SINGLE_SEARCH_BLOCK)
     return SearchOutcome(*search(source, funnel_of(recruiting)))

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from botsim.model.tasks import start
-from botsim.records import (
+from botsim.inputs.scenario import DAYS_PER_MONTH, Location
+from botsim.model.records import (
     ENTITY_READY,
     ENTITY_SETUP_STARTED,
     TRANSFER_COMPLETED,
     TRANSFER_STARTED,
     ExitKind,
 )
-from botsim.scenario import DAYS_PER_MONTH, Location
+from botsim.model.tasks import start
 
 if TYPE_CHECKING:
     from botsim.model.engagement import Engagement

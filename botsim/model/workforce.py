@@ -13,10 +13,18 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from botsim.inputs.scenario import DAYS_PER_MONTH
 from botsim.model import tasks
 from botsim.model.hazards import exit_tenure
-from botsim.records import EXITED, HIRED, LEAD, RESIGNED, TEAM_FULL, ExitKind, RequisitionReason
-from botsim.scenario import DAYS_PER_MONTH
+from botsim.model.records import (
+    EXITED,
+    HIRED,
+    LEAD,
+    RESIGNED,
+    TEAM_FULL,
+    ExitKind,
+    RequisitionReason,
+)
 
 if TYPE_CHECKING:
     from botsim.model.desk import RoleDesk

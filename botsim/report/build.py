@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from botsim import catalogue
+from botsim.metrics import catalogue
 from botsim.report import tables
 from botsim.report.study import NoReplicationsError, ReportError, Study, load_study
 
@@ -194,7 +194,7 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
     nothing to report: the failures are in failures.json).
     Returns the path of ``report.html``.
     """
-    from botsim.outputs import REPORT_PENDING, _write_atomic, mark_report_written
+    from botsim.experiment.outputs import REPORT_PENDING, _write_atomic, mark_report_written
     from botsim.report.figures import build_figures
     from botsim.report.html import findings_html, render
 

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from botsim import catalogue, stats
+from botsim import stats
+from botsim.metrics import catalogue
 from botsim.report import tables
 from botsim.report.study import (
     COST_COLUMNS,

@@ -1,6 +1,6 @@
 """Comparison and sweep folders: tables, report and manifest, made complete by one rename.
 
-Same contract as run folders (``botsim.outputs``): everything is written into a
+Same contract as run folders (``botsim.experiment.outputs``): everything is written into a
 ``.incomplete-*`` staging folder, the manifest last, then the folder is renamed into place, so
 an interrupted command never leaves a folder that looks complete.
 """
@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from botsim import __version__
-from botsim.loader import dump_yaml, scenario_to_dict
-from botsim.outputs import (
+from botsim.experiment.outputs import (
     MANIFEST,
     _write_atomic,
     scenario_hash,
     staged_folder,
 )
-from botsim.scenario import slug
+from botsim.inputs.loader import dump_yaml, scenario_to_dict
+from botsim.inputs.scenario import slug
 
 
 def _environment() -> dict[str, Any]:

@@ -9,7 +9,8 @@ import json
 import math
 from typing import Any
 
-from botsim import __version__, catalogue
+from botsim import __version__
+from botsim.metrics import catalogue
 from botsim.report.study import Study
 from botsim.report.tables import CONTRAST_METRICS
 

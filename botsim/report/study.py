@@ -14,9 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botsim import catalogue
-from botsim.outputs import INCOMPLETE_PREFIX, MANIFEST, is_complete, staging_path, staging_state
-from botsim.sweep import DEFAULT_GRID_MONTH
+from botsim.experiment.outputs import (
+    INCOMPLETE_PREFIX,
+    MANIFEST,
+    is_complete,
+    staging_path,
+    staging_state,
+)
+from botsim.experiment.sweep import DEFAULT_GRID_MONTH
+from botsim.metrics import catalogue
 
 SERIES_REPLICATIONS = 2000
 """Replications per group whose monthly series the report's figures read: the first ones
@@ -112,7 +118,7 @@ def _read_text(path: Path) -> str:
 
 
 def _horizon_from_yaml(text: str, source: str) -> float:
-    from botsim.loader import ScenarioError, parse_document
+    from botsim.inputs.loader import ScenarioError, parse_document
 
     try:
         doc = parse_document(text, source)

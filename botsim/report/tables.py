@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from botsim import catalogue, stats
+from botsim import stats
+from botsim.metrics import catalogue
 from botsim.report.study import Study
 
 

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 
 import botsim.model.desk
 import botsim.model.recruiting
-from botsim.distributions import (
+from botsim.experiment.runner import simulate
+from botsim.inputs.distributions import (
     MAX_DURATION_DAYS,
     Exponential,
     Fixed,
@@ -25,11 +26,10 @@ from botsim.distributions import (
     Triangular,
     Uniform,
 )
-from botsim.experiment import simulate
+from botsim.inputs.scenario import DAYS_PER_MONTH, MAX_HORIZON_MONTHS
+from botsim.inputs.scenario import MAX_DURATION_DAYS as SCHEMA_MAX_DAYS
+from botsim.model.random import UniformBlocks
 from botsim.model.recruiting import Funnel, SearchLimitError, funnel_of, search
-from botsim.random import UniformBlocks
-from botsim.scenario import DAYS_PER_MONTH, MAX_HORIZON_MONTHS
-from botsim.scenario import MAX_DURATION_DAYS as SCHEMA_MAX_DAYS
 from tests.conftest import ROOT, make_scenario
 
 MANILA = str(ROOT / "scenarios" / "manila-finance-20.yaml")
@@ -72,7 +72,7 @@ def test_set_override_beyond_a_bound_is_refused(
 
 
 def main_command():
-    from botsim.cli import main
+    from botsim.cli.main import main
 
     return main
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from botsim.cli import main
-from botsim.limits import MAX_FILE_BYTES
+from botsim.cli.main import main
+from botsim.inputs.limits import MAX_FILE_BYTES
 
 CASES = Path(__file__).parent / "cases"
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from botsim.cli import main
-from botsim.outputs import INCOMPLETE_PREFIX, StagedRun
+from botsim.cli.main import main
+from botsim.experiment.outputs import INCOMPLETE_PREFIX, StagedRun
 from tests.conftest import ROOT, SCENARIOS, make_scenario
 
 MANILA = SCENARIOS / "manila-finance-20.yaml"

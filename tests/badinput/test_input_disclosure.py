@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from botsim.cli_options import MAX_ERROR_LINES
-from botsim.loader import MAX_PROBLEMS_SHOWN, MAX_UNKNOWN_FIELDS_SHOWN
+from botsim.cli.options import MAX_ERROR_LINES
+from botsim.inputs.loader import MAX_PROBLEMS_SHOWN, MAX_UNKNOWN_FIELDS_SHOWN
 from tests.badinput.test_corpus import invoke
 
 SECRETS = ("sk-live-4f9a0c", "hunter2", "AKIAEXAMPLE77", "root:$6$saltsalt$hash")

@@ -18,16 +18,23 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from botsim import executors, load_scenario
-from botsim.cli import main
-from botsim.limits import (
+from botsim import load_scenario
+from botsim.cli.main import main
+from botsim.experiment import executors
+from botsim.experiment.sweep import (
+    STUDY_COLUMNS,
+    SweepError,
+    load_sweep,
+    run_sweep,
+    sweep_from_dict,
+)
+from botsim.inputs.limits import (
     WORKER_PROCESS_BYTES,
     LimitError,
     check_run_memory,
     estimate_run_memory,
     result_column_names,
 )
-from botsim.sweep import STUDY_COLUMNS, SweepError, load_sweep, run_sweep, sweep_from_dict
 from tests.conftest import SCENARIOS
 
 MANILA = str(SCENARIOS / "manila-finance-20.yaml")
@@ -63,7 +70,7 @@ def nothing_runs(monkeypatch):
     def run_experiment(*args, workers=None, scheduler=None, backend=None, **kwargs):
         raise AssertionError("a replication ran before the checks refused the study")
 
-    monkeypatch.setattr("botsim.experiment.run_experiment", run_experiment)
+    monkeypatch.setattr("botsim.experiment.runner.run_experiment", run_experiment)
 
 
 def assert_refused(res, *fragments: str) -> None:
@@ -161,7 +168,7 @@ def test_dry_run_passes_every_check_writes_nothing(tmp_path, nothing_runs):
 
 
 def test_dry_run_reports_every_failing_check(tmp_path, nothing_runs, monkeypatch):
-    monkeypatch.setattr("botsim.limits.available_memory", lambda: 10_000_000)  # 10 MB
+    monkeypatch.setattr("botsim.inputs.limits.available_memory", lambda: 10_000_000)  # 10 MB
     sweep = write_sweep(tmp_path, CLASHING)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -201,7 +208,7 @@ def test_compare_dry_run_makes_every_check(tmp_path, nothing_runs):
 def test_compare_checks_its_own_columns(tmp_path, nothing_runs, monkeypatch):
     """compare adds `scenario` to every row: a result column of that name is caught up front."""
     monkeypatch.setattr(
-        "botsim.limits.result_column_names", lambda s: (("replication", "scenario"), ())
+        "botsim.inputs.limits.result_column_names", lambda s: (("replication", "scenario"), ())
     )
     res = botsim("compare", *PAIR, "--outputs", str(tmp_path / "o"), "--dry-run")
     assert_refused(res, "'scenario'")
@@ -216,7 +223,7 @@ def two_cores(monkeypatch):
 
 
 def test_workers_are_capped_at_cores_and_chunks(two_cores, caplog):
-    with caplog.at_level(logging.WARNING, logger="botsim.executors"):
+    with caplog.at_level(logging.WARNING, logger="botsim.experiment.executors"):
         assert executors.cap_workers(4096) == 2
     assert "4096 workers requested; using 2" in caplog.text
     assert executors.cap_workers(None) == 2

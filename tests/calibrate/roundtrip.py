@@ -7,7 +7,7 @@ from pathlib import Path
 
 from botsim import scenario_from_dict, simulate
 from botsim.calibrate import Calibration, calibrate, synthetic_records, write_csv
-from botsim.loader import load_profile
+from botsim.inputs.loader import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

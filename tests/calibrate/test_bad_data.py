@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from botsim.cli import main
+from botsim.cli.main import main
 
 GOOD_EMPLOYEES = (
     "employee_id,hire_date,resignation_date,exit_date,exit_kind\n"
@@ -234,7 +234,7 @@ def test_the_as_of_date_used_is_stated_on_the_console_and_in_the_profile(tmp_pat
     assert f"as-of date: 2022-07-01 ({basis})" in result.output
     text = out.read_text(encoding="utf-8")
     assert f"as of 2022-07-01 ({basis})." in text  # header comment
-    from botsim.loader import load_profile
+    from botsim.inputs.loader import load_profile
 
     profile = load_profile(str(out))
     assert profile.as_of.isoformat() == "2022-07-01"

@@ -9,9 +9,9 @@ import numpy as np
 from click.testing import CliRunner
 
 from botsim import load_scenario, run_experiment, simulate
-from botsim.cli import main
-from botsim.loader import load_profile
-from botsim.profile_view import profile_rows
+from botsim.cli.main import main
+from botsim.inputs.loader import load_profile
+from botsim.inputs.profile_view import profile_rows
 from tests.calibrate.roundtrip import EXAMPLES
 
 EMPLOYEES = EXAMPLES / "synthetic-employees.csv"

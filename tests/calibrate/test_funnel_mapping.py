@@ -12,8 +12,8 @@ import datetime as dt
 import numpy as np
 
 from botsim.calibrate import calibrate, write_csv
+from botsim.inputs.scenario import Recruiting
 from botsim.model.recruiting import search_candidates
-from botsim.scenario import Recruiting
 from tests.calibrate.roundtrip import TRUTH_FILE, truth_values
 
 START = dt.date(2023, 1, 2)

@@ -18,7 +18,7 @@ from botsim.calibrate import (
     restricted_mean,
     wilson_interval,
 )
-from botsim.scenario import DAYS_PER_MONTH
+from botsim.inputs.scenario import DAYS_PER_MONTH
 
 
 def test_garwood_interval_matches_tables():

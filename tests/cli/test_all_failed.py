@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import botsim.experiment
-from botsim.cli import main
-from botsim.experiment import ReplicationFailure, failure_message, summarise_failures
+import botsim.experiment.runner
+from botsim.cli.main import main
+from botsim.experiment.runner import ReplicationFailure, failure_message, summarise_failures
 from tests.conftest import ROOT
 
 SCENARIO = str(ROOT / "scenarios" / "manila-small-5.yaml")
@@ -29,7 +29,7 @@ def every_replication_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     def overflow(*args, **kwargs):
         raise OverflowError(MESSAGE)
 
-    monkeypatch.setattr(botsim.experiment, "simulate", overflow)
+    monkeypatch.setattr(botsim.experiment.runner, "simulate", overflow)
 
 
 def invoke(args: list[str]) -> Result:

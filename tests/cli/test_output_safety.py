@@ -21,8 +21,14 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from botsim.cli import main
-from botsim.outputs import INCOMPLETE_PREFIX, OutputError, StagedRun, default_run_dir, is_complete
+from botsim.cli.main import main
+from botsim.experiment.outputs import (
+    INCOMPLETE_PREFIX,
+    OutputError,
+    StagedRun,
+    default_run_dir,
+    is_complete,
+)
 from tests.conftest import ROOT, SCENARIOS, make_scenario
 
 MANILA = str(SCENARIOS / "manila-finance-20.yaml")
@@ -78,7 +84,7 @@ def test_same_name_same_second_gets_a_new_folder(tmp_path) -> None:
 def test_compare_and_sweep_folders_are_named_like_run_folders(tmp_path) -> None:
     """`botsim compare`/`sweep` name their folders by the same rule (inside outputs, a new
     folder rather than an error for the same name in the same second)."""
-    from botsim.cli_research import _target
+    from botsim.cli.research import _target
 
     root = tmp_path / "outputs"
     first = _target(None, root, "../../ph vs co")
@@ -152,7 +158,7 @@ def test_disk_full_while_saving_chunks_exit_2_then_resume(tmp_path, monkeypatch)
 
 
 def test_disk_full_while_finishing_exit_2_then_resume(tmp_path, monkeypatch) -> None:
-    import botsim.outputs as outputs
+    import botsim.experiment.outputs as outputs
 
     out = tmp_path / "run"
     real = outputs._write_with
@@ -169,7 +175,7 @@ def test_disk_full_while_finishing_exit_2_then_resume(tmp_path, monkeypatch) -> 
 def test_cut_between_manifest_and_rename_is_incomplete_then_resumable(
     tmp_path, monkeypatch
 ) -> None:
-    import botsim.outputs as outputs
+    import botsim.experiment.outputs as outputs
 
     out = tmp_path / "run"
 
@@ -222,8 +228,8 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    import botsim.experiment as experiment
-    import botsim.outputs as outputs
+    import botsim.experiment.runner as experiment
+    import botsim.experiment.outputs as outputs
 
     real = experiment.simulate
     def slow(*args, **kwargs):
@@ -241,7 +247,7 @@ CHILD = textwrap.dedent(
             write_series(self, path)
         outputs.StagedRun._write_series_parquet = pausing
 
-    from botsim.cli import main
+    from botsim.cli.main import main
     main(argv)
     """
 )
@@ -329,7 +335,7 @@ REPORT_CHILD = textwrap.dedent(
         return real(spec)
     build._render = pausing
 
-    from botsim.cli import main
+    from botsim.cli.main import main
     main(sys.argv[2:])
     """
 )
@@ -441,7 +447,7 @@ def test_report_refuses_an_edited_comparison_manifest(tmp_path) -> None:
 
 
 def test_report_counts_failed_replications_with_the_rows(tmp_path, monkeypatch) -> None:
-    import botsim.experiment as experiment
+    import botsim.experiment.runner as experiment
 
     real = experiment.simulate
 
@@ -462,7 +468,7 @@ def test_report_counts_failed_replications_with_the_rows(tmp_path, monkeypatch) 
 
 
 def test_read_only_file_system_is_named_as_such(tmp_path, monkeypatch) -> None:
-    import botsim.outputs as outputs
+    import botsim.experiment.outputs as outputs
 
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))

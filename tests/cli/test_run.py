@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from botsim.cli import main
-from botsim.outputs import INCOMPLETE_PREFIX, StagedRun, is_complete
+from botsim.cli.main import main
+from botsim.experiment.outputs import INCOMPLETE_PREFIX, StagedRun, is_complete
 from tests.conftest import ROOT, SCENARIOS
 
 MANILA = str(SCENARIOS / "manila-finance-20.yaml")
@@ -76,7 +76,7 @@ def test_workers_1_and_2_give_identical_tables(tmp_path) -> None:
 
 
 def test_failed_replications_are_data_and_exit_nonzero(tmp_path, monkeypatch) -> None:
-    import botsim.experiment as experiment
+    import botsim.experiment.runner as experiment
 
     real = experiment.simulate
 
@@ -226,7 +226,7 @@ HEAVY = ("pandas", "numpy", "simpy", "seaborn", "scipy", "pyarrow", "distributed
 def test_help_imports_no_heavy_library(argv) -> None:
     code = (
         "import sys\n"
-        "from botsim.cli import main\n"
+        "from botsim.cli.main import main\n"
         f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
@@ -258,6 +258,7 @@ def test_ctrl_c_leaves_incomplete_folder_and_says_how_to_resume(tmp_path, monkey
 
 
 def test_cli_replication_bound_is_the_schema_bound() -> None:
-    from botsim import cli_options, scenario
+    from botsim.cli import options as cli_options
+    from botsim.inputs import scenario
 
     assert cli_options.MAX_REPLICATIONS == scenario.MAX_REPLICATIONS

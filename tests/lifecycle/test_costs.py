@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from botsim import simulate
-from botsim.costs import cost_ledger, days_in_months
-from botsim.loader import scenario_from_dict
-from botsim.records import HIRED, LEAD, Event, employee_table
-from botsim.scenario import DAYS_PER_MONTH
+from botsim.inputs.loader import scenario_from_dict
+from botsim.inputs.scenario import DAYS_PER_MONTH
+from botsim.metrics.costs import cost_ledger, days_in_months
+from botsim.model.records import HIRED, LEAD, Event, employee_table
 from tests.conftest import BARE_LOCATION, make_scenario
 
 D = DAYS_PER_MONTH
@@ -280,7 +280,7 @@ def test_days_in_months_by_hand() -> None:
 
 def test_per_fte_fee_model_needs_its_fee() -> None:
     """A per-FTE partner fee without the fee is an error, not a free partner."""
-    from botsim.loader import ScenarioError
+    from botsim.inputs.loader import ScenarioError
 
     with pytest.raises(ScenarioError) as err:
         _ledger_scenario(partner_fee_model="per_fte")

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from botsim import load_scenario, simulate
+from botsim.inputs.scenario import DAYS_PER_MONTH
 from botsim.model.lifecycle import CRITERIA
 from botsim.model.rampup import productivity_of
-from botsim.records import tables
-from botsim.scenario import DAYS_PER_MONTH
+from botsim.model.records import tables
 
 D = DAYS_PER_MONTH
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from botsim import run_experiment, simulate
+from botsim.inputs.scenario import DAYS_PER_MONTH
 from botsim.model.lifecycle import CRITERIA
-from botsim.scenario import DAYS_PER_MONTH
 from botsim.stats import paired_difference
 from tests.conftest import make_scenario
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from botsim import load_scenario, run_experiment
-from botsim.executors import DASK_MISSING, Backend, ExecutorUnavailable, open_backend
-from botsim.experiment import Precision, precision_status
-from botsim.outputs import StagedRun, is_complete
+from botsim.experiment.executors import DASK_MISSING, Backend, ExecutorUnavailable, open_backend
+from botsim.experiment.outputs import StagedRun, is_complete
+from botsim.experiment.runner import Precision, precision_status
 from tests.conftest import SCENARIOS, make_scenario
 
 
@@ -87,7 +87,7 @@ def test_results_ordered_by_replication_not_completion(manila) -> None:
 
 
 def test_failed_replication_recorded_with_seed_and_others_complete(manila, monkeypatch) -> None:
-    import botsim.experiment as experiment
+    import botsim.experiment.runner as experiment
 
     real = experiment.simulate
 
@@ -197,7 +197,7 @@ def test_interrupted_store_resumes_to_identical_results(manila, tmp_path) -> Non
 
 
 def test_merging_many_small_chunks_changes_nothing(manila, monkeypatch, tmp_path) -> None:
-    import botsim.experiment as experiment
+    import botsim.experiment.runner as experiment
 
     reference = run_experiment(manila, 12, 4, chunk_size=5)
     monkeypatch.setattr(experiment, "COMPACT_AFTER", 3)
@@ -252,7 +252,7 @@ def test_chunks_run_here_while_workers_start_change_nothing(manila, starting_che
 
 
 def test_process_pool_reports_when_its_workers_are_up() -> None:
-    from botsim.executors import ProcessPoolBackend
+    from botsim.experiment.executors import ProcessPoolBackend
 
     with ProcessPoolBackend(1) as pool:
         pool._warm_up.join(timeout=60)
@@ -266,9 +266,9 @@ def test_worker_process_memory_is_within_its_stated_baseline(manila) -> None:
     worker that has run chunks holds no more than it, resident."""
     from pathlib import Path
 
-    from botsim.executors import ProcessPoolBackend
-    from botsim.experiment import run_chunk
-    from botsim.limits import WORKER_PROCESS_BYTES
+    from botsim.experiment.executors import ProcessPoolBackend
+    from botsim.experiment.runner import run_chunk
+    from botsim.inputs.limits import WORKER_PROCESS_BYTES
 
     def resident(pid: int) -> int:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -287,7 +287,7 @@ def test_worker_process_memory_is_within_its_stated_baseline(manila) -> None:
 
 def test_workers_beyond_the_cores_are_not_started(monkeypatch) -> None:
     """--workers 4096 on two cores starts two (and says so), whatever the caller asks."""
-    import botsim.executors as executors
+    import botsim.experiment.executors as executors
 
     monkeypatch.setattr(executors, "default_workers", lambda: 2)
     with open_backend(4096) as backend:

@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from botsim.scenario import Scenario
+from botsim.inputs.scenario import Scenario
 from tests.conftest import make_scenario
 
 

@@ -1,5 +1,6 @@
 """Fuzzing the input boundary: whatever it is fed, the loader returns a Scenario or raises
-:class:`botsim.loader.ScenarioError`, never anything else (no TypeError, KeyError, RecursionError
+:class:`botsim.inputs.loader.ScenarioError`, never anything else (no TypeError, KeyError,
+RecursionError
 or a pydantic error leaking through).
 
 Inputs: random nested mappings (keys drawn partly from the schema's own field names so the
@@ -19,14 +20,14 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from botsim.loader import (
+from botsim.inputs.loader import (
     ScenarioError,
     _all_field_names,
     parse_document,
     read_document,
     scenario_from_dict,
 )
-from botsim.scenario import Scenario
+from botsim.inputs.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from botsim import simulate
-from botsim.scenario import DAYS_PER_MONTH
+from botsim.inputs.scenario import DAYS_PER_MONTH
 from tests.conftest import make_scenario
 from tests.property.strategies import scenarios
 

@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from botsim import simulate
-from botsim.records import EXITED, HIRED, OFFER_ACCEPTED, SEARCH_STARTED
+from botsim.model.records import EXITED, HIRED, OFFER_ACCEPTED, SEARCH_STARTED
 from tests.conftest import make_scenario
 
 SETTINGS = settings(max_examples=25, deadline=None)

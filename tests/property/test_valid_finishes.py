@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from botsim import simulate
-from botsim.distributions import MAX_DURATION_DAYS, MAX_LOGNORMAL_CV
-from botsim.loader import ScenarioError, deep_merge
-from botsim.scenario import (
+from botsim.inputs.distributions import MAX_DURATION_DAYS, MAX_LOGNORMAL_CV
+from botsim.inputs.loader import ScenarioError, deep_merge
+from botsim.inputs.scenario import (
     HOURS_PER_WEEK,
     MAX_AMOUNT,
     MAX_EXCHANGE_RATE,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from botsim.experiment import run_experiment
-from botsim.loader import load_scenario
+from botsim.experiment.runner import run_experiment
+from botsim.inputs.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["horizon_months=18", "roles[0].plan[0].headcount=6"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from botsim.experiment import run_experiment
+from botsim.experiment.runner import run_experiment
 from botsim.stats import compare_summaries, paired_difference, welch_difference
 from tests.report.conftest import REPS, SEED, small_scenario
 

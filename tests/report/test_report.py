@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from botsim import load_scenario
-from botsim.cli import main
-from botsim.outputs import is_complete
+from botsim.cli.main import main
+from botsim.experiment.outputs import is_complete
 from botsim.report import ReportError, write_report
 from tests.report.conftest import ROOT
 
@@ -71,15 +71,15 @@ def test_report_refuses_incomplete_folders(tmp_path, compare_folder):
 
 
 def test_run_folder_report_is_rebuilt_from_saved_tables_only(pair_results, tmp_path, monkeypatch):
-    import botsim.experiment
-    from botsim.outputs import write_run
+    import botsim.experiment.runner
+    from botsim.experiment.outputs import write_run
 
     folder = write_run(tmp_path / "run", pair_results[0])
 
     def no_simulation(*args, **kwargs):
         raise AssertionError("the report must not re-run anything")
 
-    monkeypatch.setattr(botsim.experiment, "run_experiment", no_simulation)
+    monkeypatch.setattr(botsim.experiment.runner, "run_experiment", no_simulation)
     result = CliRunner().invoke(main, ["report", str(folder)])
     assert result.exit_code == 0, result.output
     html = (folder / "report.html").read_text(encoding="utf-8")
@@ -144,10 +144,10 @@ def test_cli_compare_and_sweep(tmp_path):
 
 
 def test_one_at_a_time_sweep_tornado(tmp_path):
+    from botsim.experiment.sweep import run_sweep, sweep_from_dict
     from botsim.report import load_study, write_sweep
     from botsim.report.figures import tornado_chart
     from botsim.report.tables import tornado
-    from botsim.sweep import run_sweep, sweep_from_dict
 
     doc = {
         "name": "oat",
@@ -183,7 +183,7 @@ def test_one_at_a_time_sweep_tornado(tmp_path):
 
 def test_importing_the_cli_and_report_does_not_import_matplotlib():
     code = (
-        "import sys, botsim.cli, botsim.report, botsim.sweep, botsim.stats;"
+        "import sys, botsim.cli.main, botsim.report, botsim.experiment.sweep, botsim.stats;"
         "sys.exit(int(any(m in sys.modules for m in ('matplotlib', 'seaborn'))))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
@@ -216,11 +216,11 @@ def test_compare_and_sweep_refuse_up_front_what_would_not_fit_in_memory(tmp_path
     """Every experiment of a comparison or sweep is kept in memory until its folder is
     written: too many replications are refused before anything runs (exit 2, nothing written),
     with the estimate and how many would fit."""
-    from botsim import limits
+    from botsim.inputs import limits
 
     # 400 MB: room for the interpreter and two worker processes (counted since issue 18)
     monkeypatch.setattr(limits, "available_memory", lambda: 400_000_000)
-    monkeypatch.setattr("botsim.executors.default_workers", lambda: 2)
+    monkeypatch.setattr("botsim.experiment.executors.default_workers", lambda: 2)
     scen = str(ROOT / "scenarios" / "manila-finance-20.yaml")
     runner = CliRunner()
     out = tmp_path / "cmp"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from botsim.sweep import SweepError, load_sweep, run_sweep, sweep_from_dict
+from botsim.experiment.sweep import SweepError, load_sweep, run_sweep, sweep_from_dict
 from tests.report.conftest import ROOT
 
 BASE = str(ROOT / "scenarios" / "manila-finance-20.yaml")
@@ -173,8 +173,8 @@ def test_sweep_with_heatmap_month_12_reports_p_by_month_12(tmp_path):
     import numpy as np
     from click.testing import CliRunner
 
-    from botsim.cli import main
-    from botsim.loader import read_document
+    from botsim.cli.main import main
+    from botsim.inputs.loader import read_document
     from botsim.report import load_study
     from botsim.report.build import build_sections
     from botsim.report.figures import sweep_heatmaps
@@ -239,7 +239,7 @@ def test_result_column_names_are_refused_and_name_resolves_it():
     """A parameter is a column of the tables: one named like a result column (the default
     `headcount` of roles[0].plan[0].headcount) is refused before anything runs; `name:` fixes it.
     """
-    from botsim.sweep import check_columns
+    from botsim.experiment.sweep import check_columns
 
     doc = grid_doc()
     del doc["parameters"][1]["name"]

@@ -1,8 +1,8 @@
-"""botsim.caching.by_identity: once per object, never another object's value."""
+"""botsim.inputs.caching.by_identity: once per object, never another object's value."""
 
 from __future__ import annotations
 
-from botsim.caching import by_identity
+from botsim.inputs.caching import by_identity
 
 
 def test_computed_once_per_object_and_never_shared_between_objects() -> None:

@@ -1,4 +1,5 @@
-"""The metric catalogue (botsim/catalogue.py) declares exactly the columns replications produce,
+"""The metric catalogue (botsim/metrics/catalogue.py) declares exactly the columns replications
+produce,
 so that no reader has to discover them by running a pilot or by reading names."""
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from botsim import catalogue
-from botsim.experiment import simulate
-from botsim.loader import load_scenario, scenario_from_dict
-from botsim.scenario import Scenario
+from botsim.experiment.runner import simulate
+from botsim.inputs.loader import load_scenario, scenario_from_dict
+from botsim.inputs.scenario import Scenario
+from botsim.metrics import catalogue
 from tests.conftest import SCENARIOS
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
-PACKAGE = Path(catalogue.__file__).parent
+PACKAGE = Path(catalogue.__file__).parents[1]  # botsim/
 
 
 @pytest.fixture(scope="module")
@@ -131,10 +132,10 @@ SUBSTRING_TESTS = re.compile(
     "module",
     [
         "stats.py",
-        "console.py",
-        "experiment.py",
-        "limits.py",
-        "cli_research.py",
+        "report/console.py",
+        "experiment/runner.py",
+        "inputs/limits.py",
+        "cli/research.py",
         "report/figures.py",
         "report/tables.py",
         "report/study.py",
@@ -150,22 +151,22 @@ def test_readers_do_not_match_metric_names_on_substrings(module) -> None:
 
 
 def test_limits_counts_columns_without_a_simulation() -> None:
-    tree = ast.parse((PACKAGE / "limits.py").read_text(encoding="utf-8"))
+    tree = ast.parse((PACKAGE / "inputs" / "limits.py").read_text(encoding="utf-8"))
     imported = {
         node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     }
-    assert "botsim.experiment" not in imported
+    assert "botsim.experiment.runner" not in imported
 
 
 def test_result_columns_count_the_catalogue(produced) -> None:
-    from botsim.limits import result_columns
+    from botsim.inputs.limits import result_columns
 
     for scenario, summary, series in produced.values():
         assert result_columns(scenario) == (len(summary) + 1, len(series) + 1)
 
 
 def test_precision_metrics_are_checked_against_the_catalogue(monkeypatch) -> None:
-    from botsim import experiment
+    from botsim.experiment import runner as experiment
 
     def no_simulation(*args, **kwargs):
         raise AssertionError("a pilot replication ran")

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from botsim.distributions import (
+from botsim.inputs.distributions import (
     Distribution,
     Empirical,
     Exponential,

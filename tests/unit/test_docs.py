@@ -1,7 +1,7 @@
 """The scenario reference and JSON Schema in docs/ cannot drift from the schema.
 
-* docs/scenario-reference.md and docs/scenario.schema.json equal what botsim.reference
-  generates from botsim.scenario now (fix: run ``python -m botsim.reference``);
+* docs/scenario-reference.md and docs/scenario.schema.json equal what botsim.inputs.reference
+  generates from botsim.inputs.scenario now (fix: run ``python -m botsim.inputs.reference``);
 * every shipped scenario validates against the exported JSON Schema, both as written (as an
   editor sees it) and after the profile merge;
 * every field in the schema has a description.
@@ -21,16 +21,17 @@ from typing import Any
 
 import pytest
 
-from botsim import reference
-from botsim.loader import deep_merge, load_profile, load_scenario, read_document
+from botsim.inputs import reference
+from botsim.inputs.loader import deep_merge, load_profile, load_scenario, read_document
 from tests.conftest import BARE_LOCATION, ROOT, SCENARIOS
 
 DOCS = ROOT / "docs"
 SHIPPED = sorted(SCENARIOS.glob("*.yaml")) + sorted(SCENARIOS.glob("*.toml"))
-HOW_TO_FIX = "docs are stale: run python -m botsim.reference"
+HOW_TO_FIX = "docs are stale: run python -m botsim.inputs.reference"
 
-# Fields that have no Field(description=...) yet. They live in botsim/scenario.py and
-# botsim/distributions.py (not owned by the docs); the list may only shrink: any field missing
+# Fields that have no Field(description=...) yet. They live in botsim/inputs/scenario.py and
+# botsim/inputs/distributions.py (not owned by the docs); the list may only shrink: any field
+# missing
 # from here must have a description.
 KNOWN_UNDESCRIBED = {
     "Scenario.name",
@@ -66,7 +67,7 @@ KNOWN_UNDESCRIBED = {
     "Empirical.weights",
 }
 
-KNOWN_UNDOCUMENTED_MODELS = {"Policy"}  # model docstring missing (botsim/scenario.py)
+KNOWN_UNDOCUMENTED_MODELS = {"Policy"}  # model docstring missing (botsim/inputs/scenario.py)
 
 # --------------------------------------------------------------------------- a small validator
 
@@ -275,10 +276,10 @@ def test_scenario_reference_is_up_to_date() -> None:
 
 
 def test_metric_catalogue_page_is_up_to_date() -> None:
-    from botsim import catalogue
+    from botsim.metrics import catalogue
 
     path = DOCS / "metrics.md"
-    how = "regenerate it: python -m botsim.catalogue"
+    how = "regenerate it: python -m botsim.metrics.catalogue"
     assert path.exists(), how
     assert path.read_text(encoding="utf-8") == catalogue.reference_markdown(), how
 
@@ -302,7 +303,7 @@ def test_python_m_botsim_reference_rewrites_both_files(tmp_path) -> None:
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-m", "botsim.reference", str(tmp_path)],
+        [sys.executable, "-m", "botsim.inputs.reference", str(tmp_path)],
         capture_output=True,
         text=True,
         check=False,

@@ -1,5 +1,5 @@
 """The input boundary: safe YAML 1.2 / TOML reading, profile merge, ``--set`` overrides,
-error messages, and the configurable limits of :mod:`botsim.limits`."""
+error messages, and the configurable limits of :mod:`botsim.inputs.limits`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from botsim.limits import (
+from botsim.inputs.limits import (
     BASE_BYTES,
     MAX_TEAM_SIZE,
     LimitError,
@@ -17,7 +17,7 @@ from botsim.limits import (
     check_run_memory,
     estimate_run_memory,
 )
-from botsim.loader import (
+from botsim.inputs.loader import (
     MAX_PROBLEMS_SHOWN,
     Problem,
     ScenarioError,
@@ -31,7 +31,7 @@ from botsim.loader import (
     scenario_from_dict,
     scenario_to_dict,
 )
-from botsim.scenario import Scenario
+from botsim.inputs.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 MANILA = ROOT / "scenarios" / "manila-finance-20.yaml"
@@ -100,7 +100,7 @@ def test_toml_and_yaml_give_the_same_scenario(tmp_path: Path):
         "a: !!python/object/new:subprocess.Popen [['echo']]\n",
         "a: !!python/name:builtins.eval\n",
         "a: !!python/module:os\n",
-        "!!python/object:botsim.scenario.Scenario {name: x}\n",
+        "!!python/object:botsim.inputs.scenario.Scenario {name: x}\n",
         "a: !custom value\n",
     ],
 )
@@ -254,7 +254,8 @@ def test_unknown_profile_suggests_the_closest():
 
 
 def test_profile_file_relative_to_the_scenario(tmp_path: Path):
-    profile = (ROOT / "botsim" / "profiles" / "philippines.yaml").read_text(encoding="utf-8")
+    profile_file = ROOT / "botsim" / "inputs" / "profiles" / "philippines.yaml"
+    profile = profile_file.read_text(encoding="utf-8")
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles" / "mine.yaml").write_text(profile, encoding="utf-8")
     (tmp_path / "s.yaml").write_text(
@@ -348,8 +349,9 @@ def test_apply_override_creates_missing_mappings():
 def test_schema_ceilings_state_the_limit():
     with pytest.raises(ScenarioError) as exc:
         load_scenario(MANILA, [f"roles[0].plan[0].headcount={MAX_TEAM_SIZE + 1}"])
-    assert f"team-size limit per role (botsim.limits.MAX_TEAM_SIZE): at most {MAX_TEAM_SIZE}" in (
-        problems(exc)
+    assert (
+        f"team-size limit per role (botsim.inputs.limits.MAX_TEAM_SIZE): at most {MAX_TEAM_SIZE}"
+        in (problems(exc))
     )
 
 
@@ -416,7 +418,7 @@ def test_memory_estimate_grows_with_replications_horizon_and_team():
 
 def test_memory_estimate_covers_a_measured_run():
     """The estimate (without its fixed interpreter allowance) bounds the traced peak."""
-    from botsim.experiment import run_experiment
+    from botsim.experiment.runner import run_experiment
 
     scenario = load_scenario(MANILA, ["horizon_months=12"])
     run_experiment(scenario, 1)  # imports and caches outside the measurement

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from botsim.cli import main
-from botsim.loader import builtin_profiles, load_profile, scenario_from_dict
+from botsim.cli.main import main
+from botsim.inputs.loader import builtin_profiles, load_profile, scenario_from_dict
+from botsim.inputs.profile_view import profile_rows
 from botsim.model.hazards import annual_hazard
+from botsim.model.random import UniformBlocks
 from botsim.model.recruiting import search_candidates
-from botsim.profile_view import profile_rows
-from botsim.random import UniformBlocks
 
 REQUIRED = {"philippines", "colombia", "india", "mexico", "poland"}
 PROFILES = sorted(builtin_profiles())

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
+from botsim.inputs.scenario import Ramp
 from botsim.model.rampup import full_output_tenure, productivity_of
-from botsim.scenario import Ramp
 
 RAMPS = [
     Ramp(shape="linear", training_days=14, ramp_days=126),

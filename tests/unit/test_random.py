@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 
 from botsim import load_scenario
+from botsim.model.random import ReplicationStreams, UniformBlocks, stream_seed
 from botsim.model.recruiting import funnel_of, search, search_candidates
-from botsim.random import ReplicationStreams, UniformBlocks, stream_seed
 
 MANILA = "scenarios/manila-finance-20.yaml"
 

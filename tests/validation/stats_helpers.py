@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from botsim.records import EXITED, HIRED, REQUISITION_OPENED, Event
+from botsim.model.records import EXITED, HIRED, REQUISITION_OPENED, Event
 
 Z = 3.0
 """Half-width of the acceptance band in standard errors (≈ 99.7 % coverage)."""

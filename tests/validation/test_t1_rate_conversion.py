@@ -30,8 +30,8 @@ import numpy as np
 import pytest
 
 from botsim import simulate
+from botsim.inputs.scenario import DAYS_PER_YEAR, Attrition
 from botsim.model.hazards import HazardTable, annual_hazard
-from botsim.scenario import DAYS_PER_YEAR, Attrition
 from tests.conftest import make_scenario
 from tests.validation.stats_helpers import assert_within_3se, plan_hire_tenures
 

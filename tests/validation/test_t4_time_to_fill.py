@@ -33,7 +33,7 @@ import pytest
 from scipy import integrate, stats
 
 from botsim import run_experiment, simulate
-from botsim.scenario import DAYS_PER_MONTH
+from botsim.inputs.scenario import DAYS_PER_MONTH
 from tests.conftest import make_scenario
 from tests.validation.stats_helpers import assert_within_3se
 

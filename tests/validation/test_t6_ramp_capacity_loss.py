@@ -28,7 +28,7 @@ import math
 import pytest
 
 from botsim import run_experiment
-from botsim.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR
+from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR
 from tests.conftest import make_scenario
 from tests.validation.stats_helpers import assert_within_3se
 

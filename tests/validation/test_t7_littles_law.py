@@ -34,8 +34,8 @@ import numpy as np
 import pytest
 
 from botsim import simulate
-from botsim.records import RESIGNED, requisition_table
-from botsim.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR
+from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR
+from botsim.model.records import RESIGNED, requisition_table
 from tests.conftest import make_scenario
 from tests.validation.stats_helpers import assert_within_3se
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from botsim.cli_options import fail_input
+from botsim.cli.options import fail_input
 
 
 def _parse_bands(text: str | None) -> list[float] | None:
@@ -106,12 +106,12 @@ def calibrate(
     --base with its own label. Use the result with `profile: <path>` in a scenario.
     """
     from botsim import calibrate as cb
-    from botsim.loader import ScenarioError
-    from botsim.scenario import slug
+    from botsim.inputs.loader import ScenarioError
+    from botsim.inputs.scenario import slug
 
     if not name.strip() or len(name) > 64:
         fail_input("--name must be 1 to 64 characters")
-    from botsim.outputs import OutputError, check_replaceable
+    from botsim.experiment.outputs import OutputError, check_replaceable
 
     target = out if out is not None else Path(f"{slug(name)}.yaml")
     page = None if no_report else target.with_name(f"{target.stem}.report.html")

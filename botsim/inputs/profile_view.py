@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botsim.loader import Profile
+from botsim.inputs.loader import Profile
 
 
 def _leaves(data: Any, prefix: str = "") -> list[tuple[str, Any]]:

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from botsim.inputs.scenario import DAYS_PER_MONTH, Scenario
 from botsim.model.lifecycle import CRITERIA, TOLERANCE, MonthKpis
-from botsim.records import (
+from botsim.model.records import (
     ENTITY_READY,
     TEAM_FULL,
     TRANSFER_COMPLETED,
@@ -20,7 +21,6 @@ from botsim.records import (
     EmployeeTable,
     Event,
 )
-from botsim.scenario import DAYS_PER_MONTH, Scenario
 
 
 def subset(emp: EmployeeTable, mask: np.ndarray) -> EmployeeTable:
@@ -45,7 +45,7 @@ def lifecycle_marks(
     scenario: Scenario, milestones: list[Event], staff: EmployeeTable
 ) -> LifecycleMarks:
     """The :class:`LifecycleMarks` of one replication. ``milestones`` are the records that are
-    neither employee nor requisition events (:func:`botsim.records.tables`)."""
+    neither employee nor requisition events (:func:`botsim.model.records.tables`)."""
     full = t_start = t_done = math.inf
     lost = math.nan
     ready_days = []

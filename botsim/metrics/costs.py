@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from botsim.caching import by_identity
-from botsim.intervals import month_grid
-from botsim.records import ENTITY_SETUP_STARTED, EmployeeTable, Event
-from botsim.scenario import DAYS_PER_MONTH, Scenario
+from botsim.inputs.caching import by_identity
+from botsim.inputs.scenario import DAYS_PER_MONTH, Scenario
+from botsim.metrics.intervals import month_grid
+from botsim.model.records import ENTITY_SETUP_STARTED, EmployeeTable, Event
 
 
 def days_in_months(start: np.ndarray, end: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -111,7 +111,7 @@ def cost_ledger(
     """Add the monthly cost columns to ``series`` and return the cost summary values.
 
     ``emp`` is every employee (agents and leads); ``events`` the records, of which only the
-    entity set-up starts are read (the milestones of :func:`botsim.records.tables` suffice).
+    entity set-up starts are read (the milestones of :func:`botsim.model.records.tables` suffice).
     """
     c = scenario.costs
     months = series["month"]

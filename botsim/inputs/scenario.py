@@ -4,7 +4,7 @@ Load -> merge the location profile -> apply ``--set`` overrides -> validate -> f
 After :func:`load_scenario` returns, model code only ever sees frozen pydantic objects; it never
 reads a raw dict and never supplies a default of its own. Every default below carries its source
 or the word "assumption" in its description; location-specific values live in the profile files
-(``botsim/profiles/*.yaml``) with a source per value.
+(``botsim/inputs/profiles/*.yaml``) with a source per value.
 
 Units: simulated time is in days; plans, horizons and tenure bands are in months, where one
 month is ``DAYS_PER_MONTH`` days; attrition rates are per year; money is in the scenario currency.
@@ -19,8 +19,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from botsim.caching import by_identity
-from botsim.distributions import MAX_DURATION_DAYS, Distribution
+from botsim.inputs.caching import by_identity
+from botsim.inputs.distributions import MAX_DURATION_DAYS, Distribution
 
 DAYS_PER_MONTH = 365.25 / 12
 """Mean Gregorian month (30.4375 days); month m of the plan starts on day m * DAYS_PER_MONTH."""

@@ -6,8 +6,9 @@ cannot be created would lose all that work. :func:`check_writable` tries the pla
 folder will be created (the nearest existing ancestor of ``--out``) by creating and removing an
 empty probe folder there, so a read-only file system, missing permission or a file in the way
 is reported before anything runs. The other checks live with what they check: the sweep's
-column names (:func:`botsim.sweep.check_columns`), memory (:mod:`botsim.limits`), an existing
-folder (:func:`botsim.outputs.check_destination`).
+column names (:func:`botsim.experiment.sweep.check_columns`), memory
+(:mod:`botsim.inputs.limits`), an existing
+folder (:func:`botsim.experiment.outputs.check_destination`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from botsim.outputs import OutputError, _describe_os_error
+from botsim.experiment.outputs import OutputError, _describe_os_error
 
 PROBE_PREFIX = ".botsim-probe-"
 """Name prefix of the empty folder :func:`check_writable` creates and removes at once."""

@@ -24,13 +24,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from botsim.limits import (
+from botsim.inputs.limits import (
     DEFAULT_LIMITS,
     LimitError,
     Limits,
     check_scenario_limits,
 )
-from botsim.scenario import LocationValues, Scenario
+from botsim.inputs.scenario import LocationValues, Scenario
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -362,7 +362,7 @@ class Profile(BaseModel):
     sources: dict[str, str] = Field(description="Dotted field path -> source or 'assumption: ...'.")
 
 
-PROFILE_DIR = "botsim.profiles"
+PROFILE_DIR = "botsim.inputs.profiles"
 
 
 def builtin_profiles() -> list[str]:
@@ -654,9 +654,9 @@ _NAME_PATTERN_HELP = (
     "or digit"
 )
 _LIMIT_NAMES = {
-    "horizon_months": "the horizon limit (botsim.limits.MAX_HORIZON_MONTHS)",
-    "headcount": "the team-size limit per role (botsim.limits.MAX_TEAM_SIZE)",
-    "replications": "the replications limit (botsim.limits.MAX_REPLICATIONS)",
+    "horizon_months": "the horizon limit (botsim.inputs.limits.MAX_HORIZON_MONTHS)",
+    "headcount": "the team-size limit per role (botsim.inputs.limits.MAX_TEAM_SIZE)",
+    "replications": "the replications limit (botsim.inputs.limits.MAX_REPLICATIONS)",
 }
 
 

@@ -158,7 +158,7 @@ class ProcessPoolBackend(Backend):
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         context = mp.get_context(method)
         if method == "forkserver":
-            context.set_forkserver_preload(["botsim.experiment"])
+            context.set_forkserver_preload(["botsim.experiment.runner"])
         self.workers = workers
         self.description = f"process-pool(workers={workers})"
         self._pool = cf.ProcessPoolExecutor(

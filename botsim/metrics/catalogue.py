@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from botsim.model.lifecycle import CRITERIA
-from botsim.records import ATTRITION_EXITS
+from botsim.model.records import ATTRITION_EXITS
 
 EXIT_KINDS = tuple(kind.value for kind in ATTRITION_EXITS)
 """The attrition exit kinds, each with its own ``exits_<kind>`` column."""
 
 if TYPE_CHECKING:
-    from botsim.scenario import Scenario
+    from botsim.inputs.scenario import Scenario
 
 Direction = Literal["higher", "lower"] | None
 Table = Literal["summary", "series"]
@@ -129,12 +129,12 @@ def _time_to(name: str, event: str, **kw) -> Metric:
 
 
 SUMMARY: tuple[Metric, ...] = (
-    # Hiring milestones (botsim/metrics.py)
+    # Hiring milestones (botsim/metrics/replication.py)
     _time_to("time_to_first_hire", "first hire", key=True),
     _time_to("time_to_full_team", "full team", key=True, precision=True),
     _time_to("time_to_full_plan", "final plan staffed", compared=True),
     _time_to("time_to_stable_team", "stable team", key=True, precision=True),
-    # Transfer readiness and the transfer (botsim/readiness.py)
+    # Transfer readiness and the transfer (botsim/metrics/readiness.py)
     _time_to("time_to_transfer_ready", "transfer-ready", key=True),
     _m("ready_by_planned_month", FLAG, "transfer-ready by the planned month"),
     _m("binding_criterion", TEXT, "readiness criterion furthest from met at the planned month"),
@@ -149,7 +149,7 @@ SUMMARY: tuple[Metric, ...] = (
        compared=True),
     _m("entity_ready_month", "months", "entity ready month"),
     _time_to("time_to_restabilise", "re-stabilise", compared=True),
-    # Costs (botsim/costs.py)
+    # Costs (botsim/metrics/costs.py)
     _m("total_cost_bot", "currency", "total cost, BOT", "lower", compared=True),
     _m("total_cost_outsourcing", "currency", "total cost, outsourcing", "lower", compared=True),
     _m("total_cost_onshore", "currency", "total cost, onshore", "lower", compared=True),
@@ -168,7 +168,7 @@ SUMMARY: tuple[Metric, ...] = (
        "lower", compared=True, per="budgeted role"),
     _m("cost_vs_budget", "ratio", "direct cost / budget of the budgeted roles", "lower",
        compared=True),
-    # People (botsim/metrics.py)
+    # People (botsim/metrics/replication.py)
     _m("hires", "count", "hires", key=True),
     _m("exits", "count", "exits", "lower", key=True),
     _m("exits_<kind>", "count", "exits", "lower", per="exit kind"),
@@ -280,7 +280,7 @@ def metric(name: str, table: Table = "summary") -> Metric:
     """The declaration of ``name`` (``KeyError`` naming the table when it is not declared)."""
     found = lookup(name, table)
     if found is None:
-        raise KeyError(f"{name!r} is not a declared {table} column (botsim/catalogue.py)")
+        raise KeyError(f"{name!r} is not a declared {table} column (botsim/metrics/catalogue.py)")
     return found
 
 
@@ -398,12 +398,13 @@ def reference_markdown() -> str:
         [
             "# Metric catalogue",
             "",
-            "<!-- Generated from botsim/catalogue.py by `python -m botsim.catalogue`; "
+            "<!-- Generated from botsim/metrics/catalogue.py by "
+            "`python -m botsim.metrics.catalogue`; "
             "tests/unit/test_docs.py checks it is up to date. -->",
             "",
             "Every column of `summary.parquet` (one row per replication) and "
             "`timeseries.parquet` (one row per replication and month-end), declared once in "
-            '`botsim/catalogue.py`. Definitions are in [model.md](model.md), "Metrics".',
+            '`botsim/metrics/catalogue.py`. Definitions are in [model.md](model.md), "Metrics".',
             "",
             "A **censored** time-to-event metric `m` comes with the flag `m_censored`: true "
             "when the event did not happen within the horizon (the value is then empty). "
@@ -427,9 +428,9 @@ def reference_markdown() -> str:
     )
 
 
-if __name__ == "__main__":  # python -m botsim.catalogue: rewrite docs/metrics.md
+if __name__ == "__main__":  # python -m botsim.metrics.catalogue: rewrite docs/metrics.md
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
+    path = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
     path.write_text(reference_markdown(), encoding="utf-8")
     print(f"wrote {path}")

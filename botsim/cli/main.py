@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from botsim.cli_options import (
+from botsim.cli.options import (
     fail_input,
     out_option,
     outputs_option,
@@ -30,7 +30,7 @@ from botsim.cli_options import (
 
 
 def _load(path: str, overrides: tuple[str, ...]):
-    from botsim.loader import ScenarioError, load_scenario
+    from botsim.inputs.loader import ScenarioError, load_scenario
 
     try:
         return load_scenario(path, overrides)
@@ -178,7 +178,7 @@ def run(
     on any executor. Finished replications are saved as they complete; an interrupted run
     leaves an `.incomplete-*` folder that `botsim run --resume FOLDER` finishes.
     """
-    from botsim.experiment import DEFAULT_PRECISION_METRICS, Precision
+    from botsim.experiment.runner import DEFAULT_PRECISION_METRICS, Precision
 
     if scenario_file is None and resume is None:
         fail_input("give a SCENARIO_FILE, or --resume FOLDER to finish an interrupted run")
@@ -226,7 +226,7 @@ def run(
         seed = scenario.seed if seed is None else seed
         replications = replications or scenario.replications
     if adaptive is not None:
-        from botsim.experiment import check_precision_metrics
+        from botsim.experiment.runner import check_precision_metrics
 
         try:
             check_precision_metrics(scenario, adaptive.metrics, seed)
@@ -236,8 +236,8 @@ def run(
     workers = resolve_workers(workers, scheduler, chunks)
     refuse_if_too_large([scenario], chunks, workers)
 
-    from botsim.executors import ExecutorUnavailable, WorkerLost, open_backend
-    from botsim.outputs import REPORT_PENDING, OutputError, StagedRun, default_run_dir
+    from botsim.experiment.executors import ExecutorUnavailable, WorkerLost, open_backend
+    from botsim.experiment.outputs import REPORT_PENDING, OutputError, StagedRun, default_run_dir
 
     try:
         backend = open_backend(workers, scheduler)
@@ -272,7 +272,7 @@ def run(
             staged.release()
         fail_input(str(exc))
     except OSError as exc:
-        from botsim.outputs import _describe_os_error
+        from botsim.experiment.outputs import _describe_os_error
 
         if staged is not None:
             staged.release()
@@ -292,7 +292,7 @@ def run(
         fail_input(str(exc))
     except KeyboardInterrupt:
         _interrupted(staged, "interrupted while writing the run folder")
-    from botsim.console import print_summary
+    from botsim.report.console import print_summary
 
     print_summary(result)
     if result.precision is not None:
@@ -317,7 +317,7 @@ def run(
                 err=True,
             )
     if result.failures:
-        from botsim.experiment import summarise_failures
+        from botsim.experiment.runner import summarise_failures
 
         ids = ", ".join(str(f.replication) for f in result.failures[:20])
         more = " ..." if len(result.failures) > 20 else ""
@@ -332,7 +332,7 @@ def run(
 
 def _open_resumed(resume, scenario_file, overrides, seed, replications, adaptive):
     """The interrupted run and its scenario; refuses another scenario, seed or count."""
-    from botsim.outputs import ResumeError, StagedRun
+    from botsim.experiment.outputs import ResumeError, StagedRun
 
     try:
         staged = StagedRun.open(resume)
@@ -365,7 +365,7 @@ def _run_with_progress(scenario, replications, seed, backend, staged, precision,
     """run_experiment, with a rich progress bar on stderr when it is a terminal."""
     import signal
 
-    from botsim.experiment import run_experiment
+    from botsim.experiment.runner import run_experiment
 
     def terminate(signum, frame):  # kill/SIGTERM: stop like Ctrl-C, keeping finished chunks
         raise KeyboardInterrupt
@@ -418,7 +418,7 @@ def _run_with_progress(scenario, replications, seed, backend, staged, precision,
 def profiles(ctx: click.Context) -> None:
     """List the built-in location profiles (`profiles show NAME` for values and sources)."""
     if ctx.invoked_subcommand is None:
-        from botsim.loader import builtin_profiles, load_profile
+        from botsim.inputs.loader import builtin_profiles, load_profile
 
         for name in builtin_profiles():
             p = load_profile(name)
@@ -429,8 +429,8 @@ def profiles(ctx: click.Context) -> None:
 @click.argument("name")
 def profiles_show(name: str) -> None:
     """Show every value of a profile with its source."""
-    from botsim.loader import ScenarioError, load_profile
-    from botsim.profile_view import profile_rows
+    from botsim.inputs.loader import ScenarioError, load_profile
+    from botsim.inputs.profile_view import profile_rows
 
     try:
         profile = load_profile(name)
@@ -455,19 +455,18 @@ def init(path: Path) -> None:
 
     if path.exists():
         fail_input(f"{path} already exists; choose another path")
-    text = (resources.files("botsim") / "templates" / "scenario.yaml").read_text(encoding="utf-8")
+    text = (resources.files("botsim.inputs") / "templates" / "scenario.yaml").read_text(
+        encoding="utf-8"
+    )
     path.write_text(text, encoding="utf-8")
     click.echo(f"wrote {path}; edit it, then: botsim validate {path} && botsim run {path}")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-from botsim.cli_calibrate import calibrate  # noqa: E402
+from botsim.cli.calibration import calibrate  # noqa: E402
 
 main.add_command(calibrate)
 
-from botsim.cli_research import compare, report, sweep  # noqa: E402
+from botsim.cli.research import compare, report, sweep  # noqa: E402
 
 main.add_command(compare)
 main.add_command(sweep)

@@ -22,20 +22,20 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from botsim import readiness
-from botsim.caching import by_identity
-from botsim.catalogue import TENURE_BANDS_MONTHS
-from botsim.costs import cost_ledger
-from botsim.intervals import count_le
+from botsim.inputs.caching import by_identity
+from botsim.inputs.scenario import DAYS_PER_MONTH, Role, Scenario
+from botsim.metrics import readiness
+from botsim.metrics.catalogue import TENURE_BANDS_MONTHS
+from botsim.metrics.costs import cost_ledger
+from botsim.metrics.intervals import count_le
 from botsim.model.lifecycle import CRITERIA, MonthKpis, time_to_stable
-from botsim.records import (
+from botsim.model.records import (
     ATTRITION_EXITS,
     EmployeeTable,
     Event,
     ExitKind,
     tables,
 )
-from botsim.scenario import DAYS_PER_MONTH, Role, Scenario
 
 
 def target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:

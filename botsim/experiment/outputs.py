@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from botsim import __version__
-from botsim.loader import dump_yaml, scenario_to_dict
-from botsim.scenario import Scenario, slug
+from botsim.inputs.loader import dump_yaml, scenario_to_dict
+from botsim.inputs.scenario import Scenario, slug
 
 log = logging.getLogger(__name__)
 
@@ -444,7 +444,8 @@ class StagedRun:
 
     ``create`` starts one (refusing to overwrite anything without ``force``), ``open`` picks up
     an interrupted one, ``save_chunk``/``completed_chunks``/``load_series`` serve
-    :func:`botsim.experiment.run_experiment`, and ``finalize`` writes the tables, the manifest
+    :func:`botsim.experiment.runner.run_experiment`, and ``finalize`` writes the tables, the
+    manifest
     and renames the folder to its final name. While a process works on it the folder is locked,
     so two resumes cannot write the same run.
     """
@@ -636,7 +637,7 @@ class StagedRun:
     def completed_chunks(self) -> Iterator[Any]:
         import numpy as np
 
-        from botsim.experiment import ChunkResult, ReplicationFailure
+        from botsim.experiment.runner import ChunkResult, ReplicationFailure
 
         for stray in (self.staging / CHUNKS).glob(".*.tmp"):
             stray.unlink(missing_ok=True)  # a write cut short; its chunk is run again
@@ -664,7 +665,7 @@ class StagedRun:
                 yield part
 
     def load_series(self) -> Any:
-        from botsim.experiment import columns_to_frame, concat_columns
+        from botsim.experiment.runner import columns_to_frame, concat_columns
 
         return columns_to_frame(concat_columns(self._series_parts()))
 

@@ -19,7 +19,7 @@ EXIT_INPUT = 2
 
 MAX_ERROR_LINES = 40
 """Lines of one error message printed; the rest are counted. Loaders cap their own problem
-lists (botsim.loader.MAX_PROBLEMS_SHOWN); this bounds every other list (a screenful)."""
+lists (botsim.inputs.loader.MAX_PROBLEMS_SHOWN); this bounds every other list (a screenful)."""
 
 
 def fail_input(message: str) -> NoReturn:
@@ -35,11 +35,12 @@ def fail_input(message: str) -> NoReturn:
 
 def resolve_workers(workers: int | None, scheduler: str | None, chunks: int) -> int | None:
     """The local workers a command will start: ``--workers`` (default: all cores), capped at
-    the cores and at ``chunks`` (:func:`botsim.executors.cap_workers`, which logs a lowered
+    the cores and at ``chunks`` (:func:`botsim.experiment.executors.cap_workers`, which logs a
+    lowered
     request). A remote ``--scheduler`` brings its own workers: ``--workers`` is left as given."""
     if scheduler and scheduler != "local":
         return workers
-    from botsim.executors import cap_workers
+    from botsim.experiment.executors import cap_workers
 
     return cap_workers(workers, chunks)
 
@@ -52,11 +53,11 @@ def memory_check(
     advice: str = "",
 ) -> str:
     """Refuse (``LimitError``) a study whose results and workers would not fit in memory
-    (``botsim.limits``): one run when ``what`` is None, else the experiments of a comparison
+    (``botsim.inputs.limits``): one run when ``what`` is None, else the experiments of a comparison
     or sweep, all kept until their folder is written (``what`` names them, ``advice`` ends the
     message). Returns a line saying what was estimated."""
-    from botsim.executors import default_workers
-    from botsim.limits import (
+    from botsim.experiment.executors import default_workers
+    from botsim.inputs.limits import (
         DEFAULT_LIMITS,
         available_memory,
         check_run_memory,
@@ -85,7 +86,7 @@ def refuse_if_too_large(
     advice: str = "",
 ) -> None:
     """:func:`memory_check`, refusing with :func:`fail_input`."""
-    from botsim.limits import LimitError
+    from botsim.inputs.limits import LimitError
 
     try:
         memory_check(scenarios, replications, workers, what, advice)
@@ -101,9 +102,9 @@ def check_before_running(checks: Sequence[Callable[[], str]]) -> list[str]:
     and the command exits 2 (:func:`fail_input`), nothing run or written. Else returns the
     lines (``--dry-run`` prints them).
     """
-    from botsim.limits import LimitError
-    from botsim.loader import ScenarioError
-    from botsim.outputs import OutputError
+    from botsim.experiment.outputs import OutputError
+    from botsim.inputs.limits import LimitError
+    from botsim.inputs.loader import ScenarioError
 
     passed, failed = [], []
     for check in checks:
@@ -120,9 +121,9 @@ def check_before_running(checks: Sequence[Callable[[], str]]) -> list[str]:
 
 def output_check(target: Path, force: bool, inputs: tuple[str | Path, ...] = ()) -> str:
     """The output folder of a comparison or sweep, checked before it runs: not there (unless
-    ``force``) and creatable (:func:`botsim.preflight.check_writable`)."""
-    from botsim.outputs import check_destination
-    from botsim.preflight import check_writable
+    ``force``) and creatable (:func:`botsim.experiment.preflight.check_writable`)."""
+    from botsim.experiment.outputs import check_destination
+    from botsim.experiment.preflight import check_writable
 
     check_destination(target, force, inputs)
     base = check_writable(target)
@@ -131,7 +132,8 @@ def output_check(target: Path, force: bool, inputs: tuple[str | Path, ...] = ())
 
 
 MAX_REPLICATIONS = 1_000_000
-"""Same bound as ``botsim.scenario.MAX_REPLICATIONS`` (tests/cli/test_run.py checks they agree);
+"""Same bound as ``botsim.inputs.scenario.MAX_REPLICATIONS`` (tests/cli/test_run.py checks they
+agree);
 not imported from there, so that ``botsim --help`` loads neither pydantic nor numpy."""
 
 

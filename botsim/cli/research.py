@@ -1,7 +1,8 @@
 """Research commands: ``botsim compare``, ``botsim sweep``, ``botsim report``.
 
 Like the rest of the CLI these only translate options into library calls
-(:func:`botsim.experiment.run_experiment`, :mod:`botsim.sweep`, :mod:`botsim.report`) and print
+(:func:`botsim.experiment.runner.run_experiment`, :mod:`botsim.experiment.sweep`,
+:mod:`botsim.report`) and print
 the answer. Exit codes: 0 success; 1 finished but some replications failed; 2 invalid input
 (scenario, sweep, option, output folder, or a folder that cannot be reported on).
 """
@@ -17,7 +18,7 @@ from typing import Any
 
 import click
 
-from botsim.cli_options import (
+from botsim.cli.options import (
     check_before_running,
     fail_input,
     memory_check,
@@ -35,7 +36,7 @@ from botsim.cli_options import (
 
 def _executor_options(workers: int | None, scheduler: str | None) -> dict[str, Any]:
     """Executor keywords for run_experiment, passed only when it accepts them."""
-    from botsim.experiment import run_experiment
+    from botsim.experiment.runner import run_experiment
 
     accepted = inspect.signature(run_experiment).parameters
     options: dict[str, Any] = {}
@@ -52,7 +53,7 @@ def _executor_options(workers: int | None, scheduler: str | None) -> dict[str, A
 def _executor_errors():
     """An executor that cannot start (no Dask, unreachable scheduler) is an input error."""
     try:
-        from botsim.executors import ExecutorUnavailable
+        from botsim.experiment.executors import ExecutorUnavailable
     except ImportError:  # pragma: no cover - executors not present in this build
         yield
         return
@@ -113,7 +114,7 @@ def _with_common(func):
 
 def _target(out: Path | None, root: Path, name: str) -> Path:
     """``--out``, or a new folder named after the study under ``--outputs``."""
-    from botsim.outputs import OutputError, named_run_dir
+    from botsim.experiment.outputs import OutputError, named_run_dir
 
     try:
         return out if out is not None else named_run_dir(root, name)
@@ -130,8 +131,8 @@ def _dry_run(lines: list[str]) -> None:
 def _compare_columns(scenarios: list[Any]) -> str:
     """The columns compare adds (``scenario`` on every row, ``group`` in the report) must not
     be result columns of a scenario (the model names its own columns; checked, not assumed)."""
-    from botsim.limits import result_column_names
-    from botsim.loader import Problem, ScenarioError
+    from botsim.inputs.limits import result_column_names
+    from botsim.inputs.loader import Problem, ScenarioError
 
     added = ("scenario", "group")
     for scenario in scenarios:
@@ -172,13 +173,13 @@ def compare(
     streams; each key metric's paired difference is reported with its interval, the better
     scenario and whether the difference is significant (Bonferroni for more than two).
     """
-    from botsim.experiment import run_experiment
-    from botsim.loader import ScenarioError, load_scenario
-    from botsim.outputs import OutputError
+    from botsim.experiment.outputs import OutputError
+    from botsim.experiment.runner import run_experiment
+    from botsim.experiment.sweep import share_backend
+    from botsim.inputs.loader import ScenarioError, load_scenario
     from botsim.report import ReportError, write_compare
     from botsim.report.folders import unique_names
     from botsim.stats import compare_summaries
-    from botsim.sweep import share_backend
 
     if len(scenario_files) < 2:
         fail_input("compare needs at least two scenario files")
@@ -291,9 +292,9 @@ def sweep(
     Writes one tidy table with the parameters on every row, Kaplan-Meier medians and
     P(event by month m) per variant, and (unless --no-report) the figures and report.html.
     """
-    from botsim.outputs import OutputError
+    from botsim.experiment.outputs import OutputError
+    from botsim.experiment.sweep import SweepError, check_columns, load_sweep, run_sweep
     from botsim.report import ReportError, write_sweep
-    from botsim.sweep import SweepError, check_columns, load_sweep, run_sweep
 
     try:
         plan = load_sweep(sweep_file)  # every variant built and validated
@@ -358,7 +359,7 @@ def _sweep_inputs(sweep_file: str, plan: Any) -> tuple[str | Path, ...]:
 
 
 def _print_sweep(folder: Path, confidence: float) -> None:
-    from botsim.console import fmt_months
+    from botsim.report.console import fmt_months
     from botsim.report.study import load_study
     from botsim.report.tables import sweep_contrasts, sweep_grid, tornado
 
@@ -444,7 +445,7 @@ def report(folder: Path) -> None:
 def _exit_on_failures(failures: list[Any], total: int) -> None:
     """Exit 1 with how many replications failed and the first error, when any did."""
     if failures:
-        from botsim.experiment import summarise_failures
+        from botsim.experiment.runner import summarise_failures
 
         click.echo(
             f"error: {len(failures)} replication(s) failed (tracebacks in failures.json)\n"

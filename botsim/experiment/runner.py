@@ -32,11 +32,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from botsim import catalogue
-from botsim.metrics import replication_metrics
+from botsim.inputs.scenario import Scenario
+from botsim.metrics import catalogue
+from botsim.metrics.replication import replication_metrics
 from botsim.model.engagement import run_replication
-from botsim.records import Event
-from botsim.scenario import Scenario
+from botsim.model.records import Event
 
 log = logging.getLogger(__name__)
 
@@ -615,13 +615,14 @@ def run_experiment(
 ) -> ExperimentResult:
     """Run ``replications`` replications (or as many as ``precision`` needs) of ``scenario``.
 
-    ``workers``/``scheduler`` choose the executor (see :func:`botsim.executors.open_backend`;
+    ``workers``/``scheduler`` choose the executor (see
+    :func:`botsim.experiment.executors.open_backend`;
     the library default is this process), or pass an open ``backend`` to share it between
     experiments. ``progress`` is called with the number of replications finished after each
     chunk (or is an object with ``advance(n)`` and ``set_total(n)``). ``store`` saves each chunk
     as it finishes and supplies chunks saved by an interrupted run, which are not run again.
     """
-    from botsim.executors import open_backend
+    from botsim.experiment.executors import open_backend
 
     replications = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed

@@ -51,7 +51,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from botsim.loader import (
+from botsim.inputs.loader import (
     Problem,
     ScenarioError,
     _problems,
@@ -61,7 +61,7 @@ from botsim.loader import (
     scenario_from_dict,
     scenario_to_dict,
 )
-from botsim.scenario import Scenario
+from botsim.inputs.scenario import Scenario
 
 DEFAULT_GRID_MONTH = 18.0
 """The ``heatmap_month`` of a sweep file that names none (a setting: the middle of the shipped
@@ -356,10 +356,10 @@ def check_columns(plan: SweepPlan) -> None:
     """Refuse (:class:`SweepError`) a parameter named like a column of the variants' results.
 
     The result columns are those the metric catalogue declares for each variant
-    (:func:`botsim.limits.result_column_names`), so this runs before anything else and
+    (:func:`botsim.inputs.limits.result_column_names`), so this runs before anything else and
     :func:`run_sweep` calls it first: a clash is reported before any variant runs.
     """
-    from botsim.limits import result_column_names
+    from botsim.inputs.limits import result_column_names
 
     summary: set[str] = set()
     series: set[str] = set()
@@ -488,11 +488,11 @@ def share_backend(run_options: dict[str, Any], stack: contextlib.ExitStack) -> d
     """Open one executor (process pool, Dask client) for every variant instead of one each."""
     if "workers" not in run_options and "scheduler" not in run_options:
         return run_options
-    from botsim.experiment import run_experiment
+    from botsim.experiment.runner import run_experiment
 
     if "backend" not in inspect.signature(run_experiment).parameters:
         return run_options
-    from botsim.executors import open_backend
+    from botsim.experiment.executors import open_backend
 
     options = dict(run_options)
     backend = open_backend(options.pop("workers", None), options.pop("scheduler", None))
@@ -509,13 +509,13 @@ def run_sweep(
 ) -> SweepResult:
     """Run every variant with the same seed (CRN) and stack the results into tidy tables.
 
-    ``run_options`` are passed to :func:`botsim.experiment.run_experiment` (e.g. executors).
+    ``run_options`` are passed to :func:`botsim.experiment.runner.run_experiment` (e.g. executors).
     Raises :class:`SweepError` before running anything if a parameter's column name is taken
     (:func:`check_columns`).
     """
     import pandas as pd
 
-    from botsim.experiment import run_experiment
+    from botsim.experiment.runner import run_experiment
 
     check_columns(plan)  # before anything runs: a clash would only show when stacking
     sweep = plan.sweep

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from botsim.scenario import DAYS_PER_MONTH
+from botsim.inputs.scenario import DAYS_PER_MONTH
 
 
 def count_le(sorted_values: np.ndarray, points: np.ndarray) -> np.ndarray:

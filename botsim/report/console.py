@@ -11,7 +11,7 @@ import math
 
 import click
 
-from botsim import catalogue
+from botsim.metrics import catalogue
 from botsim.model.lifecycle import CRITERIA
 
 TIME_TO = (

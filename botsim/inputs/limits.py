@@ -4,7 +4,7 @@ Every limit has a name, a default and a reason, and every refusal names the limi
 strategist who meets one knows what to change. The limits come in two kinds:
 
 * **Schema ceilings** (``MAX_HORIZON_MONTHS``, ``MAX_TEAM_SIZE``, ``MAX_REPLICATIONS``, defined
-  in :mod:`botsim.scenario` and exported in its JSON Schema). They are hard: raising one is a
+  in :mod:`botsim.inputs.scenario` and exported in its JSON Schema). They are hard: raising one is a
   code change, because model run time and memory grow with them.
 * **Configurable limits** (:class:`Limits`): the same bounds plus the file-shape and total-size
   limits of the loader. A :class:`Limits` may be *tighter* than the schema ceilings, e.g. on a
@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from botsim.scenario import Scenario
+    from botsim.inputs.scenario import Scenario
 
 # The schema ceilings live in the schema (one source of truth); they are re-exported here by name.
-from botsim.scenario import MAX_HORIZON_MONTHS, MAX_REPLICATIONS, MAX_TEAM_SIZE
+from botsim.inputs.scenario import MAX_HORIZON_MONTHS, MAX_REPLICATIONS, MAX_TEAM_SIZE
 
 MAX_FILE_BYTES = 1_000_000
 """Scenario and profile files larger than this are refused (a real scenario is a few KB)."""
@@ -116,7 +116,7 @@ class Limits:
             if f.name in ceilings and value > ceilings[f.name]:
                 raise LimitError(
                     f"limit {f.name}={value} is above the schema ceiling {ceilings[f.name]} "
-                    f"(botsim.scenario.{f.name.upper()}); it can only be lowered"
+                    f"(botsim.inputs.scenario.{f.name.upper()}); it can only be lowered"
                 )
         if self.memory_fraction > 1:
             raise LimitError(f"limit memory_fraction must be at most 1, got {self.memory_fraction}")
@@ -221,7 +221,7 @@ def result_column_names(scenario: Scenario) -> tuple[tuple[str, ...], tuple[str,
     """(summary, series) column names of ``scenario``'s result tables, ``replication``
     included: declared by the metric catalogue (its families expanded for the scenario's roles
     and locations), so nothing is simulated to learn them."""
-    from botsim.catalogue import columns
+    from botsim.metrics.catalogue import columns
 
     return (
         ("replication", *columns(scenario, "summary")),
@@ -254,7 +254,7 @@ def estimate_run_memory(
     :func:`result_columns`), plus, per worker, one replication in flight:
     ``employees * ((H + 1) * EMPLOYEE_MONTH + EVENTS_PER_EMPLOYEE * EVENT)``, plus the worker
     processes themselves (:func:`worker_processes` x ``WORKER_PROCESS_BYTES``). Pass the
-    workers that will really start (:func:`botsim.executors.cap_workers`).
+    workers that will really start (:func:`botsim.experiment.executors.cap_workers`).
     """
     if replications < 0 or workers < 1:
         raise LimitError(
