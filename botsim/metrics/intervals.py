@@ -8,14 +8,8 @@ from botsim.inputs.scenario import DAYS_PER_MONTH
 
 
 def count_le(sorted_values: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Number of ``sorted_values`` <= each point (the method: ``np.searchsorted`` adds a
-    Python wrapper per call, and this runs a dozen times per replication)."""
+    """Number of ``sorted_values`` <= each point."""
     return sorted_values.searchsorted(points, side="right")
-
-
-def active_at(start: np.ndarray, end: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Number of intervals [start, end) containing each point."""
-    return count_le(np.sort(start), points) - count_le(np.sort(end), points)
 
 
 _MONTH_GRIDS: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}

@@ -237,8 +237,7 @@ def replication_metrics(
     summary["annual_attrition"] = (
         summary["exits"] / mean_heads * 12 / scenario.horizon_months if mean_heads > 0 else math.nan
     )
-    # Requisition statistics: ufuncs called directly, as ndarray methods and np.clip add a
-    # Python wrapper each on arrays this small (the sums keep numpy's order).
+    # Requisition statistics.
     summary["no_shows"] = int(np.count_nonzero(req.no_show))
     summary["offers_declined"] = int(np.add.reduce(req.offers_declined))
     summary["requisitions_opened"] = len(req.opened)
