@@ -269,11 +269,20 @@ class Lifecycle:
         self._candidates_per_requisition = _candidates_per_requisition(sc)
         build_max = sc.build_max_months
         self._build_max_day = math.inf if build_max is None else build_max * DAYS_PER_MONTH
+        # Thresholds read every month, copied out of the (pydantic) scenario once.
+        st, rd = sc.stability, sc.readiness
+        self._headcount_fraction, self._capacity_fraction = (
+            st.headcount_fraction,
+            st.capacity_fraction,
+        )
+        self._max_attrition, self._window = st.max_annual_attrition, st.window_months
+        self._stable_months = rd.stable_months
+        self._min_retention, self._min_documentation = rd.min_retention, rd.min_documentation
 
     def step(self, rec: MonthEnd) -> MonthKpis:
         """The KPIs at month-end ``rec.month`` (records must come in month order)."""
         sc = self.scenario
-        mgmt, client, st, rd = sc.management, sc.client, sc.stability, sc.readiness
+        mgmt, client = sc.management, sc.client
         end = rec.day
         heads_by_role = [len(agents) for agents in rec.agents]
         headcount = sum(heads_by_role)
@@ -341,28 +350,27 @@ class Lifecycle:
         # Stability: thresholds, and attrition over the trailing window (fewer months at first).
         meets = (
             target > 0
-            and headcount >= st.headcount_fraction * target - TOLERANCE
-            and fte >= st.capacity_fraction * target - TOLERANCE
+            and headcount >= self._headcount_fraction * target - TOLERANCE
+            and fte >= self._capacity_fraction * target - TOLERANCE
             and end >= rec.full_day
         )
         self._cum_exits.append(self._cum_exits[-1] + rec.attrition_exits)
         self._cum_heads.append(self._cum_heads[-1] + headcount)
         annual, turnover = self._trailing_rates()
-        stable = meets and annual <= st.max_annual_attrition
+        stable = meets and annual <= self._max_attrition
         self._meets_run = self._meets_run + 1 if meets else 0
         self._stable_run = self._stable_run + 1 if stable else 0
 
         # Readiness.
         retention = 1.0 - turnover if math.isfinite(turnover) else 0.0
         entity_ready = end >= rec.entity_ready_day
+        min_retention, min_documentation = self._min_retention, self._min_documentation
         criteria = (
-            min(1.0, self._stable_run / rd.stable_months),
-            min(max(retention / rd.min_retention, 0.0), 1.0) if rd.min_retention else 1.0,
+            min(1.0, self._stable_run / self._stable_months),
+            min(max(retention / min_retention, 0.0), 1.0) if min_retention else 1.0,
             coverage,
             client_coverage(capacity, demand) if client is not None else 1.0,
-            min(1.0, self.documentation / rd.min_documentation)
-            if rd.min_documentation > 0
-            else 1.0,
+            min(1.0, self.documentation / min_documentation) if min_documentation > 0 else 1.0,
             1.0 if entity_ready else 0.0,
         )
 
@@ -425,6 +433,11 @@ class Lifecycle:
         full_cut = previous_end - ramp.full_output_tenure
         lost = self._lost_days[role]
         first = bisect_right(starts, full_cut)
+        if not slow and not lost:  # no ramp day lost to overload: the plain clock
+            full_now = bisect_right(starts, end - ramp.full_output_tenure)
+            ramping = starts[full_now:]
+            output = float(full_now) + sum([ramp.productivity(end - start) for start in ramping])
+            return output, len(ramping), tenured
         looked_at = list(islice(agents.items(), first, None)) if first < len(starts) else []
         if lost:
             for employee in lost.keys() - agents.keys():
@@ -452,7 +465,7 @@ class Lifecycle:
         ending at the newest month-end (fewer months at the start)."""
         cum_x, cum_h = self._cum_exits, self._cum_heads
         n = len(cum_x) - 1
-        k = min(n, self.scenario.stability.window_months)
+        k = min(n, self._window)
         annual = annualised(cum_x[n] - cum_x[n - k], cum_h[n] - cum_h[n - k], k)
         k = min(n, RETENTION_WINDOW)
         return annual, annualised(cum_x[n] - cum_x[n - k], cum_h[n] - cum_h[n - k], k)
