@@ -53,16 +53,16 @@ def memory_check(
     advice: str = "",
 ) -> str:
     """Refuse (``LimitError``) a study whose results and workers would not fit in memory
-    (``botsim.inputs.limits``): one run when ``what`` is None, else the experiments of a comparison
-    or sweep, all kept until their folder is written (``what`` names them, ``advice`` ends the
-    message). Returns a line saying what was estimated."""
+    (``botsim.experiment.memory``): one run when ``what`` is None, else the experiments of a
+    comparison or sweep, all kept until their folder is written (``what`` names them,
+    ``advice`` ends the message). Returns a line saying what was estimated."""
     from botsim.experiment.executors import default_workers
-    from botsim.inputs.limits import (
-        DEFAULT_LIMITS,
+    from botsim.experiment.memory import (
         available_memory,
         check_run_memory,
         check_study_memory,
     )
+    from botsim.inputs.limits import DEFAULT_LIMITS
 
     workers = workers or default_workers()
     available = available_memory()

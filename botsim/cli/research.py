@@ -131,7 +131,7 @@ def _dry_run(lines: list[str]) -> None:
 def _compare_columns(scenarios: list[Any]) -> str:
     """The columns compare adds (``scenario`` on every row, ``group`` in the report) must not
     be result columns of a scenario (the model names its own columns; checked, not assumed)."""
-    from botsim.inputs.limits import result_column_names
+    from botsim.experiment.memory import result_column_names
     from botsim.inputs.loader import Problem, ScenarioError
 
     added = ("scenario", "group")

@@ -356,10 +356,10 @@ def check_columns(plan: SweepPlan) -> None:
     """Refuse (:class:`SweepError`) a parameter named like a column of the variants' results.
 
     The result columns are those the metric catalogue declares for each variant
-    (:func:`botsim.inputs.limits.result_column_names`), so this runs before anything else and
+    (:func:`botsim.experiment.memory.result_column_names`), so this runs before anything else and
     :func:`run_sweep` calls it first: a clash is reported before any variant runs.
     """
-    from botsim.inputs.limits import result_column_names
+    from botsim.experiment.memory import result_column_names
 
     summary: set[str] = set()
     series: set[str] = set()
