@@ -10,7 +10,6 @@ the answer. Exit codes: 0 success; 1 finished but some replications failed; 2 in
 from __future__ import annotations
 
 import contextlib
-import inspect
 import math
 import sys
 from pathlib import Path
@@ -35,28 +34,16 @@ from botsim.cli.options import (
 
 
 def _executor_options(workers: int | None, scheduler: str | None) -> dict[str, Any]:
-    """Executor keywords for run_experiment, passed only when it accepts them."""
-    from botsim.experiment.runner import run_experiment
-
-    accepted = inspect.signature(run_experiment).parameters
-    options: dict[str, Any] = {}
-    for key, value in (("workers", workers), ("scheduler", scheduler)):
-        if value is None:
-            continue
-        if key not in accepted:
-            fail_input(f"--{key} is not supported by this botsim's run_experiment")
-        options[key] = value
-    return options
+    """The executor keywords of run_experiment that were given (``None``: its default)."""
+    given = {"workers": workers, "scheduler": scheduler}
+    return {key: value for key, value in given.items() if value is not None}
 
 
 @contextlib.contextmanager
 def _executor_errors():
     """An executor that cannot start (no Dask, unreachable scheduler) is an input error."""
-    try:
-        from botsim.experiment.executors import ExecutorUnavailable
-    except ImportError:  # pragma: no cover - executors not present in this build
-        yield
-        return
+    from botsim.experiment.executors import ExecutorUnavailable
+
     try:
         yield
     except ExecutorUnavailable as exc:

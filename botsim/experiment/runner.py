@@ -437,13 +437,6 @@ class ExperimentResult:
         return not isinstance(self.__dict__.get("_timeseries_value"), _Loader)
 
 
-def results_to_frames(results: list[ReplicationResult]) -> tuple[Any, Any]:
-    """Tidy summary and time-series DataFrames, sorted by replication."""
-    results = sorted(results, key=lambda r: r.replication)
-    summary = _summary_columns([(r.replication, r.summary) for r in results])
-    return columns_to_frame(summary), columns_to_frame(_series_columns(results))
-
-
 class _Runner:
     """Submits chunks of the missing replications and collects them in replication order."""
 

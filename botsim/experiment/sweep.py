@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import inspect
 import itertools
 import json
 import math
@@ -487,10 +486,6 @@ class SweepResult:
 def share_backend(run_options: dict[str, Any], stack: contextlib.ExitStack) -> dict[str, Any]:
     """Open one executor (process pool, Dask client) for every variant instead of one each."""
     if "workers" not in run_options and "scheduler" not in run_options:
-        return run_options
-    from botsim.experiment.runner import run_experiment
-
-    if "backend" not in inspect.signature(run_experiment).parameters:
         return run_options
     from botsim.experiment.executors import open_backend
 
