@@ -245,3 +245,31 @@ def check_study_memory(
             + advice
         )
     return estimate
+
+
+def check_memory(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    workers: int | None,
+    what: str | None = None,
+    advice: str = "",
+) -> str:
+    """Refuse (:class:`LimitError`) a study whose results and workers would not fit in memory:
+    one run when ``what`` is None (:func:`check_run_memory`), else the experiments of a
+    comparison or sweep, all kept until their folder is written (:func:`check_study_memory`;
+    ``what`` names them, ``advice`` ends the message). ``workers`` None counts all cores.
+    Returns a line saying what was estimated."""
+    from botsim.experiment.executors import default_workers
+
+    workers = workers or default_workers()
+    available = available_memory()
+    if what is None:
+        need = check_run_memory(scenarios[0], replications, available, workers=workers)
+    else:
+        need = check_study_memory(scenarios, replications, what, advice, available, workers)
+    room = (
+        f", {available * DEFAULT_LIMITS.memory_fraction / 1e6:,.0f} MB may be used"
+        if available
+        else ""
+    )
+    return f"memory: about {need / 1e6:,.0f} MB estimated with {workers} worker(s){room}"

@@ -317,13 +317,18 @@ class Precision:
         }
 
 
+class UnknownMetricError(ValueError):
+    """A precision metric that is not a numeric summary column of the scenario."""
+
+
 def check_precision_metrics(scenario: Scenario, metrics: Sequence[str], seed: int = 0) -> None:
-    """Raise ``ValueError`` naming the valid choices if a metric is not a numeric summary column
-    of ``scenario`` (read from the metric catalogue; ``seed`` is not used any more)."""
+    """Raise :class:`UnknownMetricError` (a ``ValueError``) naming the valid choices if a
+    metric is not a numeric summary column of ``scenario`` (read from the metric catalogue;
+    ``seed`` is not used any more)."""
     numeric = catalogue.numeric_summary_metrics(scenario)
     unknown = [m for m in metrics if m not in numeric]
     if unknown:
-        raise ValueError(
+        raise UnknownMetricError(
             f"unknown precision metric(s) {', '.join(unknown)}; choose from: {', '.join(numeric)}"
         )
 
