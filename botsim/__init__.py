@@ -5,6 +5,10 @@ Public API (imported lazily so that ``botsim --help`` stays fast)::
     from botsim import load_scenario, simulate, run_experiment
     scenario = load_scenario("scenarios/manila-finance-20.yaml")
     result = run_experiment(scenario, replications=200, seed=7)
+
+    from botsim import run_to_folder, run_comparison
+    done = run_to_folder("scenarios/manila-finance-20.yaml", replications=200)  # botsim run
+    pair = run_comparison([scenario, other], replications=200)  # botsim compare (CRN)
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ from typing import Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "RunStopped",
     "ScenarioError",
     "__version__",
     "load_scenario",
+    "run_comparison",
     "run_experiment",
+    "run_to_folder",
     "scenario_from_dict",
     "simulate",
 ]
@@ -28,6 +35,9 @@ _LAZY = {
     "ScenarioError": "botsim.inputs.loader",
     "simulate": "botsim.experiment.runner",
     "run_experiment": "botsim.experiment.runner",
+    "run_to_folder": "botsim.experiment.run_folder",
+    "RunStopped": "botsim.experiment.run_folder",
+    "run_comparison": "botsim.experiment.comparison",
 }
 
 

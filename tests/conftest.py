@@ -59,3 +59,20 @@ def make_scenario(headcount: int = 5, horizon: int = 12, **changes: Any) -> Scen
 @pytest.fixture
 def bare_scenario() -> Scenario:
     return make_scenario()
+
+
+def ctrl_c_after_chunks(monkeypatch: pytest.MonkeyPatch, chunks: int) -> None:
+    """Press Ctrl-C in a run once ``chunks`` chunks are saved to its folder (the next save
+    raises ``KeyboardInterrupt``); ``monkeypatch.undo()`` ends it."""
+    from botsim.experiment.outputs import StagedRun
+
+    real_save = StagedRun.save_chunk
+    saved: list[int] = []
+
+    def save_then_ctrl_c(self: StagedRun, chunk: Any) -> None:
+        if len(saved) == chunks:
+            raise KeyboardInterrupt
+        saved.append(chunk.first)
+        real_save(self, chunk)
+
+    monkeypatch.setattr(StagedRun, "save_chunk", save_then_ctrl_c)

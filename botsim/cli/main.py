@@ -9,9 +9,12 @@ Heavy libraries are imported inside the commands so ``botsim --help`` stays fast
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -20,9 +23,7 @@ from botsim.cli.options import (
     out_option,
     outputs_option,
     overrides_option,
-    refuse_if_too_large,
     replications_option,
-    resolve_workers,
     scheduler_option,
     seed_option,
     workers_option,
@@ -203,95 +204,40 @@ def run(
         except ValueError as exc:
             fail_input(str(exc))
 
-    staged = None
-    if resume is not None:
-        staged, scenario = _open_resumed(
-            resume, scenario_file, overrides, seed, replications, adaptive
-        )
-        seed = staged.partial["seed"]
-        replications = staged.partial["replications"]
-        if staged.partial.get("precision"):
-            adaptive = Precision(
-                **{
-                    **staged.partial["precision"],
-                    "metrics": tuple(staged.partial["precision"]["metrics"]),
-                }
+    from botsim.experiment.executors import ExecutorUnavailable
+    from botsim.experiment.outputs import OutputError
+    from botsim.experiment.run_folder import RunStopped, run_to_folder
+    from botsim.experiment.runner import UnknownMetricError
+    from botsim.inputs.limits import LimitError
+    from botsim.inputs.loader import ScenarioError
+
+    bar = _ProgressBar(show=not no_progress and not ctx.obj.get("quiet") and sys.stderr.isatty())
+    try:
+        with bar, _sigterm_as_interrupt():
+            done = run_to_folder(
+                scenario_file,
+                overrides=overrides,
+                replications=replications,
+                seed=seed,
+                folder=out,
+                outputs=outputs_root,
+                force=force,
+                resume=resume,
+                precision=adaptive,
+                workers=workers,
+                scheduler=scheduler,
+                progress=bar if bar.show else None,
+                on_start=bar.start,
+                report_pending=not no_report,
             )
-        if staged.finalized:  # cut short between its last write and its final rename
-            folder = staged.commit()
-            click.echo(f"run folder: {folder}")
-            return
-    else:
-        scenario = _load(scenario_file, overrides)
-        seed = scenario.seed if seed is None else seed
-        replications = replications or scenario.replications
-    if adaptive is not None:
-        from botsim.experiment.runner import check_precision_metrics
-
-        try:
-            check_precision_metrics(scenario, adaptive.metrics, seed)
-        except ValueError as exc:
-            fail_input(str(exc))
-    chunks = adaptive.max_replications if adaptive else replications
-    workers = resolve_workers(workers, scheduler, chunks)
-    refuse_if_too_large([scenario], chunks, workers)
-
-    from botsim.experiment.executors import ExecutorUnavailable, WorkerLost, open_backend
-    from botsim.experiment.outputs import REPORT_PENDING, OutputError, StagedRun, default_run_dir
-
-    try:
-        backend = open_backend(workers, scheduler)
-    except ExecutorUnavailable as exc:
+    except (ScenarioError, UnknownMetricError, LimitError, ExecutorUnavailable, OutputError) as exc:
         fail_input(str(exc))
-    try:
-        if staged is None:
-            try:
-                target = out if out is not None else default_run_dir(outputs_root, scenario)
-                staged = StagedRun.create(
-                    target,
-                    scenario,
-                    seed,
-                    adaptive.max_replications if adaptive else replications,
-                    precision=adaptive.as_dict() if adaptive else None,
-                    extra={"scenario_file": scenario_file, "overrides": list(overrides)},
-                    force=force,
-                    inputs=(scenario_file,),
-                )
-            except OutputError as exc:
-                fail_input(str(exc))
-        show = not no_progress and not ctx.obj.get("quiet") and sys.stderr.isatty()
-        result = _run_with_progress(
-            scenario, replications, seed, backend, staged, adaptive, show=show
-        )
-    except KeyboardInterrupt:
-        _interrupted(staged, "interrupted")
-    except WorkerLost as exc:
-        _interrupted(staged, str(exc), code=1)
-    except OutputError as exc:
-        if staged is not None:
-            staged.release()
-        fail_input(str(exc))
-    except OSError as exc:
-        from botsim.experiment.outputs import _describe_os_error
-
-        if staged is not None:
-            staged.release()
-        fail_input(
-            f"cannot write to {staged.staging if staged else outputs_root}: "
-            f"{_describe_os_error(exc)}; completed replications are kept: free the space or "
-            f"fix the folder, then `botsim run --resume {staged.staging if staged else ''}`"
-        )
-    finally:
-        backend.close()
-    # Until its report is written the folder says so (`botsim report FOLDER` rebuilds it).
-    extra = {"resumed": resume is not None, **({} if no_report else {REPORT_PENDING: True})}
-    try:
-        folder = staged.finalize(result, extra, force=force)
-    except OutputError as exc:
-        staged.release()
-        fail_input(str(exc))
-    except KeyboardInterrupt:
-        _interrupted(staged, "interrupted while writing the run folder")
+    except RunStopped as exc:
+        _stopped(exc)
+    folder, result = done.folder, done.result
+    if result is None:  # a resumed run that had only its final rename left
+        click.echo(f"run folder: {folder}")
+        return
     from botsim.report.console import print_summary
 
     print_summary(result)
@@ -330,51 +276,54 @@ def run(
         sys.exit(1)
 
 
-def _open_resumed(resume, scenario_file, overrides, seed, replications, adaptive):
-    """The interrupted run and its scenario; refuses another scenario, seed or count."""
-    from botsim.experiment.outputs import ResumeError, StagedRun
-
-    try:
-        staged = StagedRun.open(resume)
-    except ResumeError as exc:
-        fail_input(str(exc))
-    source = scenario_file if scenario_file is not None else str(staged.scenario_file)
-    scenario = _load(source, overrides)
-    try:
-        staged.check_matches(scenario, seed, replications, adaptive.as_dict() if adaptive else None)
-    except ResumeError as exc:
-        staged.release()
-        fail_input(str(exc))
-    return staged, scenario
-
-
-def _interrupted(staged, why: str, code: int = 130) -> None:
-    if staged is None:
-        click.echo(f"{why}; nothing was written", err=True)
+def _stopped(exc: Any) -> NoReturn:
+    """Exit 130 (interrupted) or 1 (a worker lost), saying where the finished replications
+    are and how to resume."""
+    if exc.staging is None:
+        click.echo(f"{exc.why}; nothing was written", err=True)
     else:
-        staged.release()
         click.echo(
-            f"{why}: finished replications are saved in {staged.staging} (incomplete); "
-            f"resume with: botsim run --resume {staged.staging}",
+            f"{exc.why}: finished replications are saved in {exc.staging} (incomplete); "
+            f"resume with: botsim run --resume {exc.staging}",
             err=True,
         )
-    sys.exit(code)
+    sys.exit(130 if exc.interrupted else 1)
 
 
-def _run_with_progress(scenario, replications, seed, backend, staged, precision, show: bool):
-    """run_experiment, with a rich progress bar on stderr when it is a terminal."""
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """kill/SIGTERM stops a run like Ctrl-C, keeping its finished chunks."""
     import signal
 
-    from botsim.experiment.runner import run_experiment
-
-    def terminate(signum, frame):  # kill/SIGTERM: stop like Ctrl-C, keeping finished chunks
+    def terminate(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        options = dict(backend=backend, store=staged, precision=precision)
-        if not show:
-            return run_experiment(scenario, replications, seed, **options)
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _ProgressBar:
+    """A rich progress bar of replications on stderr, started when the run starts (``start``,
+    given the executor's description); nothing at all when ``show`` is False."""
+
+    def __init__(self, show: bool) -> None:
+        self.show = show
+        self._stack = contextlib.ExitStack()
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def start(self, executor: str) -> None:
+        if not self.show:
+            return
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -390,27 +339,26 @@ def _run_with_progress(scenario, replications, seed, backend, staged, precision,
                 speed = task.finished_speed or task.speed
                 return Text(f"{speed:,.0f} rep/s" if speed else "- rep/s")
 
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            RateColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task(f"replications ({backend.description})", total=replications)
+        self._bar = self._stack.enter_context(
+            Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                RateColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+        )
+        self._task = self._bar.add_task(f"replications ({executor})", total=None)
 
-            class BarProgress:
-                def advance(self, n: int) -> None:
-                    bar.advance(task, n)
+    def advance(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, n)
 
-                def set_total(self, total: int) -> None:
-                    bar.update(task, total=total)
-
-            return run_experiment(scenario, replications, seed, progress=BarProgress(), **options)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def set_total(self, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, total=total)
 
 
 @main.group(invoke_without_command=True)

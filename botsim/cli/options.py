@@ -33,67 +33,6 @@ def fail_input(message: str) -> NoReturn:
     sys.exit(EXIT_INPUT)
 
 
-def resolve_workers(workers: int | None, scheduler: str | None, chunks: int) -> int | None:
-    """The local workers a command will start: ``--workers`` (default: all cores), capped at
-    the cores and at ``chunks`` (:func:`botsim.experiment.executors.cap_workers`, which logs a
-    lowered
-    request). A remote ``--scheduler`` brings its own workers: ``--workers`` is left as given."""
-    if scheduler and scheduler != "local":
-        return workers
-    from botsim.experiment.executors import cap_workers
-
-    return cap_workers(workers, chunks)
-
-
-def memory_check(
-    scenarios: list[Any],
-    replications: int,
-    workers: int | None,
-    what: str | None = None,
-    advice: str = "",
-) -> str:
-    """Refuse (``LimitError``) a study whose results and workers would not fit in memory
-    (``botsim.inputs.limits``): one run when ``what`` is None, else the experiments of a comparison
-    or sweep, all kept until their folder is written (``what`` names them, ``advice`` ends the
-    message). Returns a line saying what was estimated."""
-    from botsim.experiment.executors import default_workers
-    from botsim.inputs.limits import (
-        DEFAULT_LIMITS,
-        available_memory,
-        check_run_memory,
-        check_study_memory,
-    )
-
-    workers = workers or default_workers()
-    available = available_memory()
-    if what is None:
-        need = check_run_memory(scenarios[0], replications, available, workers=workers)
-    else:
-        need = check_study_memory(scenarios, replications, what, advice, available, workers)
-    room = (
-        f", {available * DEFAULT_LIMITS.memory_fraction / 1e6:,.0f} MB may be used"
-        if available
-        else ""
-    )
-    return f"memory: about {need / 1e6:,.0f} MB estimated with {workers} worker(s){room}"
-
-
-def refuse_if_too_large(
-    scenarios: list[Any],
-    replications: int,
-    workers: int | None,
-    what: str | None = None,
-    advice: str = "",
-) -> None:
-    """:func:`memory_check`, refusing with :func:`fail_input`."""
-    from botsim.inputs.limits import LimitError
-
-    try:
-        memory_check(scenarios, replications, workers, what, advice)
-    except LimitError as exc:
-        fail_input(str(exc))
-
-
 def check_before_running(checks: Sequence[Callable[[], str]]) -> list[str]:
     """Run every check of a study before it starts, all of them even after a failure.
 

@@ -10,7 +10,6 @@ the answer. Exit codes: 0 success; 1 finished but some replications failed; 2 in
 from __future__ import annotations
 
 import contextlib
-import inspect
 import math
 import sys
 from pathlib import Path
@@ -21,13 +20,11 @@ import click
 from botsim.cli.options import (
     check_before_running,
     fail_input,
-    memory_check,
     out_option,
     output_check,
     outputs_option,
     overrides_option,
     replications_option,
-    resolve_workers,
     scheduler_option,
     seed_option,
     workers_option,
@@ -35,28 +32,16 @@ from botsim.cli.options import (
 
 
 def _executor_options(workers: int | None, scheduler: str | None) -> dict[str, Any]:
-    """Executor keywords for run_experiment, passed only when it accepts them."""
-    from botsim.experiment.runner import run_experiment
-
-    accepted = inspect.signature(run_experiment).parameters
-    options: dict[str, Any] = {}
-    for key, value in (("workers", workers), ("scheduler", scheduler)):
-        if value is None:
-            continue
-        if key not in accepted:
-            fail_input(f"--{key} is not supported by this botsim's run_experiment")
-        options[key] = value
-    return options
+    """The executor keywords of run_experiment that were given (``None``: its default)."""
+    given = {"workers": workers, "scheduler": scheduler}
+    return {key: value for key, value in given.items() if value is not None}
 
 
 @contextlib.contextmanager
 def _executor_errors():
     """An executor that cannot start (no Dask, unreachable scheduler) is an input error."""
-    try:
-        from botsim.experiment.executors import ExecutorUnavailable
-    except ImportError:  # pragma: no cover - executors not present in this build
-        yield
-        return
+    from botsim.experiment.executors import ExecutorUnavailable
+
     try:
         yield
     except ExecutorUnavailable as exc:
@@ -128,27 +113,6 @@ def _dry_run(lines: list[str]) -> None:
     click.echo("dry run: every check passed; nothing was run or written")
 
 
-def _compare_columns(scenarios: list[Any]) -> str:
-    """The columns compare adds (``scenario`` on every row, ``group`` in the report) must not
-    be result columns of a scenario (the model names its own columns; checked, not assumed)."""
-    from botsim.inputs.limits import result_column_names
-    from botsim.inputs.loader import Problem, ScenarioError
-
-    added = ("scenario", "group")
-    for scenario in scenarios:
-        names = result_column_names(scenario)
-        clash = sorted(set(added) & {*names[0], *names[1]})
-        if clash:
-            raise ScenarioError(
-                scenario.name,
-                [
-                    Problem("", f"result column {c!r} is also the column compare adds")
-                    for c in clash
-                ],
-            )
-    return "columns: no result column is named like one compare adds (scenario, group)"
-
-
 @click.command()
 @click.argument("scenario_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @overrides_option("Override a value in every scenario (repeatable).")
@@ -173,13 +137,16 @@ def compare(
     streams; each key metric's paired difference is reported with its interval, the better
     scenario and whether the difference is significant (Bonferroni for more than two).
     """
+    from botsim.experiment.comparison import (
+        check_comparison_columns,
+        run_comparison,
+        unique_names,
+    )
+    from botsim.experiment.executors import planned_workers
+    from botsim.experiment.memory import check_memory
     from botsim.experiment.outputs import OutputError
-    from botsim.experiment.runner import run_experiment
-    from botsim.experiment.sweep import share_backend
     from botsim.inputs.loader import ScenarioError, load_scenario
     from botsim.report import ReportError, write_compare
-    from botsim.report.folders import unique_names
-    from botsim.stats import compare_summaries
 
     if len(scenario_files) < 2:
         fail_input("compare needs at least two scenario files")
@@ -191,15 +158,15 @@ def compare(
             fail_input(str(exc))
     names = unique_names([s.name for s in scenarios])
     n = replications or scenarios[0].replications
-    workers = resolve_workers(workers, scheduler, n)
+    workers = planned_workers(workers, scheduler, n)
     target = _target(out, outputs_root, "compare-" + "-vs-".join(names))
     inputs = tuple(scenario_files)
     checks = check_before_running(
         [
             lambda: f"scenarios: {len(scenarios)} valid",
-            lambda: _compare_columns(scenarios),
+            lambda: check_comparison_columns(scenarios),
             lambda: output_check(target, force, inputs),
-            lambda: memory_check(
+            lambda: check_memory(
                 scenarios,
                 n,
                 workers,
@@ -212,18 +179,23 @@ def compare(
         click.echo(f"compare {' vs '.join(names)}: {n:,} replications each")
         _dry_run(checks)
         return
-    seed = seed if seed is not None else scenarios[0].seed
-    options = _executor_options(workers, scheduler)
-    results = []
-    with _executor_errors(), contextlib.ExitStack() as stack:
-        options = share_backend(options, stack)
-        for name, scenario in zip(names, scenarios):
-            click.echo(f"running {name}: {n} replications, seed {seed}", err=True)
-            results.append(run_experiment(scenario, n, seed, **options))
+
+    def announce(name: str, n: int, seed: int) -> None:
+        click.echo(f"running {name}: {n} replications, seed {seed}", err=True)
+
+    with _executor_errors():
+        comparison = run_comparison(
+            scenarios,
+            n,
+            seed,
+            confidence=confidence,
+            on_start=announce,
+            **_executor_options(workers, scheduler),
+        )
     try:
         folder = write_compare(
             target,
-            results,
+            comparison.results,
             sources=list(scenario_files),
             confidence=confidence,
             manifest_extra={"overrides": list(overrides)},
@@ -232,11 +204,7 @@ def compare(
         )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))
-    horizon = min(s.horizon_months for s in scenarios)
-    summaries = {
-        nm: r.summary for nm, r in zip(names, results) if len(getattr(r.summary, "columns", []))
-    }
-    table = compare_summaries(summaries, horizon, confidence=confidence)
+    table, horizon, seed = comparison.table, comparison.horizon, comparison.seed
     level = table["confidence"].iloc[0] if len(table) else confidence
     click.echo(
         f"paired comparison (common random numbers), {n} replications, seed {seed}, "
@@ -265,10 +233,7 @@ def compare(
         click.echo(f"report: {folder / 'report.html'}")
     elif not no_report:
         click.echo("report: not written (no replication completed)")
-    _exit_on_failures(
-        [{"scenario": nm, **f.__dict__} for nm, r in zip(names, results) for f in r.failures],
-        n * len(results),
-    )
+    _exit_on_failures(comparison.failures, n * len(comparison.results))
 
 
 @click.command()
@@ -300,8 +265,11 @@ def sweep(
         plan = load_sweep(sweep_file)  # every variant built and validated
     except SweepError as exc:
         fail_input(str(exc))
+    from botsim.experiment.executors import planned_workers
+    from botsim.experiment.memory import check_memory
+
     n = plan.replications(replications)
-    workers = resolve_workers(workers, scheduler, n)
+    workers = planned_workers(workers, scheduler, n)
     target = _target(out, outputs_root, f"sweep-{plan.sweep.name}")
     inputs = _sweep_inputs(sweep_file, plan)
     k = len(plan.points)
@@ -313,7 +281,7 @@ def sweep(
                 or f"columns: {', '.join(plan.columns)} (no clash with a result column)"
             ),
             lambda: output_check(target, force, inputs),
-            lambda: memory_check(
+            lambda: check_memory(
                 [pt.scenario for pt in plan.points],
                 n,
                 workers,

@@ -66,6 +66,15 @@ def cap_workers(requested: int | None = None, chunks: int | None = None) -> int:
     return limit
 
 
+def planned_workers(workers: int | None, scheduler: str | None, chunks: int) -> int | None:
+    """The local workers a study will start: ``workers`` (default: all cores), capped at the
+    cores and at ``chunks`` (:func:`cap_workers`, which logs a lowered request). A remote
+    ``scheduler`` brings its own workers: ``workers`` is left as given."""
+    if scheduler and scheduler != "local":
+        return workers
+    return cap_workers(workers, chunks)
+
+
 class Backend:
     """A ``concurrent.futures``-style place to run chunks of replications.
 

@@ -317,13 +317,18 @@ class Precision:
         }
 
 
+class UnknownMetricError(ValueError):
+    """A precision metric that is not a numeric summary column of the scenario."""
+
+
 def check_precision_metrics(scenario: Scenario, metrics: Sequence[str], seed: int = 0) -> None:
-    """Raise ``ValueError`` naming the valid choices if a metric is not a numeric summary column
-    of ``scenario`` (read from the metric catalogue; ``seed`` is not used any more)."""
+    """Raise :class:`UnknownMetricError` (a ``ValueError``) naming the valid choices if a
+    metric is not a numeric summary column of ``scenario`` (read from the metric catalogue;
+    ``seed`` is not used any more)."""
     numeric = catalogue.numeric_summary_metrics(scenario)
     unknown = [m for m in metrics if m not in numeric]
     if unknown:
-        raise ValueError(
+        raise UnknownMetricError(
             f"unknown precision metric(s) {', '.join(unknown)}; choose from: {', '.join(numeric)}"
         )
 
@@ -435,13 +440,6 @@ class ExperimentResult:
     @property
     def timeseries_loaded(self) -> bool:
         return not isinstance(self.__dict__.get("_timeseries_value"), _Loader)
-
-
-def results_to_frames(results: list[ReplicationResult]) -> tuple[Any, Any]:
-    """Tidy summary and time-series DataFrames, sorted by replication."""
-    results = sorted(results, key=lambda r: r.replication)
-    summary = _summary_columns([(r.replication, r.summary) for r in results])
-    return columns_to_frame(summary), columns_to_frame(_series_columns(results))
 
 
 class _Runner:

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import inspect
 import itertools
 import json
 import math
@@ -356,10 +355,10 @@ def check_columns(plan: SweepPlan) -> None:
     """Refuse (:class:`SweepError`) a parameter named like a column of the variants' results.
 
     The result columns are those the metric catalogue declares for each variant
-    (:func:`botsim.inputs.limits.result_column_names`), so this runs before anything else and
+    (:func:`botsim.experiment.memory.result_column_names`), so this runs before anything else and
     :func:`run_sweep` calls it first: a clash is reported before any variant runs.
     """
-    from botsim.inputs.limits import result_column_names
+    from botsim.experiment.memory import result_column_names
 
     summary: set[str] = set()
     series: set[str] = set()
@@ -487,10 +486,6 @@ class SweepResult:
 def share_backend(run_options: dict[str, Any], stack: contextlib.ExitStack) -> dict[str, Any]:
     """Open one executor (process pool, Dask client) for every variant instead of one each."""
     if "workers" not in run_options and "scheduler" not in run_options:
-        return run_options
-    from botsim.experiment.runner import run_experiment
-
-    if "backend" not in inspect.signature(run_experiment).parameters:
         return run_options
     from botsim.experiment.executors import open_backend
 

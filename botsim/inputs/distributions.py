@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -267,9 +267,6 @@ class Empirical(_Dist):
         return f"Empirical(n={len(self.values)}, mean={self.mean:g})"
 
 
-DISTRIBUTION_NAMES = ("fixed", "exponential", "lognormal", "triangular", "uniform", "empirical")
-
-
 def _number_means_fixed(value: Any) -> Any:
     """A bare number is a fixed delay; anything else must be a mapping naming its ``dist``."""
     if isinstance(value, BaseModel):
@@ -295,3 +292,10 @@ Distribution = Annotated[
     BeforeValidator(_number_means_fixed),
 ]
 """A duration distribution; a bare number in a scenario file means ``fixed``."""
+
+DISTRIBUTION_NAMES: tuple[str, ...] = tuple(
+    get_args(member.model_fields["dist"].annotation)[0]
+    for member in get_args(get_args(Distribution)[0])
+)
+"""The ``dist`` names a scenario may write, in the order of the :data:`Distribution` union
+(read from it, so a new member is named everywhere at once)."""

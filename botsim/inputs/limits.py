@@ -1,4 +1,4 @@
-"""Bounds on what botsim accepts: file shape, scenario scale, and the memory a run would need.
+"""Bounds on what botsim accepts: file shape and scenario scale.
 
 Every limit has a name, a default and a reason, and every refusal names the limit it hit, so a
 strategist who meets one knows what to change. The limits come in two kinds:
@@ -11,18 +11,17 @@ strategist who meets one knows what to change. The limits come in two kinds:
   shared machine, set in code (``load_scenario(path, limits=Limits(max_team_size=500))``) or from
   the environment (``BOTSIM_MAX_TEAM_SIZE=500``, see :meth:`Limits.from_env`).
 
-:func:`estimate_run_memory` and :func:`check_run_memory` refuse a run up front when the
-replications' results would not fit in memory (see the constants below for how it was measured).
+The memory a run would need is estimated in the experiment layer
+(:mod:`botsim.experiment.memory`), which refuses a run with :class:`LimitError` too and may use
+the share :attr:`Limits.memory_fraction` of the available memory.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,40 +39,6 @@ MAX_DEPTH = 32
 MAX_TOTAL_HEADCOUNT = 20_000
 """Planned headcount summed over every role at the largest plan step (assumption: four times a
 very large BOT engagement; one replication of 20 000 seats over 240 months stays near 1 GB)."""
-
-# --- memory model -----------------------------------------------------------------------------
-# Measured with tracemalloc around run_experiment on scenarios/manila-finance-20.yaml for horizons
-# of 12 and 48 months and 30 and 120 replications (53 summary columns, 43 series columns), then
-# fitted as peak = a + b*R + c*R*(H+1): b = 8.7 KB per summary row (165 B per value) and
-# c = 1.2 KB per monthly row (28 B per value). The peak holds each replication's dict and arrays
-# *and* the concatenated DataFrames, about three times what stays resident afterwards. The
-# constants below are per value, rounded up, so the estimate follows the number of columns.
-SUMMARY_VALUE_BYTES = 200
-"""Peak bytes per value of a replication's summary row (measured 165 B)."""
-SERIES_VALUE_BYTES = 32
-"""Peak bytes per value of a (replication, month) row of the monthly series (measured 28 B)."""
-TABLES_BASE_BYTES = 500_000
-"""Fixed cost of building the result tables and the lifecycle metrics of one replication
-(measured intercept 70 KB before the lifecycle metrics; a 30-replication, 12-month Manila run
-peaked at 1.26 MB after them, 2026-11-25: rounded up)."""
-# One replication in flight (per worker): the employee-by-month matrix of the effective-FTE
-# computation and the event list. Measured on the same scenario at 1 000 seats for 36 and 72
-# months: 4.7 MB and 9.5 MB, about 30-40 B per employee-month plus ~250 B per event record.
-EMPLOYEE_MONTH_BYTES = 40
-EVENT_BYTES = 250
-EVENTS_PER_EMPLOYEE = 5
-"""Hire, resignation, exit and requisition events per employee (measured 4.97 and 5.17)."""
-BASE_BYTES = 50_000_000
-"""Interpreter, numpy/pandas/simpy and the scenario itself (assumption, rounded up)."""
-WORKER_PROCESS_BYTES = 50_000_000
-"""Resident memory of one worker process of a local pool, before its replication in flight.
-Measured 2026-12-03 (Python 3.11, Linux, 2 cores): process-pool workers after four chunks of 20
-replications of the shipped manila-finance-20, growth-waves-50 and split-ph-co held 39-40 MB
-resident (VmRSS; 18-19 MB proportional and 9-10 MB private after chunks of the 12-month Manila:
-the rest is shared copy-on-write with the forkserver, which held 48 MB). The resident figure is
-used, since shared pages may be copied, rounded up to 50 MB; a pool of W workers counts W + 1
-processes (the forkserver). Dask's local workers are counted the same (assumption).
-tests/model/test_executors.py measures a worker again."""
 
 
 class LimitError(ValueError):
@@ -202,199 +167,6 @@ def check_scenario_limits(
     return found
 
 
-def _expected_employees(scenario: Scenario) -> float:
-    """Upper-end guess of people ever employed: seats x (1 + worst hazard x years)."""
-    years = scenario.horizon_months / 12
-    total = 0.0
-    for role in scenario.roles:
-        seats = max(step.headcount for step in role.plan)
-        attrition = scenario.location(role.location).attrition
-        rates = [band.voluntary + band.involuntary for band in attrition.bands]
-        worst = max(rates, default=0.0)
-        if attrition.definition == "cohort_probability":
-            worst = -math.log1p(-min(worst, 0.999))
-        total += seats * (1 + worst * years)
-    return total
-
-
-def result_column_names(scenario: Scenario) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(summary, series) column names of ``scenario``'s result tables, ``replication``
-    included: declared by the metric catalogue (its families expanded for the scenario's roles
-    and locations), so nothing is simulated to learn them."""
-    from botsim.metrics.catalogue import columns
-
-    return (
-        ("replication", *columns(scenario, "summary")),
-        ("replication", *columns(scenario, "series")),
-    )
-
-
-def result_columns(scenario: Scenario) -> tuple[int, int]:
-    """(summary, series) column counts (:func:`result_column_names`)."""
-    summary, series = result_column_names(scenario)
-    return len(summary), len(series)
-
-
-def worker_processes(workers: int) -> int:
-    """Processes a local pool of ``workers`` adds beside this one: none for one worker (it runs
-    here), else the workers and the forkserver they are started from."""
-    return 0 if workers <= 1 else workers + 1
-
-
-def estimate_run_memory(
-    scenario: Scenario,
-    replications: int,
-    workers: int = 1,
-    columns: tuple[int, int] | None = None,
-) -> int:
-    """Bytes a run of ``replications`` is expected to hold at its peak (rounded-up estimate).
-
-    ``BASE + TABLES_BASE + R * (S * SUMMARY_VALUE + (H + 1) * T * SERIES_VALUE)`` for the
-    result tables kept until the run folder is written (S summary and T series columns, see
-    :func:`result_columns`), plus, per worker, one replication in flight:
-    ``employees * ((H + 1) * EMPLOYEE_MONTH + EVENTS_PER_EMPLOYEE * EVENT)``, plus the worker
-    processes themselves (:func:`worker_processes` x ``WORKER_PROCESS_BYTES``). Pass the
-    workers that will really start (:func:`botsim.experiment.executors.cap_workers`).
-    """
-    if replications < 0 or workers < 1:
-        raise LimitError(
-            f"replications must be >= 0 and workers >= 1, got {replications} and {workers}"
-        )
-    summary_columns, series_columns = columns or result_columns(scenario)
-    months = scenario.horizon_months + 1
-    per_replication = (
-        summary_columns * SUMMARY_VALUE_BYTES + months * series_columns * SERIES_VALUE_BYTES
-    )
-    employees = _expected_employees(scenario)
-    in_flight = employees * (months * EMPLOYEE_MONTH_BYTES + EVENTS_PER_EMPLOYEE * EVENT_BYTES)
-    processes = worker_processes(workers) * WORKER_PROCESS_BYTES
-    return int(
-        BASE_BYTES
-        + TABLES_BASE_BYTES
-        + processes
-        + replications * per_replication
-        + workers * in_flight
-    )
-
-
-def _cgroup_available() -> int | None:
-    """Memory left under a cgroup v2 limit (containers), if one is set and readable."""
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if limit == "max":
-            return None
-        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
-        return max(int(limit) - used, 0)
-    except (OSError, ValueError):
-        return None
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to this process now, or None when it cannot be told.
-
-    Linux ``MemAvailable`` (free plus reclaimable cache) if readable, else
-    ``os.sysconf`` free physical pages; the lower of that and any cgroup v2 limit.
-    """
-    candidates: list[int] = []
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                candidates.append(int(line.split()[1]) * 1024)
-                break
-    except (OSError, ValueError, IndexError):
-        pass
-    if not candidates:
-        with contextlib.suppress(ValueError, OSError, AttributeError):
-            candidates.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    cgroup = _cgroup_available()
-    if cgroup is not None:
-        candidates.append(cgroup)
-    return min(candidates) if candidates else None
-
-
-def _mb(n: float) -> str:
-    return f"{n / 1e6:,.0f} MB"
-
-
-def check_run_memory(
-    scenario: Scenario,
-    replications: int,
-    available: int | None = None,
-    workers: int = 1,
-    limits: Limits = DEFAULT_LIMITS,
-) -> int:
-    """Refuse (:class:`LimitError`) a run whose estimate exceeds the memory it may use.
-
-    ``available`` defaults to :func:`available_memory`; when that cannot be told the run is
-    allowed. Returns the estimate in bytes.
-    """
-    what = (
-        f"a run of {replications:,} replications of {scenario.name!r} "
-        f"({scenario.horizon_months} months, {planned_peak_headcount(scenario):,} seats)"
-    )
-    return check_study_memory(
-        [scenario],
-        replications,
-        what,
-        ", a shorter horizon or a smaller team",
-        available,
-        workers,
-        limits,
-    )
-
-
-def check_study_memory(
-    scenarios: Sequence[Scenario],
-    replications: int,
-    what: str,
-    advice: str = "",
-    available: int | None = None,
-    workers: int = 1,
-    limits: Limits = DEFAULT_LIMITS,
-) -> int:
-    """Refuse (:class:`LimitError`) experiments run one after the other whose results are all
-    kept in memory (a comparison, a sweep) when their estimate exceeds the memory they may use.
-
-    The estimate is :func:`estimate_run_memory`'s: the largest fixed part (base, one
-    replication in flight per worker) plus every experiment's result tables. ``what`` names the
-    study in the refusal, ``advice`` ends it. Returns the estimate in bytes.
-    """
-    fixed = results = 0
-    for scenario in scenarios:
-        columns = result_columns(scenario)
-        base = estimate_run_memory(scenario, 0, workers, columns)
-        fixed = max(fixed, base)
-        results += estimate_run_memory(scenario, replications, workers, columns) - base
-    estimate = fixed + results
-    if available is None:
-        available = available_memory()
-    if available is None:
-        return estimate
-    allowed = available * limits.memory_fraction
-    if estimate > allowed:
-        per_rep = results / max(replications, 1)
-        fit = max(int((allowed - fixed) // per_rep), 0) if per_rep > 0 else 0
-        processes = worker_processes(workers)
-        on_workers = (
-            f" ({_mb(processes * WORKER_PROCESS_BYTES)} of it for {workers} worker processes "
-            "and their forkserver: fewer --workers need less)"
-            if processes
-            else ""
-        )
-        raise LimitError(
-            f"{what} would need about {_mb(estimate)} of memory{on_workers}, above the "
-            f"{_mb(allowed)} it may use ({limits.memory_fraction:.0%} of {_mb(available)} "
-            "available); "
-            + (
-                f"use at most about {fit:,} replications"
-                if fit
-                else "not even one replication fits"
-            )
-            + advice
-        )
-    return estimate
-
-
 __all__ = [
     "DEFAULT_LIMITS",
     "MAX_DEPTH",
@@ -406,13 +178,6 @@ __all__ = [
     "MAX_TOTAL_HEADCOUNT",
     "LimitError",
     "Limits",
-    "available_memory",
-    "check_run_memory",
     "check_scenario_limits",
-    "check_study_memory",
-    "estimate_run_memory",
     "planned_peak_headcount",
-    "result_column_names",
-    "result_columns",
-    "worker_processes",
 ]

@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from botsim.inputs.distributions import DISTRIBUTION_NAMES
 from botsim.inputs.limits import (
     DEFAULT_LIMITS,
     LimitError,
@@ -36,8 +37,6 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-_DIST_TAGS = {"fixed", "exponential", "lognormal", "triangular", "uniform", "empirical"}
 
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".toml")
 """The only file names botsim reads as scenario, profile or sweep documents (checked on the path
@@ -677,7 +676,7 @@ def _problems(
         raw_loc = list(err["loc"])
         if len(raw_loc) >= 2 and raw_loc[-2] == "fixed" and raw_loc[-1] == "value":
             raw_loc = raw_loc[:-1]  # a bare number: report it where it was written
-        loc = [p for p in raw_loc if not (isinstance(p, str) and p in _DIST_TAGS)]
+        loc = [p for p in raw_loc if not (isinstance(p, str) and p in DISTRIBUTION_NAMES)]
         loc = [p for p in loc if not (isinstance(p, str) and p.startswith("function-"))]
         path = format_path([*(prefix or []), *loc])
         message = err["msg"]
@@ -704,7 +703,7 @@ def _problems(
             message = "required field is missing"
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
             message = (
-                f"unknown distribution; use one of {sorted(_DIST_TAGS)} (as `dist: NAME`) "
+                f"unknown distribution; use one of {sorted(DISTRIBUTION_NAMES)} (as `dist: NAME`) "
                 "or a plain number"
             )
             value = value.get("dist") if isinstance(value, dict) else value

@@ -78,12 +78,6 @@ def _employee_rates(scenario: Scenario, emp: EmployeeTable) -> np.ndarray:
     return _rate_table(scenario).take(column, axis=1)
 
 
-def monthly_rates(scenario: Scenario, emp: EmployeeTable) -> tuple[np.ndarray, np.ndarray]:
-    """Offshore loaded cost and onshore cost per month of each employee (scenario currency)."""
-    rates = _employee_rates(scenario, emp)
-    return rates[_OFFSHORE], rates[_ONSHORE]
-
-
 def break_even(savings: np.ndarray, months: np.ndarray) -> float:
     """First month from which cumulative savings stay >= 0 to the horizon (NaN if never)."""
     if len(savings) == 0 or savings[-1] < 0:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from botsim import __version__
+from botsim.experiment.comparison import unique_names
 from botsim.experiment.outputs import (
     MANIFEST,
     _write_atomic,
@@ -53,17 +54,6 @@ def combined_hash(hashes: Sequence[str]) -> str:
     import hashlib
 
     return hashlib.sha256("\n".join(hashes).encode("ascii")).hexdigest()
-
-
-def unique_names(names: Sequence[str]) -> list[str]:
-    """Scenario names made unique by suffixing -2, -3... (comparing a file with itself is ok)."""
-    out: list[str] = []
-    for name in names:
-        candidate, k = name, 2
-        while candidate in out:
-            candidate, k = f"{name}-{k}", k + 1
-        out.append(candidate)
-    return out
 
 
 def write_compare(

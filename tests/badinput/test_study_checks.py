@@ -21,6 +21,12 @@ from click.testing import CliRunner
 from botsim import load_scenario
 from botsim.cli.main import main
 from botsim.experiment import executors
+from botsim.experiment.memory import (
+    WORKER_PROCESS_BYTES,
+    check_run_memory,
+    estimate_run_memory,
+    result_column_names,
+)
 from botsim.experiment.sweep import (
     STUDY_COLUMNS,
     SweepError,
@@ -28,13 +34,7 @@ from botsim.experiment.sweep import (
     run_sweep,
     sweep_from_dict,
 )
-from botsim.inputs.limits import (
-    WORKER_PROCESS_BYTES,
-    LimitError,
-    check_run_memory,
-    estimate_run_memory,
-    result_column_names,
-)
+from botsim.inputs.limits import LimitError
 from tests.conftest import SCENARIOS
 
 MANILA = str(SCENARIOS / "manila-finance-20.yaml")
@@ -168,7 +168,7 @@ def test_dry_run_passes_every_check_writes_nothing(tmp_path, nothing_runs):
 
 
 def test_dry_run_reports_every_failing_check(tmp_path, nothing_runs, monkeypatch):
-    monkeypatch.setattr("botsim.inputs.limits.available_memory", lambda: 10_000_000)  # 10 MB
+    monkeypatch.setattr("botsim.experiment.memory.available_memory", lambda: 10_000_000)  # 10 MB
     sweep = write_sweep(tmp_path, CLASHING)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -208,7 +208,7 @@ def test_compare_dry_run_makes_every_check(tmp_path, nothing_runs):
 def test_compare_checks_its_own_columns(tmp_path, nothing_runs, monkeypatch):
     """compare adds `scenario` to every row: a result column of that name is caught up front."""
     monkeypatch.setattr(
-        "botsim.inputs.limits.result_column_names", lambda s: (("replication", "scenario"), ())
+        "botsim.experiment.memory.result_column_names", lambda s: (("replication", "scenario"), ())
     )
     res = botsim("compare", *PAIR, "--outputs", str(tmp_path / "o"), "--dry-run")
     assert_refused(res, "'scenario'")

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from botsim.cli.main import main
 from botsim.experiment.outputs import INCOMPLETE_PREFIX, StagedRun, is_complete
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, ctrl_c_after_chunks
 
 MANILA = str(SCENARIOS / "manila-finance-20.yaml")
 SHORT = ("--set", "horizon_months=12", "--no-report")  # reports: tests/report, and below
@@ -237,16 +237,7 @@ def test_help_imports_no_heavy_library(argv) -> None:
 
 
 def test_ctrl_c_leaves_incomplete_folder_and_says_how_to_resume(tmp_path, monkeypatch) -> None:
-    real_save = StagedRun.save_chunk
-    saved = []
-
-    def save_then_ctrl_c(self, chunk):
-        if len(saved) == 2:
-            raise KeyboardInterrupt
-        saved.append(chunk.first)
-        real_save(self, chunk)
-
-    monkeypatch.setattr(StagedRun, "save_chunk", save_then_ctrl_c)
+    ctrl_c_after_chunks(monkeypatch, 2)
     out = tmp_path / "run"
     res = botsim("run", MANILA, *SHORT, "-n", "30", "--workers", "1", "--out", str(out))
     assert res.exit_code == 130

@@ -267,8 +267,8 @@ def test_worker_process_memory_is_within_its_stated_baseline(manila) -> None:
     from pathlib import Path
 
     from botsim.experiment.executors import ProcessPoolBackend
+    from botsim.experiment.memory import WORKER_PROCESS_BYTES
     from botsim.experiment.runner import run_chunk
-    from botsim.inputs.limits import WORKER_PROCESS_BYTES
 
     def resident(pid: int) -> int:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -216,10 +216,10 @@ def test_compare_and_sweep_refuse_up_front_what_would_not_fit_in_memory(tmp_path
     """Every experiment of a comparison or sweep is kept in memory until its folder is
     written: too many replications are refused before anything runs (exit 2, nothing written),
     with the estimate and how many would fit."""
-    from botsim.inputs import limits
+    from botsim.experiment import memory
 
     # 400 MB: room for the interpreter and two worker processes (counted since issue 18)
-    monkeypatch.setattr(limits, "available_memory", lambda: 400_000_000)
+    monkeypatch.setattr(memory, "available_memory", lambda: 400_000_000)
     monkeypatch.setattr("botsim.experiment.executors.default_workers", lambda: 2)
     scen = str(ROOT / "scenarios" / "manila-finance-20.yaml")
     runner = CliRunner()
@@ -243,7 +243,7 @@ def test_compare_and_sweep_refuse_up_front_what_would_not_fit_in_memory(tmp_path
     # Within the memory the check lets a study through and returns its estimate: one
     # experiment is estimated as a run, a second adds its result tables only.
     scenario = load_scenario(scen)
-    single = limits.check_study_memory([scenario], 10, "x", available=10**12)
-    pair = limits.check_study_memory([scenario, scenario], 10, "x", available=10**12)
-    assert single == limits.estimate_run_memory(scenario, 10)
-    assert pair - single == single - limits.estimate_run_memory(scenario, 0)
+    single = memory.check_study_memory([scenario], 10, "x", available=10**12)
+    pair = memory.check_study_memory([scenario, scenario], 10, "x", available=10**12)
+    assert single == memory.estimate_run_memory(scenario, 10)
+    assert pair - single == single - memory.estimate_run_memory(scenario, 0)

@@ -20,11 +20,10 @@ LAYERS = [
 ]
 """The layers in order, each a package of the top level (statistics is one module)."""
 
-KNOWN_BACK_EDGES = {
-    ("botsim.inputs.limits", "botsim.metrics.catalogue"): "the memory estimate, kept in limits "
-    "beside the input bounds the loader reads, counts the result columns from the metric "
-    "catalogue (no simulation); it could move to the experiment layer",
-}
+KNOWN_BACK_EDGES: dict[tuple[str, str], str] = {}
+"""(module, imported module) pairs allowed to point up the layers, each with its reason: none
+now (the memory estimate, which reads the metric catalogue, moved from inputs.limits to
+experiment.memory)."""
 
 
 def layer_of(module: str) -> int | None:

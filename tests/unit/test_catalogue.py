@@ -159,7 +159,7 @@ def test_limits_counts_columns_without_a_simulation() -> None:
 
 
 def test_result_columns_count_the_catalogue(produced) -> None:
-    from botsim.inputs.limits import result_columns
+    from botsim.experiment.memory import result_columns
 
     for scenario, summary, series in produced.values():
         assert result_columns(scenario) == (len(summary) + 1, len(series) + 1)

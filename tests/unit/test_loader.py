@@ -9,14 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from botsim.inputs.limits import (
-    BASE_BYTES,
-    MAX_TEAM_SIZE,
-    LimitError,
-    Limits,
-    check_run_memory,
-    estimate_run_memory,
-)
+from botsim.experiment.memory import BASE_BYTES, check_run_memory, estimate_run_memory
+from botsim.inputs.limits import MAX_TEAM_SIZE, LimitError, Limits
 from botsim.inputs.loader import (
     MAX_PROBLEMS_SHOWN,
     Problem,
