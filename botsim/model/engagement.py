@@ -49,6 +49,8 @@ class Engagement:
             for desk in team.desks:
                 desk.team = team
         self.lifecycle = Lifecycle(scenario)
+        self.has_leads = scenario.management is not None  # leads exist only with management
+        self.no_leads = (0,) * len(self.teams)
         self.workforce = Workforce(self)
         self.management = Management(self)
         self.recruitment = Recruitment(self)
@@ -135,7 +137,7 @@ class Engagement:
             month * DAYS_PER_MONTH,
             tuple([desk.monthly_targets[month] for desk in desks]),
             tuple([desk.agents.copy() for desk in desks]),
-            tuple([team.lead_count() for team in self.teams]),
+            tuple([team.lead_count() for team in self.teams]) if self.has_leads else self.no_leads,
             hires,
             exits,
             attrition_exits,

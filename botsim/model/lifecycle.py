@@ -13,6 +13,7 @@ monthly series. A state observed at month-end m applies to month m, the interval
 from __future__ import annotations
 
 import math
+import operator
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -233,6 +234,12 @@ def _candidates_per_requisition(scenario: Scenario) -> tuple[float, ...]:
 
 
 @by_identity()
+def _client_capacity_by_month(scenario: Scenario) -> tuple[float, ...]:
+    """:func:`client_capacity` at month-ends 0..horizon (once per scenario)."""
+    return tuple(client_capacity(scenario, m) for m in range(scenario.horizon_months + 1))
+
+
+@by_identity()
 def _location_roles(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...]], ...]:
     """Each location's role indices, for split teams (empty with one location)."""
     if len(scenario.locations) < 2:
@@ -265,11 +272,20 @@ class Lifecycle:
         self._ramps = _role_ramps(sc)
         self._lost_days = [{} for _ in sc.roles]
         self._weights = demand_weights(sc)
+        self._client_capacity = _client_capacity_by_month(sc)
         self._locations = _location_roles(sc)
         self._candidates_per_requisition = _candidates_per_requisition(sc)
         build_max = sc.build_max_months
         self._build_max_day = math.inf if build_max is None else build_max * DAYS_PER_MONTH
-        # Thresholds read every month, copied out of the (pydantic) scenario once.
+        # Parameters read every month, copied out of the (pydantic) scenario once.
+        mgmt, client = sc.management, sc.client
+        if mgmt is not None:
+            self._span = mgmt.span_of_control
+            self._slow = 1.0 - mgmt.overload.ramp_speed
+            self._output_multiplier = mgmt.overload.output_multiplier
+        if client is not None:
+            self._ramping_demand = client.ramping_demand_multiplier
+            self._shortfall_sensitivity = client.shortfall_output_sensitivity
         st, rd = sc.stability, sc.readiness
         self._headcount_fraction, self._capacity_fraction = (
             st.headcount_fraction,
@@ -292,9 +308,9 @@ class Lifecycle:
         over_role = [False] * len(rec.agents)
         coverage, overloaded_roles = 1.0, 0
         if mgmt is not None:
-            span = mgmt.span_of_control
+            span = self._span
             for t, roles in enumerate(self._teams):
-                team_agents = sum(heads_by_role[r] for r in roles)
+                team_agents = sum([heads_by_role[r] for r in roles])
                 if overloaded(team_agents, rec.leads[t], span):
                     for r in roles:
                         over_role[r] = True
@@ -310,25 +326,26 @@ class Lifecycle:
         for r, agents in enumerate(rec.agents):
             if not agents:
                 continue
-            slow = 1.0 - mgmt.overload.ramp_speed if over_role[r] else 0.0
+            slow = self._slow if over_role[r] else 0.0
             output, ramping, tenured = self._agent_output(r, agents, rec.month, slow)
             if over_role[r]:
-                output *= mgmt.overload.output_multiplier
+                output *= self._output_multiplier
             fte += output
             ramping_by_role[r] = ramping
             tenured_ramped += tenured
 
         # Client capacity and demand.
         capacity = demand = math.nan
+        covered = 1.0  # the client criterion (1 without a client model)
         if client is not None:
-            capacity = client_capacity(sc, rec.month)
+            capacity = self._client_capacity[rec.month]
             demand = 0.0
             for r, weight in enumerate(self._weights):
                 ramping = ramping_by_role[r]
                 ramped = heads_by_role[r] - ramping
-                demand += weight * (ramped + client.ramping_demand_multiplier * ramping)
+                demand += weight * (ramped + self._ramping_demand * ramping)
             covered = client_coverage(capacity, demand)
-            fte *= 1.0 - client.shortfall_output_sensitivity * (1.0 - covered)
+            fte *= 1.0 - self._shortfall_sensitivity * (1.0 - covered)
 
         # Phase.
         build_end = min(rec.full_day, self._build_max_day)
@@ -354,9 +371,14 @@ class Lifecycle:
             and fte >= self._capacity_fraction * target - TOLERANCE
             and end >= rec.full_day
         )
-        self._cum_exits.append(self._cum_exits[-1] + rec.attrition_exits)
-        self._cum_heads.append(self._cum_heads[-1] + headcount)
-        annual, turnover = self._trailing_rates()
+        cum_x, cum_h = self._cum_exits, self._cum_heads
+        cum_x.append(cum_x[-1] + rec.attrition_exits)
+        cum_h.append(cum_h[-1] + headcount)
+        n = len(cum_x) - 1  # month-ends so far; the windows hold fewer at the start
+        k = min(n, self._window)
+        annual = annualised(cum_x[n] - cum_x[n - k], cum_h[n] - cum_h[n - k], k)
+        k = min(n, RETENTION_WINDOW)
+        turnover = annualised(cum_x[n] - cum_x[n - k], cum_h[n] - cum_h[n - k], k)
         stable = meets and annual <= self._max_attrition
         self._meets_run = self._meets_run + 1 if meets else 0
         self._stable_run = self._stable_run + 1 if stable else 0
@@ -369,7 +391,7 @@ class Lifecycle:
             min(1.0, self._stable_run / self._stable_months),
             min(max(retention / min_retention, 0.0), 1.0) if min_retention else 1.0,
             coverage,
-            client_coverage(capacity, demand) if client is not None else 1.0,
+            covered,
             min(1.0, self.documentation / min_documentation) if min_documentation > 0 else 1.0,
             1.0 if entity_ready else 0.0,
         )
@@ -381,7 +403,7 @@ class Lifecycle:
                 for name, roles in self._locations
             )
         searching = rec.requisitions.searching_by_role
-        candidates = sum([n * c for n, c in zip(searching, self._candidates_per_requisition)])
+        candidates = sum(map(operator.mul, searching, self._candidates_per_requisition))
         return MonthKpis(
             rec.month,
             target,
@@ -459,16 +481,6 @@ class Lifecycle:
                 output += ramp.productivity(clock)
                 ramping += 1
         return output, ramping, tenured
-
-    def _trailing_rates(self) -> tuple[float, float]:
-        """Annualised attrition over the stability window and over the retention window, each
-        ending at the newest month-end (fewer months at the start)."""
-        cum_x, cum_h = self._cum_exits, self._cum_heads
-        n = len(cum_x) - 1
-        k = min(n, self._window)
-        annual = annualised(cum_x[n] - cum_x[n - k], cum_h[n] - cum_h[n - k], k)
-        k = min(n, RETENTION_WINDOW)
-        return annual, annualised(cum_x[n] - cum_x[n - k], cum_h[n] - cum_h[n - k], k)
 
 
 def time_to_stable(rows: Sequence[MonthKpis], window: int) -> float:

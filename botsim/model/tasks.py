@@ -82,7 +82,9 @@ class Task:
         if self.cancelled:
             self.generator.close()
             return
-        outer, _current = _current, self
+        # SimPy runs one step at a time, so a resume never nests in another task's step (a
+        # start does: Task.__init__ restores the outer task).
+        _current = self
         try:
             if event._ok:
                 nxt = self.generator.send(event._value)
@@ -91,8 +93,6 @@ class Task:
                 nxt = self.generator.throw(event._value)
         except StopIteration:
             return
-        finally:
-            _current = outer
         self._wait_on(nxt)
 
     def _wait_on(self, target: Wait) -> None:

@@ -75,10 +75,11 @@ class Workforce:
 
     def voluntary_multiplier(self, desk: RoleDesk) -> float:
         """m(t): current multiplier of the voluntary hazard (overload x transfer window)."""
+        engagement = self.engagement
         m = 1.0
-        if self.engagement.management.overloaded(desk):
+        if engagement.management.overloaded(desk):
             m *= self.overload_multiplier
-        if self.engagement.transfer.in_window:
+        if engagement.transfer.in_window:
             m *= self.window_multiplier
         return m
 
@@ -104,8 +105,8 @@ class Workforce:
         """Keep the first moment the agents reach the target in force (> 0): the full team."""
         if self.full_day == math.inf:
             month = self.engagement.month_now()
-            target = sum(desk.target_at(month) for desk in self.desks)
-            if target > 0 and sum(len(desk.agents) for desk in self.desks) >= target:
+            target = sum([desk.target_at(month) for desk in self.desks])
+            if target > 0 and sum([len(desk.agents) for desk in self.desks]) >= target:
                 self.full_day = self.env.now
                 self.recorder.record(self.env.now, TEAM_FULL, 0, -1)
 
