@@ -92,7 +92,9 @@ class Task:
                 event._defused = True
                 nxt = self.generator.throw(event._value)
         except StopIteration:
+            _current = None  # holds no finished replication alive
             return
+        _current = None
         self._wait_on(nxt)
 
     def _wait_on(self, target: Wait) -> None:
