@@ -37,6 +37,7 @@ from botsim.metrics import catalogue
 from botsim.metrics.replication import replication_metrics
 from botsim.model.engagement import run_replication
 from botsim.model.records import Event
+from botsim.model.tasks import garbage_collected_once
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,9 @@ def simulate(
 ) -> ReplicationResult:
     """Run one replication of ``scenario``; ``seed`` defaults to the scenario's seed."""
     seed = scenario.seed if seed is None else seed
-    recorder = run_replication(scenario, seed, replication)
-    summary, series = replication_metrics(scenario, recorder.events, recorder.month_ends)
+    with garbage_collected_once():
+        recorder = run_replication(scenario, seed, replication)
+        summary, series = replication_metrics(scenario, recorder.events, recorder.month_ends)
     return ReplicationResult(replication, summary, series, recorder.events if keep_events else None)
 
 

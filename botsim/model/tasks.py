@@ -21,7 +21,10 @@ of an event). This uses SimPy's ``Environment.schedule`` and the ``callbacks``,
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import gc
+import threading
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import simpy
@@ -130,3 +133,39 @@ def start(env: simpy.Environment, generator: Generator[Wait, Any, Any]) -> Task:
     (at start) or out of ``Environment.step`` (later), failing the run as an unhandled process
     failure would."""
     return Task(env, generator)
+
+
+_gc_pauses = 0
+_gc_lock = threading.Lock()
+
+
+@contextmanager
+def garbage_collected_once() -> Iterator[None]:
+    """Run the block with Python's cyclic garbage collector paused; it runs again, as usual,
+    at the first allocation after the block.
+
+    A replication allocates tens of thousands of short-lived objects (records, events, task
+    frames); left on, the collector runs every 700 allocations and its older generations scan
+    every long-lived object of the process again and again. Paused, the replication's
+    garbage is freed by reference counting as usual, and its few cycles (tasks and their bound
+    methods) by the collection that follows the block. Results are unaffected; only the time
+    spent collecting changes (benchmarks/README.md). Nested and concurrent blocks (Dask
+    threads) are counted: the collector is re-enabled when the last one ends, and only if it
+    was enabled before the first.
+    """
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+_gc_was_enabled = True
