@@ -19,13 +19,16 @@ from typing import Any, NoReturn
 import click
 
 from botsim.cli.options import (
+    ProgressBar,
     fail_input,
+    no_progress_option,
     out_option,
     outputs_option,
     overrides_option,
     replications_option,
     scheduler_option,
     seed_option,
+    show_progress,
     workers_option,
 )
 
@@ -149,7 +152,7 @@ def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
     default=None,
     help="With --precision: stop here even if not precise enough (default 10000).",
 )
-@click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
+@no_progress_option()
 @click.option(
     "--no-report", is_flag=True, help="Do not write report.html and figures/ into the run folder."
 )
@@ -211,7 +214,7 @@ def run(
     from botsim.inputs.limits import LimitError
     from botsim.inputs.loader import ScenarioError
 
-    bar = _ProgressBar(show=not no_progress and not ctx.obj.get("quiet") and sys.stderr.isatty())
+    bar = ProgressBar(show_progress(ctx, no_progress))
     try:
         with bar, _sigterm_as_interrupt():
             done = run_to_folder(
@@ -303,62 +306,6 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-class _ProgressBar:
-    """A rich progress bar of replications on stderr, started when the run starts (``start``,
-    given the executor's description); nothing at all when ``show`` is False."""
-
-    def __init__(self, show: bool) -> None:
-        self.show = show
-        self._stack = contextlib.ExitStack()
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> _ProgressBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stack.close()
-
-    def start(self, executor: str) -> None:
-        if not self.show:
-            return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            ProgressColumn,
-            TimeRemainingColumn,
-        )
-        from rich.text import Text
-
-        class RateColumn(ProgressColumn):
-            def render(self, task) -> Text:
-                speed = task.finished_speed or task.speed
-                return Text(f"{speed:,.0f} rep/s" if speed else "- rep/s")
-
-        self._bar = self._stack.enter_context(
-            Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                RateColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-        )
-        self._task = self._bar.add_task(f"replications ({executor})", total=None)
-
-    def advance(self, n: int) -> None:
-        if self._bar is not None:
-            self._bar.advance(self._task, n)
-
-    def set_total(self, total: int) -> None:
-        if self._bar is not None:
-            self._bar.update(self._task, total=total)
 
 
 @main.group(invoke_without_command=True)

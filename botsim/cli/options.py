@@ -6,6 +6,7 @@ Each factory takes the help text, which says what the option means for that comm
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -113,3 +114,74 @@ def workers_option(help: str) -> Any:
 
 def scheduler_option(help: str, metavar: str = "tcp://HOST:PORT|local") -> Any:
     return click.option("--scheduler", metavar=metavar, default=None, help=help)
+
+
+def show_progress(ctx: click.Context, no_progress: bool) -> bool:
+    """A progress bar only on a terminal, and neither with ``--no-progress`` nor ``-q``."""
+    return not no_progress and not (ctx.obj or {}).get("quiet") and stderr_is_terminal()
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def no_progress_option() -> Any:
+    return click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
+
+
+class ProgressBar:
+    """A rich progress bar of replications on stderr, started when the work starts (``start``,
+    given the executor's description); nothing at all when ``show`` is False. ``advance`` is
+    the ``progress`` callback of the library's runs; a study of several experiments sets the
+    total of all of them once (``set_total``) and passes ``advance`` as a plain callable."""
+
+    def __init__(self, show: bool) -> None:
+        self.show = show
+        self._stack = contextlib.ExitStack()
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def start(self, executor: str) -> None:
+        if not self.show or self._bar is not None:  # once, for every experiment of a study
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        class RateColumn(ProgressColumn):
+            def render(self, task) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text(f"{speed:,.0f} rep/s" if speed else "- rep/s")
+
+        self._bar = self._stack.enter_context(
+            Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                RateColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+        )
+        self._task = self._bar.add_task(f"replications ({executor})", total=None)
+
+    def advance(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, n)
+
+    def set_total(self, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, total=total)

@@ -18,8 +18,10 @@ from typing import Any
 import click
 
 from botsim.cli.options import (
+    ProgressBar,
     check_before_running,
     fail_input,
+    no_progress_option,
     out_option,
     output_check,
     outputs_option,
@@ -27,6 +29,7 @@ from botsim.cli.options import (
     replications_option,
     scheduler_option,
     seed_option,
+    show_progress,
     workers_option,
 )
 
@@ -82,6 +85,7 @@ common_options = [
         "no input file and is not the working directory or above it.",
     ),
     click.option("--no-report", is_flag=True, help="Write the tables only (no figures/HTML)."),
+    no_progress_option(),
     click.option(
         "--dry-run",
         is_flag=True,
@@ -129,6 +133,7 @@ def compare(
     scheduler: str | None,
     force: bool,
     no_report: bool,
+    no_progress: bool,
     dry_run: bool,
 ) -> None:
     """Compare scenarios pairwise under common random numbers.
@@ -180,15 +185,21 @@ def compare(
         _dry_run(checks)
         return
 
-    def announce(name: str, n: int, seed: int) -> None:
-        click.echo(f"running {name}: {n} replications, seed {seed}", err=True)
+    bar = ProgressBar(show_progress(click.get_current_context(), no_progress))
 
-    with _executor_errors():
+    def announce(name: str, n: int, seed: int) -> None:
+        if not bar.show:
+            click.echo(f"running {name}: {n} replications, seed {seed}", err=True)
+        bar.start(f"{len(scenarios)} scenarios")
+        bar.set_total(n * len(scenarios))
+
+    with bar, _executor_errors():
         comparison = run_comparison(
             scenarios,
             n,
             seed,
             confidence=confidence,
+            progress=bar.advance,
             on_start=announce,
             **_executor_options(workers, scheduler),
         )
@@ -250,6 +261,7 @@ def sweep(
     scheduler: str | None,
     force: bool,
     no_report: bool,
+    no_progress: bool,
     dry_run: bool,
 ) -> None:
     """Run a sweep file: a grid of scenario variants or one-at-a-time sensitivity.
@@ -298,8 +310,11 @@ def sweep(
         return
     options = _executor_options(workers, scheduler)
     click.echo(f"running {len(plan.points)} variants of {plan.sweep.name}", err=True)
-    with _executor_errors():
-        result = run_sweep(plan, replications, seed, **options)
+    bar = ProgressBar(show_progress(click.get_current_context(), no_progress))
+    with bar, _executor_errors():
+        bar.start(f"{k} variants")
+        bar.set_total(n * k)
+        result = run_sweep(plan, replications, seed, progress=bar.advance, **options)
     try:
         text = Path(sweep_file).read_text(encoding="utf-8")
         folder = write_sweep(
