@@ -181,7 +181,9 @@ SUMMARY: tuple[Metric, ...] = (
     ),
     _m(f"exits_tenure_{TENURE_BANDS_MONTHS[-1]}m_plus", "count",
        f"exits with tenure {TENURE_BANDS_MONTHS[-1]}+ months", "lower"),
-    _m("annual_attrition", "share per year", "annual attrition", "lower", key=True),
+    _m("annual_attrition", "share per year", "annual attrition, agents", "lower", key=True),
+    _m("annual_attrition_leads", "share per year", "annual attrition, team leads", "lower"),
+    _m("annual_attrition_all", "share per year", "annual attrition, all staff", "lower"),
     # Requisitions
     _m("no_shows", "count", "no-shows", "lower"),
     _m("offers_declined", "count", "offers declined", "lower"),

@@ -167,6 +167,12 @@ def monthly_series(rows: list[MonthKpis]) -> dict[str, np.ndarray]:
     return series
 
 
+def annual_rate(exits: int, mean_headcount: float, months: int) -> float:
+    """Exits over ``months`` ÷ mean month-end headcount × 12 ÷ months (the turnover-ratio
+    definition); NaN when the population was never there (mean headcount 0)."""
+    return exits / mean_headcount * 12 / months if mean_headcount > 0 else math.nan
+
+
 def _masked_mean(values: np.ndarray, mask: np.ndarray) -> float:
     """``float(values[mask].mean())``, NaN when the mask is empty, without the cost of
     ``ndarray.mean`` on small arrays."""
@@ -233,9 +239,16 @@ def replication_metrics(
     summary.update(cost_ledger(scenario, milestones, staff, series, marks.transfer_done))
     summary["hires"] = marks.external_hires
     summary.update(exit_counts(staff, horizon))
-    mean_heads = np.add.reduce(series["headcount"]) / len(series["headcount"])  # = .mean()
-    summary["annual_attrition"] = (
-        summary["exits"] / mean_heads * 12 / scenario.horizon_months if mean_heads > 0 else math.nan
+    # Attrition per population, each over its own mean month-end headcount.
+    lead_exits = int(np.count_nonzero(staff.is_lead & (staff.exit <= horizon)))
+    agent_exits = summary["exits"] - lead_exits
+    mean_agents = float(np.mean(series["headcount"]))
+    mean_leads = float(np.mean(series["leads"]))
+    months = scenario.horizon_months
+    summary["annual_attrition"] = annual_rate(agent_exits, mean_agents, months)
+    summary["annual_attrition_leads"] = annual_rate(lead_exits, mean_leads, months)
+    summary["annual_attrition_all"] = annual_rate(
+        summary["exits"], mean_agents + mean_leads, months
     )
     # Requisition statistics.
     summary["no_shows"] = int(np.count_nonzero(req.no_show))

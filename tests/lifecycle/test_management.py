@@ -159,3 +159,32 @@ def test_a_shared_team_promotes_its_longest_tenured_agents() -> None:
     late = series[series.month >= 5]
     assert (late.leads == 3).all()
     assert (late.overloaded_roles == 0).all()
+
+
+def test_attrition_is_reported_per_population_each_over_its_own_headcount() -> None:
+    """Agents' exits over mean agents, leads' over mean leads, all over all (issue 15): the
+    agents' rate no longer counts leads' exits over the agents' headcount."""
+    from botsim.inputs.loader import load_scenario
+    from botsim.model.records import tables
+    from tests.conftest import SCENARIOS
+
+    scenario = load_scenario(SCENARIOS / "manila-finance-20.yaml")
+    years = scenario.horizon_months / 12
+    seen_lead_exit = False
+    for replication in range(8):
+        result = simulate(scenario, seed=3, replication=replication, keep_events=True)
+        staff = tables(result.events)[0]
+        left = (staff.exit <= scenario.horizon_days) & (staff.exit_kind != "promoted")
+        agent_exits = int((left & ~staff.is_lead).sum())
+        lead_exits = int((left & staff.is_lead).sum())
+        agents, leads = result.series["headcount"].mean(), result.series["leads"].mean()
+        s = result.summary
+        assert s["annual_attrition"] == pytest.approx(agent_exits / agents / years)
+        assert s["annual_attrition_leads"] == pytest.approx(lead_exits / leads / years)
+        total = (agent_exits + lead_exits) / (agents + leads) / years
+        assert s["annual_attrition_all"] == pytest.approx(total)
+        if lead_exits:
+            seen_lead_exit = True
+            mixed = (agent_exits + lead_exits) / agents / years  # the old, mixed definition
+            assert s["annual_attrition"] < mixed
+    assert seen_lead_exit, "the case must include a lead's exit"

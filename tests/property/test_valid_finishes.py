@@ -65,7 +65,9 @@ DOCUMENTED_NAN = {
     "mean_time_to_fill_days": "no requisition got an accepted offer within the horizon",
     "mean_time_to_start_days": "no requisition ended in a start within the horizon",
     "time_to_restabilise": "no transfer completed within the horizon (censored only after one)",
-    "annual_attrition": "no one employed at any month-end (mean headcount 0)",
+    "annual_attrition": "no agent employed at any month-end (mean agent headcount 0)",
+    "annual_attrition_leads": "no team lead at any month-end (no management, or none staffed)",
+    "annual_attrition_all": "no one employed at any month-end (mean headcount 0)",
     "cost_per_head_month": "no head-months within the horizon",
     "cost_per_effective_fte_month": "no effective FTE-months (no one hired or ramped)",
 }
