@@ -65,14 +65,28 @@ def censored_quantiles(
     return {q: float(x[min(n - 1, max(0, math.ceil(q * n) - 1))]) for q in qs}
 
 
-def summarise_time_to(summary: Any, metric: str) -> dict[str, float]:
-    """Median, P10, P90, share censored of one time-to metric column of a summary table."""
+def time_to_population(summary: Any, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """(values, censored) of a time-to metric over the replications it applies to.
+
+    A value NaN *with* its censored flag did not happen within the horizon; a value NaN
+    *without* it is undefined for that replication (``time_to_restabilise`` where no transfer
+    completed) and is left out of the population, not counted as "not reached"."""
     values = summary[metric].to_numpy(dtype=float)
     censored = summary[catalogue.metric(metric).flag].to_numpy(dtype=bool)
+    applies = censored | ~np.isnan(values)
+    return values[applies], censored[applies]
+
+
+def summarise_time_to(summary: Any, metric: str) -> dict[str, float]:
+    """Median, P10, P90 and share censored of one time-to metric over the replications it
+    applies to (:func:`time_to_population`; ``applies_share`` of all replications)."""
+    values, censored = time_to_population(summary, metric)
     q = censored_quantiles(values, censored)
+    total = len(summary)
     return {
         "metric": metric,
         "n": len(values),
+        "applies_share": len(values) / total if total else math.nan,
         "p10": q[0.1],
         "median": q[0.5],
         "p90": q[0.9],
@@ -228,9 +242,9 @@ def kaplan_meier(
 
 
 def km_for_metric(summary: Any, metric: str, horizon: float, confidence: float = CONFIDENCE) -> Any:
-    """Kaplan-Meier table of one time-to metric column (censored rows count at ``horizon``)."""
-    values = summary[metric].to_numpy(dtype=float)
-    censored = summary[catalogue.metric(metric).flag].to_numpy(dtype=bool) | np.isnan(values)
+    """Kaplan-Meier table of one time-to metric over the replications it applies to
+    (:func:`time_to_population`; censored rows count at ``horizon``)."""
+    values, censored = time_to_population(summary, metric)
     durations = np.where(censored, float(horizon), values)
     return kaplan_meier(durations, ~censored, confidence)
 
@@ -277,8 +291,7 @@ def time_to_table(
     for metric in metrics:
         km = km_for_metric(summary, metric, horizon, confidence)
         med = km_quantile(km, 0.5)
-        values = summary[metric].to_numpy(dtype=float)
-        censored = summary[catalogue.metric(metric).flag].to_numpy(dtype=bool) | np.isnan(values)
+        values, censored = time_to_population(summary, metric)
         row: dict[str, Any] = {
             "metric": metric,
             "n": len(values),

@@ -113,8 +113,18 @@ def _transfer_lines(result) -> None:
         )
         _mean_line(s, "transfer_month", "{:.1f}")
         _mean_line(s, "headcount_lost_at_transfer", "{:.1f}")
-        restabilise = f"months to {catalogue.event('time_to_restabilise')}"
-        _mean_line(s, "time_to_restabilise", "{:.1f}", restabilise)
+        if "time_to_restabilise" in s and done.any():
+            from botsim.stats import summarise_time_to
+
+            row = summarise_time_to(s, "time_to_restabilise")
+            h = result.scenario.horizon_months
+            click.echo(
+                f"months to {catalogue.event('time_to_restabilise')} after the transfer (the "
+                f"{row['applies_share']:.0%} that transferred): median "
+                f"{fmt_months(row['median'], h)}, P10-P90 {fmt_months(row['p10'], h)} to "
+                f"{fmt_months(row['p90'], h)}, not re-stabilised by the horizon "
+                f"{row['censored_share']:.0%}"
+            )
 
 
 def print_summary(result) -> None:

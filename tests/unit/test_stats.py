@@ -233,3 +233,24 @@ def test_aggregate_still_one_row_per_metric():
     assert agg.set_index("metric").loc["time_to_stable_team", "censored"] == int(
         s.time_to_stable_team_censored.sum()
     )
+
+
+def test_time_to_metrics_leave_out_replications_they_do_not_apply_to() -> None:
+    """time_to_restabilise is undefined where no transfer completed (NaN, not censored): those
+    replications are not "not reached" (issue 15); NaN with the flag is."""
+    from botsim.stats import summarise_time_to, time_to_table
+
+    summary = pd.DataFrame(
+        {
+            "replication": range(5),
+            "time_to_restabilise": [2.0, np.nan, np.nan, 4.0, 6.0],
+            "time_to_restabilise_censored": [False, False, True, False, False],
+        }
+    )
+    row = summarise_time_to(summary, "time_to_restabilise")
+    assert row["n"] == 4 and row["applies_share"] == 0.8
+    assert row["censored_share"] == 0.25
+    assert row["median"] == 4.0  # of 2, 4, 6 and one not reached: not inflated by the NaN
+    table = time_to_table(summary, 36, metrics=("time_to_restabilise",), months=(12,))
+    assert table.loc[0, "n"] == 4 and table.loc[0, "censored"] == 1
+    assert table.loc[0, "p_by_12"] == 0.75
