@@ -440,7 +440,8 @@ def compare_summaries(
     as restricted times min(T, horizon), so censored runs count instead of being dropped. With
     k > 2 scenarios the k(k-1)/2 intervals of each metric use Bonferroni-adjusted confidence.
     Returns one tidy row per (metric, pair): means, difference A - B with its interval and
-    p-value, the better scenario by the point estimate, and whether the difference is significant.
+    p-value, whether the difference is significant, and the better scenario where it is (empty
+    where the interval includes 0: no clear difference).
     """
     import itertools as _it
 
@@ -474,8 +475,8 @@ def compare_summaries(
             significant = bool(
                 np.isfinite(res["ci_low"]) and (res["ci_low"] > 0 or res["ci_high"] < 0)
             )
-            better = None
-            if direction is not None and np.isfinite(res["diff"]) and res["diff"] != 0:
+            better = None  # only where the difference is significant: else no clear difference
+            if direction is not None and significant:
                 a_lower = res["diff"] < 0
                 better = a if (a_lower == (direction == "lower")) else b
             rows.append(

@@ -254,3 +254,16 @@ def test_time_to_metrics_leave_out_replications_they_do_not_apply_to() -> None:
     table = time_to_table(summary, 36, metrics=("time_to_restabilise",), months=(12,))
     assert table.loc[0, "n"] == 4 and table.loc[0, "censored"] == 1
     assert table.loc[0, "p_by_12"] == 0.75
+
+
+def test_no_better_side_without_a_significant_difference() -> None:
+    """'better' only where the interval excludes 0; otherwise no clear difference (issue 15)."""
+    rng = np.random.default_rng(5)
+    a = _summary(rng, 0)
+    b = a.copy()
+    noise = np.random.default_rng(6).normal(0, 0.5, len(b))
+    b["final_headcount"] = b["final_headcount"] + noise  # tiny, unsystematic differences
+    table = compare_summaries({"A": a, "B": b}, horizon=24, metrics=["final_headcount"])
+    row = table.iloc[0]
+    assert not row["significant"] and row["diff"] != 0
+    assert row["better"] == ""
