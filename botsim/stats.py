@@ -417,6 +417,13 @@ def key_metrics(summary: Any) -> list[str]:
     return present
 
 
+def reached_share(summary: Any, metric: str) -> float:
+    """Share of replications in which a time-to metric's event happened within the horizon."""
+    values = summary[metric].to_numpy(dtype=float)
+    censored = summary[catalogue.metric(metric).flag].to_numpy(dtype=bool)
+    return float((~censored & ~np.isnan(values)).mean()) if len(values) else math.nan
+
+
 def restricted(summary: Any, metric: str, horizon: float) -> np.ndarray:
     """A metric column with censored time-to values set to the horizon (restricted time)."""
     values = summary[metric].to_numpy(dtype=float).copy()
@@ -472,6 +479,13 @@ def compare_summaries(
             res = paired_difference(joined["a"].to_numpy(), joined["b"].to_numpy(), level)
             if res["n"] == 0:  # not observed in these runs (e.g. no transfer within horizon)
                 continue
+            timed = catalogue.has_flag(sa.columns, metric)
+            reached_a = reached_share(sa, metric) if timed else math.nan
+            reached_b = reached_share(sb, metric) if timed else math.nan
+            if timed and (reached_a == 0) != (reached_b == 0):
+                # Never reached on one side only: a difference of restricted times would only
+                # measure the censoring; reported as not comparable.
+                res.update(diff=math.nan, ci_low=math.nan, ci_high=math.nan, p_value=math.nan)
             significant = bool(
                 np.isfinite(res["ci_low"]) and (res["ci_low"] > 0 or res["ci_high"] < 0)
             )
@@ -496,7 +510,9 @@ def compare_summaries(
                     "better_when": direction or "",
                     "better": better or "",
                     "significant": significant,
-                    "restricted_to_horizon": catalogue.has_flag(sa.columns, metric),
+                    "restricted_to_horizon": timed,
+                    "reached_a": reached_a,
+                    "reached_b": reached_b,
                 }
             )
     return pd.DataFrame(rows)

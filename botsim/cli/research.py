@@ -228,7 +228,14 @@ def compare(
     for _, r in table.iterrows():
         pair = f"{letters[r['scenario_a']]} - {letters[r['scenario_b']]}"
         ci = f"{_num(r['diff'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
-        if not r["better_when"]:
+        never = [
+            n
+            for n, share in ((r["scenario_a"], r["reached_a"]), (r["scenario_b"], r["reached_b"]))
+            if share == 0
+        ]
+        if len(never) == 1:
+            verdict = "not comparable: never reached by " + letters[never[0]]
+        elif not r["better_when"]:
             verdict = "(no preferred direction)"
         elif r["significant"]:
             verdict = f"{letters[r['better']]} ({r['better_when']} is better) *"

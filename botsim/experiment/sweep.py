@@ -82,7 +82,7 @@ STUDY_COLUMNS = frozenset(
         # contrasts.csv (botsim.stats.compare_summaries)
         *("scenario_a", "scenario_b", "n_pairs", "mean_a", "mean_b", "diff", "p_value"),
         *("confidence", "comparisons", "better_when", "better", "significant"),
-        "restricted_to_horizon",
+        *("restricted_to_horizon", "reached_a", "reached_b"),
     }
 )
 """Columns a sweep writes beside its parameters, in some table where the parameters are columns

@@ -201,7 +201,17 @@ def findings_html(study: Study, time_to: Any, comparisons: Any) -> str:
             if not r["better_when"] or r["metric"] not in HEADLINE:
                 continue
             name = catalogue.label(r["metric"])
-            if r["significant"]:
+            never = [
+                str(side)
+                for side, share in (
+                    (r["scenario_a"], r.get("reached_a")),
+                    (r["scenario_b"], r.get("reached_b")),
+                )
+                if share == 0
+            ]
+            if len(never) == 1:
+                verdict = "not comparable: never reached by " + html.escape(never[0])
+            elif r["significant"]:
                 verdict = (
                     f"<b>{html.escape(str(r['better']))}</b> is better "
                     f"(difference {fmt(r['diff'], 'diff')}, CI {fmt(r['ci_low'], 'diff')} to "

@@ -267,3 +267,16 @@ def test_no_better_side_without_a_significant_difference() -> None:
     row = table.iloc[0]
     assert not row["significant"] and row["diff"] != 0
     assert row["better"] == ""
+
+
+def test_a_time_to_event_never_reached_on_one_side_is_not_compared() -> None:
+    """A restricted-time difference against a side that never gets there only measures the
+    censoring (issue 15): the row says which side never reached it and gives no difference."""
+    a = _summary(np.random.default_rng(1), 0)
+    b = a.copy()
+    b["time_to_stable_team"] = np.nan
+    b["time_to_stable_team_censored"] = True
+    table = compare_summaries({"A": a, "B": b}, horizon=24, metrics=["time_to_stable_team"])
+    row = table.iloc[0]
+    assert row["reached_b"] == 0 and row["reached_a"] > 0
+    assert math.isnan(row["diff"]) and not row["significant"] and row["better"] == ""
