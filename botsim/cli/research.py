@@ -212,6 +212,7 @@ def compare(
             manifest_extra={"overrides": list(overrides)},
             force=force,
             report=not no_report,
+            comparisons=comparison.table,
         )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))

@@ -64,8 +64,11 @@ def write_compare(
     manifest_extra: dict[str, Any] | None = None,
     force: bool = False,
     report: bool = True,
+    comparisons: Any | None = None,
 ) -> Path:
-    """Write a paired comparison of ExperimentResults (same seed) into ``target``."""
+    """Write a paired comparison of ExperimentResults (same seed) into ``target``;
+    ``comparisons`` is its paired table when already computed (``Comparison.table`` of
+    :func:`botsim.experiment.comparison.run_comparison`), else it is computed here."""
     import pandas as pd
 
     from botsim.stats import compare_summaries, group_aggregates
@@ -106,9 +109,9 @@ def write_compare(
         summary.to_parquet(staging / "summary.parquet", index=False)
         pd.concat(series, ignore_index=True).to_parquet(staging / "timeseries.parquet", index=False)
         by_name = {n: summary[summary["scenario"] == n].drop(columns="scenario") for n in names}
-        compare_summaries(by_name, horizon, confidence=confidence).to_csv(
-            staging / "comparisons.csv", index=False
-        )
+        if comparisons is None:
+            comparisons = compare_summaries(by_name, horizon, confidence=confidence)
+        comparisons.to_csv(staging / "comparisons.csv", index=False)
         group_aggregates(summary, ["scenario"], confidence).to_csv(
             staging / "aggregates.csv", index=False
         )

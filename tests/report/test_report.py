@@ -247,3 +247,23 @@ def test_compare_and_sweep_refuse_up_front_what_would_not_fit_in_memory(tmp_path
     pair = memory.check_study_memory([scenario, scenario], 10, "x", available=10**12)
     assert single == memory.estimate_run_memory(scenario, 10)
     assert pair - single == single - memory.estimate_run_memory(scenario, 0)
+
+
+def test_compare_folder_writes_the_comparison_it_is_given(pair_results, tmp_path) -> None:
+    """The folder holds the very table the command printed (computed once, by run_comparison),
+    and computes it itself only when none is given."""
+    from botsim.experiment.comparison import run_comparison
+    from botsim.report import write_compare
+
+    a, b = (r.scenario for r in pair_results)
+    comparison = run_comparison([a, b], pair_results[0].replications, pair_results[0].seed)
+    folder = write_compare(
+        tmp_path / "given", comparison.results, comparisons=comparison.table, report=False
+    )
+    written = pd.read_csv(folder / "comparisons.csv")
+    assert list(written["metric"]) == list(comparison.table["metric"])
+    assert written["diff"].equals(comparison.table["diff"].reset_index(drop=True))
+    computed = pd.read_csv(
+        write_compare(tmp_path / "own", comparison.results, report=False) / "comparisons.csv"
+    )
+    pd.testing.assert_frame_equal(written, computed)
