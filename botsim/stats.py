@@ -424,6 +424,16 @@ def reached_share(summary: Any, metric: str) -> float:
     return float((~censored & ~np.isnan(values)).mean()) if len(values) else math.nan
 
 
+def never_reached_by(row: Any) -> str | None:
+    """The one scenario of a comparison row (:func:`compare_summaries`) that never reached a
+    time-to event its partner reached: the row is then not comparable. None otherwise (also
+    for tables written before the reached shares existed)."""
+    a, b = row.get("reached_a", math.nan), row.get("reached_b", math.nan)
+    if (a == 0) != (b == 0):
+        return row["scenario_a"] if a == 0 else row["scenario_b"]
+    return None
+
+
 def restricted(summary: Any, metric: str, horizon: float) -> np.ndarray:
     """A metric column with censored time-to values set to the horizon (restricted time)."""
     values = summary[metric].to_numpy(dtype=float).copy()

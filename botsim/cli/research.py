@@ -152,6 +152,7 @@ def compare(
     from botsim.experiment.outputs import OutputError
     from botsim.inputs.loader import ScenarioError, load_scenario
     from botsim.report import ReportError, write_compare
+    from botsim.stats import never_reached_by
 
     if len(scenario_files) < 2:
         fail_input("compare needs at least two scenario files")
@@ -229,13 +230,9 @@ def compare(
     for _, r in table.iterrows():
         pair = f"{letters[r['scenario_a']]} - {letters[r['scenario_b']]}"
         ci = f"{_num(r['diff'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
-        never = [
-            n
-            for n, share in ((r["scenario_a"], r["reached_a"]), (r["scenario_b"], r["reached_b"]))
-            if share == 0
-        ]
-        if len(never) == 1:
-            verdict = "not comparable: never reached by " + letters[never[0]]
+        never = never_reached_by(r)
+        if never is not None:
+            verdict = "not comparable: never reached by " + letters[never]
         elif not r["better_when"]:
             verdict = "(no preferred direction)"
         elif r["significant"]:

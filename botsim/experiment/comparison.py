@@ -33,6 +33,11 @@ def unique_names(names: Sequence[str]) -> list[str]:
     return out
 
 
+def comparison_failures(names: Sequence[str], results: Sequence[Any]) -> list[dict[str, Any]]:
+    """The failed replications of every scenario of a comparison, each tagged with its name."""
+    return [{"scenario": nm, **f.__dict__} for nm, r in zip(names, results) for f in r.failures]
+
+
 def check_comparison_columns(scenarios: Sequence[Scenario]) -> str:
     """Raise ``ScenarioError`` if a result column of a scenario is named like one a comparison
     adds (:data:`ADDED_COLUMNS`; the model names its own columns: checked, not assumed).
@@ -121,7 +126,5 @@ def run_comparison(
         confidence=confidence,
         horizon=horizon,
         table=compare_summaries(summaries, horizon, confidence=confidence),
-        failures=[
-            {"scenario": nm, **f.__dict__} for nm, r in zip(names, results) for f in r.failures
-        ],
+        failures=comparison_failures(names, results),
     )

@@ -28,7 +28,7 @@ from botsim.metrics import readiness
 from botsim.metrics.catalogue import TENURE_BANDS_MONTHS
 from botsim.metrics.costs import cost_ledger
 from botsim.metrics.intervals import count_le
-from botsim.model.lifecycle import CRITERIA, MonthKpis, time_to_stable
+from botsim.model.lifecycle import CRITERIA, MonthKpis, annualised, time_to_stable
 from botsim.model.records import (
     ATTRITION_EXITS,
     EmployeeTable,
@@ -167,10 +167,11 @@ def monthly_series(rows: list[MonthKpis]) -> dict[str, np.ndarray]:
     return series
 
 
-def annual_rate(exits: int, mean_headcount: float, months: int) -> float:
-    """Exits over ``months`` ÷ mean month-end headcount × 12 ÷ months (the turnover-ratio
-    definition); NaN when the population was never there (mean headcount 0)."""
-    return exits / mean_headcount * 12 / months if mean_headcount > 0 else math.nan
+def annual_rate(exits: int, head_months: float, months: int) -> float:
+    """The pipeline's :func:`~botsim.model.lifecycle.annualised` rate over the whole horizon,
+    NaN (undefined, not infinite) when the population was never there."""
+    rate = annualised(exits, head_months, months)
+    return rate if math.isfinite(rate) else math.nan
 
 
 def _masked_mean(values: np.ndarray, mask: np.ndarray) -> float:
@@ -239,16 +240,16 @@ def replication_metrics(
     summary.update(cost_ledger(scenario, milestones, staff, series, marks.transfer_done))
     summary["hires"] = marks.external_hires
     summary.update(exit_counts(staff, horizon))
-    # Attrition per population, each over its own mean month-end headcount.
+    # Attrition per population, each over its own month-end headcounts.
     lead_exits = int(np.count_nonzero(staff.is_lead & (staff.exit <= horizon)))
     agent_exits = summary["exits"] - lead_exits
-    mean_agents = float(np.mean(series["headcount"]))
-    mean_leads = float(np.mean(series["leads"]))
+    agent_months = float(np.sum(series["headcount"]))
+    lead_months = float(np.sum(series["leads"]))
     months = scenario.horizon_months
-    summary["annual_attrition"] = annual_rate(agent_exits, mean_agents, months)
-    summary["annual_attrition_leads"] = annual_rate(lead_exits, mean_leads, months)
+    summary["annual_attrition"] = annual_rate(agent_exits, agent_months, months)
+    summary["annual_attrition_leads"] = annual_rate(lead_exits, lead_months, months)
     summary["annual_attrition_all"] = annual_rate(
-        summary["exits"], mean_agents + mean_leads, months
+        summary["exits"], agent_months + lead_months, months
     )
     # Requisition statistics.
     summary["no_shows"] = int(np.count_nonzero(req.no_show))

@@ -135,7 +135,8 @@ def start(env: simpy.Environment, generator: Generator[Wait, Any, Any]) -> Task:
     return Task(env, generator)
 
 
-_gc_pauses = 0
+_gc_pauses = 0  # blocks of garbage_collected_once running now
+_gc_was_enabled = True  # the collector's state when the first of them began
 _gc_lock = threading.Lock()
 
 
@@ -166,6 +167,3 @@ def garbage_collected_once() -> Iterator[None]:
             _gc_pauses -= 1
             if _gc_pauses == 0 and _gc_was_enabled:
                 gc.enable()
-
-
-_gc_was_enabled = True

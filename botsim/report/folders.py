@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from botsim import __version__
-from botsim.experiment.comparison import unique_names
+from botsim.experiment.comparison import comparison_failures, unique_names
 from botsim.experiment.outputs import (
     MANIFEST,
     _write_atomic,
@@ -115,9 +115,7 @@ def write_compare(
         group_aggregates(summary, ["scenario"], confidence).to_csv(
             staging / "aggregates.csv", index=False
         )
-        failures = [
-            {"scenario": n, **f.__dict__} for n, r in zip(names, results) for f in r.failures
-        ]
+        failures = comparison_failures(names, results)
         if failures:
             _write_atomic(staging / "failures.json", json.dumps(failures, indent=2).encode())
         manifest = {

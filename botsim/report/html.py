@@ -13,6 +13,7 @@ from botsim import __version__
 from botsim.metrics import catalogue
 from botsim.report.study import Study
 from botsim.report.tables import CONTRAST_METRICS
+from botsim.stats import never_reached_by
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
@@ -201,16 +202,9 @@ def findings_html(study: Study, time_to: Any, comparisons: Any) -> str:
             if not r["better_when"] or r["metric"] not in HEADLINE:
                 continue
             name = catalogue.label(r["metric"])
-            never = [
-                str(side)
-                for side, share in (
-                    (r["scenario_a"], r.get("reached_a")),
-                    (r["scenario_b"], r.get("reached_b")),
-                )
-                if share == 0
-            ]
-            if len(never) == 1:
-                verdict = "not comparable: never reached by " + html.escape(never[0])
+            never = never_reached_by(r)
+            if never is not None:
+                verdict = "not comparable: never reached by " + html.escape(str(never))
             elif r["significant"]:
                 verdict = (
                     f"<b>{html.escape(str(r['better']))}</b> is better "
