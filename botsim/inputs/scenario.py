@@ -25,6 +25,10 @@ from botsim.inputs.distributions import MAX_DURATION_DAYS, Distribution
 DAYS_PER_MONTH = 365.25 / 12
 """Mean Gregorian month (30.4375 days); month m of the plan starts on day m * DAYS_PER_MONTH."""
 
+PLAN_STEP_ROUNDING = 1e-9
+"""Months added before reading the plan at a moment: a step at month m is in force from day
+m * DAYS_PER_MONTH on, which divided back by DAYS_PER_MONTH may round to just below m."""
+
 DAYS_PER_YEAR = 365.25
 
 MAX_HORIZON_MONTHS = 240

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from botsim.inputs.caching import by_identity
-from botsim.inputs.scenario import DAYS_PER_MONTH, Role, Scenario
+from botsim.inputs.scenario import DAYS_PER_MONTH, PLAN_STEP_ROUNDING, Role, Scenario
 from botsim.metrics import readiness
 from botsim.metrics.catalogue import TENURE_BANDS_MONTHS
 from botsim.metrics.costs import cost_ledger
@@ -51,7 +51,7 @@ def _plan_steps(roles: list[Role]) -> tuple[np.ndarray, np.ndarray]:
     scenario made by readiness reviews share their roles with it)."""
     days = sorted({step.month * DAYS_PER_MONTH for role in roles for step in role.plan})
     targets = [0.0] + [
-        sum(role.target_at(d / DAYS_PER_MONTH + 1e-9) for role in roles) for d in days
+        sum(role.target_at(d / DAYS_PER_MONTH + PLAN_STEP_ROUNDING) for role in roles) for d in days
     ]
     steps = np.asarray(days), np.asarray(targets, dtype=float)
     for arr in steps:

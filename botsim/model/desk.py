@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from botsim.inputs.caching import by_identity
-from botsim.inputs.scenario import DAYS_PER_MONTH, Location, Role, Scenario
+from botsim.inputs.scenario import DAYS_PER_MONTH, PLAN_STEP_ROUNDING, Location, Role, Scenario
 from botsim.model.hazards import ExitBands, HazardTable, scaled_bands, voluntary_share
 from botsim.model.random import UniformBlocks
 from botsim.model.recruiting import Draw, Funnel, RecruiterSlots, duration_draw, funnel_of
@@ -110,4 +110,6 @@ def month_end_targets(scenario: Scenario) -> tuple[tuple[int, ...], ...]:
     """Each role's planned headcount at each month-end 0..horizon (a step at month m is in
     force at month-end m); once per scenario."""
     months = range(scenario.horizon_months + 1)
-    return tuple(tuple(role.target_at(m + 1e-9) for m in months) for role in scenario.roles)
+    return tuple(
+        tuple(role.target_at(m + PLAN_STEP_ROUNDING) for m in months) for role in scenario.roles
+    )

@@ -20,7 +20,7 @@ import itertools
 
 import simpy
 
-from botsim.inputs.scenario import DAYS_PER_MONTH, Scenario
+from botsim.inputs.scenario import DAYS_PER_MONTH, PLAN_STEP_ROUNDING, Scenario
 from botsim.model.desk import LeadTeam, RoleDesk, month_end_targets
 from botsim.model.hazards import HazardTable
 from botsim.model.lifecycle import Lifecycle, MonthEnd, MonthKpis, Requisitions, lead_teams
@@ -103,7 +103,7 @@ class Engagement:
     def month_now(self) -> float:
         """The current time in months; a plan step at month m is in force from day m * D on
         (the tolerance absorbs the rounding of m * D / D)."""
-        return self.env.now / DAYS_PER_MONTH + 1e-9
+        return self.env.now / DAYS_PER_MONTH + PLAN_STEP_ROUNDING
 
     # -- month-ends ------------------------------------------------------------------------
 
