@@ -178,6 +178,12 @@ class ProgressBar:
         )
         self._task = self._bar.add_task(f"replications ({executor})", total=None)
 
+    def new_task(self, description: str) -> None:
+        """Count a second piece of work from zero (the drivers after a run's replications)."""
+        if self._bar is not None:
+            self._bar.remove_task(self._task)
+            self._task = self._bar.add_task(description, total=None)
+
     def advance(self, n: int) -> None:
         if self._bar is not None:
             self._bar.advance(self._task, n)

@@ -195,6 +195,7 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
     Returns the path of ``report.html``.
     """
     from botsim.experiment.outputs import REPORT_PENDING, _write_atomic, mark_report_written
+    from botsim.report.drivers import drivers_section
     from botsim.report.figures import build_figures
     from botsim.report.html import findings_html, render
 
@@ -223,6 +224,8 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
             (staging / f"{spec.name}.png").write_bytes(png)
             (staging / f"{spec.name}.svg").write_bytes(svg)
             rendered.append((spec, png))
+        drivers = drivers_section(folder, study, staging)  # "What drives this answer"
+        sections = [drivers, *sections] if drivers else sections
         page = render(study, rendered, sections, findings_html(study, time_to, comparisons))
         target = folder / "figures"
         if target.exists():
