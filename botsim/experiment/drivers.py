@@ -31,13 +31,12 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from botsim.experiment.sweep import (
     Sweep,
-    SweepError,
     SweepParameter,
     _perturb,
     plan_sweep,
@@ -47,7 +46,6 @@ from botsim.inputs.loader import (
     ScenarioError,
     format_path,
     load_profile,
-    parse_path,
     scenario_to_dict,
 )
 from botsim.inputs.scenario import Scenario
@@ -364,6 +362,7 @@ def provenance(
     parts: list[str | int],
     base_dir: Path | None = None,
     today: dt.date | None = None,
+    doc: dict[str, Any] | None = None,
 ) -> Provenance:
     """Where the value at ``parts`` of ``scenario`` comes from.
 
@@ -371,10 +370,10 @@ def provenance(
     other value equal to the schema default is the default's (its field description carries
     its source or the word "assumption"); anything else was set in the scenario. The comparison
     is by value, so a resolved scenario (a run folder's ``scenario.yaml``) gives the same answer.
+    ``doc`` is the scenario as plain data, when the caller has it already.
     """
     today = today or dt.date.today()
-    doc = scenario_to_dict(scenario)
-    value = _get(doc, parts)
+    value = _get(doc if doc is not None else scenario_to_dict(scenario), parts)
     if parts and parts[0] == "locations" and len(parts) > 2:
         location = scenario.locations[int(parts[1])]
         if location.profile is not None:
@@ -442,10 +441,15 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, (int, float, str, bool))
 
 
-def _display(values: list[Any], change: Change, factor: float) -> str:
-    if change.kind == "scale":
-        return f"x{factor:g}"
-    return ", ".join(describe(v) for v in values)
+def _display(
+    values: list[Any], bases: list[Any], change: Change, factor: float, scale: bool = True
+) -> str:
+    """Values in words: a scale factor as ``x0.75`` (``x1`` when unchanged), else the values
+    of every matched path (``|`` between structured ones)."""
+    if scale and change.kind == "scale":
+        return f"x{factor:g}" if values != bases else "x1"
+    sep = ", " if all(_scalar(v) for v in values) else " | "
+    return sep.join(describe(v) for v in values)
 
 
 def _base_document(scenario: Scenario) -> dict[str, Any]:
@@ -456,6 +460,19 @@ def _base_document(scenario: Scenario) -> dict[str, Any]:
     return doc
 
 
+def _invalid(doc: dict[str, Any], prefix: list[str | int], value: Any) -> str | None:
+    """Why the scenario with ``value`` at ``prefix`` is not valid (None when it is)."""
+    from botsim.inputs.loader import scenario_from_dict
+
+    moved = copy.deepcopy(doc)
+    _set(moved, prefix, value)
+    try:
+        scenario_from_dict(moved, "<drivers>")
+    except ScenarioError as exc:
+        return "; ".join(str(p) for p in exc.problems[:2])
+    return None
+
+
 def _candidate_parameter(
     scenario: Scenario,
     doc: dict[str, Any],
@@ -463,7 +480,11 @@ def _candidate_parameter(
     base_dir: Path | None,
     today: dt.date | None,
 ) -> tuple[SweepParameter, Driver] | str:
-    """The sweep parameter and description of one candidate, or why it is left out."""
+    """The sweep parameter and description of one candidate, or why it is left out.
+
+    An end whose value makes the scenario invalid (no recruiter below one) stays at the base
+    value, so the other end is still tried; the driver's ``note`` says so.
+    """
     paths = instances(doc, candidate.path)
     if not paths:
         return "not in this scenario"
@@ -473,26 +494,34 @@ def _candidate_parameter(
     if not prefix:  # pragma: no cover - every pattern has one list at most (tests check)
         raise ValueError(f"{candidate.path}: matches no common container")
     bases = [_get(doc, p) for p in paths]
-    ends = {}
+    change = candidate.change
+    ends: dict[str, tuple[Any, str]] = {}  # level -> (value at prefix, in words)
+    notes = []
     for sign, level in ((-1, "low"), (1, "high")):
-        moved = [candidate.change.moved(b, sign) for b in bases]
-        if len(paths) == 1:
-            ends[level] = (moved[0], moved)
-        else:
+        moved = [change.moved(b, sign) for b in bases]
+        if len(paths) == 1:  # the path itself
+            container = moved[0]
+        else:  # the list holding every matched path (all locations)
             container = copy.deepcopy(_get(doc, prefix))
             for p, v in zip(paths, moved):
                 _set(container, p[len(prefix) :], v)
-            ends[level] = (container, moved)
-    if all(m == b for level in ends for m, b in zip(ends[level][1], bases)):
+        why = None if moved == bases else _invalid(doc, prefix, container)
+        if moved == bases or why is not None:
+            if why is not None:
+                notes.append(f"{level} end not valid ({why}): kept at the base value")
+            moved, container = bases, _get(doc, prefix)
+        ends[level] = (container, _display(moved, bases, change, 1 + sign * change.amount))
+    if all(value == _get(doc, prefix) for value, _ in ends.values()):
+        if notes:
+            return "not valid at either end (" + "; ".join(notes) + ")"
         return "its value is 0: a relative change does nothing"
     parameter = SweepParameter(
         name=candidate.name, path=format_path(prefix), low=ends["low"][0], high=ends["high"][0]
     )
-    sources = [provenance(scenario, p, base_dir, today) for p in paths]
+    sources = [provenance(scenario, p, base_dir, today, doc) for p in paths]
     where = ", ".join(format_path(p) for p in paths)
-    keys = candidate.change.keys
-    if keys:
-        where += f" ({', '.join(keys)})"
+    if change.keys:
+        where += f" ({', '.join(change.keys)})"
 
     def joined(values: Iterable[str]) -> str:
         return " | ".join(dict.fromkeys(values))
@@ -501,14 +530,15 @@ def _candidate_parameter(
         name=candidate.name,
         label=candidate.label,
         path=where,
-        change=candidate.change.text,
-        value=(", " if all(_scalar(b) for b in bases) else " | ").join(describe(b) for b in bases),
-        low=_display(ends["low"][1], candidate.change, 1 - candidate.change.amount),
-        high=_display(ends["high"][1], candidate.change, 1 + candidate.change.amount),
+        change=change.text,
+        value=_display(bases, bases, change, 1.0, scale=False),
+        low=ends["low"][1],
+        high=ends["high"][1],
         origin=joined(s.origin for s in sources),
         source=joined(s.source for s in sources),
         flags=tuple(dict.fromkeys(f for s in sources for f in s.flags)),
         why=candidate.why,
+        note="; ".join(notes),
     )
     return parameter, driver
 
@@ -519,11 +549,10 @@ def plan_drivers(
     base_dir: Path | None = None,
     today: dt.date | None = None,
 ) -> DriverPlan:
-    """The one-at-a-time sweep of the ``candidates`` that ``scenario`` uses.
-
-    A candidate whose low or high value makes the scenario invalid (an offer acceptance above
-    1) is left out with the reason, as is one the scenario does not have.
-    """
+    """The one-at-a-time sweep of the ``candidates`` that ``scenario`` uses, and those left
+    out with the reason (not in the scenario, not applicable, no change, invalid at both
+    ends). Raises :class:`~botsim.experiment.sweep.SweepError` only if a variant validated
+    here is refused by the sweep (a bug)."""
     doc = _base_document(scenario)
     chosen: list[tuple[SweepParameter, Driver]] = []
     skipped: list[tuple[str, str]] = []
@@ -533,56 +562,17 @@ def plan_drivers(
             skipped.append((candidate.label, found))
         else:
             chosen.append(found)
-    while chosen:
-        sweep = Sweep(
-            name=SWEEP_NAME,
-            base=doc,
-            mode="one_at_a_time",
-            parameters=[p for p, _ in chosen],
-            key_metric=DRIVER_METRICS[0],
-        )
-        try:
-            return DriverPlan(
-                [d for _, d in chosen], skipped, plan_sweep(sweep, f"<drivers of {scenario.name}>")
-            )
-        except SweepError as exc:
-            bad = _bad_parameters(exc, len(chosen))
-            if not bad:
-                raise
-            for i in sorted(bad, reverse=True):
-                level, why = bad[i]
-                kept = _keep_at_base(doc, *chosen[i], level, why)
-                if kept is None:
-                    skipped.append((chosen.pop(i)[1].label, f"not valid at either end ({why})"))
-                else:
-                    chosen[i] = kept
-    return DriverPlan([], skipped, None)
-
-
-def _keep_at_base(
-    doc: dict[str, Any], parameter: SweepParameter, driver: Driver, level: str, why: str
-) -> tuple[SweepParameter, Driver] | None:
-    """The parameter with its invalid end (``level``) at the base value, so the other end is
-    still tried (one recruiter has no valid low end); None when that end is already there."""
-    base = _get(doc, parse_path(parameter.path))
-    if getattr(parameter, level) == base:
-        return None
-    moved = parameter.model_copy(update={level: base})
-    note = f"{level} end not valid ({why}): kept at the base value"
-    shown = "x1" if driver.low.startswith("x") else driver.value
-    return moved, replace(driver, **{level: shown}, note=note)
-
-
-def _bad_parameters(exc: SweepError, count: int) -> dict[int, tuple[str, str]]:
-    """Parameters whose variant is invalid, from the sweep's problems (``parameters[i].low``):
-    the end and the problem."""
-    bad: dict[int, tuple[str, str]] = {}
-    for problem in exc.problems:
-        match = re.match(r"parameters\[(\d+)\]\.(low|high)", problem.path)
-        if match and int(match.group(1)) < count:
-            message = problem.message.removeprefix("makes an invalid scenario: ")
-            bad[int(match.group(1))] = (match.group(2), message)
-    return bad
+    if not chosen:
+        return DriverPlan([], skipped, None)
+    sweep = Sweep(
+        name=SWEEP_NAME,
+        base=doc,
+        mode="one_at_a_time",
+        parameters=[p for p, _ in chosen],
+        key_metric=DRIVER_METRICS[0],
+    )
+    plan = plan_sweep(sweep, f"<drivers of {scenario.name}>")
+    return DriverPlan([d for _, d in chosen], skipped, plan)
 
 
 # --------------------------------------------------------------------------- running
