@@ -196,7 +196,7 @@ def _figure(drivers: Drivers, metric: str) -> Any | None:
     study = drivers.study
     summary = study.summary[study.summary["varied"].isin(keep) | (study.summary["level"] == "base")]
     cut = replace(study, summary=summary, params=keep, key_metric=metric)
-    spec = tornado_chart(cut)
+    spec = tornado_chart(cut, table.iloc[: len(keep)])
     if spec is None:
         return None
     spec.name = f"drivers_{metric}"

@@ -367,11 +367,12 @@ def sweep_lines(study: Study) -> FigureSpec | None:
     return FigureSpec("sweep_median", f"Median time to events by {x}", caption, fig)
 
 
-def tornado_chart(study: Study) -> FigureSpec | None:
-    """One-at-a-time sensitivity: change of the key metric's mean at low and high values."""
+def tornado_chart(study: Study, table: Any = None) -> FigureSpec | None:
+    """One-at-a-time sensitivity: change of the key metric's mean at low and high values
+    (``table``: its :func:`tables.tornado`, when the caller has it already)."""
     if study.kind != "sweep" or study.mode != "one_at_a_time":
         return None
-    table = tables.tornado(study)
+    table = tables.tornado(study) if table is None else table
     if table.empty:
         return None
     table = table.iloc[::-1]  # largest swing on top

@@ -60,6 +60,10 @@ def key_metric_values(study: Study, metric: str) -> Any:
     """Per-replication values of ``metric``, restricted to the horizon if it is a time-to metric."""
     s = study.summary
     out = s[["group", "replication", *study.params]].copy()
+    horizons = {study.horizons.get(group, study.horizon) for group in study.groups}
+    if len(horizons) == 1:  # one horizon (a run's drivers, most sweeps): all rows at once
+        out[metric] = stats.restricted(s, metric, horizons.pop())
+        return out
     values = np.full(len(s), np.nan)
     for group in study.groups:
         mask = (s["group"] == group).to_numpy()

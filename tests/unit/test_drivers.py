@@ -241,3 +241,10 @@ def test_assumptions_to_replace_are_flagged_and_material() -> None:
     assert row["where to set it"] == "knowledge.growth_per_month"
     assert row["current value"] == "0.15"
     assert "+2.0" in row["moves"] and row["flagged as"] == "assumption"
+
+
+def test_model_doc_lists_every_candidate() -> None:
+    text = (SCENARIOS.parent / "docs" / "model.md").read_text(encoding="utf-8")
+    section = text.split("## What drives this answer", 1)[1].split("\n## ", 1)[0]
+    for candidate in CANDIDATES:
+        assert f"| {candidate.label} | `{candidate.path}`" in section, candidate.name
