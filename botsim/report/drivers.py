@@ -129,6 +129,7 @@ def _amount(value: float, metric: str, signed: bool = True) -> str:
     declared = catalogue.lookup(metric)
     unit = declared.unit if declared is not None else ""
     sign = "+" if signed else ""
+    value = value + 0.0 if round(value, 1) else 0.0  # no "-0.0"
     if unit == "currency":
         return f"{value:{sign},.0f}"
     return f"{value:{sign}.1f}" + (" months" if unit == "months" else "")
@@ -167,7 +168,7 @@ def assumptions_to_replace(drivers: Drivers, share: float = MATERIAL_SHARE) -> A
                 "current value": info["value"],
                 "moves": f"{_metric_name(metric)}: {effect_text(r, metric)}",
                 "flagged as": ", ".join(info["flags"]),
-                "source": f"{info['origin']}: {info['source']}",
+                "source": _short(f"{info['origin']}: {info['source']}"),
                 "_relative": relative,
             }
     table = pd.DataFrame(list(rows.values()))
@@ -175,6 +176,14 @@ def assumptions_to_replace(drivers: Drivers, share: float = MATERIAL_SHARE) -> A
         table = table.sort_values("_relative", ascending=False, ignore_index=True)
         table = table.drop(columns="_relative")
     return table
+
+
+SOURCE_CHARS = 160
+"""Characters of a source shown in the table (the full text follows it and is in the manifest)."""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SOURCE_CHARS else text[: SOURCE_CHARS - 3] + "..."
 
 
 def top_driver(table: Any) -> Any | None:
@@ -189,7 +198,7 @@ def top_driver(table: Any) -> Any | None:
 
 def _figure(drivers: Drivers, metric: str) -> Any | None:
     """The sweep's tornado chart of one metric, cut to the largest swings."""
-    from botsim.report.figures import label, tornado_chart
+    from botsim.report.figures import tornado_chart
 
     table = drivers.tables[metric]
     keep = list(table["parameter"][:MAX_TORNADO_ROWS])
@@ -200,7 +209,7 @@ def _figure(drivers: Drivers, metric: str) -> Any | None:
     if spec is None:
         return None
     spec.name = f"drivers_{metric}"
-    spec.title = f"What drives the {label(metric)}"
+    spec.title = f"What drives the {_metric_name(metric)}"
     top = top_driver(table)
     if top is not None:
         spec.caption = (
@@ -278,6 +287,15 @@ def drivers_section(folder: str | Path, run: Study, staging: Path) -> tuple[str,
             "(significantly), and its value is an assumption, weakly sourced or stale. Replace "
             "it with your own figure at the path shown (in the scenario file or with "
             "<code>--set</code>).</p>" + table_html(replace_table, "assumptions-to-replace-table")
+        )
+        sources = "".join(
+            f"<li><b>{html.escape(a['label'])}</b> ({html.escape(a['origin'])}): "
+            f"{html.escape(a['source'])}</li>"
+            for a in drivers.assumptions
+            if a["label"] in set(replace_table["assumption"])
+        )
+        parts.append(
+            f"<details><summary>Their sources in full</summary><ul>{sources}</ul></details>"
         )
     else:
         parts.append(

@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from botsim.cli import options
 from botsim.cli.main import main
 from botsim.experiment.drivers import DRIVERS_FILE
 from botsim.report.drivers import load_drivers
+from tests.cli.test_progress import bars  # noqa: F401 - the progress bars fixture
 from tests.conftest import SCENARIOS
 from tests.report.test_browser import BROWSER, PROBE
 
@@ -134,3 +136,20 @@ def test_drivers_section_renders_in_headless_chromium(drivers_run, tmp_path) -> 
     probe = json.loads(match.group(1))
     assert probe["images"] == probe["loaded"] == len(list((out / "figures").glob("*.png")))
     assert probe["rows"][probe["tables"].index("drivers-table")] > 0
+
+
+def test_drivers_count_on_the_progress_bar(bars, monkeypatch, tmp_path) -> None:  # noqa: F811
+    tasks: list[str] = []
+
+    def new_task(self, description: str) -> None:
+        tasks.append(description)
+        self.record.update(done=0, total=None)
+
+    monkeypatch.setattr(options.ProgressBar, "new_task", new_task)
+    out = tmp_path / "run"
+    res = botsim("run", MANILA, *SMALL, "--workers", "1", "-n", "3", "--drivers",
+                 "--drivers-replications", "2", "--no-report", "--out", str(out))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    variants = json.loads((out / "manifest.json").read_text())["drivers"]["variants"]
+    assert tasks == ["what drives this answer (one at a time)"]
+    assert bars[0]["total"] == bars[0]["done"] == variants * 2
