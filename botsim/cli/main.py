@@ -238,6 +238,14 @@ def run(
     from botsim.inputs.loader import ScenarioError
 
     bar = ProgressBar(show_progress(ctx, no_progress))
+    summarised: list[Any] = []
+
+    def summary_then_drivers(result: Any) -> None:
+        """The run's answer first; the drivers follow with their own progress."""
+        _print_run_summary(result)
+        summarised.append(result)
+        bar.new_task("what drives this answer (one at a time)")
+
     try:
         with bar, _sigterm_as_interrupt():
             done = run_to_folder(
@@ -257,7 +265,7 @@ def run(
                 report_pending=not no_report,
                 drivers=drivers,
                 drivers_replications=drivers_replications,
-                on_drivers=lambda: bar.new_task("what drives this answer (one at a time)"),
+                on_drivers=summary_then_drivers,
             )
     except (ScenarioError, UnknownMetricError, LimitError, ExecutorUnavailable, OutputError) as exc:
         fail_input(str(exc))
@@ -267,18 +275,8 @@ def run(
     if result is None:  # a resumed run that had only its final rename left
         click.echo(f"run folder: {folder}")
         return
-    from botsim.report.console import print_summary
-
-    print_summary(result)
-    if result.precision is not None:
-        p = result.precision
-        verdict = "reached" if p["reached"] else "NOT reached (maximum hit)"
-        click.echo(
-            f"precision ±{p['relative']:.1%}: {verdict} with {p['replications_needed']} "
-            "replications ("
-            + ", ".join(f"{k} ±{v['relative_half_width']:.1%}" for k, v in p["metrics"].items())
-            + ")"
-        )
+    if not summarised:
+        _print_run_summary(result)
     click.echo(f"run folder: {folder}")
     if not no_report:
         from botsim.report import ReportError, write_report
@@ -304,6 +302,22 @@ def run(
             err=True,
         )
         sys.exit(1)
+
+
+def _print_run_summary(result: Any) -> None:
+    """The run's console summary, and how precise it got with --precision."""
+    from botsim.report.console import print_summary
+
+    print_summary(result)
+    if result.precision is not None:
+        p = result.precision
+        verdict = "reached" if p["reached"] else "NOT reached (maximum hit)"
+        click.echo(
+            f"precision ±{p['relative']:.1%}: {verdict} with {p['replications_needed']} "
+            "replications ("
+            + ", ".join(f"{k} ±{v['relative_half_width']:.1%}" for k, v in p["metrics"].items())
+            + ")"
+        )
 
 
 def _print_drivers(folder: Path, horizon: float) -> None:

@@ -104,7 +104,7 @@ def run_to_folder(
     report_pending: bool = False,
     drivers: bool = False,
     drivers_replications: int | None = None,
-    on_drivers: Callable[[], None] | None = None,
+    on_drivers: Callable[[ExperimentResult], None] | None = None,
 ) -> FolderRun:
     """Run ``scenario_file`` (with ``--set``-style ``overrides``) into a run folder.
 
@@ -120,8 +120,8 @@ def run_to_folder(
     ``drivers`` adds what drives the answer (:mod:`botsim.experiment.drivers`): after the run,
     a one-at-a-time sensitivity of ``drivers_replications`` per variant (default: the module's,
     capped at the run's count) on the same executor, written to ``drivers.parquet`` before the
-    folder is complete; ``on_drivers`` is called when it starts and ``progress`` counts its
-    replications too.
+    folder is complete; ``on_drivers`` is called with the run's result when they start (the
+    CLI prints the run's summary then), and ``progress`` counts their replications too.
 
     Raises :class:`RunStopped` if interrupted; the errors of the module docstring if refused.
     """
@@ -201,7 +201,7 @@ def run_to_folder(
             from botsim.experiment.drivers import run_drivers, write_drivers
 
             if on_drivers is not None:
-                on_drivers()
+                on_drivers(result)
             found = run_drivers(
                 scenario,
                 count(drivers_replications, result.replications),

@@ -182,8 +182,8 @@ SOURCE_CHARS = 160
 """Characters of a source shown in the table (the full text follows it and is in the manifest)."""
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= SOURCE_CHARS else text[: SOURCE_CHARS - 3] + "..."
+def _short(text: str, limit: int = SOURCE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def top_driver(table: Any) -> Any | None:
@@ -356,7 +356,7 @@ def console_lines(folder: str | Path, horizon: float) -> list[str]:
         )
         for _, r in table.iterrows():
             lines.append(
-                f"  {r['assumption']} = {r['current value']} at {r['where to set it']}: "
-                f"{r['moves']} [{r['flagged as']}]"
+                f"  {r['assumption']} = {_short(r['current value'], 60)} at "
+                f"{r['where to set it']}: {r['moves']} [{r['flagged as']}]"
             )
     return lines
