@@ -237,12 +237,10 @@ a sweep's parameters)."""
 
 def _scale(value: Any, factor: float, keys: tuple[str, ...] = (), under: bool = False) -> Any:
     """``value`` with numbers multiplied by ``factor``: those under ``keys`` (every number when
-    ``keys`` is empty), never a distribution's name or an empirical distribution's weights."""
+    ``keys`` is empty), never an empirical distribution's weights (its values are scaled)."""
     if isinstance(value, dict):
         return {
-            k: v
-            if k in ("dist", "weights", "from_month")
-            else _scale(v, factor, keys, under or not keys or k in keys)
+            k: v if k == "weights" else _scale(v, factor, keys, under or not keys or k in keys)
             for k, v in value.items()
         }
     if isinstance(value, list):
