@@ -210,6 +210,7 @@ def _figure(drivers: Drivers, metric: str) -> Any | None:
         return None
     spec.name = f"drivers_{metric}"
     spec.title = f"What drives the {_metric_name(metric)}"
+    _label_axis(spec.figure.axes[0], metric, _num(table["base_mean"].iloc[0]))
     top = top_driver(table)
     if top is not None:
         spec.caption = (
@@ -220,6 +221,18 @@ def _figure(drivers: Drivers, metric: str) -> Any | None:
     if len(table) > len(keep):
         spec.caption += f" The {len(keep)} largest of {len(table)} assumptions; all in the table."
     return spec
+
+
+def _label_axis(ax: Any, metric: str, base_mean: float) -> None:
+    """The change axis in the metric's unit, money with thousands separators."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    mean = _amount(base_mean, metric, signed=False)
+    ax.set_xlabel(f"change of the mean against the base (base mean {mean})")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}")
+    )
 
 
 def _effects_table(drivers: Drivers) -> Any:

@@ -248,3 +248,13 @@ def test_model_doc_lists_every_candidate() -> None:
     section = text.split("## What drives this answer", 1)[1].split("\n## ", 1)[0]
     for candidate in CANDIDATES:
         assert f"| {candidate.label} | `{candidate.path}`" in section, candidate.name
+
+
+def test_every_candidate_path_is_a_field_of_some_shipped_scenario() -> None:
+    """A renamed schema field would silently drop its candidate ("not in this scenario")."""
+    from botsim.experiment.drivers import instances
+    from botsim.inputs.loader import scenario_to_dict
+
+    docs = [scenario_to_dict(load_scenario(path)) for path in SHIPPED]
+    for candidate in CANDIDATES:
+        assert any(instances(doc, candidate.path) for doc in docs), candidate.path
