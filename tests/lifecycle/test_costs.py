@@ -189,8 +189,9 @@ def test_costs_non_negative_and_cumulative_non_decreasing(seed, attrition, month
 
 def test_role_direct_costs_and_fixed_costs_add_up_to_the_bot_total() -> None:
     """Two roles in two locations: each role's direct cost (its staff's salaries, partner fee,
-    per-employee overhead and its hires' recruiting fees) plus the fixed costs (one-offs and
-    the transfer costs and the fixed owned overhead) equal the BOT ledger every month; budgets give per-role ratios."""
+    per-employee overhead and its hires' recruiting fees) plus the fixed costs (one-offs, the
+    transfer costs and the fixed owned overhead) equal the BOT ledger every month; budgets
+    give per-role ratios."""
     second = {**BARE_LOCATION, "name": "lab2", "loaded_monthly_cost": {"agent": 3000}}
     scenario = make_scenario(
         4,
