@@ -50,6 +50,19 @@ from botsim.metrics.intervals import month_grid
 from botsim.model.random import stream_seed
 from botsim.model.records import ENTITY_SETUP_STARTED, EmployeeTable, Event
 
+LEDGER_LINES = (
+    "cost_salaries",
+    "cost_partner_fee",
+    "cost_recruiting",
+    "cost_seats",
+    "cost_people_support",
+    "cost_governance",
+    "cost_one_off",
+    "cost_transfer",
+    "cost_owned_overhead",
+)
+"""The monthly series columns of the BOT ledger's lines, which add up to ``cost_bot``."""
+
 FX_STREAM = "fx"
 """Name of the random stream of a stochastic exchange-rate path: ("fx", currency). Its own
 stream, so drawing a path shifts no other draw, and compared scenarios share it."""

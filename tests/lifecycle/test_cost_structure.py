@@ -421,3 +421,45 @@ def test_bad_cost_input_names_the_field(changes, fragments) -> None:
     message = str(err.value)
     for fragment in fragments:
         assert fragment in message, (fragment, message)
+
+
+def test_role_direct_costs_and_the_lines_of_no_role_add_up_to_the_bot_total() -> None:
+    """With seats, support, governance, a management fee and markup on total cost: each role's
+    direct cost (salaries, fee on them, seats and their markup, per-employee overhead,
+    recruiting) plus the lines of no role equal BOT every month."""
+    scenario = make_scenario(
+        4,
+        12,
+        location={
+            "recruiting": {"applicants_per_week": 1000.0, "offer_duration": 10},
+            "seat_monthly_cost": 200,
+            "support_cost": [{"from_headcount": 1, "monthly_cost": 900}],
+            "governance_monthly_cost": 1500,
+        },
+        transfer={"policy": "at_month", "month": 5, "entity_setup_start_month": 0},
+        costs={
+            "partner_markup": 0.15,
+            "partner_markup_base": "total_cost",
+            "partner_management_fee_per_month": 800,
+            "owned_overhead_per_month": 700,
+        },
+    )
+    result = simulate(scenario, seed=6)
+    series, s = result.series, result.summary
+    ends = series["month"] * D
+    done = s["transfer_month"] * D
+    owned = np.clip((ends - np.maximum(ends - D, done)) / D, 0, 1)
+    partner = 1 - owned
+    support = series["cost_people_support"]
+    no_role = (
+        series["cost_one_off"]
+        + series["cost_transfer"]
+        + support * (1 + 0.15 * partner)
+        + series["cost_governance"]
+        + 800 * partner
+        + 700 * owned
+    )
+    np.testing.assert_allclose(
+        series["cost_direct__lab__agent"] + no_role, series["cost_bot"], rtol=1e-12
+    )
+    assert series["cost_governance"][-1] == 1500 and series["cost_governance"][0] == 0
