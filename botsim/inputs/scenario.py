@@ -884,16 +884,20 @@ class Costs(Frozen):
         default=50000.0, description="Buy-out fee paid to the partner at transfer (assumption)."
     )
     owned_overhead_per_month: Amount = Field(
-        default=8000.0,
-        description="Fixed monthly cost of running the entity after transfer: HR, payroll, "
-        "facilities, compliance (assumption).",
+        default=3000.0,
+        description="Management and travel once the client owns the team: a share of a site "
+        "leader's time and regular visits (assumption: US$3,000 a month; seats, people "
+        "support and governance are the location's own lines).",
     )
     owned_overhead_per_employee_month: Amount = Field(
-        default=100.0, description="Per-employee monthly overhead after transfer (assumption)."
+        default=0.0,
+        description="Any other per-employee monthly overhead after transfer (assumption: 0; "
+        "seats and people support are the location's own lines).",
     )
     outsourcing_markup: Annotated[float, Field(ge=0, le=5)] = Field(
         default=0.43,
-        description="Traditional outsourcing: vendor margin on cost; a 30 % margin of the "
+        description="Traditional outsourcing: vendor margin on its total cost (salaries, "
+        "seats, people support: the same lines as the offshore team); a 30 % margin of the "
         "price is a 43 % markup (mb.com.ph 2021 [weak]).",
     )
     onshore_monthly_cost: dict[Name, Amount] = Field(
@@ -911,10 +915,11 @@ class Costs(Frozen):
     # Contract terms, time in money and like-for-like counterfactuals (issue 16). Defaults add
     # nothing to the ledger of before, except the present values, which are new columns.
     partner_markup_base: Literal["salaries", "total_cost"] = Field(
-        default="salaries",
-        description="What the markup applies to: loaded salaries only (the partner carries "
-        "seats and people support inside its fee), or the total cost (salaries, seats and "
-        "support billed at cost, markup on all of them).",
+        default="total_cost",
+        description="What the markup applies to: the total cost (salaries, seats and people "
+        "support billed at cost, markup on all of them: cost-plus, the usual BOT pricing with "
+        "per-seat fees, economics-and-dynamics reference), or loaded salaries only (the "
+        "partner carries seats and support inside its fee).",
     )
     partner_management_fee_per_month: Amount = Field(
         default=0.0,
@@ -954,8 +959,8 @@ class Costs(Frozen):
     )
     outsourcing_pricing: Literal["markup", "billed_rate"] = Field(
         default="markup",
-        description="Outsourcing counterfactual priced as the offshore salaries plus "
-        "outsourcing_markup, or as a billed rate per FTE-month by role family.",
+        description="Outsourcing counterfactual priced as the offshore team's cost lines "
+        "plus outsourcing_markup, or as a billed rate per FTE-month by role family.",
     )
     outsourcing_billed_rate_per_fte_month: dict[Name, Amount] = Field(
         default_factory=dict,
@@ -965,9 +970,10 @@ class Costs(Frozen):
         "[weak]).",
     )
     onshore_seat_monthly_cost: Amount = Field(
-        default=0.0,
+        default=1000.0,
         description="Onshore counterfactual: per-seat cost per month (facility, IT, licences), "
-        "the same line as the offshore seat cost (assumption: 0 unless stated).",
+        "the same line as the offshore seat cost (assumption: US$1,000 for a US office seat "
+        "with IT and licences; onshore people support is absorbed by head office).",
     )
     onshore_support_cost: Annotated[list[SupportStep], Field(max_length=50)] = Field(
         default_factory=list,

@@ -18,7 +18,8 @@ D = DAYS_PER_MONTH; amounts are in the scenario currency: a location's cost line
                     + liabilities assumed (months of pay per year of service), month of transfer
 * owned_m         = seats, support, governance and overheads carried by the client once it owns
 * BOT_m           = the sum of the lines
-* outsourcing_m   = salaries * (1 + outsourcing_markup) | billed rate per FTE-month * head-months
+* outsourcing_m   = (salaries + seats + support) * (1 + outsourcing_markup), the vendor's margin
+                    on the same cost lines | billed rate per FTE-month * head-months
 * onshore_m       = sum_i days_i,m / D * onshore cost(family_i) + onshore seats + onshore support
 
 Cumulative savings S_m = cum(alternative) - cum(BOT). Break-even month: the first month from
@@ -354,6 +355,8 @@ def cost_ledger(
             bot = bot + line
     if c.outsourcing_pricing == "billed_rate":
         outsourcing = monthly[0, _BILLED]
+    elif seats_all.any() or support_full.any():  # the vendor's margin on the same lines
+        outsourcing = (salaries + seats_all + support_full) * (1.0 + c.outsourcing_markup)
     else:
         outsourcing = salaries * (1.0 + c.outsourcing_markup)
     if c.onshore_seat_monthly_cost:

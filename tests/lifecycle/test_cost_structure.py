@@ -225,7 +225,7 @@ def test_fee_models_by_hand() -> None:
     }
     emp = staff([0.0, 0.0])
     cases = {
-        "salaries": dict(partner_markup=0.2),
+        "salaries": dict(partner_markup=0.2, partner_markup_base="salaries"),
         "total_cost": dict(partner_markup=0.2, partner_markup_base="total_cost"),
         "per_fte": dict(partner_fee_model="per_fte", partner_fee_per_fte_month=300),
     }
@@ -342,6 +342,20 @@ def test_like_for_like_counterfactuals_savings_and_present_values() -> None:
     assert s["pv_cost_bot"] == pytest.approx(2400 * sum(v), **EXACT)
     assert s["pv_savings_vs_onshore"] == pytest.approx(9800 * sum(v), **EXACT)
     assert series["pv_savings_vs_outsourcing"][-1] == pytest.approx(600 * sum(v), **EXACT)
+
+
+def test_outsourcing_markup_applies_to_the_same_cost_lines() -> None:
+    """The vendor bears salaries 2,000, seats 2 x 200 and support 800, plus its 50 % margin."""
+    scenario = scenario_with(
+        2,
+        location={
+            "seat_monthly_cost": 200,
+            "support_cost": [{"from_headcount": 2, "monthly_cost": 800}],
+        },
+        outsourcing_markup=0.5,
+    )
+    series, _ = ledger(scenario, staff([0.0, 0.0]))
+    assert series["cost_outsourcing"] == pytest.approx([3200 * 1.5] * 2, **EXACT)
 
 
 def test_discount_factors_by_hand() -> None:

@@ -47,6 +47,7 @@ def _ledger_scenario(entity_setup_cost: float = 5000, **costs):
             "owned_overhead_per_employee_month": 100,
             "outsourcing_markup": 0.5,
             "onshore_monthly_cost": {"agent": 6000},
+            "onshore_seat_monthly_cost": 0,
             **costs,
         },
     )
