@@ -474,6 +474,12 @@ class LocationValues(Frozen):
 
     @model_validator(mode="after")
     def _steps_name_salary_lines(self) -> LocationValues:
+        unknown = sorted(set(self.wage_increase.by_family) - set(self.loaded_monthly_cost))
+        if unknown:
+            raise ValueError(
+                f"wage_increase.by_family: no loaded_monthly_cost for {unknown}; known: "
+                f"{sorted(self.loaded_monthly_cost)}"
+            )
         for i, step in enumerate(self.statutory_steps):
             families = [step.family] if step.family else list(self.loaded_monthly_cost)
             for family in families:

@@ -249,7 +249,8 @@ SERIES: tuple[Metric, ...] = (
     _s("cost_one_off", "currency", "one-off fees: partner set-up, entity set-up", "lower"),
     _s("cost_transfer", "currency", "transfer: buy-out, one-off costs, retention bonuses, "
        "liabilities assumed", "lower"),
-    _s("cost_owned_overhead", "currency", "owned-entity overhead", "lower"),
+    _s("cost_owned_overhead", "currency", "owned: management and travel, other overhead",
+       "lower"),
     _s("cost_bot", "currency", "BOT", "lower"),
     _s("cost_outsourcing", "currency", "outsourcing", "lower"),
     _s("cost_onshore", "currency", "onshore", "lower"),

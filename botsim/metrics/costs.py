@@ -270,7 +270,7 @@ def cost_ledger(
     work_days = _days_in_months_by_end(emp.start, ends, edges)
     days, partner_days = work_days[0], work_days[-1]
     # Amount-days (ends, rate rows, employees, months) and their monthly totals.
-    amount_days = work_days[:, None] * rates[None]
+    amount_days = work_days[:, None] * rates[None, :_BASE]  # base pay: read at transfer only
     monthly = np.add.reduce(amount_days, axis=2)
     monthly /= DAYS_PER_MONTH
     salaries, head_months, onshore_cost = monthly[0, 0], monthly[0, 1], monthly[0, 2]

@@ -395,6 +395,10 @@ def test_discount_factors_by_hand() -> None:
             ["costs.fx", "php"],
         ),
         (
+            {"location": {"wage_increase": {"by_family": {"analyst": 0.05}}}},
+            ["wage_increase.by_family", "analyst"],
+        ),
+        (
             {"costs": {"outsourcing_pricing": "billed_rate"}},
             ["costs.outsourcing_billed_rate_per_fte_month", "agent"],
         ),
