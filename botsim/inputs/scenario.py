@@ -349,6 +349,21 @@ class WageIncrease(Frozen):
         "...).",
     )
 
+    on_work_anniversary: bool = Field(
+        default=False,
+        description="Raise each employee's base pay on each anniversary of their own start "
+        "(from the first month that starts after it) instead of for everyone at once; "
+        "month_of_year must then be none.",
+    )
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> WageIncrease:
+        if self.on_work_anniversary and self.month_of_year is not None:
+            raise ValueError(
+                "on_work_anniversary and month_of_year both time the increase; give one"
+            )
+        return self
+
     def rate_for(self, family: str) -> float:
         return self.by_family.get(family, self.annual_rate)
 

@@ -38,6 +38,7 @@ import numpy as np
 from botsim.inputs.caching import by_identity
 from botsim.inputs.scenario import (
     DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
     FixedFx,
     LoadedSalary,
     Location,
@@ -124,6 +125,8 @@ def wage_increases_in_force(scenario: Scenario, loc: Location, n_months: int) ->
     anniversary of the start (months 13, 25, ...)."""
     months = np.arange(1, n_months + 1)
     moy = loc.wage_increase.month_of_year
+    if loc.wage_increase.on_work_anniversary:  # per employee: see _work_anniversary_raises
+        return np.zeros(n_months, dtype=np.intp)
     if moy is None:
         return (months - 1) // 12
     first = int(scenario.costs.start_date[5:7])  # calendar month of engagement month 1
@@ -132,24 +135,27 @@ def wage_increases_in_force(scenario: Scenario, loc: Location, n_months: int) ->
     return np.cumsum(steps)
 
 
-def salary_path(scenario: Scenario, loc: Location, family: str) -> tuple[np.ndarray, np.ndarray]:
-    """Loaded monthly salary and base pay of a family in months 1..n, in the location's cost
-    currency: base pay grown by the wage increases in force, pay lines replaced by the
-    statutory steps in force (later steps in the list win)."""
+def salary_path(
+    scenario: Scenario, loc: Location, family: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Loaded monthly salary, base pay and benefits of a family in months 1..n, in the
+    location's cost currency: base pay grown by the wage increases in force, pay lines
+    replaced by the statutory steps in force (later steps in the list win)."""
     n = scenario.horizon_months
     growth = (1.0 + loc.wage_increase.rate_for(family)) ** wage_increases_in_force(scenario, loc, n)
     salary = loc.loaded_monthly_cost[family]
     if not isinstance(salary, LoadedSalary):
         paid = salary * growth
-        return paid, paid
+        return paid, paid, np.zeros(n)
     base = salary.base * growth
     steps = [s for s in loc.statutory_steps if s.family in (None, family)]
     start = scenario.costs.start_date
-    loaded = np.empty(n)
+    loaded, benefits = np.empty(n), np.empty(n)
     for m in range(n):
         lines = {s.line: s.value for s in steps if months_from(start, s.from_date) + 1 <= m + 1}
         loaded[m] = salary.loaded(base[m], **lines)
-    return loaded, base
+        benefits[m] = lines.get("benefits", salary.benefits)
+    return loaded, base, benefits
 
 
 # --------------------------------------------------------------------------- rate tables
@@ -157,9 +163,10 @@ def salary_path(scenario: Scenario, loc: Location, family: str) -> tuple[np.ndar
 _COLUMNS_PER_ROLE = 2
 """Rate table columns per role: its agents' rates (column 2 r) and its team leads' (2 r + 1)."""
 
-_OFFSHORE, _HEAD, _ONSHORE, _SEAT, _BILLED, _BASE = _RATE_ROWS = range(6)
+_OFFSHORE, _HEAD, _ONSHORE, _SEAT, _BILLED, _BASE, _BENEFITS = _RATE_ROWS = range(7)
 """Rows of a rate table, amounts per month: offshore loaded salary, one head, onshore cost,
-offshore seat cost, outsourcing billed rate, offshore base pay."""
+offshore seat cost, outsourcing billed rate, offshore base pay and benefits (the last two are
+read per employee, never summed over the team)."""
 
 
 @by_identity()
@@ -180,7 +187,8 @@ def _local_rates(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
             family = lead_family if is_lead and lead_family else role.role_family
             column = _COLUMNS_PER_ROLE * r + is_lead
             location_of[column] = index[loc.name]
-            table[_OFFSHORE, column], table[_BASE, column] = salary_path(scenario, loc, family)
+            path = salary_path(scenario, loc, family)
+            table[_OFFSHORE, column], table[_BASE, column], table[_BENEFITS, column] = path
             table[_ONSHORE, column] = c.onshore_monthly_cost.get(family, math.nan)
             table[_SEAT, column] = loc.seat_monthly_cost
             table[_BILLED, column] = c.outsourcing_billed_rate_per_fte_month.get(family, math.nan)
@@ -188,7 +196,7 @@ def _local_rates(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     return table, location_of
 
 
-_CONVERTED = (_OFFSHORE, _SEAT, _BASE)
+_CONVERTED = (_OFFSHORE, _SEAT, _BASE, _BENEFITS)
 """Rows in the location's cost currency (converted by its FX path)."""
 
 
@@ -201,6 +209,39 @@ def _rate_table(scenario: Scenario, fx: dict[str, np.ndarray]) -> np.ndarray:
     for row in _CONVERTED:
         table[row] *= rate
     return table
+
+
+def _work_anniversary_raises(
+    scenario: Scenario,
+    emp: EmployeeTable,
+    column: np.ndarray,
+    emp_location: np.ndarray,
+    rates: np.ndarray,
+    edges: np.ndarray,
+) -> None:
+    """Raise in place the salary and base pay of employees of locations whose wage increase
+    comes on work anniversaries: base x (1 + g)^k, k = whole years of tenure at the start of
+    the month (the increase applies from the first month that starts after the anniversary);
+    benefits do not grow."""
+    lead_family = scenario.management.lead_family if scenario.management else None
+    for i, loc in enumerate(scenario.locations):
+        if not loc.wage_increase.on_work_anniversary:
+            continue
+        mine = emp_location == i
+        if not mine.any():
+            continue
+        families = [
+            lead_family
+            if c % _COLUMNS_PER_ROLE and lead_family
+            else scenario.roles[c // _COLUMNS_PER_ROLE].role_family
+            for c in column[mine]
+        ]
+        rate = np.array([loc.wage_increase.rate_for(f) for f in families])
+        tenure = np.maximum(edges[:-1] - emp.start[mine, None], 0.0)
+        growth = (1.0 + rate[:, None]) ** np.floor(tenure / DAYS_PER_YEAR)
+        pay = rates[_OFFSHORE, mine] - rates[_BENEFITS, mine]
+        rates[_OFFSHORE, mine] = pay * growth + rates[_BENEFITS, mine]
+        rates[_BASE, mine] = rates[_BASE, mine] * growth
 
 
 def break_even(savings: np.ndarray, months: np.ndarray) -> float:
@@ -262,6 +303,7 @@ def cost_ledger(
     column = (emp.role * _COLUMNS_PER_ROLE + emp.is_lead).astype(np.intp, copy=False)
     rates = _rate_table(scenario, fx).take(column, axis=1)  # (rows, employees, months)
     emp_location = location_of_column.take(column)
+    _work_anniversary_raises(scenario, emp, column, emp_location, rates, edges)
     # Days worked in each month, first all of them, then the partner's (before the transfer
     # completes): rows of one (ends, employees, months) table, summed in one go. Never
     # transferred, every day is a partner day: one row serves as both.

@@ -92,6 +92,27 @@ def test_wage_increase_on_anniversaries_and_by_family() -> None:
     assert series["cost_salaries"] == pytest.approx(expected, **EXACT)
 
 
+def test_wage_increase_on_each_employees_work_anniversary() -> None:
+    """A starts on day 0, B on day 6 D; +10 % from the first month starting after each one's
+    anniversary (12 D = 365.25 days): A from month 13, B from month 19. With benefits 50 by
+    line, only the pay part grows."""
+    scenario = scenario_with(
+        20, location={"wage_increase": {"annual_rate": 0.1, "on_work_anniversary": True}}
+    )
+    series, _ = ledger(scenario, staff([0.0, 6 * D]))
+    expected = [1000.0] * 6 + [2000.0] * 6 + [1100 + 1000.0] * 6 + [2 * 1000 * 1.1] * 2
+    assert series["cost_salaries"] == pytest.approx(expected, **EXACT)
+    by_line = scenario_with(
+        14,
+        location={
+            "loaded_monthly_cost": {"agent": {"base": 1000, "statutory_rate": 0.2, "benefits": 50}},
+            "wage_increase": {"annual_rate": 0.1, "on_work_anniversary": True},
+        },
+    )
+    series, _ = ledger(by_line, staff([0.0]))
+    assert series["cost_salaries"] == pytest.approx([1250.0] * 12 + [1370.0] * 2, **EXACT)
+
+
 def test_loaded_salary_by_line_and_a_statutory_step_at_its_date() -> None:
     """base 1,000 x (1 + 0.2 statutory + 1/12 13th month + 0.1 night) + 50 HMO = 1,433.33;
     from July 2027 (month 7 of a January start) statutory is 0.25: 1,483.33."""
@@ -397,6 +418,10 @@ def test_discount_factors_by_hand() -> None:
         (
             {"location": {"wage_increase": {"by_family": {"analyst": 0.05}}}},
             ["wage_increase.by_family", "analyst"],
+        ),
+        (
+            {"location": {"wage_increase": {"on_work_anniversary": True, "month_of_year": 1}}},
+            ["wage_increase", "give one"],
         ),
         (
             {"costs": {"outsourcing_pricing": "billed_rate"}},
