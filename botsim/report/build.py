@@ -128,6 +128,17 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
                 "Wilson interval.</p>" + table_html(time_to, "time-to", horizon=h),
             )
         )
+    ledger = tables.cost_ledger_by_line(study)
+    if len(ledger):
+        sections.append(
+            (
+                "Cost ledger by line and phase",
+                '<p class="note">Mean amount per replication of each line of the BOT ledger '
+                "over the horizon, by the phase at each month-end, in the scenario currency; "
+                "share = share of the BOT total (docs/model.md, Costs).</p>"
+                + table_html(ledger, "cost-ledger"),
+            )
+        )
     aggs = tables.key_aggregates(study)
     cols = [
         "group",

@@ -9,6 +9,7 @@ import numpy as np
 
 from botsim import stats
 from botsim.metrics import catalogue
+from botsim.metrics.costs import LEDGER_LINES
 from botsim.report.study import Study
 
 
@@ -46,6 +47,32 @@ def key_aggregates(study: Study) -> Any:
     groups = {g: i for i, g in enumerate(study.groups)}
     table["_g"], table["_m"] = table["group"].map(groups), table["metric"].map(order)
     return table.sort_values(["_g", "_m"]).drop(columns=["_g", "_m"]).reset_index(drop=True)
+
+
+def cost_ledger_by_line(study: Study) -> Any:
+    """Mean cost per replication of each BOT ledger line by phase and in total, per group
+    (from the monthly series the report reads), with each line's share of the total."""
+    import pandas as pd
+
+    ts = study.timeseries
+    lines = [c for c in LEDGER_LINES if c in ts]
+    if not len(ts) or not lines or "phase" not in ts:
+        return pd.DataFrame()
+    frames = []
+    for group in study.groups:
+        sub = ts[ts["group"] == group]
+        runs = sub["replication"].nunique() if "replication" in sub else 1
+        if not runs:
+            continue
+        by_phase = sub.groupby("phase", sort=False)[lines].sum() / runs
+        table = by_phase.T
+        table["total"] = table.sum(axis=1)
+        grand = table["total"].sum()
+        table["share"] = table["total"] / grand if grand else math.nan
+        table.insert(0, "line", [catalogue.label(c, "series") for c in lines])
+        table.insert(0, "group", group)
+        frames.append(table.reset_index(drop=True))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def comparisons(study: Study) -> Any:
