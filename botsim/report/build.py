@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from botsim.metrics import catalogue
-from botsim.report import tables
+from botsim.report import tables, units
 from botsim.report.study import NoReplicationsError, ReportError, Study, load_study
 
 PNG_DPI = 150
@@ -71,25 +71,27 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
 
     sections: list[tuple[str, str]] = []
     h = study.horizon
+    words = {"money": units.currency(study), "names": units.group_names(study)}
     time_to = tables.time_to_by_group(study)
     comparisons = None
     if study.kind == "compare":
         comparisons = tables.comparisons(study)
         cols = ["metric", "scenario_a", "scenario_b", "n_pairs", *PAIRED_COLUMNS, "confidence"]
         note = (
-            '<p class="note">Paired differences A &minus; B under common random numbers; '
-            "highlighted rows are significant (the interval excludes 0). Time-to metrics are "
+            '<p class="note">Paired differences A &minus; B under common random numbers, '
+            "with their confidence interval [CI]; highlighted rows are significant (the "
+            "interval excludes 0), and only those name a better scenario. Time-to metrics are "
             "compared as times restricted to the horizon.</p>"
         )
         sections.append(
             (
                 "Paired comparison",
-                note + table_html(comparisons, "comparisons", cols, h, "significant"),
+                note + table_html(comparisons, "comparisons", cols, h, "significant", **words),
             )
         )
     if study.kind == "sweep" and study.mode == "one_at_a_time":
         torn = tables.tornado(study)
-        sections.append(("Sensitivity (one at a time)", table_html(torn, "tornado-table")))
+        sections.append(("Sensitivity (one at a time)", table_html(torn, "tornado-table", **words)))
     if study.kind == "sweep" and study.mode == "grid":
         month = study.grid_month
         grid = tables.sweep_grid(study, study.key_metric, month)
@@ -97,35 +99,44 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
         sections.append(
             (
                 f"Sweep: {catalogue.label(study.key_metric)} by variant",
-                f'<p class="note">KM median with CI; p by = P(event by month {month:g}) with '
-                f"Wilson interval.{clamped}</p>"
-                + table_html(grid, "sweep-table", [*study.params, *GRID_COLUMNS], horizon=h),
+                f'<p class="note">Median months to {html.escape(catalogue.event(study.key_metric))}'
+                " (Kaplan&ndash;Meier) with its confidence interval [CI]; P(event by month "
+                f"{month:g}) = share of replications that reached it by then, with Wilson "
+                f"interval.{clamped}</p>"
+                + table_html(
+                    grid, "sweep-table", [*study.params, *GRID_COLUMNS], horizon=h, **words
+                ),
             )
         )
     if study.kind == "sweep" and study.mode == "grid":
         contrasts = tables.sweep_contrasts(study)
         if len(contrasts):
             first, rest = study.params[0], study.params[1:]
-            where = f" at each {', '.join(rest).replace('_', ' ')}" if rest else ""
+            where = f" at each {', '.join(map(units.param_label, rest))}" if rest else ""
             cols = [*rest, "metric", "scenario_a", "scenario_b", *PAIRED_COLUMNS]
             note = (
-                f'<p class="note">Paired differences A &minus; B between {first} values{where}, '
-                "under common random numbers (every variant ran with the same seed); highlighted "
-                "rows are significant. Time-to metrics restricted to the horizon.</p>"
+                f'<p class="note">Paired differences A &minus; B between '
+                f"{html.escape(units.param_label(first))} values{where}, under common random "
+                "numbers (every variant ran with the same seed), with their confidence interval "
+                "[CI]; highlighted rows are significant. Time-to metrics restricted to the "
+                "horizon.</p>"
             )
             sections.append(
                 (
-                    f"Paired contrasts of {first.replace('_', ' ')}{where}",
-                    note + table_html(contrasts, "sweep-contrasts", cols, h, "significant"),
+                    f"Paired contrasts of {units.param_label(first)}{where}",
+                    note
+                    + table_html(contrasts, "sweep-contrasts", cols, h, "significant", **words),
                 )
             )
     if len(time_to):
         sections.append(
             (
                 "Time to events (censored at the horizon)",
-                '<p class="note">Kaplan&ndash;Meier median with confidence interval; censored = '
-                "replications that never reached the event; p by m = P(event by month m) with "
-                "Wilson interval.</p>" + table_html(time_to, "time-to", horizon=h),
+                '<p class="note">Median months (Kaplan&ndash;Meier) with its confidence '
+                "interval [CI]; never reached = replications that did not reach the event "
+                "within the horizon (censored); P(by month m) = share of replications with the "
+                "event by month m, with Wilson interval.</p>"
+                + table_html(time_to, "time-to", horizon=h, **words),
             )
         )
     aggs = tables.key_aggregates(study)
@@ -148,7 +159,7 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
             '<p class="note">Mean with t-interval over replications; time-to means are over the '
             "replications that reached the event only (see the censored count and the "
             "Kaplan&ndash;Meier table above). Key metrics only; every metric is in aggregates.csv."
-            "</p>" + table_html(aggs, "aggregates", cols, h),
+            "</p>" + table_html(aggs, "aggregates", cols, h, **words),
         )
     )
     return sections, time_to, comparisons
