@@ -14,6 +14,7 @@ import html
 import io
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -197,20 +198,39 @@ def remove_stale_figures(folder: Path) -> list[Path]:
     return removed
 
 
-def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> Path:
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: called after each step of building a report (reading the tables,
+the statistics tables, each figure built, each figure drawn, the page written); ``total`` is
+refined once the number of figures is known."""
+
+
+def write_report(
+    folder: str | Path,
+    manifest: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> Path:
     """(Re)build ``report.html`` and ``figures/`` in ``folder`` from its saved tables.
 
     Refuses a folder that is not complete (interrupted or not a run folder) with ReportError,
     and one where no replication completed with its subclass NoReplicationsError (there is
-    nothing to report: the failures are in failures.json).
+    nothing to report: the failures are in failures.json). ``progress`` (optional) is told
+    how far the building is (:data:`Progress`).
     Returns the path of ``report.html``.
     """
     from botsim.experiment.outputs import REPORT_PENDING, _write_atomic, mark_report_written
-    from botsim.report.figures import build_figures
+    from botsim.report.figures import BUILDERS, build_figures
     from botsim.report.html import findings_html, render
 
     folder = Path(folder)
+    steps = {"done": 0, "total": 3 + 2 * len(BUILDERS)}  # an estimate until figures are built
+
+    def step(n: int = 1) -> None:
+        steps["done"] += n
+        if progress is not None:
+            progress(steps["done"], max(steps["total"], steps["done"]))
+
     study = load_study(folder, manifest=manifest)
+    step()
     if not len(study.summary):
         raise NoReplicationsError(
             f"no replication completed in {folder}: nothing to report (the errors are in "
@@ -222,7 +242,9 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
     except OSError as exc:
         raise ReportError(f"cannot write the report in {folder}: {exc.strerror or exc}") from None
     sections, time_to, comparisons = build_sections(study)
-    specs = build_figures(study)
+    step()
+    specs = build_figures(study, progress=step)
+    steps["total"] = 3 + len(BUILDERS) + len(specs)
     staging = folder / f".figures-new-{os.getpid()}"
     old = folder / f".figures-old-{os.getpid()}"
     try:
@@ -234,6 +256,8 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
             (staging / f"{spec.name}.png").write_bytes(png)
             (staging / f"{spec.name}.svg").write_bytes(svg)
             rendered.append((spec, png))
+            spec.figure = None  # drawn: let the next figure reuse its memory
+            step()
         page = render(study, rendered, sections, findings_html(study, time_to, comparisons))
         target = folder / "figures"
         if target.exists():
@@ -243,6 +267,7 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
         _write_atomic(folder / "report.html", page.encode("utf-8"))
         if pending and manifest is None:
             mark_report_written(folder)
+        step()
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ReportError(f"cannot write the report in {folder}: {exc.strerror or exc}") from None
