@@ -36,6 +36,8 @@ GRID_COLUMNS = [
     "ci_high",
 ]
 
+P_BY_GRID = ("p_by", "p_by_ci_low", "p_by_ci_high")
+"""The sweep table's P(event by the grid month) columns, headed with the month in the report."""
 
 PAIRED_COLUMNS = (
     "mean_a",
@@ -96,6 +98,9 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
     if study.kind == "sweep" and study.mode == "grid":
         month = study.grid_month
         grid = tables.sweep_grid(study, study.key_metric, month)
+        # P(event by the month) headed with its month: "P(by month 18)".
+        by_month = {c: c.replace("p_by", f"p_by_{month:g}", 1) for c in P_BY_GRID}
+        grid = grid.rename(columns=by_month)
         clamped = f" {html.escape(study.grid_month_note)}" if study.grid_month_note else ""
         sections.append(
             (
@@ -105,7 +110,11 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
                 f"{month:g}) = share of replications that reached it by then, with Wilson "
                 f"interval.{clamped}</p>"
                 + table_html(
-                    grid, "sweep-table", [*study.params, *GRID_COLUMNS], horizon=h, **words
+                    grid,
+                    "sweep-table",
+                    [*study.params, *(by_month.get(c, c) for c in GRID_COLUMNS)],
+                    horizon=h,
+                    **words,
                 ),
             )
         )

@@ -43,7 +43,7 @@ details{margin:.6rem 0}summary{cursor:pointer;font-weight:600}ul.findings li{mar
  body{max-width:none;padding:0;font-size:10pt;line-height:1.3}
  h2{break-after:avoid;page-break-after:avoid;margin-top:1.2rem}h3{break-after:avoid}
  .table-wrap{overflow:visible;max-width:none}
- table{width:100%;table-layout:fixed;font-size:6.5pt}
+ table{width:100%;table-layout:auto;font-size:6.5pt}
  th,td{white-space:normal;overflow-wrap:anywhere;min-width:0;max-width:none;padding:1px 2px}
  td.text{min-width:0;max-width:none}
  tr>:first-child{position:static}thead{display:table-header-group}

@@ -15,37 +15,6 @@ from botsim.metrics import catalogue
 from tests.report.conftest import REPS, ROOT, SEED, small_scenario
 
 SHIPPED_SWEEP = ROOT / "sweeps" / "ph-vs-co-by-size.yaml"
-SMALL_SWEEP = {
-    "name": "grid-2x2",
-    "base": str(ROOT / "scenarios" / "manila-finance-20.yaml"),
-    "replications": 6,
-    "parameters": [
-        {"name": "location", "path": "locations[0].profile", "values": ["philippines", "colombia"]},
-        {"name": "team_size", "path": "roles[0].plan[0].headcount", "values": [3, 6]},
-    ],
-}
-
-
-@pytest.fixture(scope="module")
-def run_folder(pair_results, tmp_path_factory) -> Path:
-    from botsim.experiment.outputs import write_run
-    from botsim.report import write_report
-
-    folder = write_run(tmp_path_factory.mktemp("run") / "run", pair_results[0])
-    write_report(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def sweep_folder(tmp_path_factory) -> Path:
-    """A 2 x 2 grid sweep (location x team size) with its report."""
-    from botsim.experiment.sweep import run_sweep, sweep_from_dict
-    from botsim.report import write_sweep
-
-    doc = {**SMALL_SWEEP, "base": str(SMALL_SWEEP["base"])}
-    plan = sweep_from_dict(doc, ROOT / "sweeps" / "grid.yaml")
-    result = run_sweep(plan, replications=6, seed=SEED)
-    return write_sweep(tmp_path_factory.mktemp("sweep") / "sw", result)
 
 
 @pytest.fixture(params=["run", "compare", "sweep"])
@@ -209,7 +178,7 @@ def test_print_stylesheet_keeps_every_column(run_folder, sweep_folder) -> None:
         css = re.search(r"@media print\{(.*)\}\s*</style>", page, flags=re.S)
         assert css, "no print stylesheet"
         rules = css.group(1)
-        assert "table-layout:fixed" in rules and "overflow-wrap:anywhere" in rules
+        assert "width:100%" in rules and "overflow-wrap:anywhere" in rules
         assert re.search(r"figure img\{max-width:100%", rules)
         # Every table sits in a scrolling box on screen, first column sticky.
         assert page.count('<div class="table-wrap"><table') == page.count("<table")
