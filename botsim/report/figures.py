@@ -221,8 +221,8 @@ def _panels(study: Study) -> list[tuple[str, list[tuple[str, str]]]]:
         first, rest = study.params[0], study.params[1:]
         panels: dict[str, list[tuple[str, str]]] = {}
         for g in groups:
-            line = ", ".join(units._param_value(p, pts.loc[g, p]) for p in rest)
-            title = units._param_value(first, pts.loc[g, first])
+            line = ", ".join(units.param_value(p, pts.loc[g, p]) for p in rest)
+            title = units.param_value(first, pts.loc[g, first])
             panels.setdefault(title, []).append((g, line))
         return list(panels.items())
     return [("", [(g, names[g]) for g in groups])]
@@ -333,7 +333,7 @@ def _median_conclusion(study: Study, event: str, medians: dict[str, float]) -> s
             if wins[best] == settings
             else f"{wins[best]} of {settings} {others} settings"
         )
-        word = units._param_value(first, best)
+        word = units.param_value(first, best)
         return (
             f"{_upper_first(word)} reaches {event} first (median months) at {where}, by "
             f"{np.mean(gaps[best]):.1f} months on average where it leads."
@@ -530,7 +530,7 @@ def sweep_lines(study: Study) -> FigureSpec | None:
         lines = list(grid.groupby(others, sort=False)) if others else [((), grid)]
         for (key, sub), color in zip(lines, _palette(len(lines))):
             key = key if isinstance(key, tuple) else (key,)
-            name = ", ".join(units._param_value(p, v) for p, v in zip(others, key))
+            name = ", ".join(units.param_value(p, v) for p, v in zip(others, key))
             sub = sub.sort_values(x)
             xs = sub[x].to_numpy(dtype=float)
             med = sub["km_median"].to_numpy(dtype=float)
@@ -698,9 +698,7 @@ def readiness_chart(study: Study) -> list[FigureSpec] | None:
 
 def _criterion(column: str) -> str:
     """A readiness criterion's own words ("lead coverage"), without the family's label."""
-    found = catalogue.lookup(column, "series")
-    match = found and catalogue._pattern(found).fullmatch(column)
-    return match["criterion"].replace("_", " ") if match else label(column, "series")
+    return catalogue.label(column, "series").split(": ", 1)[-1]  # the family's member
 
 
 def _readiness_conclusion(study: Study, shares: Any, criteria: list[str], groups: list[str]) -> str:

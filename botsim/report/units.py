@@ -121,14 +121,14 @@ def group_names(study: Any) -> dict[str, str]:
     names = {g: g for g in study.groups}
     if study.kind == "sweep" and study.mode == "grid" and study.points is not None:
         for _, pt in study.points.iterrows():
-            parts = [_param_value(p, pt[p]) for p in study.params]
+            parts = [param_value(p, pt[p]) for p in study.params]
             names[str(pt["label"])] = ", ".join(parts)
     elif study.kind == "sweep":  # one at a time: "offer acceptance low (0.6)"
         names = {g: g.replace("_", " ") for g in study.groups}
     return names
 
 
-def _param_value(param: str, value: Any) -> str:
+def param_value(param: str, value: Any) -> str:
     """One parameter setting in words: a number with its name ("team size 5"), a name alone."""
     words = param.replace("_", " ")
     if isinstance(value, str):
