@@ -196,6 +196,8 @@ def _fan_conclusion(
         shares = {g: ends[g] / targets[g] for g in ends if targets.get(g)}
         if shares:
             lo, hi = min(shares, key=shares.get), max(shares, key=shares.get)
+            if round(shares[lo], 2) == round(shares[hi], 2):
+                return f"At month {h} the median {what} is {shares[lo]:.0%} of the plan for each."
             return (
                 f"At month {h} the median {what} is {shares[lo]:.0%} of the plan for "
                 f"{names[lo]} and {shares[hi]:.0%} for {names[hi]} (lowest and highest)."
@@ -600,6 +602,7 @@ def tornado_chart(study: Study) -> FigureSpec | None:
         ax.xaxis.set_major_formatter(_percent())
     bracket = f" ({words})" if words and unit not in units.SILENT_UNITS else ""
     ax.set_xlabel(f"change in mean {label(metric)}{bracket} vs base (mean {base})")
+    plain = units.unit_words(unit, money) if unit not in units.SILENT_UNITS else ""
     ax.legend(fontsize=8, loc="lower right")
     caption = (
         f"Effect on the mean {label(metric)} of moving one assumption to its low or high value, "
@@ -612,7 +615,7 @@ def tornado_chart(study: Study) -> FigureSpec | None:
     conclusion = (
         f"{_upper_first(units.param_label(top['parameter']))} moves the mean {label(metric)} "
         f"most: by {low} at its low and {high} at its high value"
-        f"{f' ({words})' if bracket else ''}."
+        f"{f' ({plain})' if plain else ''}."
     )
     return FigureSpec(
         "tornado", f"Sensitivity of {label(metric)}", caption, fig, conclusion, list(study.groups)
@@ -715,7 +718,9 @@ def _readiness_conclusion(study: Study, shares: Any, criteria: list[str], groups
     lo, hi = last[worst].min(), last[worst].max()
     spread = f"{lo:.0%}" if len(groups) == 1 or lo == hi else f"{lo:.0%} to {hi:.0%}"
     kind = "variants" if study.kind == "sweep" else "scenarios"
-    where = "" if len(groups) == 1 else f" (lowest to highest across the {kind})"
+    where = "" if len(groups) == 1 or lo == hi else f" (lowest to highest across the {kind})"
+    if len(groups) > 1 and lo == hi:
+        where = f" in every one of the {kind}"
     return (
         f"At month {month:g} the criterion met least often is "
         f"\u201c{_criterion(worst)}\u201d: met in {spread} of replications{where}."

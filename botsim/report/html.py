@@ -155,6 +155,8 @@ def _cell(row: Any, column: str, horizon: float | None, money: str) -> str:
     value = row[column]
     if column == "metric" and isinstance(value, str):
         return html.escape(units.metric_label(value, money))
+    if column == "parameter" and isinstance(value, str):  # a sweep parameter's name
+        return html.escape(units.param_label(value))
     if column in VALUE_COLUMNS and isinstance(row.get("metric"), str):
         unit = units.unit_of(row["metric"])
         if unit and unit not in catalogue.NON_NUMERIC_UNITS:

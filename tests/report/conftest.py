@@ -69,3 +69,30 @@ def sweep_folder(tmp_path_factory) -> Path:
     plan = sweep_from_dict(doc, ROOT / "sweeps" / "grid.yaml")
     result = run_sweep(plan, replications=6, seed=SEED)
     return write_sweep(tmp_path_factory.mktemp("sweep") / "sw", result)
+
+
+@pytest.fixture(scope="session")
+def oat_folder(tmp_path_factory) -> Path:
+    """A one-at-a-time sweep of two assumptions on a money key metric, with its report."""
+    from botsim.experiment.sweep import run_sweep, sweep_from_dict
+    from botsim.report import write_sweep
+
+    doc = {
+        "name": "oat",
+        "mode": "one_at_a_time",
+        "key_metric": "total_cost_bot",
+        "base": str(ROOT / "scenarios" / "manila-small-5.yaml"),
+        "parameters": [
+            {
+                "name": "offer_acceptance",
+                "path": "locations[0].recruiting.offer_acceptance",
+                "low": 0.6,
+                "high": 0.9,
+            },
+            {"name": "recruiter_count", "path": "locations[0].recruiting.recruiters", "low": 1,
+             "high": 3},
+        ],
+    }  # fmt: skip
+    plan = sweep_from_dict(doc, ROOT / "sweeps" / "oat.yaml")
+    result = run_sweep(plan, replications=6, seed=SEED)
+    return write_sweep(tmp_path_factory.mktemp("oat") / "oat", result)

@@ -17,9 +17,10 @@ from tests.report.conftest import REPS, ROOT, SEED, small_scenario
 SHIPPED_SWEEP = ROOT / "sweeps" / "ph-vs-co-by-size.yaml"
 
 
-@pytest.fixture(params=["run", "compare", "sweep"])
-def folder(request, run_folder, compare_folder, sweep_folder) -> Path:
-    return {"run": run_folder, "compare": compare_folder, "sweep": sweep_folder}[request.param]
+@pytest.fixture(params=["run", "compare", "sweep", "one-at-a-time"])
+def folder(request) -> Path:
+    fixture = {"run": "run_folder", "compare": "compare_folder", "sweep": "sweep_folder"}
+    return request.getfixturevalue(fixture.get(request.param, "oat_folder"))
 
 
 def visible_text(page: str) -> str:
