@@ -27,6 +27,7 @@ from botsim.cli.options import (
     outputs_option,
     overrides_option,
     replications_option,
+    report_progress,
     scheduler_option,
     seed_option,
     show_progress,
@@ -282,7 +283,9 @@ def run(
         from botsim.report import ReportError, write_report
 
         try:
-            click.echo(f"report: {write_report(folder)}")
+            with report_progress(bar.show) as steps:
+                path = write_report(folder, progress=steps)
+            click.echo(f"report: {path}")
         except ReportError as exc:  # the run itself is complete and kept
             click.echo(
                 f"warning: report not written: {exc}; the run is complete, rebuild the report "

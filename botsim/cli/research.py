@@ -27,6 +27,7 @@ from botsim.cli.options import (
     outputs_option,
     overrides_option,
     replications_option,
+    report_progress,
     scheduler_option,
     seed_option,
     show_progress,
@@ -205,16 +206,18 @@ def compare(
             **_executor_options(workers, scheduler),
         )
     try:
-        folder = write_compare(
-            target,
-            comparison.results,
-            sources=list(scenario_files),
-            confidence=confidence,
-            manifest_extra={"overrides": list(overrides)},
-            force=force,
-            report=not no_report,
-            comparisons=comparison.table,
-        )
+        with report_progress(bar.show and not no_report) as steps:
+            folder = write_compare(
+                target,
+                comparison.results,
+                sources=list(scenario_files),
+                confidence=confidence,
+                manifest_extra={"overrides": list(overrides)},
+                force=force,
+                report=not no_report,
+                comparisons=comparison.table,
+                progress=steps,
+            )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))
     table, horizon, seed = comparison.table, comparison.horizon, comparison.seed
@@ -322,15 +325,17 @@ def sweep(
         result = run_sweep(plan, replications, seed, progress=bar.advance, **options)
     try:
         text = Path(sweep_file).read_text(encoding="utf-8")
-        folder = write_sweep(
-            target,
-            result,
-            text,
-            confidence=confidence,
-            force=force,
-            report=not no_report,
-            inputs=inputs,
-        )
+        with report_progress(bar.show and not no_report) as steps:
+            folder = write_sweep(
+                target,
+                result,
+                text,
+                confidence=confidence,
+                force=force,
+                report=not no_report,
+                inputs=inputs,
+                progress=steps,
+            )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))
     _print_sweep(folder, confidence)
@@ -415,7 +420,9 @@ def _print_sweep(folder: Path, confidence: float) -> None:
 
 @click.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def report(folder: Path) -> None:
+@no_progress_option()
+@click.pass_context
+def report(ctx: click.Context, folder: Path, no_progress: bool) -> None:
     """Rebuild report.html and figures/ of a run, compare or sweep folder from its saved tables.
 
     Nothing is re-run. A folder that is not complete (interrupted, or not a botsim folder) is
@@ -424,7 +431,8 @@ def report(folder: Path) -> None:
     from botsim.report import ReportError, write_report
 
     try:
-        path = write_report(folder)
+        with report_progress(show_progress(ctx, no_progress)) as steps:
+            path = write_report(folder, progress=steps)
     except ReportError as exc:
         fail_input(str(exc))
     click.echo(f"report: {path}")

@@ -271,6 +271,81 @@ SERIES: tuple[Metric, ...] = (
 
 TABLES: dict[str, tuple[Metric, ...]] = {"summary": SUMMARY, "series": SERIES}
 
+STATISTICS: dict[str, str] = {
+    # who and what a row is about
+    "group": "scenario or variant",
+    "metric": "metric",
+    "scenario_a": "A",
+    "scenario_b": "B",
+    "parameter": "assumption",
+    # distribution across replications (aggregates)
+    "n": "replications",
+    "n_pairs": "paired replications",
+    "mean": "mean",
+    "sd": "standard deviation",
+    "median": "median",
+    "p10": "P10",
+    "p90": "P90",
+    "ci_low": "interval from",
+    "ci_high": "interval to",
+    "censored": "never reached (censored)",
+    # Kaplan-Meier and P(event by month m) (time-to and sweep tables)
+    "km_median": "median months (Kaplan-Meier)",
+    "km_median_ci_low": "median: interval from",
+    "km_median_ci_high": "median: interval to",
+    "p_by": "P(event by the month)",
+    "p_by_ci_low": "P(event by the month): interval from",
+    "p_by_ci_high": "P(event by the month): interval to",
+    "month": "month",
+    # paired comparisons (compare, sweep contrasts)
+    "mean_a": "mean of A",
+    "mean_b": "mean of B",
+    "diff": "difference A \u2212 B",
+    "p_value": "p-value",
+    "confidence": "confidence level",
+    "comparisons": "comparisons in the family",
+    "better_when": "better when",
+    "better": "better",
+    "significant": "significant",
+    "restricted_to_horizon": "restricted to the horizon",
+    "reached_a": "share of A reaching it",
+    "reached_b": "share of B reaching it",
+    # one-at-a-time sensitivity (tornado)
+    "base_mean": "mean at base",
+    "low_value": "low value",
+    "high_value": "high value",
+    "low_mean": "mean at low",
+    "high_mean": "mean at high",
+    "low_effect": "change at low",
+    "high_effect": "change at high",
+    "low_ci_low": "change at low: interval from",
+    "low_ci_high": "change at low: interval to",
+    "high_ci_low": "change at high: interval from",
+    "high_ci_high": "change at high: interval to",
+    "swing": "swing (high \u2212 low)",
+}
+"""Labels of the columns of the statistics tables built from the summaries (time-to table,
+aggregates, paired comparisons, sweep table and contrasts, tornado): the report's table headers.
+``p_by_<m>`` (with ``_ci_low`` / ``_ci_high``) is a family: see :func:`statistic_label`."""
+
+_P_BY_MONTH = re.compile(r"p_by_(?P<month>\d+(?:\.\d+)?)(?P<bound>_ci_low|_ci_high)?")
+
+
+def statistic_label(column: str) -> str:
+    """The header of a statistics-table column: its :data:`STATISTICS` label, "P(by month m)"
+    for ``p_by_<m>`` (and its interval bounds), else a declared metric's label, else the name
+    with spaces (a sweep parameter such as ``team_size``)."""
+    if column in STATISTICS:
+        return STATISTICS[column]
+    match = _P_BY_MONTH.fullmatch(column)
+    if match:
+        bound = {"_ci_low": ": interval from", "_ci_high": ": interval to"}.get(
+            match["bound"] or "", ""
+        )
+        return f"P(by month {match['month']}){bound}"
+    return label(column)
+
+
 # --------------------------------------------------------------------------- look-ups
 
 

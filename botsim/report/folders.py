@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import platform
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +37,16 @@ def _environment() -> dict[str, Any]:
     }
 
 
-def _finish(staging: Path, manifest: dict[str, Any], report: bool) -> None:
+def _finish(
+    staging: Path, manifest: dict[str, Any], report: bool, progress: Any | None = None
+) -> None:
     if report:
         from botsim.report.build import write_report
         from botsim.report.study import NoReplicationsError
 
         # Every replication failed: the folder holds the failures and no report.
         with contextlib.suppress(NoReplicationsError):
-            write_report(staging, manifest=manifest)
+            write_report(staging, manifest=manifest, progress=progress)
     # The manifest is written last: its presence marks the folder as complete.
     _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2, default=str).encode())
 
@@ -65,10 +67,12 @@ def write_compare(
     force: bool = False,
     report: bool = True,
     comparisons: Any | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Write a paired comparison of ExperimentResults (same seed) into ``target``;
     ``comparisons`` is its paired table when already computed (``Comparison.table`` of
-    :func:`botsim.experiment.comparison.run_comparison`), else it is computed here."""
+    :func:`botsim.experiment.comparison.run_comparison`), else it is computed here.
+    ``progress(done, total)`` follows the building of the report (``write_report``)."""
     import pandas as pd
 
     from botsim.stats import compare_summaries, group_aggregates
@@ -133,7 +137,7 @@ def write_compare(
             **_environment(),
             **(manifest_extra or {}),
         }
-        _finish(staging, manifest, report)
+        _finish(staging, manifest, report, progress)
     return target
 
 
@@ -160,10 +164,12 @@ def write_sweep(
     force: bool = False,
     report: bool = True,
     inputs: Sequence[str | Path] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Write a SweepResult (tidy tables with the parameters on every row) into ``target``.
 
-    ``inputs`` (the sweep file and its base scenario file) are never replaced by ``force``."""
+    ``inputs`` (the sweep file and its base scenario file) are never replaced by ``force``;
+    ``progress(done, total)`` follows the building of the report (``write_report``)."""
     from botsim.stats import group_aggregates, time_to_metrics, time_to_table
 
     plan = result.plan
@@ -229,5 +235,5 @@ def write_sweep(
             **(manifest_extra or {}),
         }
         _write_study_tables(staging, manifest)
-        _finish(staging, manifest, report)
+        _finish(staging, manifest, report, progress)
     return target
