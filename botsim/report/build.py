@@ -155,9 +155,9 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
             (
                 "Cost ledger by line and phase",
                 '<p class="note">Mean amount per replication of each line of the BOT ledger '
-                "over the horizon, by the phase at each month-end, in the scenario currency; "
+                f"over the horizon, by the phase at each month-end, in {words['money']}; "
                 "share = share of the BOT total (docs/model.md, Costs).</p>"
-                + table_html(ledger, "cost-ledger"),
+                + table_html(ledger, "cost-ledger", **words),
             )
         )
     aggs = tables.key_aggregates(study)
