@@ -45,6 +45,9 @@ PAIRED_COLUMNS = (
     "p_value",
     "better",
     "significant",
+    "censored_a",
+    "censored_b",
+    "status",
 )
 """Columns shown for every paired difference (compare and sweep contrasts)."""
 
@@ -79,7 +82,8 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
         note = (
             '<p class="note">Paired differences A &minus; B under common random numbers; '
             "highlighted rows are significant (the interval excludes 0). Time-to metrics are "
-            "compared as times restricted to the horizon.</p>"
+            "compared as restricted mean times (to the horizon), censored a/b being the share "
+            "never reached; P(event by month m) differences are in comparisons.csv.</p>"
         )
         sections.append(
             (
@@ -195,6 +199,7 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
     Returns the path of ``report.html``.
     """
     from botsim.experiment.outputs import REPORT_PENDING, _write_atomic, mark_report_written
+    from botsim.report.decision import from_study, render_html
     from botsim.report.figures import build_figures
     from botsim.report.html import findings_html, render
 
@@ -223,7 +228,10 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
             (staging / f"{spec.name}.png").write_bytes(png)
             (staging / f"{spec.name}.svg").write_bytes(svg)
             rendered.append((spec, png))
-        page = render(study, rendered, sections, findings_html(study, time_to, comparisons))
+        decision = render_html(from_study(study, comparisons))  # the first section
+        page = render(
+            study, rendered, sections, decision + findings_html(study, time_to, comparisons)
+        )
         target = folder / "figures"
         if target.exists():
             os.replace(target, old)
