@@ -44,6 +44,9 @@ COUNTERFACTUALS = (
 )
 """(counterfactual, savings column, its total-cost column) for the savings lines."""
 READY = "time_to_transfer_ready"
+BY_GROUP = 3
+"""Up to this many scenarios the console summary reads scenario by scenario; beyond (a sweep),
+item by item with a line per variant."""
 MONEY = "currency"
 
 
@@ -332,7 +335,7 @@ def verdict(row: Any, currency: str, horizon: float) -> str:
     levels = f"{a} {level(metric, row['mean_a'], currency)}, "
     levels += f"{b} {level(metric, row['mean_b'], currency)}"
     if timed:
-        levels = f"restricted mean (to month {horizon:g}): {levels}"
+        levels = f"restricted mean to month {horizon:g}: {levels}"
         never_shares = (row.get("censored_a", math.nan), row.get("censored_b", math.nan))
         if any(v > 0 for v in never_shares if not math.isnan(v)):
             levels += (
@@ -349,7 +352,7 @@ def verdict(row: Any, currency: str, horizon: float) -> str:
         gap = abs(row["diff"])
         way = "lower" if row["better_when"] == "lower" else "higher"
         if timed:
-            how = f"{gap:.1f} months sooner on average (restricted mean)"
+            how = f"{gap:.1f} months sooner"
         elif catalogue.lookup(metric) and catalogue.metric(metric).unit in (
             "share",
             "share per year",
@@ -476,10 +479,19 @@ def headline(d: Decision) -> str:
 def render_text(d: Decision) -> list[str]:
     """The decision summary as console lines."""
     lines = [f"{TITLE.upper()} ({headline(d)})"]
-    for group in d.groups:
-        lines.append(f"{group}:")
-        for item, words in group_lines(d, group):
-            lines.append(f"  {item}: {words}")
+    if len(d.groups) <= BY_GROUP:
+        for group in d.groups:
+            lines.append(f"{group}:")
+            for item, words in group_lines(d, group):
+                lines.append(f"  {item}: {words}")
+    else:  # many variants: one item at a time, a line per variant, to read down a column
+        items: dict[str, list[str]] = {}
+        for group in d.groups:
+            for item, words in group_lines(d, group):
+                items.setdefault(item, []).append(f"  {group}: {words}")
+        for item, group_words in items.items():
+            lines.append(f"{item}:")
+            lines.extend(group_words)
     if len(d.verdicts):
         lines.append("which option is better (paired, common random numbers):")
         for _, v in d.verdicts.iterrows():
