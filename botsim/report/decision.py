@@ -24,7 +24,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -74,7 +74,6 @@ class Decision:
     break_even: Any  # group, metric, event, n, median, p10, p90, never, horizon
     verdicts: Any  # setting, metric, scenario_a, scenario_b, better, text
     confidence: float = stats.CONFIDENCE
-    notes: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- facts
@@ -255,7 +254,7 @@ def _verdicts(comparisons: Any, metrics: list[str], facts: Mapping[str, Facts], 
     order = {m: i for i, m in enumerate(metrics)}
     table = comparisons[comparisons["metric"].isin(metrics)].copy()
     table["_order"] = table["metric"].map(order)
-    table = table.sort_values([*settings, "_order"], kind="stable") if settings else table
+    table = table.sort_values([*settings, "_order"], kind="stable")
     for _, r in table.iterrows():
         f = facts.get(str(r["scenario_a"])) or next(iter(facts.values()))
         where = ", ".join(f"{p.replace('_', ' ')} {r[p]}" for p in settings if p in r)
@@ -305,7 +304,7 @@ def level(metric: str, value: float, currency: str, signed: bool = False) -> str
     if unit == MONEY:
         return f"{sign}{money(value, currency)}"
     if unit in ("share", "share per year"):
-        return f"{sign}{value * 100:.1f} %" if not signed else f"{sign}{value * 100:.1f} pts"
+        return f"{sign}{value * 100:.1f}%" if not signed else f"{sign}{value * 100:.1f} pts"
     if unit in ("months", "days", "FTE"):
         return f"{sign}{value:,.1f} {unit}"
     return f"{sign}{value:,.2f}" if abs(value) < 10 else f"{sign}{value:,.1f}"
@@ -401,7 +400,7 @@ def _short(value: float, horizon: float) -> str:
 
 def _readiness_text(rows: Any) -> str:
     if (rows["events"] == 0).all():
-        return f"0 % at every month (no replication was ready by month {rows['month'].max():g})"
+        return f"0% at every month (no replication was ready by month {rows['month'].max():g})"
     parts = []
     for _, r in rows.iterrows():
         if math.isnan(r["p"]):
@@ -456,7 +455,7 @@ def group_lines(d: Decision, group: str) -> list[tuple[str, str]]:
         out.append((f"months to {r['event']}", _milestone_text(r)))
     rd = d.readiness[d.readiness["group"] == group] if len(d.readiness) else d.readiness
     if len(rd):
-        out.append(("P(transfer-ready)", _readiness_text(rd)))
+        out.append(("P(transfer-ready by month m)", _readiness_text(rd)))
     cs = d.costs[d.costs["group"] == group] if len(d.costs) else d.costs
     for line in _cost_lines(cs, f.currency):
         who, _, words = line.partition(": ")
@@ -522,8 +521,15 @@ def render_html(d: Decision) -> str:
         table_html(pd.DataFrame(rows), "decision-table"),
     ]
     if len(d.verdicts):
-        cols = ["setting", "label", "scenario_a", "scenario_b", "text"]
-        table = d.verdicts[[c for c in cols if c in d.verdicts and d.verdicts[c].any()]]
+        names = {
+            "setting": "where",
+            "label": "metric",
+            "scenario_a": "option A",
+            "scenario_b": "option B",
+            "text": "verdict",
+        }
+        cols = [c for c in names if c in d.verdicts and d.verdicts[c].astype(bool).any()]
+        table = d.verdicts[cols].rename(columns=names)
         parts.append("<h3>Which option is better</h3>")
         parts.append(
             '<p class="note">Paired under common random numbers; better only where the '
