@@ -659,15 +659,10 @@ def compare_summaries(
                     pb = paired_proportion_difference(ea, eb, level)
                     if status == COMPARED and (pb["ci_low"] > 0 or pb["ci_high"] < 0):
                         favoured.add(a if pb["diff"] > 0 else b)  # earlier is better
+                values = (pb["p_a"], pb["p_b"], pb["diff"], pb["ci_low"], pb["ci_high"])
+                values += (pb["p_value"],)
                 by_month.update(
-                    {
-                        f"{key}_a": pb["p_a"],
-                        f"{key}_b": pb["p_b"],
-                        f"{key}_diff": pb["diff"],
-                        f"{key}_ci_low": pb["ci_low"],
-                        f"{key}_ci_high": pb["ci_high"],
-                        f"{key}_p_value": pb["p_value"],
-                    }
+                    {f"{key}_{stat}": v for stat, v in zip(BY_MONTH_STATISTICS, values)}
                 )
             better = None  # only where the difference is significant: else no clear difference
             if direction is not None and significant:
@@ -694,6 +689,21 @@ def compare_summaries(
             )
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+BY_MONTH_STATISTICS = ("a", "b", "diff", "ci_low", "ci_high", "p_value")
+"""Suffixes of the ``p_by_<m>_*`` columns of a comparison row (one set per decision month)."""
+COMPARISON_COLUMNS = frozenset(
+    {
+        *("metric", "scenario_a", "scenario_b", "n_pairs", "mean_a", "mean_b", "diff"),
+        *("ci_low", "ci_high", "p_value", "confidence", "comparisons", "better_when", "better"),
+        *("significant", "restricted_to_horizon", "reached_a", "reached_b", "censored_a"),
+        *("censored_b", "status", "status_side", "depends_on_month"),
+        *(f"p_by_{m:g}_{s}" for m in DECISION_MONTHS for s in BY_MONTH_STATISTICS),
+    }
+)
+"""Every column of :func:`compare_summaries` at the default months (a sweep's contrasts table
+holds them beside its parameters, which may not be named like one)."""
 
 
 def group_aggregates(summary: Any, by: list[str], confidence: float = CONFIDENCE) -> Any:

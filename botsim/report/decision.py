@@ -326,6 +326,8 @@ def verdict(row: Any, currency: str, horizon: float) -> str:
             f"({other} did in {percent(reached)} of replications)"
         )
     timed = bool(row.get("restricted_to_horizon", False))
+    if timed and row.get("reached_a") == 0 and row.get("reached_b") == 0:
+        return f"neither got there within {horizon:g} months"
     ci = (
         f"difference {level(metric, row['diff'], currency, True)} "
         f"[{level(metric, row['ci_low'], currency, True)}, "
