@@ -48,6 +48,9 @@ PAIRED_COLUMNS = (
     "p_value",
     "better",
     "significant",
+    "censored_a",
+    "censored_b",
+    "status",
 )
 """Columns shown for every paired difference (compare and sweep contrasts)."""
 
@@ -84,7 +87,8 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
             '<p class="note">Paired differences A &minus; B under common random numbers, '
             "with their confidence interval [CI]; highlighted rows are significant (the "
             "interval excludes 0), and only those name a better scenario. Time-to metrics are "
-            "compared as times restricted to the horizon.</p>"
+            "compared as restricted mean times (to the horizon), censored A/B being the share "
+            "never reached; P(event by month m) differences are in comparisons.csv.</p>"
         )
         sections.append(
             (
@@ -238,6 +242,7 @@ def write_report(
     Returns the path of ``report.html``.
     """
     from botsim.experiment.outputs import REPORT_PENDING, _write_atomic, mark_report_written
+    from botsim.report.decision import from_study, render_html
     from botsim.report.drivers import drivers_section
     from botsim.report.figures import BUILDERS, build_figures
     from botsim.report.html import findings_html, render
@@ -281,7 +286,10 @@ def write_report(
             step()
         drivers = drivers_section(folder, study, staging)  # "What drives this answer"
         sections = [drivers, *sections] if drivers else sections
-        page = render(study, rendered, sections, findings_html(study, time_to, comparisons))
+        decision = render_html(from_study(study, comparisons))  # the first section
+        page = render(
+            study, rendered, sections, decision + findings_html(study, time_to, comparisons)
+        )
         target = folder / "figures"
         if target.exists():
             os.replace(target, old)

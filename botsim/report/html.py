@@ -16,7 +16,7 @@ from botsim.metrics import catalogue
 from botsim.report import units
 from botsim.report.study import Study
 from botsim.report.tables import CONTRAST_METRICS
-from botsim.stats import never_reached_by
+from botsim.stats import never_reached_by, undefined_for
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
@@ -261,8 +261,10 @@ def method_html(study: Study) -> str:
             "<li><b>Paired comparisons (common random numbers).</b> All scenarios run with the "
             "same seed, so replication j of each uses the same random streams for the same "
             "purpose; differences are paired-t intervals on Z<sub>j</sub> = "
-            "X<sub>A,j</sub> &minus; X<sub>B,j</sub>. Time-to metrics are compared as times "
-            "restricted to the horizon, min(T, horizon), so censored runs count.</li>"
+            "X<sub>A,j</sub> &minus; X<sub>B,j</sub>. Time-to metrics are compared as restricted "
+            "mean times, min(T, horizon), with the share never reached of each side, and by the "
+            "paired difference of P(event by month m) (Newcombe interval); a side is better only "
+            "where no month says the opposite.</li>"
         )
     if study.kind == "compare" and len(study.groups) > 2:
         k = len(study.groups) * (len(study.groups) - 1) // 2
@@ -328,14 +330,20 @@ def findings_html(study: Study, time_to: Any, comparisons: Any) -> str:
             if not r["better_when"] or r["metric"] not in HEADLINE:
                 continue
             name = catalogue.label(r["metric"])
-            never = never_reached_by(r)
+            never, undefined = never_reached_by(r), undefined_for(r)
 
             def amount(column: str, row: Any = r) -> str:
                 return html.escape(_amount(row[column], row["metric"], money))
 
-            if never is not None:
+            if undefined is not None:
+                verdict = "not comparable: undefined for " + html.escape(str(undefined))
+            elif never is not None:
                 verdict = "not comparable: never reached by " + html.escape(str(never))
-            elif r["significant"]:
+            elif r.get("depends_on_month", False):
+                verdict = (
+                    "no single better side: it depends on the month (see the decision summary)"
+                )
+            elif r["better"]:
                 verdict = (
                     f"<b>{html.escape(str(r['better']))}</b> is better "
                     f"(difference {amount('diff')}, CI {amount('ci_low')} to "

@@ -188,9 +188,20 @@ CONTRAST_METRICS = (
 )
 
 
+COST_CONTRASTS = (
+    "savings_vs_outsourcing",
+    "savings_vs_onshore",
+    "break_even_vs_outsourcing",
+    "break_even_vs_onshore",
+)
+"""Also contrasted in a sweep, for its decision summary (savings and break-even)."""
+
+
 def sweep_contrasts(study: Study) -> Any:
     """Grid sweeps: paired (CRN) comparison of the first parameter's values at each setting of
-    the others - e.g. Philippines vs Colombia at each team size - on the main metrics.
+    the others - e.g. Philippines vs Colombia at each team size - on the main metrics, savings
+    and break-even. Censoring-aware like every comparison (restricted means with censoring
+    shares, P(event by month m) differences, not comparable / undefined rows).
 
     Each setting is its own family: with more than two values its pairwise intervals are
     Bonferroni-adjusted (see :func:`botsim.stats.compare_summaries`).
@@ -203,9 +214,8 @@ def sweep_contrasts(study: Study) -> Any:
     pts = study.points
     if pts[first].nunique() < 2:
         return pd.DataFrame()
-    metric_list = [
-        m for m in dict.fromkeys((*CONTRAST_METRICS, study.key_metric)) if m in study.summary
-    ]
+    wanted = (*CONTRAST_METRICS, *COST_CONTRASTS, study.key_metric)
+    metric_list = [m for m in dict.fromkeys(wanted) if m in study.summary]
     frames = []
     settings = pts.groupby(rest, sort=False) if rest else [((), pts)]
     for key, block in settings:

@@ -27,6 +27,8 @@ window.addEventListener("load", () => {
     loaded: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
     tables: [...document.querySelectorAll("table")].map(t => t.id),
     rows: [...document.querySelectorAll("table")].map(t => t.tBodies[0].rows.length),
+    headings: [...document.querySelectorAll("h2")].map(h => h.textContent),
+    decision: (document.getElementById("decision") || {innerText: ""}).innerText,
   }) + "END";
   document.body.appendChild(probe);
 });
@@ -59,7 +61,10 @@ def test_report_renders_in_headless_chromium(compare_folder, tmp_path):
     expected = len(list((compare_folder / "figures").glob("*.png")))
     assert probe["images"] == expected > 0
     assert probe["loaded"] == probe["images"], "some figures did not load"
-    for table in ("comparisons", "time-to", "aggregates"):
+    # The decision summary renders first, with its answers and the verdicts (issue 15).
+    assert probe["headings"][0] == "Decision summary"
+    assert "months to stable team" in probe["decision"] and "USD " in probe["decision"]
+    for table in ("decision-table", "decision-verdicts", "comparisons", "time-to", "aggregates"):
         assert table in probe["tables"]
         assert probe["rows"][probe["tables"].index(table)] > 0
 

@@ -113,7 +113,7 @@ def test_cli_compare_and_sweep(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "no significant difference" in result.output
+    assert "no clear difference" in result.output
     assert is_complete(out) and not (out / "report.html").exists()
     # The same folder again: refused without --force, nothing overwritten.
     again = runner.invoke(main, ["compare", scen, scen, "--out", str(out)])
