@@ -88,6 +88,9 @@ class HazardTable:
         else:
             vol = np.array([b.voluntary for b in attrition.bands], dtype=float)
             inv = np.array([b.involuntary for b in attrition.bands], dtype=float)
+        # Market tightness / pay position scales the resignation hazard only (x 1.0 exactly
+        # leaves every value, and so every draw, as it was).
+        vol = vol * attrition.resignation_multiplier
         return cls(starts, vol / DAYS_PER_YEAR, inv / DAYS_PER_YEAR)
 
 
