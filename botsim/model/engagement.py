@@ -78,13 +78,15 @@ class Engagement:
         for i, (role, targets) in enumerate(zip(scenario.roles, month_end_targets(scenario))):
             loc = scenario.location(role.location)
             key = (loc.name, role.name)
+            attrition = scenario.attrition_for(role)
+            immediate_share = scenario.immediate_start_share_for(role)
             desk = RoleDesk(
                 index=i,
                 role=role,
                 location=loc,
                 recruiters=recruiters[loc.name],
-                attrition=scenario.attrition_for(role),
-                hazards=HazardTable.from_attrition(scenario.attrition_for(role)),
+                attrition=attrition,
+                hazards=HazardTable.from_attrition(attrition),
                 search_uniforms=UniformBlocks(streams.stream("search", *key)),
                 onboarding_rng=streams.stream("onboarding", *key),
                 attrition_uniforms=UniformBlocks(
@@ -95,10 +97,10 @@ class Engagement:
                 if transfer.policy != "never"
                 else None,
                 max_multiplier=max_multiplier,
-                immediate_start_share=scenario.immediate_start_share_for(role),
+                immediate_start_share=immediate_share,
                 # Its own named stream, created only when in use: no other draw moves.
                 availability_rng=streams.stream(AVAILABILITY_STREAM, *key)
-                if scenario.immediate_start_share_for(role) > 0
+                if immediate_share > 0
                 else None,
             )
             desk.monthly_targets = targets
