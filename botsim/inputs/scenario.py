@@ -69,6 +69,10 @@ MIN_EXCHANGE_RATE, MAX_EXCHANGE_RATE = 1e-6, 1e7
 MAX_HOURS_PER_WEEK = 1e6
 """Upper bound on client management hours per week and their monthly growth: 168 hours of
 several thousand managers (assumption: keeps capacity sums finite; no client comes near)."""
+MAX_HAZARD_MULTIPLIER = 10.0
+"""Upper bound on the attrition multipliers of a role, a location or the Owned phase (as the
+schema's other attrition multipliers): ten times a stated hazard is beyond any market
+(assumption)."""
 HOURS_PER_WEEK = 168.0
 """Hours in a week: the most one employee's direction can take per week."""
 
@@ -136,6 +140,13 @@ class Recruiting(Frozen):
     )
     candidate_notice: Distribution = Field(
         description="Days an accepted candidate serves at their current employer before starting."
+    )
+    immediate_start_share: Probability = Field(
+        default=0.0,
+        description="Share of accepted candidates available at once (no notice to serve: not "
+        "currently employed, or notice bought out by the new employer); the rest serve "
+        "candidate_notice. Mean notice = (1 - share) x E[candidate_notice] (assumption: 0, "
+        "everyone serves it, unless the profile or scenario states a share).",
     )
 
     @property
@@ -216,6 +227,12 @@ class Attrition(Frozen):
         default=0.0,
         description="Share of resignations that leave without serving notice (AWOL); 0 unless the "
         "profile or scenario states one (assumption: everyone serves notice).",
+    )
+    resignation_multiplier: Annotated[float, Field(ge=0, le=MAX_HAZARD_MULTIPLIER)] = Field(
+        default=1.0,
+        description="Multiplier on the voluntary (resignation) hazard of every band, for market "
+        "tightness or pay position against the market (assumption: 1.0, the bands as stated; "
+        "e.g. 1.2 in a tight market or with pay below market, 0.8 with pay above it).",
     )
 
     @model_validator(mode="after")
@@ -547,6 +564,17 @@ class Role(Frozen):
         description="Initial build and growth waves; months increasing, headcount non-decreasing."
     )
     ramp: Ramp | None = Field(default=None, description="Overrides the location's ramp curve.")
+    attrition: Attrition | None = Field(
+        default=None,
+        description="Overrides the location's attrition for this role (the whole section: "
+        "definition, bands, no_notice_share, resignation_multiplier), e.g. finance analysts "
+        "in a contact-centre location; none = the location's.",
+    )
+    immediate_start_share: Probability | None = Field(
+        default=None,
+        description="Overrides the location's recruiting.immediate_start_share for this role; "
+        "none = the location's.",
+    )
     budget_per_month: Amount | None = Field(
         default=None,
         description="Planned monthly budget of the role's direct cost (its staff's salaries, "
@@ -780,6 +808,13 @@ class Transfer(Frozen):
     attrition_multiplier: Annotated[float, Field(ge=1, le=10)] = Field(
         default=1.5,
         description="Voluntary attrition multiplier during the handover window (assumption).",
+    )
+    owned_attrition_multiplier: Annotated[float, Field(ge=0, le=MAX_HAZARD_MULTIPLIER)] = Field(
+        default=1.0,
+        description="Voluntary attrition multiplier from transfer completion on, the Owned "
+        "phase (assumption: 1.0, no change; a captive centre often keeps people better, "
+        "e.g. 0.7). Above attrition_multiplier it raises the thinning bound, so draws before "
+        "the transfer differ too (same distribution; docs/model.md).",
     )
 
     @model_validator(mode="after")
@@ -1182,6 +1217,16 @@ class Scenario(Frozen):
 
     def ramp_for(self, role: Role) -> Ramp:
         return role.ramp or self.location(role.location).ramp
+
+    def attrition_for(self, role: Role) -> Attrition:
+        """The role's attrition: its own override, else its location's (the one lookup)."""
+        return role.attrition or self.location(role.location).attrition
+
+    def immediate_start_share_for(self, role: Role) -> float:
+        """The role's share of candidates available at once (override, else the location's)."""
+        if role.immediate_start_share is not None:
+            return role.immediate_start_share
+        return self.location(role.location).recruiting.immediate_start_share
 
     @property
     def horizon_days(self) -> float:
