@@ -514,7 +514,8 @@ def render_html(d: Decision) -> str:
     ]
     parts = [
         # Scoped to this section: its answers are sentences, which must wrap.
-        "<style>#decision td.text{white-space:normal;min-width:9rem}</style>",
+        "<style>#decision td.text{white-space:normal;min-width:9rem}"
+        "@media print{#decision td.text{min-width:0}}</style>",
         f'<section id="decision"><h2>{TITLE}</h2>',
         f'<p class="note">{html.escape(headline(d))}. Months to each milestone: '
         "Kaplan&ndash;Meier median and P10&ndash;P90 over replications, with the share that "
