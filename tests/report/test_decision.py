@@ -146,7 +146,7 @@ def no_figures(monkeypatch):
     """Reports without figures (the figures are tested elsewhere; these tests read the HTML)."""
     import botsim.report.figures
 
-    monkeypatch.setattr(botsim.report.figures, "build_figures", lambda study: [])
+    monkeypatch.setattr(botsim.report.figures, "build_figures", lambda study, **kw: [])
 
 
 def test_sweep_prints_the_decision_summary_first_and_its_report_starts_with_it(
