@@ -29,7 +29,7 @@ from functools import cached_property
 import numpy as np
 
 from botsim.inputs.caching import by_identity
-from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition
+from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition, LocationValues
 
 
 def annual_hazard(rate: float, definition: str) -> float:
@@ -135,3 +135,38 @@ def voluntary_share(table: HazardTable, band: int, vol_scale: float = 1.0) -> fl
     vol *= vol_scale
     total = vol + inv
     return vol / total if total > 0 else 0.0
+
+
+def steady_state_attrition(location: LocationValues) -> float:
+    """The location's expected steady-state annual attrition (exits / mean headcount per year)
+    of one seat whose leaver is replaced at once, with no overload and no transfer window:
+    1 / E[tenure] by renewal theory (reference T1, T7), E[tenure] in years.
+
+    E[tenure] = integral of S(t) dt + notice x P(resignation with notice), where S is the
+    survival of the piecewise-constant hazard (voluntary + involuntary), times
+    (1 - probation failure) from the end of probation (a hire still employed then fails it
+    with that probability), and a resignation that is not a walk-out keeps the seat filled for
+    the notice period. 0 when the hazard vanishes for ever (nobody leaves).
+    """
+    table = HazardTable.from_attrition(location.attrition)
+    probation = location.probation.months * DAYS_PER_MONTH
+    failure = location.probation.failure_probability
+    cuts = sorted({*table.starts.tolist(), probation} if failure > 0 else table.starts.tolist())
+    survival, mean_days, voluntary_exits = 1.0, 0.0, 0.0
+    for lo, hi in zip(cuts, [*cuts[1:], math.inf]):
+        if lo == probation and failure > 0:
+            survival *= 1.0 - failure
+        band = int(np.searchsorted(table.starts, lo, side="right")) - 1
+        vol, inv = float(table.voluntary[band]), float(table.involuntary[band])
+        rate = vol + inv
+        if rate == 0:
+            if math.isinf(hi):
+                return 0.0
+            mean_days += survival * (hi - lo)
+            continue
+        leaving = 1.0 if math.isinf(hi) else -math.expm1(-rate * (hi - lo))
+        mean_days += survival * leaving / rate
+        voluntary_exits += survival * leaving * vol / rate
+        survival *= 1.0 - leaving
+    mean_days += location.notice_days * voluntary_exits * (1.0 - location.attrition.no_notice_share)
+    return DAYS_PER_YEAR / mean_days
