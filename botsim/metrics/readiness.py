@@ -33,7 +33,7 @@ class LifecycleMarks:
     """What the lifecycle summaries read from the milestone records: days are ``inf`` when
     not within the horizon."""
 
-    full_day: float  # the team first full (headcount >= target > 0)
+    full_day: float  # the team first full (agents >= ceil(full_team_fraction x target) > 0)
     transfer_start: float
     transfer_done: float
     headcount_lost: float  # at the transfer; NaN when it did not complete

@@ -4,11 +4,14 @@ lifecycle pipeline (:mod:`botsim.model.lifecycle`); never inside the processes.
 Definitions (docs/model.md, "Metrics"); times are in months unless the name says days:
 
 * ``time_to_first_hire``: first start.
-* ``time_to_full_team``: first moment headcount >= the target in force (continuous time).
-* ``time_to_stable_team``: first month-end m such that at every month-end m .. m+W-1 headcount
-  >= h * target, effective FTE >= c * target, and annualised attrition over the window
-  (exits in (m-1, m+W-1] / mean month-end headcount * 12 / W) <= a. Censored (NaN with the
-  ``_censored`` flag) when no full window fits inside the horizon.
+* ``time_to_full_team``: first moment the agents fill ceil(f * target in force) seats, f =
+  ``stability.full_team_fraction`` (continuous time); ``time_to_full_plan``: 100 % of the
+  final plan.
+* ``time_to_stable_team``: first month-end m such that every month-end m .. m+W-1 follows the
+  full team and has headcount >= h * target, effective FTE >= c * target, and annualised
+  attrition over the trailing attrition window (K month-ends, ``attrition_window_months``)
+  <= a. Censored (NaN with the ``_censored`` flag) when no full window fits inside the
+  horizon.
 * ``vacancy_days``: integral over the horizon of max(target(t) - headcount(t), 0).
 * ``recruiter_utilisation``: recruiter-slot time busy searching / (slots * horizon).
 """
