@@ -132,11 +132,10 @@ SUMMARY: tuple[Metric, ...] = (
     # Hiring milestones (botsim/metrics/replication.py)
     _time_to("time_to_first_hire", "first hire", key=True),
     _m("time_to_full_team", "months",
-       "time to full team: agents first fill ceil(stability.full_team_fraction x target) "
-       "seats (default 95 %)", "lower", censored=True, event="full team", key=True,
-       precision=True),
+       "time to full team (full-team share of seats filled, 95 % by default)", "lower",
+       censored=True, event="full team", key=True, precision=True),
     _m("time_to_full_plan", "months",
-       "time to final plan staffed: agents first fill 100 % of the final plan's seats",
+       "time to final plan staffed (100 % of the final plan's seats filled)",
        "lower", censored=True, event="final plan staffed", compared=True),
     _time_to("time_to_stable_team", "stable team", key=True, precision=True),
     # Transfer readiness and the transfer (botsim/metrics/readiness.py)
