@@ -211,11 +211,11 @@ def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
 
 @by_identity()
 def _role_hazards(scenario: Scenario) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
-    """Per role: band starts (days), total base hazard per day of each band and the
-    cumulative hazard at each band start (once per scenario)."""
+    """Per role (its own attrition, or its location's): band starts (days), total base hazard
+    per day of each band and the cumulative hazard at each band start (once per scenario)."""
     out = []
     for role in scenario.roles:
-        table = HazardTable.from_attrition(scenario.location(role.location).attrition)
+        table = HazardTable.from_attrition(scenario.attrition_for(role))
         rate = table.voluntary + table.involuntary
         cum = np.concatenate([[0.0], np.cumsum(rate[:-1] * np.diff(table.starts))])
         out.append((table.starts, rate, cum))

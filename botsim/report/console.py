@@ -237,8 +237,8 @@ def attrition_explained(result) -> None:
     (docs/model.md, "Full team and readiness thresholds"): every number is computed, none is
     a fitted share.
 
-    * the profile's steady state: 1 / mean tenure of one seat under the location's bands,
-      probation and notice, replaced at once, weighted by planned headcount;
+    * the profile's steady state: 1 / mean tenure of one seat under the role's bands (its own
+      or its location's), probation and notice, replaced at once, weighted by planned headcount;
     * tenure mix: the profile's hazards applied to the tenures the agents actually served
       (``annual_attrition_profile_hazards``); a new team is full of short tenures, whose hazard
       is higher;
@@ -254,10 +254,13 @@ def attrition_explained(result) -> None:
     if math.isnan(simulated):
         return
     limits = resolved_thresholds(scenario)
-    where = ", ".join(
-        f"{loc.name} {steady_state_attrition(loc):.1%} ({loc.attrition.definition})"
-        for loc in scenario.locations
-    )
+    rates = {}  # by location, or by role where a role has its own attrition
+    for role in scenario.roles:
+        loc = scenario.location(role.location)
+        name = f"{role.name} in {loc.name}" if role.attrition is not None else loc.name
+        attrition = scenario.attrition_for(role)
+        rates[name] = f"{steady_state_attrition(loc, attrition):.1%} ({attrition.definition})"
+    where = ", ".join(f"{name} {rate}" for name, rate in rates.items())
     click.echo(
         f"{'attrition vs profile':<28} simulated {simulated:.1%} a year (agents); the "
         f"profile's steady state {limits.expected_attrition:.1%} ({where}: 1 / mean tenure "
