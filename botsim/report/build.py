@@ -89,7 +89,13 @@ def _criteria_section(study: Study) -> list[tuple[str, str]]:
         + (f" {html.escape(study.series_note)}" if study.series_note else "")
         + "</p>"
     )
-    return [("Readiness criteria at the decision months", note + table_html(table, "criteria"))]
+    words = {"money": units.currency(study), "names": units.group_names(study)}
+    return [
+        (
+            "Readiness criteria at the decision months",
+            note + table_html(table, "criteria", **words),
+        )
+    ]
 
 
 def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:

@@ -97,7 +97,10 @@ def _transfer_lines(result) -> None:
         when = f"month {planned:g}" if planned is not None else "the horizon"
         holding = sorted(((share, c) for c, share in unmet.items() if share > 0), reverse=True)
         if holding:
-            parts = ", ".join(f"{c} {share:.0%}" for share, c in holding)
+            parts = ", ".join(
+                f"{catalogue.label(f'criterion_{c}', 'series').split(': ')[-1]} {share:.0%}"
+                for share, c in holding
+            )
             click.echo(f"criteria not met at {when} (share of replications): {parts}")
         else:
             click.echo(f"every readiness criterion holds at {when} in every replication")
@@ -327,5 +330,5 @@ def readiness_thresholds(result) -> None:
             cells = [
                 f"{u:.0%} ({o:.0%})" for u, o in zip(rows["unmet_share"], rows["only_unmet_share"])
             ]
-            label = name
+            label = catalogue.label(f"criterion_{name}", "series").split(": ")[-1]
         click.echo(f"{label:<28}" + "".join(f"{c:>14}" for c in cells))

@@ -249,7 +249,11 @@ def criteria_by_month(study: Study) -> Any:
     for (group, name), frame in long.groupby(["group", "criterion"], sort=False):
         row = {
             "group": group,
-            "criterion": "ready (every criterion met)" if name == READY else name,
+            "criterion": (
+                "ready (every criterion met)"
+                if name == READY
+                else catalogue.label(f"criterion_{name}", "series")
+            ),
         }
         for _, r in frame.iterrows():
             row[f"month {int(r['month'])}"] = (
