@@ -142,16 +142,12 @@ def compare(
     streams; each key metric's paired difference is reported with its interval, the better
     scenario and whether the difference is significant (Bonferroni for more than two).
     """
-    from botsim.experiment.comparison import (
-        check_comparison_columns,
-        run_comparison,
-        unique_names,
-    )
+    from botsim.experiment.comparison import check_comparison_columns, unique_names
     from botsim.experiment.executors import planned_workers
     from botsim.experiment.memory import check_memory
     from botsim.experiment.outputs import OutputError
     from botsim.inputs.loader import ScenarioError, load_scenario
-    from botsim.report import ReportError, write_compare
+    from botsim.report import ReportError, compare_to_folder
     from botsim.stats import never_reached_by
 
     if len(scenario_files) < 2:
@@ -194,27 +190,22 @@ def compare(
         bar.start(f"{len(scenarios)} scenarios")
         bar.set_total(n * len(scenarios))
 
-    with bar, _executor_errors():
-        comparison = run_comparison(
-            scenarios,
-            n,
-            seed,
-            confidence=confidence,
-            progress=bar.advance,
-            on_start=announce,
-            **_executor_options(workers, scheduler),
-        )
     try:
-        folder = write_compare(
-            target,
-            comparison.results,
-            sources=list(scenario_files),
-            confidence=confidence,
-            manifest_extra={"overrides": list(overrides)},
-            force=force,
-            report=not no_report,
-            comparisons=comparison.table,
-        )
+        with bar, _executor_errors():
+            folder, comparison = compare_to_folder(
+                target,
+                scenarios,
+                n,
+                seed,
+                sources=list(scenario_files),
+                confidence=confidence,
+                manifest_extra={"overrides": list(overrides)},
+                force=force,
+                report=not no_report,
+                progress=bar.advance,
+                on_start=announce,
+                **_executor_options(workers, scheduler),
+            )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))
     table, horizon, seed = comparison.table, comparison.horizon, comparison.seed
@@ -275,8 +266,8 @@ def sweep(
     P(event by month m) per variant, and (unless --no-report) the figures and report.html.
     """
     from botsim.experiment.outputs import OutputError
-    from botsim.experiment.sweep import SweepError, check_columns, load_sweep, run_sweep
-    from botsim.report import ReportError, write_sweep
+    from botsim.experiment.sweep import SweepError, check_columns, load_sweep
+    from botsim.report import ReportError, sweep_to_folder
 
     try:
         plan = load_sweep(sweep_file)  # every variant built and validated
@@ -316,21 +307,24 @@ def sweep(
     options = _executor_options(workers, scheduler)
     click.echo(f"running {len(plan.points)} variants of {plan.sweep.name}", err=True)
     bar = ProgressBar(show_progress(click.get_current_context(), no_progress))
-    with bar, _executor_errors():
-        bar.start(f"{k} variants")
-        bar.set_total(n * k)
-        result = run_sweep(plan, replications, seed, progress=bar.advance, **options)
     try:
         text = Path(sweep_file).read_text(encoding="utf-8")
-        folder = write_sweep(
-            target,
-            result,
-            text,
-            confidence=confidence,
-            force=force,
-            report=not no_report,
-            inputs=inputs,
-        )
+        with bar, _executor_errors():
+            bar.start(f"{k} variants")
+            bar.set_total(n * k)
+            folder, result = sweep_to_folder(
+                target,
+                plan,
+                replications,
+                seed,
+                sweep_text=text,
+                confidence=confidence,
+                force=force,
+                report=not no_report,
+                inputs=inputs,
+                progress=bar.advance,
+                **options,
+            )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))
     _print_sweep(folder, confidence)
