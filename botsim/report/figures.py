@@ -81,7 +81,7 @@ def fan_chart(study: Study, column: str) -> FigureSpec | None:
     ts = study.timeseries
     if ts is None or len(ts) == 0 or column not in ts:
         return None
-    groups = [g for g in study.groups if g in set(ts["group"])][:MAX_FACETS]
+    groups = [g for g in study.groups if g in set(ts["group"].unique())][:MAX_FACETS]
     n = len(groups)
     ncols = min(n, 4)
     nrows = math.ceil(n / ncols)
@@ -119,7 +119,7 @@ def fan_chart(study: Study, column: str) -> FigureSpec | None:
         ax.set_ylabel(label(column, "series"))
         ax.set_ylim(bottom=0)
     axes.flat[0].legend(fontsize=7, loc="lower right")
-    more = len([g for g in study.groups if g in set(ts["group"])]) - n
+    more = len([g for g in study.groups if g in set(ts["group"].unique())]) - n
     caption = (
         f"Month-end {label(column, 'series')} across replications: median line, P25-P75 and "
         "P10-P90 bands; dashed: the plan's target headcount."
@@ -432,7 +432,7 @@ def readiness_chart(study: Study) -> FigureSpec | None:
     if score is None and not criteria:
         return None
     ncols = 2 if score and criteria else 1
-    groups = [g for g in study.groups if g in set(ts["group"])][:6]
+    groups = [g for g in study.groups if g in set(ts["group"].unique())][:6]
     fig, axes = _new(5.0 * ncols, 3.6, 1, ncols)
     colors = _palette(len(groups))
     if score:
@@ -498,7 +498,7 @@ def cost_chart(study: Study) -> FigureSpec | None:
         if not cols:
             return None
         data = ts
-    groups = _representative_groups(study, set(ts["group"]))
+    groups = _representative_groups(study, set(ts["group"].unique()))
     fig, axes = _new(4.6 * len(groups), 3.8, 1, len(groups))
     breakevens = [m for m in BREAK_EVENS if m in study.summary]
     for ax, g in zip(axes.flat, groups):
@@ -527,7 +527,7 @@ def cost_chart(study: Study) -> FigureSpec | None:
         "(median line, P10-P90 band); vertical lines: Kaplan-Meier median break-even months "
         "(censored at the horizon when never reached)."
     )
-    hidden = len([g for g in study.groups if g in set(ts["group"])]) - len(groups)
+    hidden = len([g for g in study.groups if g in set(ts["group"].unique())]) - len(groups)
     if hidden > 0:
         caption += (
             f" Shown for {len(groups)} representative variant(s); {hidden} more in the tables."

@@ -122,7 +122,9 @@ def compare_to_folder(
             report,
             comparison.table,
         )
-    _series_from_folder(target, "scenario", comparison.names, comparison.results)
+    _series_from_folder(
+        target, [({"scenario": nm}, r) for nm, r in zip(comparison.names, comparison.results)]
+    )
     return target, comparison
 
 
@@ -134,18 +136,24 @@ def _check_compare(results: Sequence[Any]) -> None:
         raise ValueError(f"paired comparison needs one seed for every scenario, got {seeds}")
 
 
-def _series_from_folder(folder: Path, key: str, values: Sequence[Any], results: Any) -> None:
-    """Point each result's lazy ``timeseries`` at its rows of the finished folder's table (its
-    chunk files are gone)."""
+def _series_from_folder(folder: Path, sources: Sequence[tuple[dict[str, Any], Any]]) -> None:
+    """Point each result's lazy ``timeseries`` at its rows of the finished folder's table, its
+    own columns only (its chunk files are gone); ``sources`` as for
+    :func:`botsim.experiment.outputs.write_stacked_series`, the first tag naming the rows."""
     import pandas as pd
 
     path = folder / "timeseries.parquet"
 
-    def loader(value: Any) -> Any:
-        return lambda: pd.read_parquet(path, filters=[(key, "==", value)]).drop(columns=key)
+    def loader(tags: dict[str, Any]) -> Any:
+        key, value = next(iter(tags.items()))
+        return lambda: (
+            pd.read_parquet(path, filters=[(key, "==", value)])
+            .drop(columns=list(tags))
+            .reset_index(drop=True)
+        )
 
-    for value, result in zip(values, results):
-        result.timeseries_from(loader(value))
+    for tags, result in sources:
+        result.timeseries_from(loader(tags))
 
 
 def _write_compare_into(
@@ -279,7 +287,7 @@ def sweep_to_folder(
     with staged_folder(target, force, inputs) as staging:
         result = run_sweep(plan, replications, seed, chunks=staging / CHUNKS, **run_options)
         _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra, report)
-    _series_from_folder(target, "point", [pt.index for pt in plan.points], result.results)
+    _series_from_folder(target, result.series_sources())
     return target, result
 
 
