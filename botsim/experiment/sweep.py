@@ -50,6 +50,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from botsim.experiment.runner import _LazyFrame, _Loader
 from botsim.inputs.loader import (
     Problem,
     ScenarioError,
@@ -482,11 +483,19 @@ class SweepResult:
     plan: SweepPlan
     seed: int
     replications: int
-    summary: Any  # point, label, <params...>, [varied, level], replication, metrics...
+    # point, label, <params...>, [varied, level], replication, metrics... (a loader once the
+    # folder is written: read back from its summary.parquet when asked for)
+    summary: Any = _LazyFrame()  # noqa: RUF009 (a descriptor, as ExperimentResult.timeseries)
     failures: list[dict[str, Any]] = field(default_factory=list)
     wall_time: float = 0.0
     executor: str = "serial"
-    results: list[Any] = field(default_factory=list)  # one ExperimentResult per variant
+    # one ExperimentResult per variant, for its series; its summary rows are in ``summary``
+    # (its own is dropped: one copy in memory)
+    results: list[Any] = field(default_factory=list)
+
+    def summary_from(self, load: Callable[[], Any]) -> None:
+        """Read the summary lazily with ``load()`` from now on (drops the copy in memory)."""
+        self.summary = _Loader(load)
 
     def series_sources(self) -> list[tuple[dict[str, Any], Any]]:
         """(columns the variant's series rows get: point and parameters, its result) per
@@ -556,10 +565,11 @@ def run_sweep(
             tags = {"sweep": sweep.name, "point": pt.index, "label": pt.label, **cells}
             if sweep.mode == "one_at_a_time":
                 tags.update(varied=pt.varied, level=pt.level)
-            s = res.summary.copy()
+            s = res.summary.copy(deep=False)  # copy-on-write: the columns are not copied
             for i, (k, v) in enumerate(tags.items()):
                 s.insert(i, k, [v] * len(s))
             summaries.append(s)
+            res.summary = None  # its rows live on in the stacked summary (one copy)
             results.append(res)
             failures += [{"point": pt.index, **f.__dict__} for f in res.failures]
     return SweepResult(

@@ -258,7 +258,8 @@ def write_sweep(
     ``inputs`` (the sweep file and its base scenario file) are never replaced by ``force``."""
     target = Path(target)
     with staged_folder(target, force, inputs) as staging:
-        _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra, report)
+        manifest = _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra)
+        _finish(staging, manifest, report)
     return target
 
 
@@ -281,12 +282,17 @@ def sweep_to_folder(
     ``timeseries.parquet`` streamed from there, so memory stays flat in the replication count
     (see :func:`compare_to_folder`). ``run_options`` go to
     :func:`botsim.experiment.sweep.run_sweep`. Returns the folder and the SweepResult."""
+    import pandas as pd
+
     from botsim.experiment.sweep import run_sweep
 
     target = Path(target)
     with staged_folder(target, force, inputs) as staging:
         result = run_sweep(plan, replications, seed, chunks=staging / CHUNKS, **run_options)
-        _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra, report)
+        manifest = _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra)
+        # Written: the report reads the tables back, so the summary need not stay in memory.
+        result.summary_from(lambda: pd.read_parquet(target / "summary.parquet"))
+        _finish(staging, manifest, report)
     _series_from_folder(target, result.series_sources())
     return target, result
 
@@ -297,9 +303,9 @@ def _write_sweep_into(
     sweep_text: str | None,
     confidence: float,
     manifest_extra: dict[str, Any] | None,
-    report: bool,
-) -> None:
-    """The tables, report and manifest of a sweep, into its staging folder."""
+) -> dict[str, Any]:
+    """The tables of a sweep, into its staging folder; returns its manifest (the report and
+    the manifest are written by :func:`_finish`)."""
     from botsim.stats import group_aggregates, time_to_metrics, time_to_table
 
     plan = result.plan
@@ -361,4 +367,4 @@ def _write_sweep_into(
         **(manifest_extra or {}),
     }
     _write_study_tables(staging, manifest)
-    _finish(staging, manifest, report)
+    return manifest
