@@ -182,7 +182,7 @@ def load_study(folder: str | Path, manifest: dict[str, Any] | None = None) -> St
         except json.JSONDecodeError as exc:
             raise ReportError(f"{folder / MANIFEST}: not valid JSON ({exc})") from None
     try:
-        summary = pd.read_parquet(folder / "summary.parquet")
+        summary = _read_summary(folder / "summary.parquet")
         ts_path = folder / "timeseries.parquet"
         per_group = series_replications(_group_count(manifest))
         timeseries = _figure_series(ts_path, per_group) if ts_path.exists() else pd.DataFrame()
@@ -248,6 +248,14 @@ def check_counts(folder: Path, study: Study) -> None:
         )
 
 
+def _read_summary(path: Path) -> Any:
+    """The summary table as a DataFrame, Arrow's buffers freed column by column as they are
+    converted (``self_destruct``): about one copy in memory at the peak instead of two."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pandas(self_destruct=True, split_blocks=True)
+
+
 def _group_count(manifest: dict[str, Any]) -> int:
     """Groups of a folder, from its manifest (before its tables are read)."""
     kind = manifest.get("kind", "run")
@@ -261,14 +269,33 @@ def _group_count(manifest: dict[str, Any]) -> int:
 
 def _figure_series(path: Path, per_group: int) -> Any:
     """The figures' columns of the time series, for the first ``per_group`` replications of
-    each group only (rows are saved in replication order within each group, in row groups
-    whose statistics let the rest go unread)."""
+    each group only.
+
+    Rows are saved in replication order within each group, in row groups of ~50,000 rows
+    (``botsim.experiment.outputs.ROW_GROUP_ROWS``): only the row groups whose smallest
+    replication is below ``per_group`` (by the file's statistics) are read, one at a time, and
+    filtered, so the read costs the same however many replications the file holds.
+    """
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    names = pq.read_schema(path).names
-    filters = [("replication", "<", per_group)] if "replication" in names else None
-    return pd.read_parquet(path, columns=figure_series_columns(names), filters=filters)
+    parquet = pq.ParquetFile(path)
+    names = parquet.schema_arrow.names
+    columns = figure_series_columns(names)
+    if "replication" not in names:
+        return parquet.read(columns=columns).to_pandas()
+    index = names.index("replication")
+    wanted = []
+    for k in range(parquet.num_row_groups):
+        stats = parquet.metadata.row_group(k).column(index).statistics
+        if stats is None or not stats.has_min_max or stats.min < per_group:
+            table = parquet.read_row_group(k, columns=columns)
+            wanted.append(table.filter(pc.less(table["replication"], per_group)))
+    if not wanted:
+        return pd.DataFrame({c: [] for c in columns})
+    return pa.concat_tables(wanted).to_pandas()
 
 
 def _study(
