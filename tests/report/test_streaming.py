@@ -138,3 +138,61 @@ def test_an_interrupted_study_leaves_no_folder(tmp_path, monkeypatch) -> None:
     with pytest.raises(KeyboardInterrupt):
         compare_to_folder(tmp_path / "cmp", [small_scenario(), small_scenario()], 4, 1)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("study", ["compare", "sweep"])
+def test_a_study_cut_short_resumes_from_its_saved_chunks_to_the_same_numbers(
+    tmp_path, monkeypatch, study
+) -> None:
+    """The library's resume of a study: run_comparison / run_sweep given the ``chunks`` folder
+    of a run that was cut short load the chunks saved there and run only the rest, with the
+    same numbers as an uninterrupted run (the CLI has no --resume for studies yet)."""
+    from botsim.experiment.comparison import run_comparison
+
+    if study == "compare":
+        scenarios = [small_scenario(), small_scenario("name=other", "policy.backfill=on_exit")]
+
+        def run(**kw):
+            results = run_comparison(scenarios, 12, 4, chunk_size=3, **kw).results
+            return [(r.summary, r.timeseries) for r in results]
+    else:
+        plan = sweep_from_dict(json.loads(grid(tmp_path).read_text()), tmp_path / "grid.yaml")
+
+        def run(**kw):
+            result = run_sweep(plan, 12, 4, chunk_size=3, **kw)
+            return [(result.summary, result.timeseries)] * len(plan.points)
+
+    real = ChunkFolder.save_chunk
+    saved: list[int] = []
+
+    def ctrl_c_after_five(self: ChunkFolder, chunk) -> None:
+        if len(saved) == 5:
+            raise KeyboardInterrupt
+        saved.append(chunk.first)
+        real(self, chunk)
+
+    monkeypatch.setattr(ChunkFolder, "save_chunk", ctrl_c_after_five)
+    with pytest.raises(KeyboardInterrupt):
+        run(chunks=tmp_path / "chunks")
+    monkeypatch.undo()
+    ran: list[int] = []
+    monkeypatch.setattr("botsim.experiment.runner.simulate", _counting(ran))
+    resumed = run(chunks=tmp_path / "chunks")
+    monkeypatch.undo()
+    assert len(ran) == 12 * len(resumed) - 5 * 3  # the 5 saved chunks of 3 were not run again
+    whole = run()
+    for (summary, series), (summary_whole, series_whole) in zip(resumed, whole):
+        pd.testing.assert_frame_equal(summary, summary_whole)
+        pd.testing.assert_frame_equal(series, series_whole)
+
+
+def _counting(calls: list[int]):
+    from botsim.experiment import runner
+
+    real = runner.simulate
+
+    def simulate(scenario, seed=None, replication=0, keep_events=False):
+        calls.append(replication)
+        return real(scenario, seed, replication, keep_events)
+
+    return simulate
