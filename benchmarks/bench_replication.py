@@ -121,7 +121,8 @@ def time_cli(scenario_file: Path) -> tuple[float, float, int]:
     (a fresh process: start-up, imports, validation, the run on its default workers, the run
     folder and the summary), its CPU seconds (its own and its workers'), and its exit code.
 
-    The HTML report that ``botsim run`` writes after the summary is left out (``--no-report``):
+    The HTML report that ``botsim run`` writes after the summary is left out (``--no-report``),
+    and so are its drivers (``--no-drivers``, measured on their own in benchmarks/README.md):
     the target is about the summary.
     """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -137,6 +138,7 @@ def time_cli(scenario_file: Path) -> tuple[float, float, int]:
                 "--out",
                 f"{out}/run",
                 "--no-report",
+                "--no-drivers",
             ],
             capture_output=True,
             text=True,

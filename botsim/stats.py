@@ -166,6 +166,59 @@ def probability_by(
     return {"month": month, "n": n, "events": k, "p": p, "ci_low": lo, "ci_high": hi}
 
 
+def paired_proportion_difference(
+    a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE
+) -> dict[str, float]:
+    """Difference of two paired proportions P(A) - P(B), with Newcombe's hybrid score interval.
+
+    ``a`` and ``b`` are yes/no outcomes of the same replications (common random numbers), e.g.
+    "the event happened by month m". The interval is Newcombe (1998, *Stat. Med.* 17:2635,
+    method 10): the Wilson intervals [l1, u1], [l2, u2] of the two margins combined with the
+    correlation φ of the 2x2 table of pairs (both, A only, B only, neither: a, b, c, d;
+    φ = C / sqrt((a+b)(c+d)(a+c)(b+d)) with C = ad - bc - n/2 when ad - bc > n/2, 0 when
+    0 <= ad - bc <= n/2, ad - bc when negative),
+    d - sqrt((p1-l1)² - 2φ(p1-l1)(u2-p2) + (u2-p2)²) to
+    d + sqrt((u1-p1)² - 2φ(u1-p1)(p2-l2) + (p2-l2)²);
+    unlike the Wald interval it keeps a sensible width when a share is 0 or 1. The p-value is
+    McNemar's exact test on the discordant pairs (binomial, 1/2). Identical outcomes give a
+    difference of exactly 0 and p = 1.
+    """
+    x = np.asarray(a, dtype=bool)
+    y = np.asarray(b, dtype=bool)
+    if len(x) != len(y):
+        raise ValueError("paired samples must have the same length")
+    n = len(x)
+    out = {"n": n, "p_a": math.nan, "p_b": math.nan, "diff": math.nan}
+    out.update(ci_low=math.nan, ci_high=math.nan, p_value=math.nan)
+    if n == 0:
+        return out
+    both = int(np.sum(x & y))
+    only_a = int(np.sum(x & ~y))
+    only_b = int(np.sum(~x & y))
+    neither = n - both - only_a - only_b
+    p1, l1, u1 = wilson_interval(both + only_a, n, confidence)
+    p2, l2, u2 = wilson_interval(both + only_b, n, confidence)
+    margins = (both + only_a) * (only_b + neither) * (both + only_b) * (only_a + neither)
+    cross = both * neither - only_a * only_b
+    # Newcombe's continuity-corrected correlation: a positive cross product is shrunk by n/2.
+    corrected = cross - n / 2 if cross > n / 2 else (cross if cross < 0 else 0.0)
+    phi = corrected / math.sqrt(margins) if margins > 0 else 0.0
+    d = p1 - p2
+    below = math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
+    above = math.sqrt(max(0.0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
+    discordant = only_a + only_b
+    p_value = float(_st.binomtest(only_a, discordant, 0.5).pvalue) if discordant else 1.0
+    out.update(
+        p_a=p1,
+        p_b=p2,
+        diff=d,
+        ci_low=max(-1.0, d - below),
+        ci_high=min(1.0, d + above),
+        p_value=p_value,
+    )
+    return out
+
+
 # --------------------------------------------------------------------------- Kaplan-Meier
 
 
@@ -426,18 +479,41 @@ def reached_share(summary: Any, metric: str) -> float:
     return float((~censored & ~np.isnan(values)).mean()) if len(values) else math.nan
 
 
+NOT_COMPARABLE = "not comparable"
+"""``status`` of a comparison row whose time-to event one side never reached within the
+horizon (``status_side`` names it): a difference would only measure the censoring."""
+UNDEFINED = "undefined"
+"""``status`` of a comparison row whose metric is undefined in every replication of one side
+(``status_side``): e.g. time to re-stabilise or the transfer month of a team that never
+transfers."""
+COMPARED = "compared"
+
+
 def never_reached_by(row: Any) -> str | None:
     """The one scenario of a comparison row (:func:`compare_summaries`) that never reached a
     time-to event its partner reached: the row is then not comparable. None otherwise (also
     for tables written before the reached shares existed)."""
+    status = row.get("status")
+    if isinstance(status, str) and status:
+        return row["status_side"] if status == NOT_COMPARABLE else None
     a, b = row.get("reached_a", math.nan), row.get("reached_b", math.nan)
     if (a == 0) != (b == 0):
         return row["scenario_a"] if a == 0 else row["scenario_b"]
     return None
 
 
+def undefined_for(row: Any) -> str | None:
+    """The one scenario of a comparison row for which the metric is undefined in every
+    replication (:data:`UNDEFINED`), else None."""
+    status = row.get("status")
+    return row["status_side"] if status == UNDEFINED else None
+
+
 def restricted(summary: Any, metric: str, horizon: float) -> np.ndarray:
-    """A metric column with censored time-to values set to the horizon (restricted time)."""
+    """A metric column with censored time-to values set to the horizon (restricted time).
+
+    A value NaN without its censored flag (the metric does not apply to that replication, as
+    time to re-stabilise without a transfer) stays NaN."""
     values = summary[metric].to_numpy(dtype=float).copy()
     if catalogue.has_flag(summary.columns, metric):
         censored = summary[catalogue.metric(metric).flag].to_numpy(dtype=bool)
@@ -446,21 +522,78 @@ def restricted(summary: Any, metric: str, horizon: float) -> np.ndarray:
     return values
 
 
+DECISION_MONTHS = (12.0, 18.0, 24.0, 36.0)
+"""Months m at which comparisons and the decision summary report P(event by month m) (those
+within the horizon): the planning horizons a strategist asks about (issue 15: "how likely by
+month 18?"); assumption, not a model parameter."""
+
+
+def decision_months(horizon: float, months: tuple[float, ...] = DECISION_MONTHS) -> list[float]:
+    """The months of ``months`` within ``horizon`` (beyond it P(by m) is unknown)."""
+    return [float(m) for m in months if m <= horizon]
+
+
+def _paired_frame(sa: Any, sb: Any, metric: str, horizon: float, timed: bool) -> Any:
+    """Replication-paired restricted values (a, b) and, for a time-to metric, the events'
+    censoring flags (ca, cb)."""
+    import pandas as pd
+
+    def side(s: Any, tag: str) -> Any:
+        frame = pd.DataFrame(
+            {"replication": s["replication"].to_numpy(), tag: restricted(s, metric, horizon)}
+        )
+        if timed:
+            frame["c" + tag] = s[catalogue.metric(metric).flag].to_numpy(dtype=bool)
+        return frame
+
+    return pd.merge(side(sa, "a"), side(sb, "b"), on="replication")
+
+
+def _defined_share(s: Any, metric: str, horizon: float) -> float:
+    """Share of a side's replications where the metric is defined (a value, or censored)."""
+    values = restricted(s, metric, horizon)
+    return float((~np.isnan(values)).mean()) if len(values) else 0.0
+
+
+def _censored_share(s: Any, metric: str, horizon: float) -> float:
+    """Share of the replications a time-to metric applies to that never reached its event."""
+    values = restricted(s, metric, horizon)
+    censored = s[catalogue.metric(metric).flag].to_numpy(dtype=bool)
+    applies = ~np.isnan(values)
+    return float(censored[applies].mean()) if applies.any() else math.nan
+
+
 def compare_summaries(
     summaries: Any,
     horizon: float,
     metrics: list[str] | None = None,
     confidence: float = CONFIDENCE,
+    months: tuple[float, ...] = DECISION_MONTHS,
 ) -> Any:
     """Paired comparison of every metric between every pair of scenarios (CRN).
 
     ``summaries`` maps scenario name -> summary table; rows are paired by ``replication``
-    (replication j of every scenario used the same random streams). Time-to metrics are compared
-    as restricted times min(T, horizon), so censored runs count instead of being dropped. With
-    k > 2 scenarios the k(k-1)/2 intervals of each metric use Bonferroni-adjusted confidence.
-    Returns one tidy row per (metric, pair): means, difference A - B with its interval and
-    p-value, whether the difference is significant, and the better scenario where it is (empty
-    where the interval includes 0: no clear difference).
+    (replication j of every scenario used the same random streams). With k > 2 scenarios the
+    k(k-1)/2 intervals of each metric use Bonferroni-adjusted confidence. Returns one tidy row
+    per (metric, pair): means, difference A - B with its interval and p-value, whether it is
+    significant, and the better scenario where it is (empty otherwise: no clear difference).
+
+    Time-to metrics are compared so that censoring cannot pass for a difference:
+
+    * ``mean_a``, ``mean_b`` and ``diff`` are **restricted mean times**, the mean of
+      min(T, horizon) (censored runs count as the horizon), with ``censored_a``/``censored_b``,
+      the share of each side's replications that never got there, beside them;
+    * ``p_by_<m>_a``, ``p_by_<m>_b`` and ``p_by_<m>_diff`` with its interval and p-value give
+      P(event by month m) of each side and their paired difference
+      (:func:`paired_proportion_difference`) at each of ``months`` within the horizon;
+    * ``better`` needs a significant restricted-mean difference that no month's significant
+      P(by m) difference contradicts; where the months disagree (the curves cross)
+      ``depends_on_month`` is True and no side is better.
+
+    ``status`` says whether a row holds a difference: ``compared``; ``not comparable`` when one
+    side (``status_side``) never reached the event within the horizon while the other did;
+    ``undefined`` when the metric is undefined in every replication of one side (no transfer:
+    no transfer month, no time to re-stabilise). Those rows carry no difference.
     """
     import itertools as _it
 
@@ -479,55 +612,100 @@ def compare_summaries(
             sa, sb = summaries[a], summaries[b]
             if metric not in sa or metric not in sb:
                 continue
-            joined = pd.merge(
-                pd.DataFrame(
-                    {"replication": sa["replication"], "a": restricted(sa, metric, horizon)}
-                ),
-                pd.DataFrame(
-                    {"replication": sb["replication"], "b": restricted(sb, metric, horizon)}
-                ),
-                on="replication",
+            timed = catalogue.has_flag(sa.columns, metric) and catalogue.has_flag(
+                sb.columns, metric
             )
-            res = paired_difference(joined["a"].to_numpy(), joined["b"].to_numpy(), level)
-            if res["n"] == 0:  # not observed in these runs (e.g. no transfer within horizon)
-                continue
-            timed = catalogue.has_flag(sa.columns, metric)
+            defined_a = _defined_share(sa, metric, horizon)
+            defined_b = _defined_share(sb, metric, horizon)
+            if defined_a == 0 and defined_b == 0:
+                continue  # not observed on either side: nothing to say
+            joined = _paired_frame(sa, sb, metric, horizon, timed)
+            both = joined.dropna(subset=["a", "b"])
+            res = paired_difference(both["a"].to_numpy(), both["b"].to_numpy(), level)
             reached_a = reached_share(sa, metric) if timed else math.nan
             reached_b = reached_share(sb, metric) if timed else math.nan
-            if timed and (reached_a == 0) != (reached_b == 0):
-                # Never reached on one side only: a difference of restricted times would only
-                # measure the censoring; reported as not comparable.
-                res.update(diff=math.nan, ci_low=math.nan, ci_high=math.nan, p_value=math.nan)
+            status, side = COMPARED, ""
+            if (defined_a == 0) != (defined_b == 0):
+                status, side = UNDEFINED, a if defined_a == 0 else b
+            elif timed and (reached_a == 0) != (reached_b == 0):
+                status, side = NOT_COMPARABLE, a if reached_a == 0 else b
+            elif res["n"] == 0:
+                continue  # defined on both sides, never in the same replication
+            row: dict[str, Any] = {
+                "metric": metric,
+                "scenario_a": a,
+                "scenario_b": b,
+                "n_pairs": res["n"],
+                "mean_a": res["mean_a"],
+                "mean_b": res["mean_b"],
+                "diff": res["diff"],
+                "ci_low": res["ci_low"],
+                "ci_high": res["ci_high"],
+                "p_value": res["p_value"],
+            }
+            if status != COMPARED:
+                # A difference here would only measure the censoring or the undefined side.
+                row.update(diff=math.nan, ci_low=math.nan, ci_high=math.nan, p_value=math.nan)
             significant = bool(
-                np.isfinite(res["ci_low"]) and (res["ci_low"] > 0 or res["ci_high"] < 0)
+                np.isfinite(row["ci_low"]) and (row["ci_low"] > 0 or row["ci_high"] < 0)
             )
+            favoured = set()  # sides some month's P(by m) significantly favours
+            by_month: dict[str, float] = {}
+            for month in decision_months(horizon, months):
+                key = f"p_by_{month:g}"
+                pb = {"p_a": math.nan, "p_b": math.nan, "diff": math.nan}
+                pb.update(ci_low=math.nan, ci_high=math.nan, p_value=math.nan)
+                if timed and len(both):
+                    ea = ~both["ca"].to_numpy() & (both["a"].to_numpy() <= month)
+                    eb = ~both["cb"].to_numpy() & (both["b"].to_numpy() <= month)
+                    pb = paired_proportion_difference(ea, eb, level)
+                    if status == COMPARED and (pb["ci_low"] > 0 or pb["ci_high"] < 0):
+                        favoured.add(a if pb["diff"] > 0 else b)  # earlier is better
+                values = (pb["p_a"], pb["p_b"], pb["diff"], pb["ci_low"], pb["ci_high"])
+                values += (pb["p_value"],)
+                by_month.update(
+                    {f"{key}_{stat}": v for stat, v in zip(BY_MONTH_STATISTICS, values)}
+                )
             better = None  # only where the difference is significant: else no clear difference
             if direction is not None and significant:
-                a_lower = res["diff"] < 0
+                a_lower = row["diff"] < 0
                 better = a if (a_lower == (direction == "lower")) else b
-            rows.append(
-                {
-                    "metric": metric,
-                    "scenario_a": a,
-                    "scenario_b": b,
-                    "n_pairs": res["n"],
-                    "mean_a": res["mean_a"],
-                    "mean_b": res["mean_b"],
-                    "diff": res["diff"],
-                    "ci_low": res["ci_low"],
-                    "ci_high": res["ci_high"],
-                    "p_value": res["p_value"],
-                    "confidence": level,
-                    "comparisons": m if len(names) > 2 else 1,
-                    "better_when": direction or "",
-                    "better": better or "",
-                    "significant": significant,
-                    "restricted_to_horizon": timed,
-                    "reached_a": reached_a,
-                    "reached_b": reached_b,
-                }
+            depends = bool(len(favoured) == 2 or (better is not None and favoured - {better}))
+            if depends:
+                better = None
+            row.update(
+                confidence=level,
+                comparisons=m if len(names) > 2 else 1,
+                better_when=direction or "",
+                better=better or "",
+                significant=significant,
+                restricted_to_horizon=timed,
+                reached_a=reached_a,
+                reached_b=reached_b,
+                censored_a=_censored_share(sa, metric, horizon) if timed else math.nan,
+                censored_b=_censored_share(sb, metric, horizon) if timed else math.nan,
+                status=status,
+                status_side=side,
+                depends_on_month=depends,
+                **by_month,
             )
+            rows.append(row)
     return pd.DataFrame(rows)
+
+
+BY_MONTH_STATISTICS = ("a", "b", "diff", "ci_low", "ci_high", "p_value")
+"""Suffixes of the ``p_by_<m>_*`` columns of a comparison row (one set per decision month)."""
+COMPARISON_COLUMNS = frozenset(
+    {
+        *("metric", "scenario_a", "scenario_b", "n_pairs", "mean_a", "mean_b", "diff"),
+        *("ci_low", "ci_high", "p_value", "confidence", "comparisons", "better_when", "better"),
+        *("significant", "restricted_to_horizon", "reached_a", "reached_b", "censored_a"),
+        *("censored_b", "status", "status_side", "depends_on_month"),
+        *(f"p_by_{m:g}_{s}" for m in DECISION_MONTHS for s in BY_MONTH_STATISTICS),
+    }
+)
+"""Every column of :func:`compare_summaries` at the default months (a sweep's contrasts table
+holds them beside its parameters, which may not be named like one)."""
 
 
 def group_aggregates(summary: Any, by: list[str], confidence: float = CONFIDENCE) -> Any:

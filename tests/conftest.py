@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,11 @@ import pytest
 
 from botsim.inputs.loader import deep_merge, scenario_from_dict
 from botsim.inputs.scenario import Scenario
+
+# `botsim run` adds its drivers by default (one variant per assumption and end, each with its
+# own replications); the tests of the drivers ask for them, every other run test stays as small
+# as it was. Set here so that subprocesses inherit it (tests/cli/test_drivers.py clears it).
+os.environ["BOTSIM_DRIVERS"] = "0"
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

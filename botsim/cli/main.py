@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import click
 
 from botsim.cli.options import (
+    MAX_REPLICATIONS,
     ProgressBar,
     fail_input,
     no_progress_option,
@@ -26,6 +27,7 @@ from botsim.cli.options import (
     outputs_option,
     overrides_option,
     replications_option,
+    report_progress,
     scheduler_option,
     seed_option,
     show_progress,
@@ -156,6 +158,22 @@ def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
 @click.option(
     "--no-report", is_flag=True, help="Do not write report.html and figures/ into the run folder."
 )
+@click.option(
+    "--drivers/--no-drivers",
+    default=True,
+    show_default=True,
+    envvar="BOTSIM_DRIVERS",
+    help="After the run, move each decisive assumption to a low and a high value, one at a "
+    "time with the same seed, for the report's 'What drives this answer' and the assumptions "
+    "to replace (drivers.parquet). --no-drivers (or BOTSIM_DRIVERS=0) skips it.",
+)
+@click.option(
+    "--drivers-replications",
+    type=click.IntRange(2, MAX_REPLICATIONS),
+    default=None,
+    metavar="N",
+    help="Replications per variant of the drivers (default: 50, at most the run's own count).",
+)
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -175,6 +193,8 @@ def run(
     max_replications: int | None,
     no_progress: bool,
     no_report: bool,
+    drivers: bool,
+    drivers_replications: int | None,
 ) -> None:
     """Run replications of a scenario, print a summary and write a run folder.
 
@@ -194,6 +214,10 @@ def run(
         fail_input("with --precision the count is chosen by the run: use --min/--max-replications")
     if resume is not None and out is not None:
         fail_input("--resume finishes the run in its own folder; --out cannot be combined with it")
+    if not drivers and drivers_replications is not None:
+        fail_input(
+            "--drivers-replications sizes the drivers; it cannot be combined with --no-drivers"
+        )
     adaptive = None
     if precision is not None:
         metrics = tuple(m.strip() for m in (precision_metrics or "").split(",") if m.strip())
@@ -215,6 +239,14 @@ def run(
     from botsim.inputs.loader import ScenarioError
 
     bar = ProgressBar(show_progress(ctx, no_progress))
+    summarised: list[Any] = []
+
+    def summary_then_drivers(result: Any) -> None:
+        """The run's answer first; the drivers follow with their own progress."""
+        _print_run_summary(result)
+        summarised.append(result)
+        bar.new_task("what drives this answer (one at a time)")
+
     try:
         with bar, _sigterm_as_interrupt():
             done = run_to_folder(
@@ -232,6 +264,9 @@ def run(
                 progress=bar if bar.show else None,
                 on_start=bar.start,
                 report_pending=not no_report,
+                drivers=drivers,
+                drivers_replications=drivers_replications,
+                on_drivers=summary_then_drivers,
             )
     except (ScenarioError, UnknownMetricError, LimitError, ExecutorUnavailable, OutputError) as exc:
         fail_input(str(exc))
@@ -241,30 +276,23 @@ def run(
     if result is None:  # a resumed run that had only its final rename left
         click.echo(f"run folder: {folder}")
         return
-    from botsim.report.console import print_summary
-
-    print_summary(result)
-    if result.precision is not None:
-        p = result.precision
-        verdict = "reached" if p["reached"] else "NOT reached (maximum hit)"
-        click.echo(
-            f"precision ±{p['relative']:.1%}: {verdict} with {p['replications_needed']} "
-            "replications ("
-            + ", ".join(f"{k} ±{v['relative_half_width']:.1%}" for k, v in p["metrics"].items())
-            + ")"
-        )
+    if not summarised:
+        _print_run_summary(result)
     click.echo(f"run folder: {folder}")
     if not no_report:
         from botsim.report import ReportError, write_report
 
         try:
-            click.echo(f"report: {write_report(folder)}")
+            with report_progress(bar.show) as steps:
+                path = write_report(folder, progress=steps)
+            click.echo(f"report: {path}")
         except ReportError as exc:  # the run itself is complete and kept
             click.echo(
                 f"warning: report not written: {exc}; the run is complete, rebuild the report "
                 f"with `botsim report {folder}`",
                 err=True,
             )
+    _print_drivers(folder, result.scenario.horizon_months)
     if result.failures:
         from botsim.experiment.runner import summarise_failures
 
@@ -277,6 +305,36 @@ def run(
             err=True,
         )
         sys.exit(1)
+
+
+def _print_run_summary(result: Any) -> None:
+    """The run's console summary, and how precise it got with --precision."""
+    from botsim.report.console import print_summary
+
+    print_summary(result)
+    if result.precision is not None:
+        p = result.precision
+        verdict = "reached" if p["reached"] else "NOT reached (maximum hit)"
+        click.echo(
+            f"precision ±{p['relative']:.1%}: {verdict} with {p['replications_needed']} "
+            "replications ("
+            + ", ".join(f"{k} ±{v['relative_half_width']:.1%}" for k, v in p["metrics"].items())
+            + ")"
+        )
+
+
+def _print_drivers(folder: Path, horizon: float) -> None:
+    """What drives the answer and the assumptions to replace (when the run has drivers)."""
+    from botsim.report import ReportError
+    from botsim.report.drivers import console_lines
+
+    try:
+        lines = console_lines(folder, horizon)
+    except ReportError as exc:  # the run is complete; the drivers table is kept
+        click.echo(f"warning: drivers not summarised: {exc}", err=True)
+        return
+    for line in lines:
+        click.echo(line)
 
 
 def _stopped(exc: Any) -> NoReturn:

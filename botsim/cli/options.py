@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -133,7 +133,9 @@ class ProgressBar:
     """A rich progress bar of replications on stderr, started when the work starts (``start``,
     given the executor's description); nothing at all when ``show`` is False. ``advance`` is
     the ``progress`` callback of the library's runs; a study of several experiments sets the
-    total of all of them once (``set_total``) and passes ``advance`` as a plain callable."""
+    total of all of them once (``set_total``) and passes ``advance`` as a plain callable.
+    ``steps`` gives the ``progress(done, total)`` callback of a stage counted in steps, such as
+    building a report (:func:`botsim.report.write_report`)."""
 
     def __init__(self, show: bool) -> None:
         self.show = show
@@ -147,9 +149,10 @@ class ProgressBar:
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
 
-    def start(self, executor: str) -> None:
-        if not self.show or self._bar is not None:  # once, for every experiment of a study
-            return
+    def _open(self) -> Any:
+        """The rich Progress display, opened on first use."""
+        if self._bar is not None:
+            return self._bar
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -162,6 +165,8 @@ class ProgressBar:
 
         class RateColumn(ProgressColumn):
             def render(self, task) -> Text:
+                if task.fields.get("unit") == "step":
+                    return Text("")
                 speed = task.finished_speed or task.speed
                 return Text(f"{speed:,.0f} rep/s" if speed else "- rep/s")
 
@@ -176,12 +181,49 @@ class ProgressBar:
                 transient=True,
             )
         )
-        self._task = self._bar.add_task(f"replications ({executor})", total=None)
+        return self._bar
+
+    def start(self, executor: str) -> None:
+        if not self.show or self._task is not None:  # once, for every experiment of a study
+            return
+        self._task = self._open().add_task(f"replications ({executor})", total=None)
+
+    def new_task(self, description: str) -> None:
+        """Count a second piece of work from zero (the drivers after a run's replications)."""
+        if self._bar is not None:
+            self._bar.remove_task(self._task)
+            self._task = self._bar.add_task(description, total=None)
 
     def advance(self, n: int) -> None:
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.advance(self._task, n)
 
     def set_total(self, total: int) -> None:
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.update(self._task, total=total)
+
+    def steps(self, description: str) -> Callable[[int, int], None] | None:
+        """The ``progress(done, total)`` callback of a stage counted in steps, shown as its own
+        bar; None when no bar is shown (the library then reports nothing)."""
+        if not self.show:
+            return None
+        task: list[Any] = []
+
+        def update(done: int, total: int) -> None:
+            bar = self._open()
+            if not task:
+                task.append(bar.add_task(description, total=total, unit="step"))
+            bar.update(task[0], completed=done, total=total)
+
+        return update
+
+
+@contextlib.contextmanager
+def report_progress(show: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """The ``progress`` callback of building a report, shown as a bar while the block runs;
+    None (and no bar) when ``show`` is False."""
+    if not show:
+        yield None
+        return
+    with ProgressBar(True) as bar:
+        yield bar.steps("report")

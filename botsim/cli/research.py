@@ -27,6 +27,7 @@ from botsim.cli.options import (
     outputs_option,
     overrides_option,
     replications_option,
+    report_progress,
     scheduler_option,
     seed_option,
     show_progress,
@@ -148,7 +149,6 @@ def compare(
     from botsim.experiment.outputs import OutputError
     from botsim.inputs.loader import ScenarioError, load_scenario
     from botsim.report import ReportError, compare_to_folder
-    from botsim.stats import never_reached_by
 
     if len(scenario_files) < 2:
         fail_input("compare needs at least two scenario files")
@@ -204,11 +204,17 @@ def compare(
                 report=not no_report,
                 progress=bar.advance,
                 on_start=announce,
+                report_progress=None if no_report else bar.steps("report"),
                 **_executor_options(workers, scheduler),
             )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))
+    from botsim.report.console import print_comparison, print_decision
+    from botsim.report.decision import from_comparison
+
     table, horizon, seed = comparison.table, comparison.horizon, comparison.seed
+    if any(len(r.summary) for r in comparison.results):
+        print_decision(from_comparison(comparison))
     level = table["confidence"].iloc[0] if len(table) else confidence
     click.echo(
         f"paired comparison (common random numbers), {n} replications, seed {seed}, "
@@ -217,24 +223,7 @@ def compare(
     letters = {name: _letter(k) for k, name in enumerate(names)}
     for name, path in zip(names, scenario_files):
         click.echo(f"  {letters[name]} = {name} ({path})")
-    click.echo(f"{'metric':<30}{'pair':<8}{'difference [CI]':>36}  better")
-    for _, r in table.iterrows():
-        pair = f"{letters[r['scenario_a']]} - {letters[r['scenario_b']]}"
-        ci = f"{_num(r['diff'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
-        never = never_reached_by(r)
-        if never is not None:
-            verdict = "not comparable: never reached by " + letters[never]
-        elif not r["better_when"]:
-            verdict = "(no preferred direction)"
-        elif r["significant"]:
-            verdict = f"{letters[r['better']]} ({r['better_when']} is better) *"
-        else:
-            verdict = "no significant difference"
-        click.echo(f"{r['metric'][:29]:<30}{pair:<8}{ci:>36}  {verdict}")
-    click.echo(
-        "* significant: the interval excludes 0. Time-to metrics compared restricted to "
-        f"the {horizon}-month horizon (censored runs count as the horizon)."
-    )
+    print_comparison(table, letters, horizon, scenarios[0].costs.currency)
     click.echo(f"folder: {folder}")
     if (folder / "report.html").exists():
         click.echo(f"report: {folder / 'report.html'}")
@@ -323,6 +312,7 @@ def sweep(
                 report=not no_report,
                 inputs=inputs,
                 progress=bar.advance,
+                report_progress=None if no_report else bar.steps("report"),
                 **options,
             )
     except (OutputError, ReportError) as exc:
@@ -341,13 +331,19 @@ def _sweep_inputs(sweep_file: str, plan: Any) -> tuple[str | Path, ...]:
 
 
 def _print_sweep(folder: Path, confidence: float) -> None:
-    from botsim.report.console import fmt_months
+    from botsim.report.console import contrast_verdict, fmt_months
     from botsim.report.study import load_study
     from botsim.report.tables import sweep_contrasts, sweep_grid, tornado
 
     study = load_study(folder)
     study.confidence = confidence
     m = study.manifest
+    contrasts = sweep_contrasts(study) if len(study.summary) else None
+    if len(study.summary):
+        from botsim.report.console import print_decision
+        from botsim.report.decision import from_study
+
+        print_decision(from_study(study, contrasts))
     click.echo(
         f"{m['sweep']}: {m['points']} variants x {m['replications']} replications, "
         f"seed {m['seed']} (common random numbers), {m['wall_time_seconds']:.1f} s"
@@ -382,8 +378,7 @@ def _print_sweep(folder: Path, confidence: float) -> None:
         else:
             for _, r in table.iterrows():
                 click.echo(f"{r['group'][:43]:<44} mean {metric} {_num(r['mean'])}")
-        contrasts = sweep_contrasts(study)
-        if len(contrasts):
+        if contrasts is not None and len(contrasts):
             rows = contrasts[contrasts["metric"] == metric]
             rest = study.params[1:]
             click.echo(
@@ -393,9 +388,7 @@ def _print_sweep(folder: Path, confidence: float) -> None:
             for _, r in rows.iterrows():
                 where = ", ".join(f"{p}={r[p]}" for p in rest)
                 ci = f"{_num(r['diff'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
-                verdict = (
-                    f"{r['better']} better *" if r["significant"] else "no significant difference"
-                )
+                verdict = contrast_verdict(r)
                 click.echo(
                     f"  {where[:30]:<31}{r['scenario_a'][:14]} - {r['scenario_b'][:14]:<15}"
                     f"{ci:>26}  {verdict}"
@@ -409,7 +402,9 @@ def _print_sweep(folder: Path, confidence: float) -> None:
 
 @click.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def report(folder: Path) -> None:
+@no_progress_option()
+@click.pass_context
+def report(ctx: click.Context, folder: Path, no_progress: bool) -> None:
     """Rebuild report.html and figures/ of a run, compare or sweep folder from its saved tables.
 
     Nothing is re-run. A folder that is not complete (interrupted, or not a botsim folder) is
@@ -418,7 +413,8 @@ def report(folder: Path) -> None:
     from botsim.report import ReportError, write_report
 
     try:
-        path = write_report(folder)
+        with report_progress(show_progress(ctx, no_progress)) as steps:
+            path = write_report(folder, progress=steps)
     except ReportError as exc:
         fail_input(str(exc))
     click.echo(f"report: {path}")

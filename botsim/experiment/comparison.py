@@ -124,7 +124,10 @@ def run_comparison(
     n = replications or scenarios[0].replications
     seed = seed if seed is not None else scenarios[0].seed
     results = []
-    stores = chunk_stores(chunks, len(scenarios))
+    # One store per experiment in ``chunks``; else a store given (the same for every one).
+    given = run_options.pop("store", None)
+    count = len(scenarios)
+    stores = chunk_stores(chunks, count) if chunks is not None else [given] * count
     with contextlib.ExitStack() as stack:
         options = share_backend(run_options, stack)
         for name, scenario, store in zip(names, scenarios, stores):

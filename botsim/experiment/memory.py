@@ -66,7 +66,7 @@ def _expected_employees(scenario: Scenario) -> float:
     total = 0.0
     for role in scenario.roles:
         seats = max(step.headcount for step in role.plan)
-        attrition = scenario.location(role.location).attrition
+        attrition = scenario.attrition_for(role)
         rates = [band.voluntary + band.involuntary for band in attrition.bands]
         worst = max(rates, default=0.0)
         if attrition.definition == "cohort_probability":

@@ -102,6 +102,9 @@ def run_to_folder(
     progress: Progress | Callable[[int], None] | None = None,
     on_start: Callable[[str], None] | None = None,
     report_pending: bool = False,
+    drivers: bool = False,
+    drivers_replications: int | None = None,
+    on_drivers: Callable[[ExperimentResult], None] | None = None,
 ) -> FolderRun:
     """Run ``scenario_file`` (with ``--set``-style ``overrides``) into a run folder.
 
@@ -114,6 +117,11 @@ def run_to_folder(
     ``on_start`` is called with the executor's description when the replications start, and
     ``progress`` as :func:`botsim.experiment.runner.run_experiment` calls it.
     ``report_pending`` marks the folder as waiting for its report (the caller writes it next).
+    ``drivers`` adds what drives the answer (:mod:`botsim.experiment.drivers`): after the run,
+    a one-at-a-time sensitivity of ``drivers_replications`` per variant (default: the module's,
+    capped at the run's count) on the same executor, written to ``drivers.parquet`` before the
+    folder is complete; ``on_drivers`` is called with the run's result when they start (the
+    CLI prints the run's summary then), and ``progress`` counts their replications too.
 
     Raises :class:`RunStopped` if interrupted; the errors of the module docstring if refused.
     """
@@ -131,6 +139,10 @@ def run_to_folder(
 
     if scenario_file is None and resume is None:
         raise ValueError("run_to_folder needs a scenario file or a run folder to resume")
+    if drivers:
+        from botsim.experiment.drivers import check_replications
+
+        check_replications(drivers_replications)
     staged = None
     if resume is not None:
         staged, scenario = _open_resumed(
@@ -183,6 +195,23 @@ def run_to_folder(
             store=staged,
             precision=precision,
         )
+        extra: dict[str, Any] = {}
+        if drivers and len(result.summary):
+            from botsim.experiment.drivers import drivers_replications as count
+            from botsim.experiment.drivers import run_drivers, write_drivers
+
+            if on_drivers is not None:
+                on_drivers(result)
+            found = run_drivers(
+                scenario,
+                count(drivers_replications, result.replications),
+                seed,
+                base_dir=None if scenario_file is None else Path(scenario_file).parent,
+                progress=progress,
+                backend=backend,
+            )
+            write_drivers(staged.staging, found)
+            extra["drivers"] = found.manifest_entry()
     except KeyboardInterrupt:
         raise _stopped(staged, "interrupted") from None
     except WorkerLost as exc:
@@ -203,7 +232,7 @@ def run_to_folder(
     finally:
         backend.close()
     # Until its report is written the folder says so (`botsim report FOLDER` rebuilds it).
-    extra = {"resumed": resume is not None, **({REPORT_PENDING: True} if report_pending else {})}
+    extra.update(resumed=resume is not None, **({REPORT_PENDING: True} if report_pending else {}))
     try:
         done = staged.finalize(result, extra, force=force)
     except OutputError:

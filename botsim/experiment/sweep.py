@@ -62,6 +62,7 @@ from botsim.inputs.loader import (
     scenario_to_dict,
 )
 from botsim.inputs.scenario import Scenario
+from botsim.stats import COMPARISON_COLUMNS
 
 DEFAULT_GRID_MONTH = 18.0
 """The ``heatmap_month`` of a sweep file that names none (a setting: the middle of the shipped
@@ -81,9 +82,7 @@ STUDY_COLUMNS = frozenset(
         *("km_median", "km_median_ci_low", "km_median_ci_high", "p_by", "p_by_ci_low"),
         "p_by_ci_high",
         # contrasts.csv (botsim.stats.compare_summaries)
-        *("scenario_a", "scenario_b", "n_pairs", "mean_a", "mean_b", "diff", "p_value"),
-        *("confidence", "comparisons", "better_when", "better", "significant"),
-        *("restricted_to_horizon", "reached_a", "reached_b"),
+        *COMPARISON_COLUMNS,
     }
 )
 """Columns a sweep writes beside its parameters, in some table where the parameters are columns
@@ -553,7 +552,10 @@ def run_sweep(
     started = time.perf_counter()
     summaries, results, failures = [], [], []
     executor = "serial"
-    stores = chunk_stores(chunks, len(plan.points))
+    # One store per experiment in ``chunks``; else a store given (the same for every one).
+    given = run_options.pop("store", None)
+    count = len(plan.points)
+    stores = chunk_stores(chunks, count) if chunks is not None else [given] * count
     with contextlib.ExitStack() as stack:
         run_options = share_backend(run_options, stack)
         for pt, store in zip(plan.points, stores):

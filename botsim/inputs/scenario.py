@@ -69,6 +69,10 @@ MIN_EXCHANGE_RATE, MAX_EXCHANGE_RATE = 1e-6, 1e7
 MAX_HOURS_PER_WEEK = 1e6
 """Upper bound on client management hours per week and their monthly growth: 168 hours of
 several thousand managers (assumption: keeps capacity sums finite; no client comes near)."""
+MAX_HAZARD_MULTIPLIER = 10.0
+"""Upper bound on the attrition multipliers of a role, a location or the Owned phase (as the
+schema's other attrition multipliers): ten times a stated hazard is beyond any market
+(assumption)."""
 HOURS_PER_WEEK = 168.0
 """Hours in a week: the most one employee's direction can take per week."""
 
@@ -136,6 +140,13 @@ class Recruiting(Frozen):
     )
     candidate_notice: Distribution = Field(
         description="Days an accepted candidate serves at their current employer before starting."
+    )
+    immediate_start_share: Probability = Field(
+        default=0.0,
+        description="Share of accepted candidates available at once (no notice to serve: not "
+        "currently employed, or notice bought out by the new employer); the rest serve "
+        "candidate_notice. Mean notice = (1 - share) x E[candidate_notice] (assumption: 0, "
+        "everyone serves it, unless the profile or scenario states a share).",
     )
 
     @property
@@ -217,6 +228,12 @@ class Attrition(Frozen):
         description="Share of resignations that leave without serving notice (AWOL); 0 unless the "
         "profile or scenario states one (assumption: everyone serves notice).",
     )
+    resignation_multiplier: Annotated[float, Field(ge=0, le=MAX_HAZARD_MULTIPLIER)] = Field(
+        default=1.0,
+        description="Multiplier on the voluntary (resignation) hazard of every band, for market "
+        "tightness or pay position against the market (assumption: 1.0, the bands as stated; "
+        "e.g. 1.2 in a tight market or with pay below market, 0.8 with pay above it).",
+    )
 
     @model_validator(mode="after")
     def _bands_ordered(self) -> Attrition:
@@ -269,6 +286,171 @@ class Entity(Frozen):
     setup_cost: Amount = Field(description="One-off cost of setting up the entity.")
 
 
+# --------------------------------------------------------------------------- location cost lines
+# (issue 16: a cost structure a finance team recognises; docs/model.md, "Costs")
+
+YEAR_MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+"""A calendar month, ``YYYY-MM``."""
+MAX_PAY_RATE = 10.0
+"""Upper bound on a pay line given as a share of base pay (contributions, 13th-month pay,
+night differential): ten times base pay is a unit error (assumption)."""
+MAX_ANNUAL_RATE = 1.0
+"""Upper bound on an annual wage increase or FX drift: +100 % a year (assumption: Colombia's
+largest minimum-wage rise of the decade, 2026, was 23.7 %)."""
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+"""An ISO 4217 currency code (three capital letters)."""
+PayRate = Annotated[float, Field(ge=0, le=MAX_PAY_RATE)]
+YearMonth = Annotated[str, Field(pattern=YEAR_MONTH)]
+PAY_RATE_LINES = ("statutory_rate", "bonus_pay_rate", "night_differential_rate")
+"""Lines of a loaded salary given as a share of base pay."""
+
+
+def months_from(start: str, date: str) -> int:
+    """Whole calendar months from ``start`` to ``date`` (both ``YYYY-MM``)."""
+    (y0, m0), (y1, m1) = (map(int, s.split("-")) for s in (start, date))
+    return (y1 - y0) * 12 + (m1 - m0)
+
+
+class LoadedSalary(Frozen):
+    """A loaded monthly salary by line, in the location's ``cost_currency``:
+
+    loaded = base x (1 + statutory_rate + bonus_pay_rate + night_differential_rate) + benefits
+    """
+
+    base: Amount = Field(description="Monthly base pay.")
+    statutory_rate: PayRate = Field(
+        default=0.0,
+        description="Employer statutory contributions (social security, health, housing "
+        "funds), as a share of base pay.",
+    )
+    bonus_pay_rate: PayRate = Field(
+        default=0.0,
+        description="Statutory pay beyond the twelve months (13th-month pay; prima, cesantías "
+        "and their interest), as a share of base pay: 1/12 = 0.0833 is one month a year.",
+    )
+    night_differential_rate: PayRate = Field(
+        default=0.0,
+        description="Night-shift (or other shift) differential as a share of base pay, for a "
+        "team working those hours.",
+    )
+    benefits: Amount = Field(
+        default=0.0, description="Benefits per month not proportional to pay (e.g. HMO cover)."
+    )
+
+    def loaded(self, base: float | None = None, **rates: float) -> float:
+        """The loaded monthly cost, with ``base`` and any line replaced (wage growth, steps)."""
+        lines = {name: getattr(self, name) for name in PAY_RATE_LINES}
+        lines.update({k: v for k, v in rates.items() if k in lines})
+        pay = self.base if base is None else base
+        benefits = rates.get("benefits", self.benefits)
+        return pay * (1.0 + sum(lines.values())) + benefits
+
+
+class WageIncrease(Frozen):
+    """Annual pay increase of a location: base pay (a plain loaded cost as a whole) rises by
+    ``annual_rate`` once a year, compounding; benefits do not."""
+
+    annual_rate: Annotated[float, Field(ge=0, le=MAX_ANNUAL_RATE)] = Field(
+        default=0.0,
+        description="Annual increase of base pay (assumption: 0, constant pay, unless the "
+        "profile or scenario states one).",
+    )
+    by_family: dict[Name, Annotated[float, Field(ge=0, le=MAX_ANNUAL_RATE)]] = Field(
+        default_factory=dict,
+        description="Annual increase of a role family, instead of annual_rate.",
+    )
+    month_of_year: Annotated[int, Field(ge=1, le=12)] | None = Field(
+        default=None,
+        description="Calendar month (1-12) the increase takes effect each year, counted from "
+        "costs.start_date; none = on each anniversary of the engagement start (months 13, 25, "
+        "...).",
+    )
+
+    on_work_anniversary: bool = Field(
+        default=False,
+        description="Raise each employee's base pay on each anniversary of their own start "
+        "(from the first month that starts after it) instead of for everyone at once; "
+        "month_of_year must then be none.",
+    )
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> WageIncrease:
+        if self.on_work_anniversary and self.month_of_year is not None:
+            raise ValueError(
+                "on_work_anniversary and month_of_year both time the increase; give one"
+            )
+        return self
+
+    def rate_for(self, family: str) -> float:
+        return self.by_family.get(family, self.annual_rate)
+
+
+class StatutoryStep(Frozen):
+    """From calendar month ``from_date`` on, a pay line of a loaded salary takes ``value``
+    (a new contribution rate, surcharge or benefit); e.g. a 2027 surcharge set by law."""
+
+    from_date: YearMonth = Field(description="Calendar month (YYYY-MM) the change applies from.")
+    line: Literal["statutory_rate", "bonus_pay_rate", "night_differential_rate", "benefits"] = (
+        Field(description="The pay line of the loaded salary that changes.")
+    )
+    value: Amount = Field(description="New value: a share of base pay, or an amount (benefits).")
+    family: Name | None = Field(
+        default=None, description="Role family it applies to; none = every family."
+    )
+
+    @model_validator(mode="after")
+    def _rate_bounded(self) -> StatutoryStep:
+        if self.line in PAY_RATE_LINES and self.value > MAX_PAY_RATE:
+            raise ValueError(
+                f"value: {self.line} is a share of base pay, at most {MAX_PAY_RATE:g}, "
+                f"got {self.value:g}"
+            )
+        return self
+
+
+class SupportStep(Frozen):
+    """People-support cost (HR, payroll, finance, compliance) from a headcount on."""
+
+    from_headcount: Annotated[int, Field(ge=0, le=50 * MAX_TEAM_SIZE)] = Field(
+        description="Month-end headcount of the location from which this cost applies."
+    )
+    monthly_cost: Amount = Field(description="Support cost per month at that headcount.")
+
+
+def support_cost(steps: list[SupportStep], headcount: int) -> float:
+    """Monthly support cost at ``headcount``: the cost of the last step at or below it (0
+    below the first step)."""
+    cost = 0.0
+    for step in steps:
+        if step.from_headcount <= headcount:
+            cost = step.monthly_cost
+    return cost
+
+
+def _support_steps_ordered(steps: list[SupportStep]) -> list[SupportStep]:
+    heads = [s.from_headcount for s in steps]
+    if any(b <= a for a, b in itertools.pairwise(heads)):
+        raise ValueError(f"support steps must have increasing from_headcount, got {heads}")
+    return steps
+
+
+class TransferLiability(Frozen):
+    """Employee liabilities the client assumes with the staff at transfer, in months of pay
+    per year of service (e.g. accrued cesantías in Colombia: one month per year, settled
+    yearly; tenure-linked separation pay exposure in the Philippines)."""
+
+    months_per_year_of_service: Annotated[float, Field(ge=0, le=12)] = Field(
+        default=0.0,
+        description="Months of base pay assumed per year of service at transfer (assumption: "
+        "0 unless the profile states one).",
+    )
+    max_years_of_service: Annotated[float, Field(gt=0, le=MAX_MONTH / 12)] | None = Field(
+        default=None,
+        description="Years of service counted at most (e.g. 1 for cesantías settled every "
+        "year); none = the whole tenure.",
+    )
+
+
 class LocationValues(Frozen):
     """Every value a location profile provides; a scenario may override any of them."""
 
@@ -278,13 +460,78 @@ class LocationValues(Frozen):
     probation: Probation
     notice_days: Days = Field(description="Resignation notice an employee serves (days).")
     ramp: Ramp
-    loaded_monthly_cost: dict[Name, Amount] = Field(
-        description="Fully loaded monthly cost per employee by role family (scenario currency)."
+    loaded_monthly_cost: dict[Name, Amount | LoadedSalary] = Field(
+        description="Loaded monthly salary per employee by role family, in cost_currency: one "
+        "amount, or its lines (base, statutory_rate, bonus_pay_rate, night_differential_rate, "
+        "benefits)."
     )
     entity: Entity
     timezone_overlap_hours: Annotated[float, Field(ge=0, le=24)] = Field(
         description="Working hours per day that overlap with the client's core hours."
     )
+    # Cost lines beyond salaries (issue 16). Defaults add nothing, so a profile or scenario
+    # that does not state them costs what it did before.
+    cost_currency: Currency = Field(
+        default="USD",
+        description="Currency of this location's cost lines (ISO 4217); converted to the "
+        "scenario currency by costs.fx (USD: costs.exchange_rate).",
+    )
+    seat_monthly_cost: Amount = Field(
+        default=0.0,
+        description="Per-seat cost per month: facility, IT and licences, per employee "
+        "(assumption: 0 unless the profile states one).",
+    )
+    support_cost: Annotated[list[SupportStep], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="People-support cost (HR, payroll, finance, compliance) per month as a "
+        "step function of the location's month-end headcount; empty = none.",
+    )
+    governance_monthly_cost: Amount = Field(
+        default=0.0,
+        description="Entity and governance cost per month once the client owns the team "
+        "(accounting, audit, legal, registered office, board).",
+    )
+    wage_increase: WageIncrease = Field(default_factory=WageIncrease)
+    statutory_steps: Annotated[list[StatutoryStep], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="Dated changes of a pay line of the loaded salaries (families given by "
+        "their lines).",
+    )
+    transfer_liability: TransferLiability = Field(default_factory=TransferLiability)
+
+    @field_validator("support_cost")
+    @classmethod
+    def _support_ordered(cls, steps: list[SupportStep]) -> list[SupportStep]:
+        return _support_steps_ordered(steps)
+
+    @model_validator(mode="after")
+    def _steps_name_salary_lines(self) -> LocationValues:
+        unknown = sorted(set(self.wage_increase.by_family) - set(self.loaded_monthly_cost))
+        if unknown:
+            raise ValueError(
+                f"wage_increase.by_family: no loaded_monthly_cost for {unknown}; known: "
+                f"{sorted(self.loaded_monthly_cost)}"
+            )
+        for i, step in enumerate(self.statutory_steps):
+            families = [step.family] if step.family else list(self.loaded_monthly_cost)
+            for family in families:
+                salary = self.loaded_monthly_cost.get(family)
+                if not isinstance(salary, LoadedSalary):
+                    raise ValueError(
+                        f"statutory_steps[{i}]: family {family!r} has no loaded salary by "
+                        f"line (base, rates) in loaded_monthly_cost, so {step.line} cannot change"
+                    )
+        return self
+
+    def base_pay(self, family: str) -> float:
+        """Monthly base pay of a family (the whole loaded cost if given as one amount)."""
+        salary = self.loaded_monthly_cost[family]
+        return salary.base if isinstance(salary, LoadedSalary) else salary
+
+    def loaded_cost(self, family: str) -> float:
+        """Loaded monthly cost of a family at the profile's values (cost_currency)."""
+        salary = self.loaded_monthly_cost[family]
+        return salary.loaded() if isinstance(salary, LoadedSalary) else salary
 
 
 class Location(LocationValues):
@@ -317,6 +564,17 @@ class Role(Frozen):
         description="Initial build and growth waves; months increasing, headcount non-decreasing."
     )
     ramp: Ramp | None = Field(default=None, description="Overrides the location's ramp curve.")
+    attrition: Attrition | None = Field(
+        default=None,
+        description="Overrides the location's attrition for this role (the whole section: "
+        "definition, bands, no_notice_share, resignation_multiplier), e.g. finance analysts "
+        "in a contact-centre location; none = the location's.",
+    )
+    immediate_start_share: Probability | None = Field(
+        default=None,
+        description="Overrides the location's recruiting.immediate_start_share for this role; "
+        "none = the location's.",
+    )
     budget_per_month: Amount | None = Field(
         default=None,
         description="Planned monthly budget of the role's direct cost (its staff's salaries, "
@@ -551,6 +809,13 @@ class Transfer(Frozen):
         default=1.5,
         description="Voluntary attrition multiplier during the handover window (assumption).",
     )
+    owned_attrition_multiplier: Annotated[float, Field(ge=0, le=MAX_HAZARD_MULTIPLIER)] = Field(
+        default=1.0,
+        description="Voluntary attrition multiplier from transfer completion on, the Owned "
+        "phase (assumption: 1.0, no change; a captive centre often keeps people better, "
+        "e.g. 0.7). Above attrition_multiplier it raises the thinning bound, so draws before "
+        "the transfer differ too (same distribution; docs/model.md).",
+    )
 
     @model_validator(mode="after")
     def _policy_fields(self) -> Transfer:
@@ -591,6 +856,53 @@ class Readiness(Frozen):
 # --------------------------------------------------------------------------- costs
 
 
+class FeeStep(Frozen):
+    """From engagement month ``from_month`` on, the buy-out fee is ``fee``."""
+
+    from_month: Months = Field(description="Engagement month of completion from which it applies.")
+    fee: Amount = Field(description="Buy-out fee paid to the partner at completion.")
+
+
+class FixedFx(Frozen):
+    """A constant exchange rate."""
+
+    kind: Literal["fixed"] = Field(description="A constant rate.")
+    rate: Annotated[float, Field(ge=MIN_EXCHANGE_RATE, le=MAX_EXCHANGE_RATE)] = Field(
+        description="Scenario currency units per unit of the currency."
+    )
+
+
+class PathFx(Frozen):
+    """A user-given monthly path: the rate of month 1, 2, ...; at least the horizon's months."""
+
+    kind: Literal["path"] = Field(description="A given rate per month.")
+    monthly: Annotated[
+        list[Annotated[float, Field(ge=MIN_EXCHANGE_RATE, le=MAX_EXCHANGE_RATE)]],
+        Field(min_length=1, max_length=MAX_HORIZON_MONTHS),
+    ] = Field(description="Scenario currency units per unit of the currency, month by month.")
+
+
+class LognormalFx(Frozen):
+    """A stochastic rate: month 1 at ``rate``, then log-returns per month drawn normal with
+    mean drift/12 and variance volatility^2/12, from the replication's own ``fx`` stream
+    (scenarios compared with one seed share the path)."""
+
+    kind: Literal["lognormal"] = Field(description="A drawn log-normal path.")
+    rate: Annotated[float, Field(ge=MIN_EXCHANGE_RATE, le=MAX_EXCHANGE_RATE)] = Field(
+        description="Scenario currency units per unit of the currency in month 1."
+    )
+    drift: Annotated[float, Field(ge=-MAX_ANNUAL_RATE, le=MAX_ANNUAL_RATE)] = Field(
+        default=0.0, description="Mean annual change of the log rate."
+    )
+    volatility: Annotated[float, Field(ge=0, le=2)] = Field(
+        description="Annual standard deviation of the log rate (PHP and COP against the "
+        "dollar: about 0.05-0.15, assumption from the 10-20 % yearly moves)."
+    )
+
+
+FxPath = Annotated[FixedFx | PathFx | LognormalFx, Field(discriminator="kind")]
+
+
 class Costs(Frozen):
     """Commercial terms and counterfactuals (brief mechanism 8). Amounts in ``currency``."""
 
@@ -628,16 +940,20 @@ class Costs(Frozen):
         default=50000.0, description="Buy-out fee paid to the partner at transfer (assumption)."
     )
     owned_overhead_per_month: Amount = Field(
-        default=8000.0,
-        description="Fixed monthly cost of running the entity after transfer: HR, payroll, "
-        "facilities, compliance (assumption).",
+        default=3000.0,
+        description="Management and travel once the client owns the team: a share of a site "
+        "leader's time and regular visits (assumption: US$3,000 a month; seats, people "
+        "support and governance are the location's own lines).",
     )
     owned_overhead_per_employee_month: Amount = Field(
-        default=100.0, description="Per-employee monthly overhead after transfer (assumption)."
+        default=0.0,
+        description="Any other per-employee monthly overhead after transfer (assumption: 0; "
+        "seats and people support are the location's own lines).",
     )
     outsourcing_markup: Annotated[float, Field(ge=0, le=5)] = Field(
         default=0.43,
-        description="Traditional outsourcing: vendor margin on cost; a 30 % margin of the "
+        description="Traditional outsourcing: vendor margin on its total cost (salaries, "
+        "seats, people support: the same lines as the offshore team); a 30 % margin of the "
         "price is a 43 % markup (mb.com.ph 2021 [weak]).",
     )
     onshore_monthly_cost: dict[Name, Amount] = Field(
@@ -651,6 +967,114 @@ class Costs(Frozen):
         "counterfactual (assumption: US levels); a family without an entry makes the onshore "
         "comparison unavailable (NaN).",
     )
+
+    # Contract terms, time in money and like-for-like counterfactuals (issue 16). Defaults add
+    # nothing to the ledger of before, except the present values, which are new columns.
+    partner_markup_base: Literal["salaries", "total_cost"] = Field(
+        default="total_cost",
+        description="What the markup applies to: the total cost (salaries, seats and people "
+        "support billed at cost, markup on all of them: cost-plus, the usual BOT pricing with "
+        "per-seat fees, economics-and-dynamics reference), or loaded salaries only (the "
+        "partner carries seats and support inside its fee).",
+    )
+    partner_management_fee_per_month: Amount = Field(
+        default=0.0,
+        description="Partner management fee per month during Build and Operate, on top of the "
+        "fee model (assumption: 0 unless the contract states one).",
+    )
+    transfer_fee_schedule: Annotated[list[FeeStep], Field(max_length=60)] = Field(
+        default_factory=list,
+        description="Buy-out fee by engagement month of the transfer's completion (a fee from "
+        "from_month on, typically declining); replaces transfer_fee when given.",
+    )
+    retention_bonus_per_employee: Amount = Field(
+        default=0.0,
+        description="Retention bonus the client owes each employee who transfers, paid at "
+        "completion (assumption: 0 unless stated).",
+    )
+    transfer_one_off_cost: Amount = Field(
+        default=0.0,
+        description="One-off transfer costs besides the buy-out: contract re-papering, "
+        "registrations, lease assignment (assumption: 0 unless stated).",
+    )
+    start_date: YearMonth = Field(
+        default="2027-01",
+        description="Calendar month of engagement month 1 (YYYY-MM), for wage increases in a "
+        "month of the year and dated statutory steps (a setting).",
+    )
+    fx: dict[Currency, FxPath] = Field(
+        default_factory=dict,
+        description="Exchange-rate path of each location cost currency: scenario currency "
+        "units per unit of that currency, month by month (fixed, a given path, or "
+        "log-normal). USD uses exchange_rate unless listed here.",
+    )
+    discount_rate: Annotated[float, Field(gt=-1, le=1)] = Field(
+        default=0.08,
+        description="Annual discount rate for present values; month m is discounted by "
+        "(1 + rate)^(-m/12) (assumption: 8 %, a typical corporate cost of capital).",
+    )
+    outsourcing_pricing: Literal["markup", "billed_rate"] = Field(
+        default="markup",
+        description="Outsourcing counterfactual priced as the offshore team's cost lines "
+        "plus outsourcing_markup, or as a billed rate per FTE-month by role family.",
+    )
+    outsourcing_billed_rate_per_fte_month: dict[Name, Amount] = Field(
+        default_factory=dict,
+        description="Billed outsourcing price per employee-month by role family (scenario "
+        "currency), used with outsourcing_pricing 'billed_rate' (a Philippine source: "
+        "US$6-14 per hour, about 1,000-2,350 per FTE-month at 168 hours, mb.com.ph 2021 "
+        "[weak]).",
+    )
+    onshore_seat_monthly_cost: Amount = Field(
+        default=1000.0,
+        description="Onshore counterfactual: per-seat cost per month (facility, IT, licences), "
+        "the same line as the offshore seat cost (assumption: US$1,000 for a US office seat "
+        "with IT and licences; onshore people support is absorbed by head office).",
+    )
+    onshore_support_cost: Annotated[list[SupportStep], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="Onshore counterfactual: people-support cost per month as a step function "
+        "of headcount (the same line as offshore).",
+    )
+
+    @field_validator("onshore_support_cost")
+    @classmethod
+    def _onshore_support_ordered(cls, steps: list[SupportStep]) -> list[SupportStep]:
+        return _support_steps_ordered(steps)
+
+    @field_validator("transfer_fee_schedule")
+    @classmethod
+    def _schedule_ordered(cls, steps: list[FeeStep]) -> list[FeeStep]:
+        months = [s.from_month for s in steps]
+        if any(b <= a for a, b in itertools.pairwise(months)):
+            raise ValueError(f"from_month must increase, got {months}")
+        return steps
+
+    @model_validator(mode="after")
+    def _fx_consistent(self) -> Costs:
+        if self.currency in self.fx:
+            raise ValueError(
+                f"fx.{self.currency}: the scenario currency needs no exchange rate (it is 1)"
+            )
+        if "USD" in self.fx and "exchange_rate" in self.model_fields_set:
+            raise ValueError(
+                "fx.USD and exchange_rate both give the USD rate; give it once (fx.USD)"
+            )
+        if self.transfer_fee_schedule and "transfer_fee" in self.model_fields_set:
+            raise ValueError(
+                "transfer_fee and transfer_fee_schedule both give the buy-out fee; give one"
+            )
+        return self
+
+    def buy_out_fee(self, month: float) -> float:
+        """The buy-out fee for a transfer completing at engagement ``month``."""
+        if not self.transfer_fee_schedule:
+            return self.transfer_fee
+        fee = self.transfer_fee_schedule[0].fee  # before the first step: its fee
+        for step in self.transfer_fee_schedule:
+            if step.from_month <= month + PLAN_STEP_ROUNDING:
+                fee = step.fee
+        return fee
 
     @model_validator(mode="after")
     def _per_fte_fee_given(self) -> Costs:
@@ -751,6 +1175,34 @@ class Scenario(Frozen):
         return self
 
     @model_validator(mode="after")
+    def _costs_consistent(self) -> Scenario:
+        c = self.costs
+        for i, loc in enumerate(self.locations):
+            cur = loc.cost_currency
+            if cur != c.currency and cur != "USD" and cur not in c.fx:
+                raise ValueError(
+                    f"locations[{i}].cost_currency: no exchange rate for {cur!r} into the "
+                    f"scenario currency {c.currency!r}; add costs.fx.{cur} (known: "
+                    f"{sorted({c.currency, 'USD', *c.fx})})"
+                )
+        for cur, path in c.fx.items():
+            if isinstance(path, PathFx) and len(path.monthly) < self.horizon_months:
+                raise ValueError(
+                    f"costs.fx.{cur}.monthly: {len(path.monthly)} months given, shorter than "
+                    f"the horizon of {self.horizon_months} months"
+                )
+        if c.outsourcing_pricing == "billed_rate":
+            lead = self.management.lead_family if self.management else None
+            families = {r.role_family for r in self.roles} | ({lead} if lead else set())
+            missing = sorted(families - set(c.outsourcing_billed_rate_per_fte_month))
+            if missing:
+                raise ValueError(
+                    "costs.outsourcing_billed_rate_per_fte_month: outsourcing_pricing "
+                    f"'billed_rate' needs a rate for every role family, missing {missing}"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _build_inside_horizon(self) -> Scenario:
         if self.build_max_months is not None and self.build_max_months > self.horizon_months:
             raise ValueError(
@@ -765,6 +1217,16 @@ class Scenario(Frozen):
 
     def ramp_for(self, role: Role) -> Ramp:
         return role.ramp or self.location(role.location).ramp
+
+    def attrition_for(self, role: Role) -> Attrition:
+        """The role's attrition: its own override, else its location's (the one lookup)."""
+        return role.attrition or self.location(role.location).attrition
+
+    def immediate_start_share_for(self, role: Role) -> float:
+        """The role's share of candidates available at once (override, else the location's)."""
+        if role.immediate_start_share is not None:
+            return role.immediate_start_share
+        return self.location(role.location).recruiting.immediate_start_share
 
     @property
     def horizon_days(self) -> float:
@@ -798,8 +1260,10 @@ __all__ = [
     "DAYS_PER_YEAR",
     "Attrition",
     "AttritionBand",
+    "Costs",
     "Entity",
     "FunnelStage",
+    "LoadedSalary",
     "Location",
     "LocationValues",
     "PlanStep",
@@ -810,6 +1274,7 @@ __all__ = [
     "Role",
     "Scenario",
     "Stability",
+    "SupportStep",
     "TrainingClasses",
     "slug",
 ]

@@ -158,6 +158,19 @@ SUMMARY: tuple[Metric, ...] = (
        compared=True),
     _m("savings_vs_outsourcing", "currency", "savings vs outsourcing", "higher", compared=True),
     _m("savings_vs_onshore", "currency", "savings vs onshore", "higher", compared=True),
+    _m("savings_vs_outsourcing_share", "share", "savings vs outsourcing, share of its cost",
+       "higher", compared=True),
+    _m("savings_vs_onshore_share", "share", "savings vs onshore, share of its cost", "higher",
+       compared=True),
+    _m("pv_cost_bot", "currency", "present value of the cost, BOT", "lower", compared=True),
+    _m("pv_cost_outsourcing", "currency", "present value of the cost, outsourcing", "lower",
+       compared=True),
+    _m("pv_cost_onshore", "currency", "present value of the cost, onshore", "lower",
+       compared=True),
+    _m("pv_savings_vs_outsourcing", "currency", "present value of savings vs outsourcing",
+       "higher", compared=True),
+    _m("pv_savings_vs_onshore", "currency", "present value of savings vs onshore", "higher",
+       compared=True),
     _m("break_even_vs_outsourcing", "months", "break-even month vs outsourcing", "lower",
        censored=True, compared=True, event="break-even vs outsourcing"),
     _m("break_even_vs_onshore", "months", "break-even month vs onshore", "lower",
@@ -229,20 +242,109 @@ SERIES: tuple[Metric, ...] = (
     _s("cost_salaries", "currency", "salaries", "lower"),
     _s("cost_partner_fee", "currency", "partner fee", "lower"),
     _s("cost_recruiting", "currency", "recruiting fees", "lower"),
-    _s("cost_one_off", "currency", "one-off fees", "lower"),
-    _s("cost_owned_overhead", "currency", "owned-entity overhead", "lower"),
+    _s("cost_seats", "currency", "seats: facility, IT, licences", "lower"),
+    _s("cost_people_support", "currency", "people support: HR, payroll, finance, compliance",
+       "lower"),
+    _s("cost_governance", "currency", "entity and governance (owned)", "lower"),
+    _s("cost_one_off", "currency", "one-off fees: partner set-up, entity set-up", "lower"),
+    _s("cost_transfer", "currency", "transfer: buy-out, one-off costs, retention bonuses, "
+       "liabilities assumed", "lower"),
+    _s("cost_owned_overhead", "currency", "owned: management and travel, other overhead",
+       "lower"),
     _s("cost_bot", "currency", "BOT", "lower"),
     _s("cost_outsourcing", "currency", "outsourcing", "lower"),
     _s("cost_onshore", "currency", "onshore", "lower"),
     _s("cumulative_cost_bot", "currency", "cumulative cost, BOT", "lower"),
+    _s("monthly_savings_vs_outsourcing", "currency", "savings in the month vs outsourcing",
+       "higher"),
+    _s("monthly_savings_vs_onshore", "currency", "savings in the month vs onshore", "higher"),
     _s("savings_vs_outsourcing", "currency", "cumulative savings vs outsourcing", "higher"),
     _s("savings_vs_onshore", "currency", "cumulative savings vs onshore", "higher"),
+    _s("pv_savings_vs_outsourcing", "currency",
+       "cumulative present value of savings vs outsourcing", "higher"),
+    _s("pv_savings_vs_onshore", "currency", "cumulative present value of savings vs onshore",
+       "higher"),
     _s("cost_direct__<location>__<role>", "currency", "direct cost of the role", "lower",
        per="role"),
 )  # fmt: skip
 """The monthly series of a replication (one row per month-end), in the order it is written."""
 
 TABLES: dict[str, tuple[Metric, ...]] = {"summary": SUMMARY, "series": SERIES}
+
+STATISTICS: dict[str, str] = {
+    # who and what a row is about
+    "group": "scenario or variant",
+    "metric": "metric",
+    "scenario_a": "A",
+    "scenario_b": "B",
+    "parameter": "assumption",
+    # distribution across replications (aggregates)
+    "n": "replications",
+    "n_pairs": "paired replications",
+    "mean": "mean",
+    "sd": "standard deviation",
+    "median": "median",
+    "p10": "P10",
+    "p90": "P90",
+    "ci_low": "interval from",
+    "ci_high": "interval to",
+    "censored": "never reached (censored)",
+    # Kaplan-Meier and P(event by month m) (time-to and sweep tables)
+    "km_median": "median months (Kaplan-Meier)",
+    "km_median_ci_low": "median: interval from",
+    "km_median_ci_high": "median: interval to",
+    "p_by": "P(event by the month)",
+    "p_by_ci_low": "P(event by the month): interval from",
+    "p_by_ci_high": "P(event by the month): interval to",
+    "month": "month",
+    # paired comparisons (compare, sweep contrasts)
+    "mean_a": "mean of A",
+    "mean_b": "mean of B",
+    "diff": "difference A \u2212 B",
+    "p_value": "p-value",
+    "confidence": "confidence level",
+    "comparisons": "comparisons in the family",
+    "better_when": "better when",
+    "better": "better",
+    "significant": "significant",
+    "restricted_to_horizon": "restricted to the horizon",
+    "reached_a": "share of A reaching it",
+    "reached_b": "share of B reaching it",
+    # one-at-a-time sensitivity (tornado)
+    "base_mean": "mean at base",
+    "low_value": "low value",
+    "high_value": "high value",
+    "low_mean": "mean at low",
+    "high_mean": "mean at high",
+    "low_effect": "change at low",
+    "high_effect": "change at high",
+    "low_ci_low": "change at low: interval from",
+    "low_ci_high": "change at low: interval to",
+    "high_ci_low": "change at high: interval from",
+    "high_ci_high": "change at high: interval to",
+    "swing": "swing (high \u2212 low)",
+}
+"""Labels of the columns of the statistics tables built from the summaries (time-to table,
+aggregates, paired comparisons, sweep table and contrasts, tornado): the report's table headers.
+``p_by_<m>`` (with ``_ci_low`` / ``_ci_high``) is a family: see :func:`statistic_label`."""
+
+_P_BY_MONTH = re.compile(r"p_by_(?P<month>\d+(?:\.\d+)?)(?P<bound>_ci_low|_ci_high)?")
+
+
+def statistic_label(column: str) -> str:
+    """The header of a statistics-table column: its :data:`STATISTICS` label, "P(by month m)"
+    for ``p_by_<m>`` (and its interval bounds), else a declared metric's label, else the name
+    with spaces (a sweep parameter such as ``team_size``)."""
+    if column in STATISTICS:
+        return STATISTICS[column]
+    match = _P_BY_MONTH.fullmatch(column)
+    if match:
+        bound = {"_ci_low": ": interval from", "_ci_high": ": interval to"}.get(
+            match["bound"] or "", ""
+        )
+        return f"P(by month {match['month']}){bound}"
+    return label(column)
+
 
 # --------------------------------------------------------------------------- look-ups
 

@@ -1,21 +1,30 @@
-"""Monthly cost ledger of the BOT engagement and its counterfactuals (brief mechanism 8).
+"""Monthly cost ledger of the BOT engagement and its counterfactuals (brief mechanism 8, issue 16).
 
-Pure functions of the employee table, the milestone records and the lifecycle marks. Month m is the
-interval ((m-1) D, m D] with D = DAYS_PER_MONTH; amounts are in the scenario currency
-(profile costs are USD, multiplied by ``costs.exchange_rate``). Equations (docs/model.md,
-"Costs"):
+Pure functions of the employee table, the milestone records, the lifecycle marks and the
+replication's exchange-rate paths. Month m is the interval ((m-1) D, m D] with
+D = DAYS_PER_MONTH; amounts are in the scenario currency: a location's cost lines are in its
+``cost_currency``, converted month by month by the FX path x_l,m of that currency. Equations
+(docs/model.md, "Costs"):
 
-* salaries_m      = sum_i  days_i,m / D * c(location_i, family_i)           (vacant seats cost 0)
-* partner fee_m   = markup * salaries before transfer     (or fee_per_fte * heads-months)
+* salaries_m      = sum_i days_i,m / D * w(location_i, family_i, m) * x_l,m   (vacant seats cost 0)
+  with w the loaded salary after wage increases and statutory steps in force in month m
+* seats_m         = sum_i days_i,m / D * seat(location_i) * x_l,m
+* support_m       = sum_l step_l(month-end heads of l) * x_l,m
+* partner fee_m   = markup * salaries (or * salaries + seats + support: markup on total cost)
+                    or fee_per_fte * head-months, before transfer; + management fee
 * recruiting_m    = hires before transfer * partner fee/hire + hires after * own cost/hire
-* one-off_m       = build set-up (month 1) + entity set-up (month it starts) + transfer fee
-* owned_m         = (fixed overhead + per-employee overhead * heads) * share of month owned
-* BOT_m           = salaries + partner fee + recruiting + one-off + owned
-* outsourcing_m   = salaries * (1 + outsourcing_markup)       (same simulated team)
-* onshore_m       = sum_i days_i,m / D * onshore cost(family_i) (same simulated team)
+* one-off_m       = build set-up (month 1) + entity set-up (month it starts)
+* transfer_m      = buy-out fee(month) + one-off transfer costs + retention bonuses
+                    + liabilities assumed (months of pay per year of service), month of transfer
+* owned_m         = seats, support, governance and overheads carried by the client once it owns
+* BOT_m           = the sum of the lines
+* outsourcing_m   = (salaries + seats + support) * (1 + outsourcing_markup), the vendor's margin
+                    on the same cost lines | billed rate per FTE-month * head-months
+* onshore_m       = sum_i days_i,m / D * onshore cost(family_i) + onshore seats + onshore support
 
 Cumulative savings S_m = cum(alternative) - cum(BOT). Break-even month: the first month from
 which S stays >= 0 until the horizon; censored (NaN + flag) when S at the horizon is < 0.
+Present values discount month m by (1 + r)^(-m/12).
 """
 
 from __future__ import annotations
@@ -27,9 +36,38 @@ from typing import Any
 import numpy as np
 
 from botsim.inputs.caching import by_identity
-from botsim.inputs.scenario import DAYS_PER_MONTH, Scenario
+from botsim.inputs.scenario import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    FixedFx,
+    LoadedSalary,
+    Location,
+    LognormalFx,
+    PathFx,
+    Scenario,
+    months_from,
+    support_cost,
+)
 from botsim.metrics.intervals import month_grid
+from botsim.model.random import stream_seed
 from botsim.model.records import ENTITY_SETUP_STARTED, EmployeeTable, Event
+
+LEDGER_LINES = (
+    "cost_salaries",
+    "cost_partner_fee",
+    "cost_recruiting",
+    "cost_seats",
+    "cost_people_support",
+    "cost_governance",
+    "cost_one_off",
+    "cost_transfer",
+    "cost_owned_overhead",
+)
+"""The monthly series columns of the BOT ledger's lines, which add up to ``cost_bot``."""
+
+FX_STREAM = "fx"
+"""Name of the random stream of a stochastic exchange-rate path: ("fx", currency). Its own
+stream, so drawing a path shifts no other draw, and compared scenarios share it."""
 
 
 def days_in_months(start: np.ndarray, end: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -44,38 +82,166 @@ def _days_in_months_by_end(start: np.ndarray, ends: np.ndarray, edges: np.ndarra
     return np.maximum(days, 0.0, out=days)
 
 
+# --------------------------------------------------------------------------- money over time
+
+
+def fx_paths(scenario: Scenario, seed: int, replication: int) -> dict[str, np.ndarray]:
+    """Scenario currency units per unit of each location cost currency, month by month
+    (months 1..horizon). The scenario currency is 1; USD is ``costs.exchange_rate`` unless
+    ``costs.fx`` lists it. A log-normal path draws its monthly log-returns from its own stream
+    ``("fx", currency)`` of the replication."""
+    c, n = scenario.costs, scenario.horizon_months
+    out: dict[str, np.ndarray] = {}
+    for cur in sorted({loc.cost_currency for loc in scenario.locations}):
+        path = c.fx.get(cur)
+        if cur == c.currency:
+            out[cur] = np.ones(n)
+        elif path is None:  # USD, by the schema
+            out[cur] = np.full(n, c.exchange_rate)
+        elif isinstance(path, FixedFx):
+            out[cur] = np.full(n, path.rate)
+        elif isinstance(path, PathFx):
+            out[cur] = np.array(path.monthly[:n], dtype=float)
+        else:
+            out[cur] = lognormal_path(path, n, seed, replication, cur)
+    return out
+
+
+def lognormal_path(path: LognormalFx, n: int, seed: int, replication: int, cur: str) -> np.ndarray:
+    """x_1 = rate, x_m = x_(m-1) exp(r_m), r_m ~ N(drift/12, volatility^2/12) (months 2..n)."""
+    rng = np.random.Generator(np.random.PCG64(stream_seed(seed, replication, FX_STREAM, cur)))
+    returns = rng.normal(path.drift / 12.0, path.volatility / math.sqrt(12.0), n - 1)
+    return path.rate * np.exp(np.concatenate(([0.0], np.cumsum(returns))))
+
+
+def discount_factors(rate: float, n_months: int) -> np.ndarray:
+    """(1 + rate)^(-m/12) for months m = 1..n: month m's amounts discounted from its end."""
+    return (1.0 + rate) ** (-np.arange(1, n_months + 1) / 12.0)
+
+
+def wage_increases_in_force(scenario: Scenario, loc: Location, n_months: int) -> np.ndarray:
+    """Number of annual increases in force in months 1..n: those at each later month of the
+    year ``wage_increase.month_of_year`` (counted from ``costs.start_date``), or on each
+    anniversary of the start (months 13, 25, ...)."""
+    months = np.arange(1, n_months + 1)
+    moy = loc.wage_increase.month_of_year
+    if loc.wage_increase.on_work_anniversary:  # per employee: see _work_anniversary_raises
+        return np.zeros(n_months, dtype=np.intp)
+    if moy is None:
+        return (months - 1) // 12
+    first = int(scenario.costs.start_date[5:7])  # calendar month of engagement month 1
+    calendar = (first - 1 + months - 1) % 12 + 1
+    steps = (calendar == moy) & (months > 1)
+    return np.cumsum(steps)
+
+
+def salary_path(
+    scenario: Scenario, loc: Location, family: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Loaded monthly salary, base pay and benefits of a family in months 1..n, in the
+    location's cost currency: base pay grown by the wage increases in force, pay lines
+    replaced by the statutory steps in force (later steps in the list win)."""
+    n = scenario.horizon_months
+    growth = (1.0 + loc.wage_increase.rate_for(family)) ** wage_increases_in_force(scenario, loc, n)
+    salary = loc.loaded_monthly_cost[family]
+    if not isinstance(salary, LoadedSalary):
+        paid = salary * growth
+        return paid, paid, np.zeros(n)
+    base = salary.base * growth
+    steps = [s for s in loc.statutory_steps if s.family in (None, family)]
+    start = scenario.costs.start_date
+    loaded, benefits = np.empty(n), np.empty(n)
+    for m in range(n):
+        lines = {s.line: s.value for s in steps if months_from(start, s.from_date) + 1 <= m + 1}
+        loaded[m] = salary.loaded(base[m], **lines)
+        benefits[m] = lines.get("benefits", salary.benefits)
+    return loaded, base, benefits
+
+
+# --------------------------------------------------------------------------- rate tables
+
 _COLUMNS_PER_ROLE = 2
 """Rate table columns per role: its agents' rates (column 2 r) and its team leads' (2 r + 1)."""
 
-_OFFSHORE, _HEAD, _ONSHORE = _RATE_ROWS = range(3)
-"""Rows of a rate table, amounts per month: offshore loaded cost, one head, onshore cost."""
+_OFFSHORE, _HEAD, _ONSHORE, _SEAT, _BILLED, _BASE, _BENEFITS = _RATE_ROWS = range(7)
+"""Rows of a rate table, amounts per month: offshore loaded salary, one head, onshore cost,
+offshore seat cost, outsourcing billed rate, offshore base pay and benefits (the last two are
+read per employee, never summed over the team)."""
 
 
 @by_identity()
-def _rate_table(scenario: Scenario) -> np.ndarray:
-    """Amounts per month (rows _RATE_ROWS) of each (role, is_lead) column (read-only; once
-    per scenario: every replication asks again)."""
-    fx = scenario.costs.exchange_rate
-    onshore_costs = scenario.costs.onshore_monthly_cost
+def _local_rates(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Rates per (row, column, month) before currency conversion (read-only; once per
+    scenario), and the location index of each column."""
+    c = scenario.costs
+    n = scenario.horizon_months
     lead_family = scenario.management.lead_family if scenario.management else None
-    table = np.zeros((len(_RATE_ROWS), _COLUMNS_PER_ROLE * len(scenario.roles)))
+    columns = _COLUMNS_PER_ROLE * len(scenario.roles)
+    table = np.zeros((len(_RATE_ROWS), columns, n))
     table[_HEAD] = 1.0
+    location_of = np.zeros(columns, dtype=np.intp)
+    index = {loc.name: i for i, loc in enumerate(scenario.locations)}
     for r, role in enumerate(scenario.roles):
         loc = scenario.location(role.location)
         for is_lead in (0, 1):
             family = lead_family if is_lead and lead_family else role.role_family
             column = _COLUMNS_PER_ROLE * r + is_lead
-            table[_OFFSHORE, column] = loc.loaded_monthly_cost[family] * fx
-            table[_ONSHORE, column] = onshore_costs.get(family, math.nan)
+            location_of[column] = index[loc.name]
+            path = salary_path(scenario, loc, family)
+            table[_OFFSHORE, column], table[_BASE, column], table[_BENEFITS, column] = path
+            table[_ONSHORE, column] = c.onshore_monthly_cost.get(family, math.nan)
+            table[_SEAT, column] = loc.seat_monthly_cost
+            table[_BILLED, column] = c.outsourcing_billed_rate_per_fte_month.get(family, math.nan)
     table.flags.writeable = False
+    return table, location_of
+
+
+_CONVERTED = (_OFFSHORE, _SEAT, _BASE, _BENEFITS)
+"""Rows in the location's cost currency (converted by its FX path)."""
+
+
+def _rate_table(scenario: Scenario, fx: dict[str, np.ndarray]) -> np.ndarray:
+    """Rates (rows _RATE_ROWS) of each (role, is_lead) column and month, in the scenario
+    currency."""
+    local, location_of = _local_rates(scenario)
+    rate = np.stack([fx[scenario.locations[i].cost_currency] for i in location_of])
+    table = local.copy()
+    for row in _CONVERTED:
+        table[row] *= rate
     return table
 
 
-def _employee_rates(scenario: Scenario, emp: EmployeeTable) -> np.ndarray:
-    """Rates (rows _RATE_ROWS) of each employee (columns)."""
-    # Rates per (role, is_lead), looked up once per scenario; employees index into them.
-    column = (emp.role * _COLUMNS_PER_ROLE + emp.is_lead).astype(np.intp, copy=False)
-    return _rate_table(scenario).take(column, axis=1)
+def _work_anniversary_raises(
+    scenario: Scenario,
+    emp: EmployeeTable,
+    column: np.ndarray,
+    emp_location: np.ndarray,
+    rates: np.ndarray,
+    edges: np.ndarray,
+) -> None:
+    """Raise in place the salary and base pay of employees of locations whose wage increase
+    comes on work anniversaries: base x (1 + g)^k, k = whole years of tenure at the start of
+    the month (the increase applies from the first month that starts after the anniversary);
+    benefits do not grow."""
+    lead_family = scenario.management.lead_family if scenario.management else None
+    for i, loc in enumerate(scenario.locations):
+        if not loc.wage_increase.on_work_anniversary:
+            continue
+        mine = emp_location == i
+        if not mine.any():
+            continue
+        families = [
+            lead_family
+            if c % _COLUMNS_PER_ROLE and lead_family
+            else scenario.roles[c // _COLUMNS_PER_ROLE].role_family
+            for c in column[mine]
+        ]
+        rate = np.array([loc.wage_increase.rate_for(f) for f in families])
+        tenure = np.maximum(edges[:-1] - emp.start[mine, None], 0.0)
+        growth = (1.0 + rate[:, None]) ** np.floor(tenure / DAYS_PER_YEAR)
+        pay = rates[_OFFSHORE, mine] - rates[_BENEFITS, mine]
+        rates[_OFFSHORE, mine] = pay * growth + rates[_BENEFITS, mine]
+        rates[_BASE, mine] = rates[_BASE, mine] * growth
 
 
 def break_even(savings: np.ndarray, months: np.ndarray) -> float:
@@ -95,23 +261,49 @@ def _month_index(edges: np.ndarray, day: float) -> int:
     return bisect.bisect_left(edges, day) - 1
 
 
+def _shares_of_months(edges: np.ndarray, transfer_done: float) -> tuple[np.ndarray, np.ndarray]:
+    """Share of each month before the transfer completes (partner) and after it (owned)."""
+    owned = edges[1:] - np.maximum(edges[:-1], transfer_done)
+    owned /= DAYS_PER_MONTH
+    np.minimum(np.maximum(owned, 0.0, out=owned), 1.0, out=owned)
+    partner = np.minimum(edges[1:], transfer_done) - edges[:-1]
+    partner /= DAYS_PER_MONTH
+    np.minimum(np.maximum(partner, 0.0, out=partner), 1.0, out=partner)
+    return partner, owned
+
+
+def _month_end_heads(emp: EmployeeTable, location: np.ndarray, n_loc: int, edges: np.ndarray):
+    """Employees of each location (rows) at each month-end (start <= t_m < exit)."""
+    ends = edges[1:]
+    at = (emp.start[:, None] <= ends) & (emp.exit[:, None] > ends)
+    return np.stack([np.count_nonzero(at[location == i], axis=0) for i in range(n_loc)])
+
+
 def cost_ledger(
     scenario: Scenario,
     events: list[Event],
     emp: EmployeeTable,
     series: dict[str, np.ndarray],
     transfer_done: float,
+    fx: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Add the monthly cost columns to ``series`` and return the cost summary values.
 
     ``emp`` is every employee (agents and leads); ``events`` the records, of which only the
-    entity set-up starts are read (the milestones of :func:`botsim.model.records.tables` suffice).
+    entity set-up starts are read (the milestones of :func:`botsim.model.records.tables` suffice);
+    ``fx`` the exchange-rate paths of the replication (:func:`fx_paths`; replication 0 of the
+    scenario's seed when not given).
     """
     c = scenario.costs
+    fx = fx_paths(scenario, scenario.seed, 0) if fx is None else fx
     months = series["month"]
     n_months = len(months)
     edges = month_grid(n_months)[2]  # day 0 and the month-ends (series months are 1..n)
-    rates = _employee_rates(scenario, emp)
+    _, location_of_column = _local_rates(scenario)
+    column = (emp.role * _COLUMNS_PER_ROLE + emp.is_lead).astype(np.intp, copy=False)
+    rates = _rate_table(scenario, fx).take(column, axis=1)  # (rows, employees, months)
+    emp_location = location_of_column.take(column)
+    _work_anniversary_raises(scenario, emp, column, emp_location, rates, edges)
     # Days worked in each month, first all of them, then the partner's (before the transfer
     # completes): rows of one (ends, employees, months) table, summed in one go. Never
     # transferred, every day is a partner day: one row serves as both.
@@ -120,15 +312,37 @@ def cost_ledger(
     work_days = _days_in_months_by_end(emp.start, ends, edges)
     days, partner_days = work_days[0], work_days[-1]
     # Amount-days (ends, rate rows, employees, months) and their monthly totals.
-    amount_days = work_days[:, None] * rates[None, :, :, None]
+    amount_days = work_days[:, None] * rates[None, :_BASE]  # base pay: read at transfer only
     monthly = np.add.reduce(amount_days, axis=2)
     monthly /= DAYS_PER_MONTH
     salaries, head_months, onshore_cost = monthly[0, 0], monthly[0, 1], monthly[0, 2]
     partner_salaries, partner_head_months = monthly[-1, _OFFSHORE], monthly[-1, _HEAD]
+    seats_all, partner_seats = monthly[0, _SEAT], monthly[-1, _SEAT]
+    partner_share, owned_share = _shares_of_months(edges, transfer_done)
+    if partner_only:
+        owned_share = np.zeros(n_months)
+
+    # People support: a step function of each location's month-end headcount.
+    n_loc = len(scenario.locations)
+    loc_fx = [fx[loc.cost_currency] for loc in scenario.locations]
+    support_full = np.zeros(n_months)
+    if any(loc.support_cost for loc in scenario.locations):
+        heads = _month_end_heads(emp, emp_location, n_loc, edges)
+        for i, loc in enumerate(scenario.locations):
+            steps = [support_cost(loc.support_cost, int(h)) for h in heads[i]]
+            support_full += np.asarray(steps) * loc_fx[i]
+    # The partner carries seats and support inside its fee unless it bills total cost.
+    on_total_cost = c.partner_fee_model == "markup" and c.partner_markup_base == "total_cost"
+    billed_seats = partner_seats if on_total_cost else np.zeros(n_months)
+    billed_support = support_full * partner_share if on_total_cost else np.zeros(n_months)
     if c.partner_fee_model == "markup":
         partner_fee = c.partner_markup * partner_salaries
+        if on_total_cost:
+            partner_fee = c.partner_markup * (partner_salaries + billed_seats + billed_support)
     else:
         partner_fee = c.partner_fee_per_fte_month * partner_head_months
+    if c.partner_management_fee_per_month:
+        partner_fee = partner_fee + c.partner_management_fee_per_month * partner_share
 
     # Hires from outside (promotions to lead have no requisition), in hire order.
     outside = emp.requisition >= 0
@@ -154,53 +368,96 @@ def cost_ledger(
     for ev in setups:
         m = _month_index(edges, ev.day)
         loc = scenario.locations[ev.subject]
-        one_off[max(m, 0)] += loc.entity.setup_cost * c.exchange_rate
+        one_off[max(m, 0)] += loc.entity.setup_cost * fx[loc.cost_currency][max(m, 0)]
+    transfer = np.zeros(n_months)
     if math.isfinite(transfer_done):
         m = _month_index(edges, transfer_done)
         if 0 <= m < n_months:
-            one_off[max(m, 0)] += c.transfer_fee
+            transfer[m] += _transfer_costs(scenario, emp, rates, emp_location, transfer_done, m)
 
+    # Lines the client carries once it owns the team.
+    seats = billed_seats + (seats_all - partner_seats)
+    support = billed_support + support_full * owned_share
+    governance = np.zeros(n_months)
+    for i, loc in enumerate(scenario.locations):
+        if loc.governance_monthly_cost:
+            governance += loc.governance_monthly_cost * loc_fx[i] * owned_share
     if partner_only:  # nothing owned: no share of any month, no owned heads
         owned = np.zeros(n_months)
     else:
-        owned_share = edges[1:] - np.maximum(edges[:-1], transfer_done)
-        owned_share /= DAYS_PER_MONTH
-        np.minimum(np.maximum(owned_share, 0.0, out=owned_share), 1.0, out=owned_share)
         owned = c.owned_overhead_per_month * owned_share + (
             c.owned_overhead_per_employee_month * (head_months - partner_head_months)
         )
-    bot = salaries + partner_fee + recruiting + one_off + owned
-    outsourcing = salaries * (1.0 + c.outsourcing_markup)
+    # In the order of the ledger before seats, support and governance existed, which are
+    # added only when they have amounts: a scenario without them costs to the last digit what
+    # it did.
+    bot = salaries + partner_fee + recruiting + (one_off + transfer) + owned
+    for line in (seats, support, governance):
+        if line.any():
+            bot = bot + line
+    if c.outsourcing_pricing == "billed_rate":
+        outsourcing = monthly[0, _BILLED]
+    elif seats_all.any() or support_full.any():  # the vendor's margin on the same lines
+        outsourcing = (salaries + seats_all + support_full) * (1.0 + c.outsourcing_markup)
+    else:
+        outsourcing = salaries * (1.0 + c.outsourcing_markup)
+    if c.onshore_seat_monthly_cost:
+        onshore_cost = onshore_cost + c.onshore_seat_monthly_cost * head_months
+    if c.onshore_support_cost:
+        total_heads = _month_end_heads(emp, np.zeros(len(emp.start), np.intp), 1, edges)[0]
+        onshore_cost = onshore_cost + np.array(
+            [support_cost(c.onshore_support_cost, int(h)) for h in total_heads]
+        )
     cumulative_bot = np.add.accumulate(bot)
     save_out = np.add.accumulate(outsourcing) - cumulative_bot
     save_on = np.add.accumulate(onshore_cost) - cumulative_bot
+    discount = discount_factors(c.discount_rate, n_months)
+    pv_save_out = np.add.accumulate((outsourcing - bot) * discount)
+    pv_save_on = np.add.accumulate((onshore_cost - bot) * discount)
     series.update(
         {
             "cost_salaries": salaries,
             "cost_partner_fee": partner_fee,
             "cost_recruiting": recruiting,
+            "cost_seats": seats,
+            "cost_people_support": support,
+            "cost_governance": governance,
             "cost_one_off": one_off,
+            "cost_transfer": transfer,
             "cost_owned_overhead": owned,
             "cost_bot": bot,
             "cost_outsourcing": outsourcing,
             "cost_onshore": onshore_cost,
             "cumulative_cost_bot": cumulative_bot,
+            "monthly_savings_vs_outsourcing": outsourcing - bot,
+            "monthly_savings_vs_onshore": onshore_cost - bot,
             "savings_vs_outsourcing": save_out,
             "savings_vs_onshore": save_on,
+            "pv_savings_vs_outsourcing": pv_save_out,
+            "pv_savings_vs_onshore": pv_save_on,
         }
     )
     fte_months = float(np.add.reduce(series["effective_fte"]))
     heads_total = float(np.add.reduce(head_months))
     total_bot = float(np.add.reduce(bot))
+    total_out = float(np.add.reduce(outsourcing))
+    total_on = float(np.add.reduce(onshore_cost))
     be_out, be_on = break_even(save_out, months), break_even(save_on, months)
     summary: dict[str, Any] = {
         "total_cost_bot": total_bot,
-        "total_cost_outsourcing": float(np.add.reduce(outsourcing)),
-        "total_cost_onshore": float(np.add.reduce(onshore_cost)),
+        "total_cost_outsourcing": total_out,
+        "total_cost_onshore": total_on,
         "cost_per_head_month": total_bot / heads_total if heads_total else math.nan,
         "cost_per_effective_fte_month": total_bot / fte_months if fte_months else math.nan,
         "savings_vs_outsourcing": float(save_out[-1]),
         "savings_vs_onshore": float(save_on[-1]),
+        "savings_vs_outsourcing_share": _share(float(save_out[-1]), total_out),
+        "savings_vs_onshore_share": _share(float(save_on[-1]), total_on),
+        "pv_cost_bot": float(np.add.reduce(bot * discount)),
+        "pv_cost_outsourcing": float(np.add.reduce(outsourcing * discount)),
+        "pv_cost_onshore": float(np.add.reduce(onshore_cost * discount)),
+        "pv_savings_vs_outsourcing": float(pv_save_out[-1]),
+        "pv_savings_vs_onshore": float(pv_save_on[-1]),
         "break_even_vs_outsourcing": be_out,
         "break_even_vs_outsourcing_censored": math.isnan(be_out),
         "break_even_vs_onshore": be_on,
@@ -214,11 +471,46 @@ def cost_ledger(
             days,
             None if partner_only else partner_days,
             rates[_OFFSHORE],
+            amount_days[:, _SEAT] * (1.0 + c.partner_markup) if on_total_cost else None,
             amount_days[0, _OFFSHORE],
+            amount_days[:, _SEAT],
             (hire_role, hire_slot, hire_fee),
         )
     )
     return summary
+
+
+def _share(saving: float, alternative: float) -> float:
+    """Saving as a share of the alternative's cost (NaN when it costs nothing or is NaN)."""
+    return saving / alternative if alternative > 0 else math.nan
+
+
+def _transfer_costs(
+    scenario: Scenario,
+    emp: EmployeeTable,
+    rates: np.ndarray,
+    emp_location: np.ndarray,
+    transfer_done: float,
+    month: int,
+) -> float:
+    """Costs at the transfer's completion (0-based ``month``): the buy-out fee of the month,
+    the one-off transfer costs, a retention bonus per transferring employee and the liabilities
+    assumed with them (months of base pay per year of service)."""
+    c = scenario.costs
+    total = c.buy_out_fee(transfer_done / DAYS_PER_MONTH) + c.transfer_one_off_cost
+    moving = (emp.start <= transfer_done) & (emp.exit > transfer_done)
+    total += c.retention_bonus_per_employee * int(np.count_nonzero(moving))
+    for i, loc in enumerate(scenario.locations):
+        liability = loc.transfer_liability
+        if not liability.months_per_year_of_service:
+            continue
+        mine = moving & (emp_location == i)
+        years = (transfer_done - emp.start[mine]) / (12 * DAYS_PER_MONTH)
+        if liability.max_years_of_service is not None:
+            years = np.minimum(years, liability.max_years_of_service)
+        pay = rates[_BASE, mine, month]
+        total += float(np.add.reduce(liability.months_per_year_of_service * years * pay))
+    return total
 
 
 def role_column(prefix: str, location: str, role: str) -> str:
@@ -233,27 +525,37 @@ def _role_ledger(
     days: np.ndarray,
     partner_days: np.ndarray | None,
     offshore: np.ndarray,
+    billed_seat_days: np.ndarray | None,
     salary_days: np.ndarray,
+    seat_days: np.ndarray,
     hires: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> dict[str, Any]:
-    """Direct monthly cost of each role (its staff's salaries, partner fee and per-employee
-    owned overhead, plus its hires' recruiting fees) and plan-versus-actual per role.
+    """Direct monthly cost of each role (its staff's salaries, partner fee, seats and
+    per-employee owned overhead, plus its hires' recruiting fees) and plan-versus-actual per
+    role.
 
-    Fixed costs (set-up, entity, transfer fee, fixed owned overhead) belong to no role, so the
-    roles' direct costs plus those fixed costs add up to the BOT total. ``salary_days`` is
-    ``days * offshore``; ``partner_days`` is None when every day is a partner day (never
-    transferred); ``hires`` holds the role, month slot (see ``cost_ledger``) and fee of each
-    hire, in event order.
+    Costs that belong to no role (set-up, entity, transfer costs, the partner's management
+    fee, people support and its markup, governance, fixed owned overhead) are left out, so the
+    roles' direct costs plus those add up to the BOT total. ``offshore`` is each employee's
+    loaded salary per month (employees, months); ``salary_days``
+    is ``days * salary``; ``seat_days`` the seat amount-days (all, then the partner's) and
+    ``billed_seat_days`` the same with the markup when the partner bills seats (else None);
+    ``partner_days`` is None when every day is a partner day (never transferred); ``hires``
+    holds the role, month slot (see ``cost_ledger``) and fee of each hire, in event order.
     """
     c = scenario.costs
     roles = scenario.roles
     n_months = len(series["month"])
     fee_days = days if partner_days is None else partner_days
     if c.partner_fee_model == "markup":
-        direct_by_employee = c.partner_markup * fee_days * offshore[:, None]
+        direct_by_employee = c.partner_markup * fee_days * offshore
     else:
         direct_by_employee = c.partner_fee_per_fte_month * fee_days
     direct_by_employee += salary_days  # fee + salary: addition commutes exactly
+    if billed_seat_days is not None:  # partner seats at cost plus markup, owned seats at cost
+        direct_by_employee += billed_seat_days[-1] + (seat_days[0] - seat_days[-1])
+    elif seat_days.any():  # the partner's seats are in its fee: only the owned ones
+        direct_by_employee += seat_days[0] - seat_days[-1]
     # Per-employee owned overhead on owned days; never transferred it is +0.0 everywhere, and
     # adding +0.0 to the non-negative amounts changes nothing, so it is left out.
     if partner_days is not None:

@@ -26,7 +26,7 @@ from botsim.inputs.caching import by_identity
 from botsim.inputs.scenario import DAYS_PER_MONTH, PLAN_STEP_ROUNDING, Role, Scenario
 from botsim.metrics import readiness
 from botsim.metrics.catalogue import TENURE_BANDS_MONTHS
-from botsim.metrics.costs import cost_ledger
+from botsim.metrics.costs import cost_ledger, fx_paths
 from botsim.metrics.intervals import count_le
 from botsim.model.lifecycle import CRITERIA, MonthKpis, annualised, time_to_stable
 from botsim.model.records import (
@@ -206,10 +206,15 @@ def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
 
 
 def replication_metrics(
-    scenario: Scenario, events: list[Event], month_ends: list[MonthKpis]
+    scenario: Scenario,
+    events: list[Event],
+    month_ends: list[MonthKpis],
+    seed: int | None = None,
+    replication: int = 0,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The summary row and the monthly series of one replication, from its event records and
-    its month-end KPI rows.
+    its month-end KPI rows; ``seed`` (default the scenario's) and ``replication`` select the
+    replication's exchange-rate paths (``costs.fx``).
 
     Headcount, hires and exits in the series are agents (the planned seats); team leads are
     reported separately (``leads``). ``attrition_exits`` excludes promotions to lead.
@@ -237,7 +242,8 @@ def replication_metrics(
         "time_to_stable_team_censored": math.isnan(t_stable),
     }
     summary.update(readiness.lifecycle_summary(scenario, month_ends, marks))
-    summary.update(cost_ledger(scenario, milestones, staff, series, marks.transfer_done))
+    fx = fx_paths(scenario, scenario.seed if seed is None else seed, replication)
+    summary.update(cost_ledger(scenario, milestones, staff, series, marks.transfer_done, fx))
     summary["hires"] = marks.external_hires
     summary.update(exit_counts(staff, horizon))
     # Attrition per population, each over its own month-end headcounts.

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from botsim.inputs.caching import by_identity
-from botsim.inputs.scenario import DAYS_PER_MONTH, PLAN_STEP_ROUNDING, Location, Role, Scenario
+from botsim.inputs.scenario import (
+    DAYS_PER_MONTH,
+    PLAN_STEP_ROUNDING,
+    Attrition,
+    Location,
+    Role,
+    Scenario,
+)
 from botsim.model.hazards import ExitBands, HazardTable, scaled_bands, voluntary_share
 from botsim.model.random import UniformBlocks
 from botsim.model.recruiting import Draw, Funnel, RecruiterSlots, duration_draw, funnel_of
@@ -35,6 +42,9 @@ class RoleDesk:
     attrition_uniforms: UniformBlocks  # the attrition stream, HIRE_DRAW_BLOCK per hire
     transfer_rng: np.random.Generator | None
     max_multiplier: float  # the engagement's bound on the voluntary-hazard multiplier
+    attrition: Attrition  # the role's (its override, else its location's)
+    immediate_start_share: float  # accepted candidates available at once (no notice)
+    availability_rng: np.random.Generator | None  # draws who is available at once
     agents: dict[int, float] = field(default_factory=dict)  # employee id -> start day
     leads: dict[int, float] = field(default_factory=dict)
     tenures: dict[int, Task] = field(default_factory=dict)  # each employee's process
@@ -71,7 +81,7 @@ class RoleDesk:
         )
         self.probation_days = loc.probation.months * DAYS_PER_MONTH
         self.probation_failure = loc.probation.failure_probability
-        self.walkout_share = loc.attrition.no_notice_share
+        self.walkout_share = self.attrition.no_notice_share
         self.notice_days = loc.notice_days
 
     def target_at(self, month: float) -> int:

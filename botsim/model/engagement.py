@@ -25,12 +25,17 @@ from botsim.model.desk import LeadTeam, RoleDesk, month_end_targets
 from botsim.model.hazards import HazardTable
 from botsim.model.lifecycle import Lifecycle, MonthEnd, MonthKpis, Requisitions, lead_teams
 from botsim.model.management import Management
-from botsim.model.random import ReplicationStreams, UniformBlocks
+from botsim.model.random import AVAILABILITY_STREAM, ReplicationStreams, UniformBlocks
 from botsim.model.records import Recorder
 from botsim.model.recruiting import RecruiterSlots, Recruitment
 from botsim.model.tasks import EndOfInstant, start
 from botsim.model.transfer import Transfer
-from botsim.model.workforce import HIRE_BLOCKS_AHEAD, HIRE_DRAW_BLOCK, Workforce
+from botsim.model.workforce import (
+    HIRE_BLOCKS_AHEAD,
+    HIRE_DRAW_BLOCK,
+    Workforce,
+    voluntary_bound,
+)
 
 
 class Engagement:
@@ -60,10 +65,8 @@ class Engagement:
 
     def _desks(self) -> list[RoleDesk]:
         scenario, streams = self.scenario, self.streams
-        mgmt, transfer = scenario.management, scenario.transfer
-        max_multiplier = (mgmt.overload.attrition_multiplier if mgmt else 1.0) * (
-            transfer.attrition_multiplier if transfer.policy != "never" else 1.0
-        )
+        transfer = scenario.transfer
+        max_multiplier = voluntary_bound(scenario)
         recruiters = {
             loc.name: RecruiterSlots(
                 self.env,
@@ -75,12 +78,15 @@ class Engagement:
         for i, (role, targets) in enumerate(zip(scenario.roles, month_end_targets(scenario))):
             loc = scenario.location(role.location)
             key = (loc.name, role.name)
+            attrition = scenario.attrition_for(role)
+            immediate_share = scenario.immediate_start_share_for(role)
             desk = RoleDesk(
                 index=i,
                 role=role,
                 location=loc,
                 recruiters=recruiters[loc.name],
-                hazards=HazardTable.from_attrition(loc.attrition),
+                attrition=attrition,
+                hazards=HazardTable.from_attrition(attrition),
                 search_uniforms=UniformBlocks(streams.stream("search", *key)),
                 onboarding_rng=streams.stream("onboarding", *key),
                 attrition_uniforms=UniformBlocks(
@@ -91,6 +97,11 @@ class Engagement:
                 if transfer.policy != "never"
                 else None,
                 max_multiplier=max_multiplier,
+                immediate_start_share=immediate_share,
+                # Its own named stream, created only when in use: no other draw moves.
+                availability_rng=streams.stream(AVAILABILITY_STREAM, *key)
+                if immediate_share > 0
+                else None,
             )
             desk.monthly_targets = targets
             desks.append(desk)

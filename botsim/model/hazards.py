@@ -29,7 +29,7 @@ from functools import cached_property
 import numpy as np
 
 from botsim.inputs.caching import by_identity
-from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition
+from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition, Probation
 
 
 def annual_hazard(rate: float, definition: str) -> float:
@@ -88,6 +88,9 @@ class HazardTable:
         else:
             vol = np.array([b.voluntary for b in attrition.bands], dtype=float)
             inv = np.array([b.involuntary for b in attrition.bands], dtype=float)
+        # Market tightness / pay position scales the resignation hazard only (x 1.0 exactly
+        # leaves every value, and so every draw, as it was).
+        vol = vol * attrition.resignation_multiplier
         return cls(starts, vol / DAYS_PER_YEAR, inv / DAYS_PER_YEAR)
 
 
@@ -135,3 +138,123 @@ def voluntary_share(table: HazardTable, band: int, vol_scale: float = 1.0) -> fl
     vol *= vol_scale
     total = vol + inv
     return vol / total if total > 0 else 0.0
+
+
+# --------------------------------------------------------------------------- emergent turnover
+
+
+class _Bands:
+    """The survival function of the first exit candidate under a hazard table, and the
+    integrals the emergent turnover needs, each exact band by band (docs/model.md, "Emergent
+    turnover"): S(x) = exp(-H(x)), A(x) = int_0^x S, V(x) = int_0^x mu_vol S (the probability
+    of a resignation by x), W(x) = int_0^x V."""
+
+    def __init__(self, table: HazardTable) -> None:
+        self.rows = []  # (lo, hi, vol, total, S(lo), A(lo), V(lo), W(lo))
+        s, a, v, w = 1.0, 0.0, 0.0, 0.0
+        for lo, hi, vol, inv in table.bands:
+            self.rows.append((lo, hi, vol, vol + inv, s, a, v, w))
+            if math.isinf(hi):
+                break
+            s, a, v, w = self._within(self.rows[-1], hi)
+
+    @staticmethod
+    def _within(row: tuple, x: float) -> tuple[float, float, float, float]:
+        lo, _, vol, h, s, a, v, w = row
+        d = x - lo
+        if h == 0:
+            return s, a + s * d, v, w + v * d
+        if math.isinf(d):
+            return 0.0, a + s / h, v + vol * s / h, math.inf
+        decay = math.exp(-h * d)
+        spent = -math.expm1(-h * d) / h  # int_0^d exp(-h u) du
+        return (
+            s * decay,
+            a + s * spent,
+            v + vol * s * spent,
+            w + v * d + vol * s / h * (d - spent),
+        )
+
+    def at(self, x: float) -> tuple[float, float, float, float]:
+        """(S, A, V, W) at tenure ``x`` days (x <= 0: the values at 0)."""
+        if x <= 0:
+            return 1.0, 0.0, 0.0, 0.0
+        row = self.rows[0]
+        for candidate in self.rows:
+            if candidate[0] >= x:
+                break
+            row = candidate
+        return self._within(row, x)
+
+
+def expected_stay_days(
+    table: HazardTable,
+    probation_days: float,
+    probation_failure: float,
+    notice_days: float,
+    walkout_share: float,
+    cap: float = math.inf,
+) -> float:
+    """E[min(L, cap)]: the mean days from hire to exit L of one employee under the workforce
+    mechanism with no multiplier in force (docs/model.md, "Emergent turnover").
+
+    The first exit candidate T has survival S; a hire who fails probation (probability f)
+    and has no candidate by its end P leaves at P; a resignation (share 1 - w of voluntary
+    candidates, the rest walk out) leaves notice n later; dismissals and walk-outs leave at T.
+    With G(a) = P(L > a), E[min(L, c)] = int_0^c G, which is, band by band exactly,
+
+        (1 - f) [A(c) + (1 - w)(W(c) - W(c - n))]
+        + f [A(p) + (1 - w)(W(p) - W(p - n)) + (1 - w)(V(P)(b - P) - W(b - n) + W(P - n))]
+
+    with p = min(P, c), b = min(c, P + n) (the last term only when c > P), W(x < 0) = 0; as
+    c -> inf, W(c) - W(c - n) -> n V(inf).
+    """
+    bands = _Bands(table)
+    f, n, w = probation_failure, notice_days, walkout_share
+    resign = 1.0 - w
+
+    def served(c: float) -> float:
+        """int_0^c P(L > a) da for a hire who does not fail probation."""
+        _, a_c, v_c, w_c = bands.at(c)
+        if math.isinf(c):
+            return a_c + resign * n * v_c
+        return a_c + resign * (w_c - bands.at(c - n)[3])
+
+    stay = 0.0 if f == 1 else (1 - f) * served(cap)
+    if f > 0:
+        p = min(probation_days, cap)
+        stay += f * served(p)
+        if cap > probation_days:
+            b = min(cap, probation_days + n)
+            v_p = bands.at(probation_days)[2]
+            w_tail = bands.at(b - n)[3] - bands.at(probation_days - n)[3]
+            stay += f * resign * (v_p * (b - probation_days) - w_tail)
+    return stay
+
+
+def emergent_annual_rate(attrition: Attrition, probation: Probation, notice_days: float) -> float:
+    """The annual attrition rate a steady team shows under ``attrition.definition``, from the
+    bands, probation and notice (docs/model.md, "Emergent turnover"):
+
+    * ``turnover_ratio`` (separations / average headcount): 1 / E[L] per year (Little's law:
+      average headcount = hire rate x E[L], separations = hire rate);
+    * ``cohort_probability`` (share of the staff present at a moment who leave within a
+      year): E[min(L, 1 year)] / E[L] (the tenure of a present employee has density G / E[L]).
+
+    L is the stay from hire to exit (:func:`expected_stay_days`); no overload, handover or
+    Owned-phase multiplier is in force (the location's own rate).
+    """
+    table = HazardTable.from_attrition(attrition)
+    args = (
+        table,
+        probation.months * DAYS_PER_MONTH,
+        probation.failure_probability,
+        notice_days,
+        attrition.no_notice_share,
+    )
+    stay = expected_stay_days(*args)
+    if math.isinf(stay):
+        return 0.0
+    if attrition.definition == "turnover_ratio":
+        return DAYS_PER_YEAR / stay
+    return expected_stay_days(*args, cap=DAYS_PER_YEAR) / stay

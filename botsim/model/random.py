@@ -16,6 +16,12 @@ import zlib
 
 import numpy as np
 
+AVAILABILITY_STREAM = "availability"
+"""Stream ("availability", location, role): whether an accepted candidate is available at once
+(``immediate_start_share``), one uniform per accepted offer. Its own name so that the notice
+and no-show draws of the onboarding stream stay where they were (common random numbers); it
+is created only when the share is above 0."""
+
 
 def _name_key(name: str) -> int:
     # crc32 is stable across processes and Python versions (unlike hash()).

@@ -351,8 +351,12 @@ class Recruitment:
         desk.open_requisitions -= 1
         desk.accepted_in_notice += 1
         rng = desk.onboarding_rng
-        notice = desk.candidate_notice(rng)
+        notice = desk.candidate_notice(rng)  # drawn even when waived: the stream stays aligned
         shows_up = rng.random() >= desk.no_show
+        if desk.availability_rng is not None and (
+            desk.availability_rng.random() < desk.immediate_start_share
+        ):
+            notice = 0.0  # available at once
         first_day = next_class_day(env.now + notice, self.training_classes)
         yield first_day - env.now
         desk.accepted_in_notice -= 1

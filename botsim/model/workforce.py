@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from botsim.inputs.scenario import DAYS_PER_MONTH
+from botsim.inputs.scenario import DAYS_PER_MONTH, Scenario
 from botsim.model import tasks
 from botsim.model.hazards import exit_tenure
 from botsim.model.records import (
@@ -45,6 +45,17 @@ EXIT_CANDIDATE_DRAWS = 4
 deciding its kind, its thinning and a walk-out."""
 
 
+def voluntary_bound(scenario: Scenario) -> float:
+    """m_max, the bound on the voluntary-hazard multiplier m(t) that exit candidates are drawn
+    under (thinning, :mod:`botsim.model.hazards`): overload x the largest transfer-phase
+    multiplier (handover window or Owned phase; neither without a transfer)."""
+    mgmt, transfer = scenario.management, scenario.transfer
+    overload = mgmt.overload.attrition_multiplier if mgmt else 1.0
+    if transfer.policy == "never":
+        return overload
+    return overload * max(transfer.attrition_multiplier, transfer.owned_attrition_multiplier)
+
+
 class Workforce:
     """Hires, tenures and exits of an engagement's employees; the team-full milestone and the
     month's staff flows reported at each month-end."""
@@ -56,10 +67,13 @@ class Workforce:
         self.streams = engagement.streams
         mgmt, transfer = scenario.management, scenario.transfer
         self.overload_multiplier = mgmt.overload.attrition_multiplier if mgmt else 1.0
-        self.window_multiplier = (
-            transfer.attrition_multiplier if transfer.policy != "never" else 1.0
-        )
-        self.max_multiplier = self.overload_multiplier * self.window_multiplier
+        transfers = transfer.policy != "never"
+        self.window_multiplier = transfer.attrition_multiplier if transfers else 1.0
+        self.owned_multiplier = transfer.owned_attrition_multiplier if transfers else 1.0
+        self.max_multiplier = voluntary_bound(scenario)
+        # Thinning is needed when m(t) can differ from m_max: m_max > 1, or an Owned phase
+        # that lowers the hazard below 1 (with neither, no candidate is ever rejected).
+        self.thinning = self.max_multiplier > 1 or self.owned_multiplier < 1
         self.backfill_on_notice = scenario.policy.backfill == "on_notice"
         self.tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
         self.full_day = math.inf  # the first moment the team was full
@@ -74,13 +88,17 @@ class Workforce:
         return flows
 
     def voluntary_multiplier(self, desk: RoleDesk) -> float:
-        """m(t): current multiplier of the voluntary hazard (overload x transfer window)."""
+        """m(t): current multiplier of the voluntary hazard (overload x transfer window, or
+        x the Owned phase's multiplier once the transfer is complete)."""
         engagement = self.engagement
         m = 1.0
         if engagement.management.overloaded(desk):
             m *= self.overload_multiplier
-        if engagement.transfer.in_window:
+        transfer = engagement.transfer
+        if transfer.in_window:
             m *= self.window_multiplier
+        elif transfer.done_day <= self.env.now:
+            m *= self.owned_multiplier
         return m
 
     def hire(self, desk: RoleDesk, req_id: int, lead: bool) -> int:
@@ -125,7 +143,7 @@ class Workforce:
         agents, resigned = desk.agents, desk.resigned
         probation_days = desk.probation_days
         fails_probation = draws[0] < desk.probation_failure
-        m_max = self.max_multiplier
+        m_max, thinning = self.max_multiplier, self.thinning
         used = 1
         tenure = 0.0
         while True:
@@ -145,7 +163,7 @@ class Workforce:
             if kind_u >= desk.voluntary_shares[band]:
                 self.leave(desk, employee_id, ExitKind.DISMISSAL)
                 return
-            if m_max > 1 and thin_u * m_max >= self.voluntary_multiplier(desk):
+            if thinning and thin_u * m_max >= self.voluntary_multiplier(desk):
                 continue  # thinning: the raised hazard did not apply at this moment
             if walkout_u < desk.walkout_share:
                 self.leave(desk, employee_id, ExitKind.WALKOUT)

@@ -14,11 +14,12 @@ import html
 import io
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from botsim.metrics import catalogue
-from botsim.report import tables
+from botsim.report import tables, units
 from botsim.report.study import NoReplicationsError, ReportError, Study, load_study
 
 PNG_DPI = 150
@@ -35,6 +36,8 @@ GRID_COLUMNS = [
     "ci_high",
 ]
 
+P_BY_GRID = ("p_by", "p_by_ci_low", "p_by_ci_high")
+"""The sweep table's P(event by the grid month) columns, headed with the month in the report."""
 
 PAIRED_COLUMNS = (
     "mean_a",
@@ -45,6 +48,9 @@ PAIRED_COLUMNS = (
     "p_value",
     "better",
     "significant",
+    "censored_a",
+    "censored_b",
+    "status",
 )
 """Columns shown for every paired difference (compare and sweep contrasts)."""
 
@@ -71,61 +77,91 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
 
     sections: list[tuple[str, str]] = []
     h = study.horizon
+    words = {"money": units.currency(study), "names": units.group_names(study)}
     time_to = tables.time_to_by_group(study)
     comparisons = None
     if study.kind == "compare":
         comparisons = tables.comparisons(study)
         cols = ["metric", "scenario_a", "scenario_b", "n_pairs", *PAIRED_COLUMNS, "confidence"]
         note = (
-            '<p class="note">Paired differences A &minus; B under common random numbers; '
-            "highlighted rows are significant (the interval excludes 0). Time-to metrics are "
-            "compared as times restricted to the horizon.</p>"
+            '<p class="note">Paired differences A &minus; B under common random numbers, '
+            "with their confidence interval [CI]; highlighted rows are significant (the "
+            "interval excludes 0), and only those name a better scenario. Time-to metrics are "
+            "compared as restricted mean times (to the horizon), censored A/B being the share "
+            "never reached; P(event by month m) differences are in comparisons.csv.</p>"
         )
         sections.append(
             (
                 "Paired comparison",
-                note + table_html(comparisons, "comparisons", cols, h, "significant"),
+                note + table_html(comparisons, "comparisons", cols, h, "significant", **words),
             )
         )
     if study.kind == "sweep" and study.mode == "one_at_a_time":
         torn = tables.tornado(study)
-        sections.append(("Sensitivity (one at a time)", table_html(torn, "tornado-table")))
+        sections.append(("Sensitivity (one at a time)", table_html(torn, "tornado-table", **words)))
     if study.kind == "sweep" and study.mode == "grid":
         month = study.grid_month
         grid = tables.sweep_grid(study, study.key_metric, month)
+        # P(event by the month) headed with its month: "P(by month 18)".
+        by_month = {c: c.replace("p_by", f"p_by_{month:g}", 1) for c in P_BY_GRID}
+        grid = grid.rename(columns=by_month)
         clamped = f" {html.escape(study.grid_month_note)}" if study.grid_month_note else ""
         sections.append(
             (
                 f"Sweep: {catalogue.label(study.key_metric)} by variant",
-                f'<p class="note">KM median with CI; p by = P(event by month {month:g}) with '
-                f"Wilson interval.{clamped}</p>"
-                + table_html(grid, "sweep-table", [*study.params, *GRID_COLUMNS], horizon=h),
+                f'<p class="note">Median months to {html.escape(catalogue.event(study.key_metric))}'
+                " (Kaplan&ndash;Meier) with its confidence interval [CI]; P(event by month "
+                f"{month:g}) = share of replications that reached it by then, with Wilson "
+                f"interval.{clamped}</p>"
+                + table_html(
+                    grid,
+                    "sweep-table",
+                    [*study.params, *(by_month.get(c, c) for c in GRID_COLUMNS)],
+                    horizon=h,
+                    **words,
+                ),
             )
         )
     if study.kind == "sweep" and study.mode == "grid":
         contrasts = tables.sweep_contrasts(study)
         if len(contrasts):
             first, rest = study.params[0], study.params[1:]
-            where = f" at each {', '.join(rest).replace('_', ' ')}" if rest else ""
+            where = f" at each {', '.join(map(units.param_label, rest))}" if rest else ""
             cols = [*rest, "metric", "scenario_a", "scenario_b", *PAIRED_COLUMNS]
             note = (
-                f'<p class="note">Paired differences A &minus; B between {first} values{where}, '
-                "under common random numbers (every variant ran with the same seed); highlighted "
-                "rows are significant. Time-to metrics restricted to the horizon.</p>"
+                f'<p class="note">Paired differences A &minus; B between '
+                f"{html.escape(units.param_label(first))} values{where}, under common random "
+                "numbers (every variant ran with the same seed), with their confidence interval "
+                "[CI]; highlighted rows are significant. Time-to metrics restricted to the "
+                "horizon.</p>"
             )
             sections.append(
                 (
-                    f"Paired contrasts of {first.replace('_', ' ')}{where}",
-                    note + table_html(contrasts, "sweep-contrasts", cols, h, "significant"),
+                    f"Paired contrasts of {units.param_label(first)}{where}",
+                    note
+                    + table_html(contrasts, "sweep-contrasts", cols, h, "significant", **words),
                 )
             )
     if len(time_to):
         sections.append(
             (
                 "Time to events (censored at the horizon)",
-                '<p class="note">Kaplan&ndash;Meier median with confidence interval; censored = '
-                "replications that never reached the event; p by m = P(event by month m) with "
-                "Wilson interval.</p>" + table_html(time_to, "time-to", horizon=h),
+                '<p class="note">Median months (Kaplan&ndash;Meier) with its confidence '
+                "interval [CI]; never reached = replications that did not reach the event "
+                "within the horizon (censored); P(by month m) = share of replications with the "
+                "event by month m, with Wilson interval.</p>"
+                + table_html(time_to, "time-to", horizon=h, **words),
+            )
+        )
+    ledger = tables.cost_ledger_by_line(study)
+    if len(ledger):
+        sections.append(
+            (
+                "Cost ledger by line and phase",
+                '<p class="note">Mean amount per replication of each line of the BOT ledger '
+                f"over the horizon, by the phase at each month-end, in {words['money']}; "
+                "share = share of the BOT total (docs/model.md, Costs).</p>"
+                + table_html(ledger, "cost-ledger", **words),
             )
         )
     aggs = tables.key_aggregates(study)
@@ -148,7 +184,7 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
             '<p class="note">Mean with t-interval over replications; time-to means are over the '
             "replications that reached the event only (see the censored count and the "
             "Kaplan&ndash;Meier table above). Key metrics only; every metric is in aggregates.csv."
-            "</p>" + table_html(aggs, "aggregates", cols, h),
+            "</p>" + table_html(aggs, "aggregates", cols, h, **words),
         )
     )
     return sections, time_to, comparisons
@@ -186,20 +222,41 @@ def remove_stale_figures(folder: Path) -> list[Path]:
     return removed
 
 
-def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> Path:
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: called after each step of building a report (reading the tables,
+the statistics tables, each figure built, each figure drawn, the page written); ``total`` is
+refined once the number of figures is known."""
+
+
+def write_report(
+    folder: str | Path,
+    manifest: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> Path:
     """(Re)build ``report.html`` and ``figures/`` in ``folder`` from its saved tables.
 
     Refuses a folder that is not complete (interrupted or not a run folder) with ReportError,
     and one where no replication completed with its subclass NoReplicationsError (there is
-    nothing to report: the failures are in failures.json).
+    nothing to report: the failures are in failures.json). ``progress`` (optional) is told
+    how far the building is (:data:`Progress`).
     Returns the path of ``report.html``.
     """
     from botsim.experiment.outputs import REPORT_PENDING, _write_atomic, mark_report_written
-    from botsim.report.figures import build_figures
+    from botsim.report.decision import from_study, render_html
+    from botsim.report.drivers import drivers_section
+    from botsim.report.figures import BUILDERS, build_figures
     from botsim.report.html import findings_html, render
 
     folder = Path(folder)
+    steps = {"done": 0, "total": 3 + 2 * len(BUILDERS)}  # an estimate until figures are built
+
+    def step(n: int = 1) -> None:
+        steps["done"] += n
+        if progress is not None:
+            progress(steps["done"], max(steps["total"], steps["done"]))
+
     study = load_study(folder, manifest=manifest)
+    step()
     if not len(study.summary):
         raise NoReplicationsError(
             f"no replication completed in {folder}: nothing to report (the errors are in "
@@ -211,7 +268,9 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
     except OSError as exc:
         raise ReportError(f"cannot write the report in {folder}: {exc.strerror or exc}") from None
     sections, time_to, comparisons = build_sections(study)
-    specs = build_figures(study)
+    step()
+    specs = build_figures(study, progress=step)
+    steps["total"] = 3 + len(BUILDERS) + len(specs)
     staging = folder / f".figures-new-{os.getpid()}"
     old = folder / f".figures-old-{os.getpid()}"
     try:
@@ -223,7 +282,14 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
             (staging / f"{spec.name}.png").write_bytes(png)
             (staging / f"{spec.name}.svg").write_bytes(svg)
             rendered.append((spec, png))
-        page = render(study, rendered, sections, findings_html(study, time_to, comparisons))
+            spec.figure = None  # drawn: let the next figure reuse its memory
+            step()
+        drivers = drivers_section(folder, study, staging)  # "What drives this answer"
+        sections = [drivers, *sections] if drivers else sections
+        decision = render_html(from_study(study, comparisons))  # the first section
+        page = render(
+            study, rendered, sections, decision + findings_html(study, time_to, comparisons)
+        )
         target = folder / "figures"
         if target.exists():
             os.replace(target, old)
@@ -232,6 +298,7 @@ def write_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
         _write_atomic(folder / "report.html", page.encode("utf-8"))
         if pending and manifest is None:
             mark_report_written(folder)
+        step()
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ReportError(f"cannot write the report in {folder}: {exc.strerror or exc}") from None

@@ -127,11 +127,83 @@ def _transfer_lines(result) -> None:
             )
 
 
+def print_decision(decision) -> None:
+    """The decision summary (:mod:`botsim.report.decision`), printed first by ``run``,
+    ``compare`` and ``sweep``."""
+    from botsim.report.decision import render_text
+
+    for line in render_text(decision):
+        click.echo(line)
+    click.echo("")
+
+
+def print_comparison(table, letters: dict[str, str], horizon: float, currency: str) -> None:
+    """The paired comparison table of ``botsim compare``: per metric and pair, the level of A
+    and of B with units, the difference A - B with its interval, and the verdict."""
+    from botsim.report.decision import level
+    from botsim.stats import never_reached_by, undefined_for
+
+    click.echo(f"{'metric':<30}{'pair':<7}{'A':>18}{'B':>18}{'A - B [CI]':>44}  verdict")
+    for _, r in table.iterrows():
+        metric = r["metric"]
+        pair = f"{letters[r['scenario_a']]} - {letters[r['scenario_b']]}"
+        a, b = (level(metric, r[k], currency) for k in ("mean_a", "mean_b"))
+        d, lo, hi = (level(metric, r[k], currency, True) for k in ("diff", "ci_low", "ci_high"))
+        ci = f"{d} [{lo}, {hi}]"
+        never, undefined = never_reached_by(r), undefined_for(r)
+        if undefined is not None:
+            verdict = "not comparable: undefined for " + letters[undefined]
+            ci = "-"
+        elif never is not None:
+            verdict = "not comparable: never reached by " + letters[never]
+            ci = "-"
+        elif not r["better_when"]:
+            verdict = "(no preferred direction)"
+        elif r.get("depends_on_month", False):
+            verdict = "depends on the month (P(by m) differ both ways)"
+        elif r["better"]:
+            verdict = f"{letters[r['better']]} better ({r['better_when']} is better) *"
+        else:
+            verdict = "no clear difference"
+        shares = (r.get("censored_a", math.nan), r.get("censored_b", math.nan))
+        if r.get("restricted_to_horizon", False) and not any(map(math.isnan, shares)):
+            verdict += (
+                f"; never reached {letters[r['scenario_a']]} {r['censored_a']:.0%}, "
+                f"{letters[r['scenario_b']]} {r['censored_b']:.0%}"
+            )
+        label = catalogue.label(metric)
+        click.echo(f"{label[:29]:<30}{pair:<7}{a:>18}{b:>18}{ci:>44}  {verdict}")
+    click.echo(
+        "* significant: the interval excludes 0. Time-to metrics: restricted mean time to the "
+        f"{horizon:g}-month horizon (a run that never gets there counts as {horizon:g}), with "
+        "the share never reached; better only if no month's P(event by m) difference says the "
+        "opposite (comparisons.csv: p_by_<m>_* columns)."
+    )
+
+
+def contrast_verdict(row) -> str:
+    """A paired comparison row's verdict in a few words (sweep contrasts on the console)."""
+    from botsim.stats import never_reached_by, undefined_for
+
+    never, undefined = never_reached_by(row), undefined_for(row)
+    if undefined is not None:
+        return f"not comparable: undefined for {undefined}"
+    if never is not None:
+        return f"not comparable: never reached by {never}"
+    if row.get("depends_on_month", False):
+        return "depends on the month"
+    return f"{row['better']} better *" if row["better"] else "no clear difference"
+
+
 def print_summary(result) -> None:
     """The console summary of an ExperimentResult: distributions, never single numbers."""
     scenario = result.scenario
     s = result.summary
     h = scenario.horizon_months
+    if not s.empty:
+        from botsim.report.decision import from_result
+
+        print_decision(from_result(result))
     click.echo(
         f"{scenario.name}: {result.replications} replications, seed {result.seed}, "
         f"horizon {h} months, {result.wall_time:.1f} s"

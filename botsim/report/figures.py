@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from botsim import stats
 from botsim.metrics import catalogue
-from botsim.report import tables
+from botsim.report import tables, units
 from botsim.report.study import (
     COST_COLUMNS,
     CUMULATIVE_COSTS,
@@ -27,8 +27,13 @@ from botsim.report.study import (
     is_criterion,
 )
 
-MAX_FACETS = 12
-"""Fan charts show at most this many groups (the rest are listed in the caption)."""
+MAX_PANELS = 24
+"""Panels of one small-multiples figure; more groups are split over several figures (each
+group is shown in one of them, none dropped)."""
+
+MAX_COLUMNS = 5
+"""Panels per row of a small-multiples figure (a grid sweep's row is one first-parameter
+value when its settings fit)."""
 
 BREAK_EVENS = ("break_even_vs_outsourcing", "break_even_vs_onshore")
 """Break-even months marked on the cost chart."""
@@ -44,17 +49,20 @@ def label(name: str, table: catalogue.Table = "summary") -> str:
     found = catalogue.lookup(name, table)
     if found is None:
         return name.replace("_", " ")
-    return found.event or found.title
+    return found.event or found.member_label(name)
 
 
 @dataclass
 class FigureSpec:
-    """A finished figure: file stem, title, caption (what is shown and how) and the Figure."""
+    """A finished figure: file stem, title, caption (what is shown and how), the Figure, and a
+    one-line conclusion computed from the data (what to read from it), shown first."""
 
     name: str
     title: str
     caption: str
     figure: Any
+    conclusion: str = ""
+    panels: list[str] = field(default_factory=list)  # the groups it shows (tests, captions)
 
 
 def _new(width: float, height: float, nrows: int = 1, ncols: int = 1, **kw: Any):
@@ -73,62 +81,131 @@ def _palette(n: int) -> list[Any]:
     return sns.color_palette("colorblind", max(n, 1))
 
 
+def _present(study: Study, frame: Any) -> list[str]:
+    """The study's groups that have rows in ``frame``, in study order (the set built once)."""
+    have = set(frame["group"].unique())
+    return [g for g in study.groups if g in have]
+
+
+def _columns(study: Study, n: int) -> int:
+    """Panels per row: a grid sweep's settings of the other parameters per row (one row per
+    value of the first parameter) when they fit, else up to :data:`MAX_COLUMNS`."""
+    if study.kind == "sweep" and study.mode == "grid" and len(study.params) >= 2:
+        per_row = n // max(1, study.points[study.params[0]].nunique())
+        if 1 <= per_row <= MAX_COLUMNS + 1 and n % per_row == 0:
+            return per_row
+    return min(n, MAX_COLUMNS - 1) if n > 1 else 1
+
+
+def _pages(groups: list[str]) -> list[list[str]]:
+    """Groups split into figures of at most :data:`MAX_PANELS` panels."""
+    return [groups[i : i + MAX_PANELS] for i in range(0, len(groups), MAX_PANELS)] or [[]]
+
+
+def _suffix(k: int, pages: int) -> tuple[str, str]:
+    """File-name and title suffixes of figure ``k`` of ``pages`` (none for a single one)."""
+    return ("", "") if pages == 1 else (f"-{k + 1}", f" ({k + 1} of {pages})")
+
+
+def _short(text: str, limit: int = 48) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _months(value: float, horizon: float) -> str:
+    return f"> {horizon:g}" if not np.isfinite(value) else f"{value:.0f}"
+
+
 # --------------------------------------------------------------------------- fan charts
 
 
-def fan_chart(study: Study, column: str) -> FigureSpec | None:
-    """Median, P25-P75 and P10-P90 bands of a monthly series per group, against the plan."""
+def fan_chart(study: Study, column: str) -> list[FigureSpec] | None:
+    """Median, P25-P75 and P10-P90 bands of a monthly series per group, against the plan: one
+    panel per group (several figures when there are more than :data:`MAX_PANELS`)."""
     ts = study.timeseries
     if ts is None or len(ts) == 0 or column not in ts:
         return None
-    groups = [g for g in study.groups if g in set(ts["group"].unique())][:MAX_FACETS]
-    n = len(groups)
-    ncols = min(n, 4)
-    nrows = math.ceil(n / ncols)
-    fig, axes = _new(3.6 * ncols + 0.4, 2.7 * nrows + 0.4, nrows, ncols, sharex=True)
+    present = _present(study, ts)
+    names = units.group_names(study)
     color = _palette(1)[0]
-    q = (
-        ts[ts["group"].isin(groups)]
-        .groupby(["group", "month"])[column]
-        .quantile([0.1, 0.25, 0.5, 0.75, 0.9])
-        .unstack()
-    )
-    for k, ax in enumerate(axes.flat):
-        if k >= n:
-            ax.set_visible(False)
-            continue
-        g = groups[k]
-        d = q.loc[g]
-        months = d.index.to_numpy(dtype=float)
-        ax.fill_between(months, d[0.1], d[0.9], color=color, alpha=0.18, lw=0, label="P10-P90")
-        ax.fill_between(months, d[0.25], d[0.75], color=color, alpha=0.35, lw=0, label="P25-P75")
-        ax.plot(months, d[0.5], color=color, lw=1.8, label="median")
-        if "target" in ts:
-            plan = ts[ts["group"] == g].groupby("month")["target"].median()
-            ax.step(
-                plan.index,
-                plan.to_numpy(),
-                where="post",
-                color="black",
-                lw=1.2,
-                ls="--",
-                label="plan",
+    q = ts.groupby(["group", "month"])[column].quantile([0.1, 0.25, 0.5, 0.75, 0.9]).unstack()
+    plans = ts.groupby(["group", "month"])["target"].median() if "target" in ts else None
+    what = label(column, "series")
+    ends = {g: float(q.loc[g][0.5].iloc[-1]) for g in present}
+    targets = {g: float(plans.loc[g].iloc[-1]) for g in present} if plans is not None else {}
+    pages = _pages(present)
+    specs = []
+    for k, groups in enumerate(pages):
+        n = len(groups)
+        ncols = _columns(study, n)
+        nrows = math.ceil(n / ncols)
+        fig, axes = _new(3.2 * ncols + 0.4, 2.5 * nrows + 0.6, nrows, ncols, sharex=True)
+        for i, ax in enumerate(axes.flat):
+            if i >= n:
+                ax.set_visible(False)
+                continue
+            g = groups[i]
+            d = q.loc[g]
+            months = d.index.to_numpy(dtype=float)
+            ax.fill_between(months, d[0.1], d[0.9], color=color, alpha=0.18, lw=0, label="P10-P90")
+            ax.fill_between(
+                months, d[0.25], d[0.75], color=color, alpha=0.35, lw=0, label="P25-P75"
             )
-        ax.set_title(g if len(g) < 48 else g[:45] + "...", fontsize=9)
-        ax.set_xlabel("month")
-        ax.set_ylabel(label(column, "series"))
-        ax.set_ylim(bottom=0)
-    axes.flat[0].legend(fontsize=7, loc="lower right")
-    more = len([g for g in study.groups if g in set(ts["group"].unique())]) - n
-    caption = (
-        f"Month-end {label(column, 'series')} across replications: median line, P25-P75 and "
-        "P10-P90 bands; dashed: the plan's target headcount."
-    )
-    if more > 0:
-        caption += f" {more} further group(s) not shown."
-    caption += study.series_note
-    return FigureSpec(
-        f"fan_{column}", f"{_upper_first(label(column, 'series'))} against the plan", caption, fig
+            ax.plot(months, d[0.5], color=color, lw=1.8, label="median")
+            if plans is not None:
+                plan = plans.loc[g]
+                ax.step(plan.index, plan.to_numpy(), where="post", color="black", lw=1.2,
+                        ls="--", label="plan")  # fmt: skip
+            ax.set_title(_short(names[g]), fontsize=9)
+            ax.set_xlabel("month")
+            ax.set_ylabel(what)
+            ax.set_ylim(bottom=0)
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8)
+        file, title = _suffix(k, len(pages))
+        caption = (
+            f"Month-end {what} across replications, one panel per "
+            f"{'variant' if study.kind == 'sweep' else 'scenario'}: median line, P25-P75 and "
+            "P10-P90 bands; dashed: the plan's target headcount."
+        ) + study.series_note
+        specs.append(
+            FigureSpec(
+                f"fan_{column}{file}",
+                f"{_upper_first(what)} against the plan{title}",
+                caption,
+                fig,
+                _fan_conclusion(study, what, ends, targets, names),
+                groups,
+            )
+        )
+    return specs
+
+
+def _fan_conclusion(
+    study: Study, what: str, ends: dict[str, float], targets: dict[str, float], names: dict
+) -> str:
+    """The median at the horizon against the plan's final target, in words."""
+    if not ends:
+        return ""
+    h = f"{study.horizon:g}"
+    if len(ends) == 1:
+        g, end = next(iter(ends.items()))
+        target = targets.get(g)
+        of = f" of a planned {target:.0f}" if target else ""
+        return f"The median {what} at month {h} is {end:.1f}{of}."
+    if targets:
+        shares = {g: ends[g] / targets[g] for g in ends if targets.get(g)}
+        if shares:
+            lo, hi = min(shares, key=shares.get), max(shares, key=shares.get)
+            if round(shares[lo], 2) == round(shares[hi], 2):
+                return f"At month {h} the median {what} is {shares[lo]:.0%} of the plan for each."
+            return (
+                f"At month {h} the median {what} is {shares[lo]:.0%} of the plan for "
+                f"{names[lo]} and {shares[hi]:.0%} for {names[hi]} (lowest and highest)."
+            )
+    lo, hi = min(ends, key=ends.get), max(ends, key=ends.get)
+    return (
+        f"At month {h} the median {what} runs from {ends[lo]:.1f} ({names[lo]}) to "
+        f"{ends[hi]:.1f} ({names[hi]})."
     )
 
 
@@ -137,41 +214,48 @@ def fan_chart(study: Study, column: str) -> FigureSpec | None:
 
 def _panels(study: Study) -> list[tuple[str, list[tuple[str, str]]]]:
     """Panels of (title, [(group, line label)]): one per value of a grid sweep's first
-    parameter when there are two or more, else a single panel with every group."""
-    groups = [g for g in study.groups if (study.summary["group"] == g).any()]
+    parameter when there are two or more parameters, else a single panel with every group.
+    Every group is in a panel."""
+    groups = _present(study, study.summary)
+    names = units.group_names(study)
     if study.kind == "sweep" and study.mode == "grid" and len(study.params) >= 2:
         pts = study.points.set_index(study.points["label"].astype(str))
         first, rest = study.params[0], study.params[1:]
         panels: dict[str, list[tuple[str, str]]] = {}
         for g in groups:
-            line = ", ".join(f"{p}={pts.loc[g, p]}" for p in rest)
-            panels.setdefault(f"{first}={pts.loc[g, first]}", []).append((g, line))
-        return [(title, lines[:12]) for title, lines in list(panels.items())[:4]]
-    return [("", [(g, g) for g in groups[:12]])]
+            line = ", ".join(units.param_value(p, pts.loc[g, p]) for p in rest)
+            title = units.param_value(first, pts.loc[g, first])
+            panels.setdefault(title, []).append((g, line))
+        return list(panels.items())
+    return [("", [(g, names[g]) for g in groups])]
 
 
 def event_curves(study: Study, metric: str) -> FigureSpec | None:
-    """P(event by month m) = 1 - Kaplan-Meier survival per group, with log-log bands."""
+    """P(event by month m) = 1 - Kaplan-Meier survival per group, with log-log bands; a grid
+    sweep gets one panel per value of its first parameter, every variant a line."""
     s = study.summary
     if not catalogue.has_flag(s.columns, metric):
         return None
     if s[catalogue.metric(metric).flag].to_numpy(dtype=bool).all():
         return None  # never reached anywhere: the time-to table says so, a flat line would not
     panels = _panels(study)
-    fig, axes = _new(
-        min(5.2 * len(panels), 15.0) if len(panels) > 1 else 7.0, 4.2, 1, len(panels), sharey=True
-    )
+    ncols = min(len(panels), 4)
+    nrows = math.ceil(len(panels) / ncols)
+    width = min(5.0 * ncols, 16.0) if ncols > 1 else 7.0
+    fig, axes = _new(width, 3.9 * nrows + 0.3, nrows, ncols, sharey=True)
     bands = all(len(lines) <= 6 for _, lines in panels)
+    by_group = dict(tuple(s.groupby("group", sort=False)))
+    medians: dict[str, float] = {}
     for ax, (title, lines) in zip(axes.flat, panels):
         sequential = len(panels) > 1 or len(lines) > 6
         colors = _sequential(len(lines)) if sequential else _palette(len(lines))
         for (g, name), color in zip(lines, colors):
-            sub = s[s["group"] == g]
             horizon = study.horizons.get(g, study.horizon)
-            km = stats.km_for_metric(sub, metric, horizon, study.confidence)
+            km = stats.km_for_metric(by_group[g], metric, horizon, study.confidence)
+            medians[g] = stats.km_quantile(km, 0.5)["time"]
             t = np.append(km["time"].to_numpy(), horizon)
             cdf = 1 - np.append(km["survival"].to_numpy(), km["survival"].iloc[-1])
-            ax.step(t, cdf, where="post", color=color, lw=1.6, label=name)
+            ax.step(t, cdf, where="post", color=color, lw=1.6, label=_short(name, 40))
             if bands:
                 lo = 1 - np.append(km["ci_high"].to_numpy(), km["ci_high"].iloc[-1])
                 hi = 1 - np.append(km["ci_low"].to_numpy(), km["ci_low"].iloc[-1])
@@ -179,18 +263,89 @@ def event_curves(study: Study, metric: str) -> FigureSpec | None:
         ax.set_xlim(0, study.horizon)
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("month")
+        ax.yaxis.set_major_formatter(_percent())
         if title:
             ax.set_title(title, fontsize=9)
-        ax.legend(fontsize=7, loc="lower right")
-    axes[0, 0].set_ylabel(f"P({label(metric)} by month)")
+        ax.legend(fontsize=7, loc="lower right", ncol=2 if len(lines) > 12 else 1)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
+    for row in axes:
+        row[0].set_ylabel(f"P({label(metric)} by month)")
     pct = round(study.confidence * 100)
     caption = (
         f"Share of replications that reached {label(metric)} by each month: 1 - Kaplan-Meier "
         f"survival{f' with {pct}% pointwise log-log (Greenwood) bands' if bands else ''}. "
         "Replications that never got there are censored at the horizon, not dropped; a curve "
-        "that stays below 1 means some never did."
+        "that stays below 100% means some never did."
     )
-    return FigureSpec(f"km_{metric}", f"Time to {label(metric)}", caption, fig)
+    return FigureSpec(
+        f"km_{metric}",
+        f"Time to {label(metric)}",
+        caption,
+        fig,
+        _median_conclusion(study, label(metric), medians),
+        [g for _, lines in panels for g, _ in lines],
+    )
+
+
+def _percent() -> Any:
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(1.0, decimals=0)
+
+
+def _median_conclusion(study: Study, event: str, medians: dict[str, float]) -> str:
+    """What the median months to an event say: the one value of a run; for a grid sweep, which
+    value of the first parameter gets there first at how many settings of the others; else
+    the fastest and the slowest group."""
+    if not medians:
+        return ""
+    h = study.horizon
+    names = units.group_names(study)
+    if len(medians) == 1:
+        m = next(iter(medians.values()))
+        if not np.isfinite(m):
+            return f"Half of the replications do not reach {event} within {h:g} months."
+        return f"Half of the replications reach {event} by month {m:.0f}."
+    if study.kind == "sweep" and study.mode == "grid" and len(study.params) >= 2:
+        pts = study.points.assign(label=study.points["label"].astype(str))
+        first, rest = study.params[0], study.params[1:]
+        capped = {g: min(v, h) for g, v in medians.items()}
+        wins: dict[Any, int] = {}
+        gaps: dict[Any, list[float]] = {}
+        settings = 0
+        for _, block in pts.groupby(rest, sort=False):
+            vals = {pt[first]: capped.get(pt["label"]) for _, pt in block.iterrows()}
+            vals = {k: v for k, v in vals.items() if v is not None}
+            if len(vals) < 2:
+                continue
+            settings += 1
+            order = sorted(vals, key=vals.get)
+            if vals[order[0]] < vals[order[1]]:
+                wins[order[0]] = wins.get(order[0], 0) + 1
+                gaps.setdefault(order[0], []).append(vals[order[1]] - vals[order[0]])
+        if not wins:
+            return (
+                f"No {units.param_label(first)} reaches {event} first at the median at any setting."
+            )
+        best = max(wins, key=wins.get)
+        others = ", ".join(units.param_label(p) for p in rest)
+        where = (
+            f"every {others}"
+            if wins[best] == settings
+            else f"{wins[best]} of {settings} {others} settings"
+        )
+        word = units.param_value(first, best)
+        return (
+            f"{_upper_first(word)} reaches {event} first (median months) at {where}, by "
+            f"{np.mean(gaps[best]):.1f} months on average where it leads."
+        )
+    fast = min(medians, key=medians.get)
+    slow = max(medians, key=medians.get)
+    return (
+        f"Median months to {event}: fastest {names[fast]} ({_months(medians[fast], h)}), "
+        f"slowest {names[slow]} ({_months(medians[slow], h)})."
+    )
 
 
 def _sequential(n: int) -> list[Any]:
@@ -225,6 +380,7 @@ def boxplots(study: Study) -> FigureSpec | None:
     wanted = [m for m in wanted if datasets[m][m].nunique(dropna=True) > 1]
     if not wanted:
         return None
+    names, money = units.group_names(study), units.currency(study)
     x, hue = "group", None
     if study.kind == "sweep" and study.mode == "grid" and study.params:
         x = study.params[-1]
@@ -239,7 +395,7 @@ def boxplots(study: Study) -> FigureSpec | None:
         metric = wanted[k]
         data = datasets[metric]
         if x == "group":
-            data["group"] = data["group"].str.slice(0, 24)
+            data["group"] = data["group"].map(names).str.slice(0, 28)
         with warnings.catch_warnings():  # seaborn 0.13 passes matplotlib's deprecated `vert`
             warnings.simplefilter("ignore", DeprecationWarning)
             sns.boxplot(
@@ -253,16 +409,31 @@ def boxplots(study: Study) -> FigureSpec | None:
                 linewidth=0.8,
                 legend=bool(hue) and k == 0,
             )
-        ax.set_ylabel(label(metric))
-        ax.set_xlabel(x.replace("_", " "))
+        declared = catalogue.lookup(metric)
+        if declared is not None and declared.censored:
+            ax.set_ylabel(f"months to {label(metric)}")
+        else:
+            ax.set_ylabel(units.metric_label(metric, money))
+        if units.unit_of(metric) in units.PERCENT_UNITS:
+            ax.yaxis.set_major_formatter(_percent())
+        ax.set_xlabel("" if x == "group" else units.param_label(x))
         if x == "group" and len(study.groups) > 3:
             ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+        legend = ax.get_legend()
+        if legend is not None and hue:
+            legend.set_title(units.param_label(hue))
     caption = (
         "Distribution across replications (box: quartiles, whiskers: 1.5 IQR). Time-to metrics "
         "are shown restricted to the horizon: a replication that never reached the event is "
         "drawn at the horizon."
     )
-    return FigureSpec("boxplots", "Key metrics by " + (hue or x).replace("_", " "), caption, fig)
+    if x != "group" and len(study.params) > 2:
+        pooled = ", ".join(units.param_label(p) for p in study.params[1:-1])
+        caption += f" Each box pools the replications of every {pooled}."
+    by = "scenario" if x == "group" else units.param_label(hue or x)
+    return FigureSpec(
+        "boxplots", f"Key metrics by {by}", caption, fig, panels=_present(study, study.summary)
+    )
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -286,6 +457,7 @@ def sweep_heatmaps(study: Study) -> FigureSpec | None:
     month = study.grid_month
     rows, cols = study.params[0], study.params[1]
     fig, axes = _new(5.2 * 2, 3.6 * len(metrics), len(metrics), 2)
+    conclusion = ""
     for r, metric in enumerate(metrics):
         grid = tables.sweep_grid(study, metric, month)
         med = grid.pivot(index=rows, columns=cols, values="km_median")
@@ -303,12 +475,25 @@ def sweep_heatmaps(study: Study) -> FigureSpec | None:
             cbar=True,
             linewidths=0.5,
         )
-        axes[r, 0].set_title(f"median months to {label(metric)} (KM)", fontsize=9)
+        axes[r, 0].set_title(f"median months to {label(metric)} (Kaplan-Meier)", fontsize=9)
         prob = grid.pivot(index=rows, columns=cols, values="p_by")
         sns.heatmap(
             prob, annot=True, fmt=".0%", cmap="mako", vmin=0, vmax=1, ax=axes[r, 1], linewidths=0.5
         )
         axes[r, 1].set_title(f"P({label(metric)} by month {month:g})", fontsize=9)
+        for ax in axes[r]:
+            ax.set_ylabel(units.param_label(rows))
+            ax.set_xlabel(units.param_label(cols))
+        if r == 0:
+            best = grid.loc[grid["p_by"].idxmax()] if grid["p_by"].notna().any() else None
+            worst = grid.loc[grid["p_by"].idxmin()] if grid["p_by"].notna().any() else None
+            if best is not None:
+                names = units.group_names(study)
+                conclusion = (
+                    f"P({label(metric)} by month {month:g}) is highest for "
+                    f"{names[best['group']]} ({best['p_by']:.0%}) and lowest for "
+                    f"{names[worst['group']]} ({worst['p_by']:.0%})."
+                )
     caption = (
         "Left: Kaplan-Meier median months ('>' = not reached by half the replications "
         f"within the horizon). Right: share of replications with the event by month {month:g} "
@@ -316,7 +501,8 @@ def sweep_heatmaps(study: Study) -> FigureSpec | None:
     )
     if study.grid_month_note:
         caption += " " + study.grid_month_note
-    return FigureSpec("heatmaps", f"{rows} x {cols}", caption, fig)
+    title = f"{_upper_first(units.param_label(rows))} by {units.param_label(cols)}"
+    return FigureSpec("heatmaps", title, caption, fig, conclusion, list(study.groups))
 
 
 def sweep_lines(study: Study) -> FigureSpec | None:
@@ -338,40 +524,52 @@ def sweep_lines(study: Study) -> FigureSpec | None:
         return None
     x = numeric[-1]
     others = [p for p in study.params if p != x]
-    hue = others[0] if others else None
     fig, axes = _new(4.6 * len(metrics) + 0.6, 4.0, 1, len(metrics))
+    grids = {m: tables.sweep_grid(study, m) for m in metrics}
     for ax, metric in zip(axes.flat, metrics):
-        grid = tables.sweep_grid(study, metric)
-        keys = list(dict.fromkeys(grid[hue])) if hue else [None]
-        for key, color in zip(keys, _palette(len(keys))):
-            sub = grid if hue is None else grid[grid[hue] == key]
+        grid = grids[metric]
+        # One line per setting of every other parameter: no variant is pooled with another.
+        lines = list(grid.groupby(others, sort=False)) if others else [((), grid)]
+        for (key, sub), color in zip(lines, _palette(len(lines))):
+            key = key if isinstance(key, tuple) else (key,)
+            name = ", ".join(units.param_value(p, v) for p, v in zip(others, key))
             sub = sub.sort_values(x)
             xs = sub[x].to_numpy(dtype=float)
             med = sub["km_median"].to_numpy(dtype=float)
             lo = sub["km_median_ci_low"].to_numpy(dtype=float)
             hi = np.minimum(sub["km_median_ci_high"].to_numpy(dtype=float), study.horizon)
             finite = np.isfinite(med)
-            ax.plot(xs[finite], med[finite], "o-", color=color, label=str(key) if hue else None)
+            ax.plot(xs[finite], med[finite], "o-", color=color, label=name or None)
             ax.fill_between(xs, np.where(np.isfinite(lo), lo, np.nan), hi, color=color, alpha=0.15)
         ax.axhline(study.horizon, color="grey", ls=":", lw=1)
-        ax.set_xlabel(x.replace("_", " "))
+        ax.set_xlabel(units.param_label(x))
         ax.set_ylabel(f"median months to {label(metric)}")
         ax.set_ylim(0, study.horizon * 1.05)
-        if hue:
-            ax.legend(title=hue.replace("_", " "), fontsize=8)
+        if others:
+            ax.legend(title=", ".join(map(units.param_label, others)), fontsize=8)
     caption = (
         f"Kaplan-Meier median months with {round(study.confidence * 100)}% confidence intervals "
         "(bands; capped at the horizon, dotted). A missing point: the median is not reached "
         "within the horizon."
     )
-    return FigureSpec("sweep_median", f"Median time to events by {x}", caption, fig)
+    key = study.key_metric if study.key_metric in metrics else metrics[0]
+    medians = dict(zip(grids[key]["group"], grids[key]["km_median"]))
+    return FigureSpec(
+        "sweep_median",
+        f"Median time to events by {units.param_label(x)}",
+        caption,
+        fig,
+        _median_conclusion(study, label(key), medians),
+        list(study.groups),
+    )
 
 
-def tornado_chart(study: Study) -> FigureSpec | None:
-    """One-at-a-time sensitivity: change of the key metric's mean at low and high values."""
+def tornado_chart(study: Study, table: Any = None) -> FigureSpec | None:
+    """One-at-a-time sensitivity: change of the key metric's mean at low and high values
+    (``table``: its :func:`tables.tornado`, when the caller has it already)."""
     if study.kind != "sweep" or study.mode != "one_at_a_time":
         return None
-    table = tables.tornado(study)
+    table = tables.tornado(study) if table is None else table
     if table.empty:
         return None
     table = table.iloc[::-1]  # largest swing on top
@@ -390,17 +588,22 @@ def tornado_chart(study: Study) -> FigureSpec | None:
             eff, y + offset, xerr=np.nan_to_num(err), fmt="none", ecolor="black", lw=0.8, capsize=2
         )
     names = [
-        f"{p}  [{_short(lo)} / {_short(hi)}]"
+        f"{units.param_label(p)}  [{_value(lo)} / {_value(hi)}]"
         for p, lo, hi in zip(table["parameter"], table["low_value"], table["high_value"])
     ]
     ax.set_yticks(y, names, fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
     metric = study.key_metric
-    declared = catalogue.lookup(metric)
-    unit = f" ({declared.unit})" if declared is not None and declared.censored else ""
-    ax.set_xlabel(
-        f"change in mean {label(metric)}{unit} vs base (mean {table['base_mean'].iloc[0]:.2f})"
-    )
+    money, unit = units.currency(study), units.unit_of(metric)
+    base = units.number(table["base_mean"].iloc[0], unit)
+    words = units.unit_words(unit, money)
+    if unit == units.CURRENCY_UNIT:
+        words = units.money_axis(ax, money, "x")
+    elif unit in units.PERCENT_UNITS:
+        ax.xaxis.set_major_formatter(_percent())
+    bracket = f" ({words})" if words and unit not in units.SILENT_UNITS else ""
+    ax.set_xlabel(f"change in mean {label(metric)}{bracket} vs base (mean {base})")
+    plain = units.unit_words(unit, money) if unit not in units.SILENT_UNITS else ""
     ax.legend(fontsize=8, loc="lower right")
     caption = (
         f"Effect on the mean {label(metric)} of moving one assumption to its low or high value, "
@@ -408,18 +611,29 @@ def tornado_chart(study: Study) -> FigureSpec | None:
         f"{round(study.confidence * 100)}% t-intervals (whiskers). Time-to metrics restricted to "
         "the horizon."
     )
-    return FigureSpec("tornado", f"Sensitivity of {label(metric)}", caption, fig)
+    top = table.iloc[-1]  # largest swing (the table is reversed above)
+    low, high = (units.number(top[f"{lv}_effect"], unit) for lv in ("low", "high"))
+    conclusion = (
+        f"{_upper_first(units.param_label(top['parameter']))} moves the mean {label(metric)} "
+        f"most: by {low} at its low and {high} at its high value"
+        f"{f' ({plain})' if plain else ''}."
+    )
+    return FigureSpec(
+        "tornado", f"Sensitivity of {label(metric)}", caption, fig, conclusion, list(study.groups)
+    )
 
 
-def _short(value: Any) -> str:
+def _value(value: Any) -> str:
     return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)[:16]
 
 
 # --------------------------------------------------------------------------- lifecycle, costs
 
 
-def readiness_chart(study: Study) -> FigureSpec | None:
-    """Transfer-readiness score (fan) and each criterion's share met over time, when recorded."""
+def readiness_chart(study: Study) -> list[FigureSpec] | None:
+    """Transfer-readiness score (median, P10-P90) and the share of replications meeting each
+    criterion over time: one panel per group, every group shown (several figures when there
+    are more than :data:`MAX_PANELS`)."""
     ts = study.timeseries
     if ts is None or len(ts) == 0:
         return None
@@ -431,53 +645,92 @@ def readiness_chart(study: Study) -> FigureSpec | None:
     ]
     if score is None and not criteria:
         return None
-    ncols = 2 if score and criteria else 1
-    groups = [g for g in study.groups if g in set(ts["group"].unique())][:6]
-    fig, axes = _new(5.0 * ncols, 3.6, 1, ncols)
-    colors = _palette(len(groups))
-    if score:
-        ax = axes[0, 0]
-        for g, color in zip(groups, colors):
-            q = ts[ts["group"] == g].groupby("month")[score].quantile([0.1, 0.5, 0.9]).unstack()
-            ax.fill_between(q.index, q[0.1], q[0.9], color=color, alpha=0.15, lw=0)
-            ax.plot(q.index, q[0.5], color=color, label=g)
-        ax.set_ylim(0, 1.02)
-        ax.set_xlabel("month")
-        ax.set_ylabel("transfer readiness (median, P10-P90)")
-        ax.legend(fontsize=7)
-    if criteria:
-        ax = axes[0, ncols - 1]
-        first = ts[ts["group"] == groups[0]]
-        for c, color in zip(criteria, _palette(len(criteria))):
-            share = first.groupby("month")[c].mean()
-            ax.plot(share.index, share.to_numpy(), color=color, label=label(c, "series"))
-        ax.set_ylim(0, 1.02)
-        ax.set_xlabel("month")
-        ax.set_ylabel(f"share of replications meeting ({groups[0][:20]})")
-        ax.legend(fontsize=7)
-    caption = "Transfer-readiness score and the share of replications meeting each criterion."
-    caption += study.series_note
-    return FigureSpec("readiness", "Transfer readiness over time", caption, fig)
+    present = _present(study, ts)
+    names = units.group_names(study)
+    by = ts.groupby(["group", "month"], sort=False)
+    bands = by[score].quantile([0.1, 0.5, 0.9]).unstack() if score else None
+    shares = by[criteria].mean() if criteria else None
+    colors = _palette(len(criteria))
+    pages = _pages(present)
+    specs = []
+    for k, groups in enumerate(pages):
+        n = len(groups)
+        ncols = _columns(study, n)
+        nrows = math.ceil(n / ncols)
+        fig, axes = _new(3.3 * ncols + 0.4, 2.6 * nrows + 0.9, nrows, ncols, sharex=True,
+                         sharey=True)  # fmt: skip
+        for i, ax in enumerate(axes.flat):
+            if i >= n:
+                ax.set_visible(False)
+                continue
+            g = groups[i]
+            if bands is not None:
+                q = bands.loc[g]
+                ax.fill_between(q.index, q[0.1], q[0.9], color="black", alpha=0.12, lw=0,
+                                label="readiness score P10-P90")  # fmt: skip
+                ax.plot(q.index, q[0.5], color="black", lw=1.8, label="readiness score (median)")
+            if shares is not None:
+                share = shares.loc[g]
+                for c, color in zip(criteria, colors):
+                    ax.plot(share.index, share[c].to_numpy(), color=color, lw=1.1,
+                            label=f"met: {_criterion(c)}")  # fmt: skip
+            ax.set_ylim(0, 1.02)
+            ax.yaxis.set_major_formatter(_percent())
+            ax.set_title(_short(names[g]), fontsize=9)
+            ax.set_xlabel("month")
+        for row in axes:
+            row[0].set_ylabel("readiness / share meeting")
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8)
+        file, title = _suffix(k, len(pages))
+        caption = (
+            "Black: transfer-readiness score (median line, P10-P90 band); coloured: the share "
+            "of replications meeting each readiness criterion at each month-end."
+        ) + study.series_note
+        specs.append(
+            FigureSpec(
+                f"readiness{file}",
+                f"Transfer readiness over time{title}",
+                caption,
+                fig,
+                _readiness_conclusion(study, shares, criteria, present),
+                groups,
+            )
+        )
+    return specs
 
 
-def _representative_groups(study: Study, present: set[str], limit: int = 4) -> list[str]:
-    """Groups to show when one panel per group is too many: for a grid sweep, every value of
-    the first parameter with the other parameters at their middle value."""
-    groups = [g for g in study.groups if g in present]
-    if study.kind == "sweep" and study.mode == "grid" and len(study.params) >= 2:
-        pts = study.points
-        keep = np.ones(len(pts), dtype=bool)
-        for p in study.params[1:]:
-            values = list(dict.fromkeys(pts[p]))
-            keep &= (pts[p] == values[len(values) // 2]).to_numpy()
-        chosen = [str(g) for g in pts.loc[keep, "label"] if str(g) in present]
-        if chosen:
-            return chosen[:limit]
-    return groups[:limit]
+def _criterion(column: str) -> str:
+    """A readiness criterion's own words ("lead coverage"), without the family's label."""
+    return catalogue.label(column, "series").split(": ", 1)[-1]  # the family's member
 
 
-def cost_chart(study: Study) -> FigureSpec | None:
-    """Cumulative cost of BOT against its counterfactuals (median, P10-P90) and break-even.
+def _readiness_conclusion(study: Study, shares: Any, criteria: list[str], groups: list[str]) -> str:
+    """The criterion met least often at the transfer decision month (18, or the horizon)."""
+    if shares is None or not criteria or not groups:
+        return ""
+    month = min(float(study.grid_month), study.horizon)
+    at = shares[shares.index.get_level_values("month") <= month]
+    if not len(at):
+        return ""
+    last = at.groupby(level="group").tail(1)
+    mean = last[criteria].mean()
+    worst = mean.idxmin()
+    lo, hi = last[worst].min(), last[worst].max()
+    spread = f"{lo:.0%}" if len(groups) == 1 or lo == hi else f"{lo:.0%} to {hi:.0%}"
+    kind = "variants" if study.kind == "sweep" else "scenarios"
+    where = "" if len(groups) == 1 or lo == hi else f" (lowest to highest across the {kind})"
+    if len(groups) > 1 and lo == hi:
+        where = f" in every one of the {kind}"
+    return (
+        f"At month {month:g} the criterion met least often is "
+        f"\u201c{_criterion(worst)}\u201d: met in {spread} of replications{where}."
+    )
+
+
+def cost_chart(study: Study) -> list[FigureSpec] | None:
+    """Cumulative cost of BOT against its counterfactuals (median, P10-P90) and break-even,
+    one panel per group, every group shown (several figures beyond :data:`MAX_PANELS`).
 
     Uses the monthly ``cost_bot`` / ``cost_outsourcing`` / ``cost_onshore`` series when the cost
     ledger provides them (cumulated per replication here), else ``cumulative_cost_bot``.
@@ -498,45 +751,107 @@ def cost_chart(study: Study) -> FigureSpec | None:
         if not cols:
             return None
         data = ts
-    groups = _representative_groups(study, set(ts["group"].unique()))
-    fig, axes = _new(4.6 * len(groups), 3.8, 1, len(groups))
+    money = units.currency(study)
+    names = units.group_names(study)
+    present = _present(study, ts)
+    bands = data.groupby(["group", "month"], sort=False)[cols].quantile([0.1, 0.5, 0.9])
     breakevens = [m for m in BREAK_EVENS if m in study.summary]
-    for ax, g in zip(axes.flat, groups):
-        sub = data[data["group"] == g]
-        for c, color in zip(cols, _palette(len(cols))):
-            q = sub.groupby("month")[c].quantile([0.1, 0.5, 0.9]).unstack()
-            name = catalogue.label(c, "series")
-            ax.fill_between(q.index, q[0.1], q[0.9], color=color, alpha=0.15, lw=0)
-            ax.plot(q.index, q[0.5], color=color, label=name)
-        ssub = study.summary[study.summary["group"] == g]
-        for be, ls in zip(breakevens, ("--", ":", "-.")):
-            if catalogue.has_flag(ssub.columns, be):
-                km = stats.km_for_metric(ssub, be, study.horizons.get(g, study.horizon))
-                med = stats.km_quantile(km)["time"]
-            else:
-                med = float(np.nanmedian(ssub[be].to_numpy(dtype=float)))
-            if np.isfinite(med):
-                name = catalogue.event(be)
-                ax.axvline(med, color="black", ls=ls, lw=1, label=f"{name} (median {med:.0f})")
-        ax.set_title(g[:40], fontsize=9)
-        ax.set_xlabel("month")
-        ax.legend(fontsize=7)
-        ax.set_ylabel("cumulative cost (scenario currency)")
-    caption = (
-        "Cumulative cost of the BOT engagement and of its counterfactuals for the same team "
-        "(median line, P10-P90 band); vertical lines: Kaplan-Meier median break-even months "
-        "(censored at the horizon when never reached)."
-    )
-    hidden = len([g for g in study.groups if g in set(ts["group"].unique())]) - len(groups)
-    if hidden > 0:
-        caption += (
-            f" Shown for {len(groups)} representative variant(s); {hidden} more in the tables."
+    summaries = dict(tuple(study.summary.groupby("group", sort=False)))
+    styles = ("--", ":", "-.")
+    pages = _pages(present)
+    specs = []
+    for k, groups in enumerate(pages):
+        n = len(groups)
+        ncols = _columns(study, n)
+        nrows = math.ceil(n / ncols)
+        fig, axes = _new(3.4 * ncols + 0.5, 2.8 * nrows + 0.9, nrows, ncols, sharex=True)
+        for i, ax in enumerate(axes.flat):
+            if i >= n:
+                ax.set_visible(False)
+                continue
+            g = groups[i]
+            q = bands.loc[g].unstack()
+            for c, color in zip(cols, _palette(len(cols))):
+                ax.fill_between(q.index, q[(c, 0.1)], q[(c, 0.9)], color=color, alpha=0.15, lw=0)
+                ax.plot(q.index, q[(c, 0.5)], color=color, label=catalogue.label(c, "series"))
+            marks = []
+            for be, ls in zip(breakevens, styles):
+                med = _breakeven_median(study, summaries.get(g), be, g)
+                if np.isfinite(med):
+                    ax.axvline(med, color="black", ls=ls, lw=1, label=catalogue.event(be))
+                    marks.append(f"{med:.0f}")
+                else:
+                    ax.plot([], [], color="black", ls=ls, lw=1, label=catalogue.event(be))
+                    marks.append("never")
+            words = units.money_axis(ax, money)
+            when = f"\nbreak-even month: {' / '.join(marks)}" if marks else ""
+            ax.set_title(_short(names[g]) + when, fontsize=8)
+            ax.set_xlabel("month")
+            ax.set_ylabel(f"cumulative cost ({words})", fontsize=8)
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=5, fontsize=8)
+        file, title = _suffix(k, len(pages))
+        caption = (
+            f"Cumulative cost in {money} of the BOT engagement and of its counterfactuals for the "
+            "same team (median line, P10-P90 band); vertical lines: Kaplan-Meier median "
+            "break-even months (censored at the horizon when never reached: 'never')."
+        ) + study.series_note
+        specs.append(
+            FigureSpec(
+                f"costs{file}",
+                f"Costs and break-even{title}",
+                caption,
+                fig,
+                _cost_conclusion(study, summaries, present, money),
+                groups,
+            )
         )
-    caption += study.series_note
-    return FigureSpec("costs", "Costs and break-even", caption, fig)
+    return specs
 
 
-BUILDERS: list[Callable[[Study], FigureSpec | None]] = [
+def _breakeven_median(study: Study, summary: Any, metric: str, group: str) -> float:
+    """Kaplan-Meier median break-even month of a group (inf when not reached by half)."""
+    if summary is None:
+        return math.nan
+    if catalogue.has_flag(summary.columns, metric):
+        km = stats.km_for_metric(summary, metric, study.horizons.get(group, study.horizon))
+        return float(stats.km_quantile(km)["time"])
+    return float(np.nanmedian(summary[metric].to_numpy(dtype=float)))
+
+
+def _cost_conclusion(study: Study, summaries: dict, groups: list[str], money: str) -> str:
+    """Median savings against outsourcing at the horizon, in the scenario's currency."""
+    metric = "savings_vs_outsourcing"
+    if metric not in study.summary or not groups:
+        return ""
+    med = {
+        g: float(np.nanmedian(summaries[g][metric].to_numpy(dtype=float)))
+        for g in groups
+        if g in summaries
+    }
+    med = {g: v for g, v in med.items() if np.isfinite(v)}
+    if not med:
+        return ""
+    h = f"{study.horizon:g}"
+    if len(med) == 1:
+        v = next(iter(med.values()))
+        verb = "saves" if v >= 0 else "costs"
+        return (
+            f"By month {h} BOT {verb} {units.money(abs(v), money)} against outsourcing "
+            "(median over replications)."
+        )
+    names = units.group_names(study)
+    saving = sum(v > 0 for v in med.values())
+    lo, hi = min(med, key=med.get), max(med, key=med.get)
+    return (
+        f"By month {h} BOT saves against outsourcing (median) in {saving} of {len(med)} "
+        f"{'variants' if study.kind == 'sweep' else 'scenarios'}: from "
+        f"{units.money(med[lo], money)} ({names[lo]}) to {units.money(med[hi], money)} "
+        f"({names[hi]})."
+    )
+
+
+BUILDERS: list[Callable[[Study], FigureSpec | list[FigureSpec] | None]] = [
     lambda s: fan_chart(s, "headcount"),
     lambda s: fan_chart(s, "effective_fte"),
     lambda s: event_curves(s, "time_to_stable_team"),
@@ -551,11 +866,16 @@ BUILDERS: list[Callable[[Study], FigureSpec | None]] = [
 ]
 
 
-def build_figures(study: Study) -> list[FigureSpec]:
-    """Every figure whose data is present, in report order."""
-    figures = []
+def build_figures(study: Study, progress: Callable[[int], None] | None = None) -> list[FigureSpec]:
+    """Every figure whose data is present, in report order (a builder may give several);
+    ``progress(1)`` after each builder."""
+    figures: list[FigureSpec] = []
     for builder in BUILDERS:
         spec = builder(study)
-        if spec is not None:
+        if isinstance(spec, list):
+            figures.extend(spec)
+        elif spec is not None:
             figures.append(spec)
+        if progress is not None:
+            progress(1)
     return figures

@@ -13,7 +13,7 @@ import json
 import platform
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +40,16 @@ def _environment() -> dict[str, Any]:
     }
 
 
-def _finish(staging: Path, manifest: dict[str, Any], report: bool) -> None:
+def _finish(
+    staging: Path, manifest: dict[str, Any], report: bool, progress: Any | None = None
+) -> None:
     if report:
         from botsim.report.build import write_report
         from botsim.report.study import NoReplicationsError
 
         # Every replication failed: the folder holds the failures and no report.
         with contextlib.suppress(NoReplicationsError):
-            write_report(staging, manifest=manifest)
+            write_report(staging, manifest=manifest, progress=progress)
     # The manifest is written last: its presence marks the folder as complete.
     _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2, default=str).encode())
 
@@ -68,16 +70,18 @@ def write_compare(
     force: bool = False,
     report: bool = True,
     comparisons: Any | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Write a paired comparison of ExperimentResults (same seed) into ``target``;
     ``comparisons`` is its paired table when already computed (``Comparison.table`` of
-    :func:`botsim.experiment.comparison.run_comparison`), else it is computed here."""
+    :func:`botsim.experiment.comparison.run_comparison`), else it is computed here.
+    ``progress(done, total)`` follows the building of the report (``write_report``)."""
     _check_compare(results)
     target = Path(target)
     # The scenario files compared are inputs: --force never replaces a folder holding one.
     with staged_folder(target, force, sources or ()) as staging:
         _write_compare_into(
-            staging, results, sources, confidence, manifest_extra, report, comparisons
+            staging, results, sources, confidence, manifest_extra, report, comparisons, progress
         )
     return target
 
@@ -93,6 +97,7 @@ def compare_to_folder(
     manifest_extra: dict[str, Any] | None = None,
     force: bool = False,
     report: bool = True,
+    report_progress: Callable[[int, int], None] | None = None,
     **run_options: Any,
 ) -> tuple[Path, Any]:
     """Run a paired comparison straight into the folder ``target`` (what ``botsim compare``
@@ -100,7 +105,8 @@ def compare_to_folder(
     they finish and ``timeseries.parquet`` is streamed from there, so memory stays flat in the
     replication count. ``run_options`` go to
     :func:`botsim.experiment.comparison.run_comparison` (``progress``, ``on_start``,
-    ``workers``, ``scheduler``). Returns the folder and the :class:`Comparison`."""
+    ``workers``, ``scheduler``); ``report_progress(done, total)`` follows the building of the
+    report. Returns the folder and the :class:`Comparison`."""
     from botsim.experiment.comparison import run_comparison
 
     target = Path(target)
@@ -121,6 +127,7 @@ def compare_to_folder(
             manifest_extra,
             report,
             comparison.table,
+            report_progress,
         )
     _series_from_folder(
         target, [({"scenario": nm}, r) for nm, r in zip(comparison.names, comparison.results)]
@@ -164,6 +171,7 @@ def _write_compare_into(
     manifest_extra: dict[str, Any] | None,
     report: bool,
     comparisons: Any | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """The tables, report and manifest of a comparison, into its staging folder."""
     import pandas as pd
@@ -226,7 +234,7 @@ def _write_compare_into(
         **_environment(),
         **(manifest_extra or {}),
     }
-    _finish(staging, manifest, report)
+    _finish(staging, manifest, report, progress)
 
 
 def _write_study_tables(staging: Path, manifest: dict[str, Any]) -> None:
@@ -252,14 +260,16 @@ def write_sweep(
     force: bool = False,
     report: bool = True,
     inputs: Sequence[str | Path] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Write a SweepResult (tidy tables with the parameters on every row) into ``target``.
 
-    ``inputs`` (the sweep file and its base scenario file) are never replaced by ``force``."""
+    ``inputs`` (the sweep file and its base scenario file) are never replaced by ``force``;
+    ``progress(done, total)`` follows the building of the report (``write_report``)."""
     target = Path(target)
     with staged_folder(target, force, inputs) as staging:
         manifest = _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra)
-        _finish(staging, manifest, report)
+        _finish(staging, manifest, report, progress)
     return target
 
 
@@ -275,13 +285,15 @@ def sweep_to_folder(
     force: bool = False,
     report: bool = True,
     inputs: Sequence[str | Path] = (),
+    report_progress: Callable[[int, int], None] | None = None,
     **run_options: Any,
 ) -> tuple[Path, Any]:
     """Run a sweep straight into the folder ``target`` (what ``botsim sweep`` does), each
     variant's replications saved chunk by chunk into the staging folder and
     ``timeseries.parquet`` streamed from there, so memory stays flat in the replication count
     (see :func:`compare_to_folder`). ``run_options`` go to
-    :func:`botsim.experiment.sweep.run_sweep`. Returns the folder and the SweepResult."""
+    :func:`botsim.experiment.sweep.run_sweep`; ``report_progress`` as for
+    :func:`compare_to_folder`. Returns the folder and the SweepResult."""
     import pandas as pd
 
     from botsim.experiment.sweep import run_sweep
@@ -292,7 +304,7 @@ def sweep_to_folder(
         manifest = _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra)
         # Written: the report reads the tables back, so the summary need not stay in memory.
         result.summary_from(lambda: pd.read_parquet(target / "summary.parquet"))
-        _finish(staging, manifest, report)
+        _finish(staging, manifest, report, report_progress)
     _series_from_folder(target, result.series_sources())
     return target, result
 

@@ -9,25 +9,49 @@ import json
 import math
 from typing import Any
 
+import numpy as np
+
 from botsim import __version__
 from botsim.metrics import catalogue
+from botsim.report import units
 from botsim.report.study import Study
 from botsim.report.tables import CONTRAST_METRICS
-from botsim.stats import never_reached_by
+from botsim.stats import never_reached_by, undefined_for
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
  margin:0 auto;max-width:1180px;padding:1.5rem 2rem;color:#1d2330;line-height:1.45}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ccd;
  padding-bottom:.2rem}h3{margin-top:1.4rem}.meta{color:#556;font-size:.9rem}
-table{border-collapse:collapse;font-size:.82rem;margin:.6rem 0 1rem;display:block;
- overflow-x:auto}th,td{border:1px solid #d6d9e0;padding:.25rem .5rem;text-align:right;
- white-space:nowrap}th{background:#f0f2f6}td.text,th.text{text-align:left}
+.table-wrap{overflow-x:auto;max-width:100%;margin:.6rem 0 1rem}
+table{border-collapse:separate;border-spacing:0;font-size:.82rem}
+th,td{border:1px solid #d6d9e0;border-width:0 1px 1px 0;padding:.25rem .5rem;text-align:right;
+ white-space:nowrap;background:#fff}tr>:first-child{border-left-width:1px}
+thead tr:first-child>*{border-top-width:1px}
+th{background:#f0f2f6;white-space:normal;min-width:4.5em;max-width:11em;vertical-align:bottom}
+td.text,th.text{text-align:left}td.text{white-space:normal;min-width:9em;max-width:22em}
+tr>:first-child{position:sticky;left:0;z-index:1}th:first-child{background:#f0f2f6}
 tr.sig td{background:#eef7ee}figure{margin:1.2rem 0;padding:0}figure img{max-width:100%;
  height:auto;border:1px solid #e3e5ea}figcaption{font-size:.85rem;color:#445;max-width:900px}
+figcaption .conclusion{display:block;font-weight:600;color:#1d2330;margin-bottom:.2rem}
+.files{color:#778}
 pre{background:#f6f7f9;padding:.8rem;overflow:auto;font-size:.78rem;max-height:32rem}
 details{margin:.6rem 0}summary{cursor:pointer;font-weight:600}ul.findings li{margin:.3rem 0}
 .note{font-size:.85rem;color:#445}
+@media print{
+ @page{size:A4;margin:12mm}
+ body{max-width:none;padding:0;font-size:10pt;line-height:1.3}
+ h2{break-after:avoid;page-break-after:avoid;margin-top:1.2rem}h3{break-after:avoid}
+ .table-wrap{overflow:visible;max-width:none}
+ table{width:100%;table-layout:auto;font-size:6.5pt}
+ th,td{white-space:normal;overflow-wrap:anywhere;min-width:0;max-width:none;padding:1px 2px}
+ td.text{min-width:0;max-width:none}
+ tr>:first-child{position:static}thead{display:table-header-group}
+ tr{break-inside:avoid;page-break-inside:avoid}
+ figure{break-inside:avoid;page-break-inside:avoid}figure img{max-width:100%;border:0}
+ figcaption{max-width:none}.files{display:none}
+ pre{white-space:pre-wrap;overflow-wrap:anywhere;max-height:none;overflow:visible;font-size:6.5pt}
+}
 """
 
 MONTHS_LIKE = ("km_median", "month")
@@ -41,7 +65,7 @@ def fmt(value: Any, column: str = "", horizon: float | None = None) -> str:
     """A table cell: NaN as '-', infinity as 'not reached', probabilities as percentages."""
     if value is None:
         return "-"
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, (int,)) and not isinstance(value, bool):
         return f"{value:,}" if abs(value) >= 10_000 else str(value)
@@ -53,13 +77,13 @@ def fmt(value: Any, column: str = "", horizon: float | None = None) -> str:
         if math.isnan(v):
             return "-"
         if math.isinf(v):
-            return f"> {horizon:g}" if horizon else "not reached"
+            return html.escape(f"> {horizon:g}") if horizon else "not reached"
         if column != "p_value" and (column == "p" or column.startswith("p_")):
             return f"{v:.1%}"
         if column == "p_value":
-            return "< 0.0001" if v < 1e-4 else f"{v:.4f}"
+            return "&lt; 0.0001" if v < 1e-4 else f"{v:.4f}"
         if column == "confidence":
-            return f"{v:.4g}"
+            return f"{v * 100:.3g}%"
         if abs(v) >= 1000:
             return f"{v:,.0f}"
         if _in_months(column) or column in ("ci_low", "ci_high"):
@@ -77,45 +101,135 @@ def _in_months(column: str) -> bool:
     return any(key in column for key in MONTHS_LIKE)
 
 
+VALUE_COLUMNS = frozenset(
+    {
+        "mean",
+        "ci_low",
+        "ci_high",
+        "sd",
+        "median",
+        "p10",
+        "p90",
+        "mean_a",
+        "mean_b",
+        "diff",
+        "base_mean",
+        "low_mean",
+        "high_mean",
+        "low_effect",
+        "high_effect",
+        "low_ci_low",
+        "low_ci_high",
+        "high_ci_low",
+        "high_ci_high",
+        "swing",
+    }
+)
+"""Statistics-table columns in the unit of the row's metric (money, %, months ...)."""
+INTERVALS = {
+    "low_effect": ("low_ci_low", "low_ci_high"),
+    "high_effect": ("high_ci_low", "high_ci_high"),
+}
+"""Columns whose interval bounds are not named ``<column>_ci_low`` / ``_ci_high``."""
+
+
+def _intervals(columns: list[str]) -> dict[str, tuple[str, str]]:
+    """Value column -> its (low, high) interval columns, shown together in one cell as
+    "value [low, high]" so a table stays narrow: ``x`` with ``x_ci_low``/``x_ci_high``, the
+    tornado's effects, and the bare ``ci_low``/``ci_high`` of a difference (else of a mean)."""
+    present = set(columns)
+    out = {}
+    for c in columns:
+        lo, hi = INTERVALS.get(c, (f"{c}_ci_low", f"{c}_ci_high"))
+        if lo in present and hi in present:
+            out[c] = (lo, hi)
+    owner = next((c for c in ("diff", "mean") if c in present), None)
+    if owner and {"ci_low", "ci_high"} <= present:
+        out[owner] = ("ci_low", "ci_high")
+    return out
+
+
+def _cell(row: Any, column: str, horizon: float | None, money: str) -> str:
+    """One table cell: a metric name in words with its unit, a value in the row metric's unit
+    when the table has a metric column, else by :func:`fmt`."""
+    value = row[column]
+    if column == "metric" and isinstance(value, str):
+        return html.escape(units.metric_label(value, money))
+    if column == "parameter" and isinstance(value, str):  # a sweep parameter's name
+        return html.escape(units.param_label(value))
+    if column in VALUE_COLUMNS and isinstance(row.get("metric"), str):
+        unit = units.unit_of(row["metric"])
+        if unit and unit not in catalogue.NON_NUMERIC_UNITS:
+            return html.escape(units.number(value, unit, horizon))
+    if column == "better" and not (isinstance(value, str) and value):
+        return "no clear difference" if row.get("better_when") else "-"
+    if column == "better_when":
+        return html.escape({"lower": "lower", "higher": "higher"}.get(str(value), "-"))
+    return fmt(value, column, horizon)
+
+
 def table_html(
     frame: Any,
     table_id: str,
     columns: list[str] | None = None,
     horizon: float | None = None,
     highlight: str | None = None,
+    money: str = units.DEFAULT_CURRENCY,
+    names: dict[str, str] | None = None,
 ) -> str:
-    """A DataFrame as an HTML table (text columns left-aligned, numbers formatted)."""
+    """A DataFrame as an HTML table in a horizontally scrolling box (first column sticky).
+
+    Headers are the catalogue's words (:func:`botsim.metrics.catalogue.statistic_label`),
+    metric names are labels with their units (money in ``money``), a value and its interval
+    share one cell, and ``names`` renames groups and scenarios (sweep variants in words)."""
     import pandas as pd
 
     if frame is None or len(frame) == 0:
         return f'<p class="note" id="{table_id}">No data.</p>'
     columns = [c for c in (columns or list(frame.columns)) if c in frame.columns]
-    text_cols = {c for c in columns if not pd.api.types.is_numeric_dtype(frame[c])}
-    head = "".join(
-        f'<th class="{"text" if c in text_cols else ""}">{html.escape(c.replace("_", " "))}</th>'
-        for c in columns
-    )
+    intervals = _intervals(columns)
+    hidden = {b for pair in intervals.values() for b in pair}
+    shown = [c for c in columns if c not in hidden]
+    text_cols = {c for c in shown if not pd.api.types.is_numeric_dtype(frame[c])}
+    renamed = {"group", "scenario_a", "scenario_b", "better"}
+
+    def header(c: str) -> str:
+        words = catalogue.statistic_label(c) + (" [CI]" if c in intervals else "")
+        return (
+            f'<th class="{"text" if c in text_cols else ""}" scope="col">{html.escape(words)}</th>'
+        )
+
     rows = []
     for _, row in frame.iterrows():
         cls = ' class="sig"' if highlight and bool(row.get(highlight)) else ""
-        cells = "".join(
-            f'<td class="{"text" if c in text_cols else ""}">{fmt(row[c], c, horizon)}</td>'
-            for c in columns
-        )
-        rows.append(f"<tr{cls}>{cells}</tr>")
+        cells = []
+        for c in shown:
+            if names and c in renamed and isinstance(row[c], str) and row[c] in names:
+                text = html.escape(names[row[c]])
+            else:
+                text = _cell(row, c, horizon, money)
+            if c in intervals:
+                lo, hi = (_cell(row, b, horizon, money) for b in intervals[c])
+                if lo != "-" or hi != "-":
+                    text += f" [{lo}, {hi}]"
+            cells.append(f'<td class="{"text" if c in text_cols else ""}">{text}</td>')
+        rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
     return (
-        f'<table id="{table_id}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="table-wrap"><table id="{table_id}"><thead><tr>'
+        f"{''.join(header(c) for c in shown)}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
 def figure_html(spec: Any, png: bytes) -> str:
     data = base64.b64encode(png).decode("ascii")
+    conclusion = getattr(spec, "conclusion", "")
+    lead = f'<span class="conclusion">{html.escape(conclusion)}</span>' if conclusion else ""
     return (
         f'<figure id="fig-{spec.name}"><h3>{html.escape(spec.title)}</h3>'
         f'<img src="data:image/png;base64,{data}" alt="{html.escape(spec.title)}">'
-        f"<figcaption>{html.escape(spec.caption)} (Files: figures/{spec.name}.png, "
-        f"figures/{spec.name}.svg.)</figcaption></figure>"
+        f'<figcaption>{lead}{html.escape(spec.caption)} <span class="files">(Files: '
+        f"figures/{spec.name}.png, figures/{spec.name}.svg.)</span></figcaption></figure>"
     )
 
 
@@ -147,8 +261,10 @@ def method_html(study: Study) -> str:
             "<li><b>Paired comparisons (common random numbers).</b> All scenarios run with the "
             "same seed, so replication j of each uses the same random streams for the same "
             "purpose; differences are paired-t intervals on Z<sub>j</sub> = "
-            "X<sub>A,j</sub> &minus; X<sub>B,j</sub>. Time-to metrics are compared as times "
-            "restricted to the horizon, min(T, horizon), so censored runs count.</li>"
+            "X<sub>A,j</sub> &minus; X<sub>B,j</sub>. Time-to metrics are compared as restricted "
+            "mean times, min(T, horizon), with the share never reached of each side, and by the "
+            "paired difference of P(event by month m) (Newcombe interval); a side is better only "
+            "where no month says the opposite.</li>"
         )
     if study.kind == "compare" and len(study.groups) > 2:
         k = len(study.groups) * (len(study.groups) - 1) // 2
@@ -164,6 +280,17 @@ def method_html(study: Study) -> str:
             f"{html.escape(catalogue.label(study.key_metric))} against the base run.</li>"
         )
     return f"<ul>{''.join(items)}</ul>"
+
+
+def _amount(value: Any, metric: str, money: str) -> str:
+    """A value of ``metric`` in a sentence, with its unit: "USD 1.23 M", "3.1 months", "4.2%"."""
+    unit = units.unit_of(metric)
+    if unit == units.CURRENCY_UNIT:
+        return units.money(float(value), money)
+    text = units.number(value, unit)
+    if not unit or unit in units.PERCENT_UNITS or unit in units.SILENT_UNITS or text == "-":
+        return text
+    return f"{text} {units.unit_words(unit, money)}"
 
 
 def findings_html(study: Study, time_to: Any, comparisons: Any) -> str:
@@ -198,23 +325,34 @@ def findings_html(study: Study, time_to: Any, comparisons: Any) -> str:
             if len(out) >= 12:
                 break
     if comparisons is not None and len(comparisons):
+        money = units.currency(study)
         for _, r in comparisons.iterrows():
             if not r["better_when"] or r["metric"] not in HEADLINE:
                 continue
             name = catalogue.label(r["metric"])
-            never = never_reached_by(r)
-            if never is not None:
+            never, undefined = never_reached_by(r), undefined_for(r)
+
+            def amount(column: str, row: Any = r) -> str:
+                return html.escape(_amount(row[column], row["metric"], money))
+
+            if undefined is not None:
+                verdict = "not comparable: undefined for " + html.escape(str(undefined))
+            elif never is not None:
                 verdict = "not comparable: never reached by " + html.escape(str(never))
-            elif r["significant"]:
+            elif r.get("depends_on_month", False):
+                verdict = (
+                    "no single better side: it depends on the month (see the decision summary)"
+                )
+            elif r["better"]:
                 verdict = (
                     f"<b>{html.escape(str(r['better']))}</b> is better "
-                    f"(difference {fmt(r['diff'], 'diff')}, CI {fmt(r['ci_low'], 'diff')} to "
-                    f"{fmt(r['ci_high'], 'diff')}, p {fmt(r['p_value'], 'p_value')})"
+                    f"(difference {amount('diff')}, CI {amount('ci_low')} to "
+                    f"{amount('ci_high')}, p-value {fmt(r['p_value'], 'p_value')})"
                 )
             else:
                 verdict = (
-                    f"no significant difference (difference {fmt(r['diff'], 'diff')}, CI "
-                    f"{fmt(r['ci_low'], 'diff')} to {fmt(r['ci_high'], 'diff')})"
+                    f"no clear difference (difference {amount('diff')}, CI "
+                    f"{amount('ci_low')} to {amount('ci_high')})"
                 )
             out.append(
                 f"<li>{html.escape(name)}, {html.escape(str(r['scenario_a']))} &minus; "

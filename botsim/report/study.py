@@ -23,6 +23,7 @@ from botsim.experiment.outputs import (
 )
 from botsim.experiment.sweep import DEFAULT_GRID_MONTH
 from botsim.metrics import catalogue
+from botsim.metrics.costs import LEDGER_LINES
 
 SERIES_REPLICATIONS = 2000
 """Replications whose monthly series the report's figures read, shared between the groups of
@@ -53,6 +54,7 @@ CRITERIA_FAMILY = "criterion_<criterion>"
 """The series family of the readiness criteria (one column per criterion)."""
 COST_COLUMNS = ("cost_bot", "cost_outsourcing", "cost_onshore")
 CUMULATIVE_COSTS = ("cumulative_cost_bot",)
+PHASE = "phase"
 
 
 def is_criterion(column: str) -> bool:
@@ -64,6 +66,7 @@ def is_criterion(column: str) -> bool:
 def figure_series_columns(names: list[str]) -> list[str]:
     """The time-series columns the report's figures read (see ``botsim.report.figures``)."""
     wanted = {*SERIES_KEYS, *FAN_COLUMNS, READINESS_SCORE, *COST_COLUMNS, *CUMULATIVE_COSTS}
+    wanted |= {*LEDGER_LINES, PHASE}  # the cost ledger by line and phase (tables)
     return [c for c in names if c in wanted or is_criterion(c)]
 
 

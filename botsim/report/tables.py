@@ -9,6 +9,7 @@ import numpy as np
 
 from botsim import stats
 from botsim.metrics import catalogue
+from botsim.metrics.costs import LEDGER_LINES
 from botsim.report.study import Study
 
 
@@ -48,6 +49,32 @@ def key_aggregates(study: Study) -> Any:
     return table.sort_values(["_g", "_m"]).drop(columns=["_g", "_m"]).reset_index(drop=True)
 
 
+def cost_ledger_by_line(study: Study) -> Any:
+    """Mean cost per replication of each BOT ledger line by phase and in total, per group
+    (from the monthly series the report reads), with each line's share of the total."""
+    import pandas as pd
+
+    ts = study.timeseries
+    lines = [c for c in LEDGER_LINES if c in ts]
+    if not len(ts) or not lines or "phase" not in ts:
+        return pd.DataFrame()
+    frames = []
+    for group in study.groups:
+        sub = ts[ts["group"] == group]
+        runs = sub["replication"].nunique() if "replication" in sub else 1
+        if not runs:
+            continue
+        by_phase = sub.groupby("phase", sort=False)[lines].sum() / runs
+        table = by_phase.T
+        table["total"] = table.sum(axis=1)
+        grand = table["total"].sum()
+        table["share"] = table["total"] / grand if grand else math.nan
+        table.insert(0, "line", [catalogue.label(c, "series") for c in lines])
+        table.insert(0, "group", group)
+        frames.append(table.reset_index(drop=True))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def comparisons(study: Study) -> Any:
     """Paired CRN comparison of every key metric between every pair of groups."""
     summaries = {
@@ -60,6 +87,10 @@ def key_metric_values(study: Study, metric: str) -> Any:
     """Per-replication values of ``metric``, restricted to the horizon if it is a time-to metric."""
     s = study.summary
     out = s[["group", "replication", *study.params]].copy()
+    horizons = {study.horizons.get(group, study.horizon) for group in study.groups}
+    if len(horizons) == 1:  # one horizon (a run's drivers, most sweeps): all rows at once
+        out[metric] = stats.restricted(s, metric, horizons.pop())
+        return out
     values = np.full(len(s), np.nan)
     for group in study.groups:
         mask = (s["group"] == group).to_numpy()
@@ -157,9 +188,20 @@ CONTRAST_METRICS = (
 )
 
 
+COST_CONTRASTS = (
+    "savings_vs_outsourcing",
+    "savings_vs_onshore",
+    "break_even_vs_outsourcing",
+    "break_even_vs_onshore",
+)
+"""Also contrasted in a sweep, for its decision summary (savings and break-even)."""
+
+
 def sweep_contrasts(study: Study) -> Any:
     """Grid sweeps: paired (CRN) comparison of the first parameter's values at each setting of
-    the others - e.g. Philippines vs Colombia at each team size - on the main metrics.
+    the others - e.g. Philippines vs Colombia at each team size - on the main metrics, savings
+    and break-even. Censoring-aware like every comparison (restricted means with censoring
+    shares, P(event by month m) differences, not comparable / undefined rows).
 
     Each setting is its own family: with more than two values its pairwise intervals are
     Bonferroni-adjusted (see :func:`botsim.stats.compare_summaries`).
@@ -172,9 +214,8 @@ def sweep_contrasts(study: Study) -> Any:
     pts = study.points
     if pts[first].nunique() < 2:
         return pd.DataFrame()
-    metric_list = [
-        m for m in dict.fromkeys((*CONTRAST_METRICS, study.key_metric)) if m in study.summary
-    ]
+    wanted = (*CONTRAST_METRICS, *COST_CONTRASTS, study.key_metric)
+    metric_list = [m for m in dict.fromkeys(wanted) if m in study.summary]
     frames = []
     settings = pts.groupby(rest, sort=False) if rest else [((), pts)]
     for key, block in settings:

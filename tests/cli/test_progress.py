@@ -82,3 +82,42 @@ def test_no_bar_when_asked(bars, tmp_path, quiet) -> None:
     res = invoke([*prefix, "compare", str(SMALL), str(SMALL), "-n", "3", "--workers", "1", *out])
     assert res.exit_code == 0, res.output
     assert [bar["show"] for bar in bars] == [False]
+
+
+@pytest.fixture
+def report_steps(monkeypatch) -> list[list[tuple[int, int]]]:
+    """The (done, total) calls of every report-building bar; stderr as a terminal."""
+    made: list[list[tuple[int, int]]] = []
+    monkeypatch.setattr(options, "stderr_is_terminal", lambda: True)
+
+    def steps(self, description: str):
+        assert description == "report"
+        calls: list[tuple[int, int]] = []
+        made.append(calls)
+        return lambda done, total: calls.append((done, total))
+
+    monkeypatch.setattr(options.ProgressBar, "steps", steps)
+    return made
+
+
+def test_report_building_shows_progress_unless_quiet(report_steps, tmp_path, monkeypatch) -> None:
+    """`botsim run` and `botsim report` follow the report's steps to the end; -q and
+    --no-progress show nothing."""
+    from botsim.report import figures
+
+    monkeypatch.setattr(figures, "BUILDERS", figures.BUILDERS[:2])  # two figures: fast
+    folder = tmp_path / "run"
+    res = invoke(["run", str(SMALL), "-n", "3", "--workers", "1", "--out", str(folder)])
+    assert res.exit_code == 0, res.output
+    res = invoke(["report", str(folder)])
+    assert res.exit_code == 0, res.output
+    assert len(report_steps) == 2  # the run's report, then the rebuilt one
+    figures = len(list((folder / "figures").glob("*.png")))
+    for calls in report_steps:
+        done = [d for d, _ in calls]
+        assert done == sorted(done) and len(done) > figures
+        assert calls[-1][0] == calls[-1][1]  # finished: done == total
+    for quiet in (["-q", "report", str(folder)], ["report", str(folder), "--no-progress"]):
+        res = invoke(quiet)
+        assert res.exit_code == 0, res.output
+        assert len(report_steps) == 2

@@ -47,6 +47,7 @@ def _ledger_scenario(entity_setup_cost: float = 5000, **costs):
             "owned_overhead_per_employee_month": 100,
             "outsourcing_markup": 0.5,
             "onshore_monthly_cost": {"agent": 6000},
+            "onshore_seat_monthly_cost": 0,
             **costs,
         },
     )
@@ -189,8 +190,9 @@ def test_costs_non_negative_and_cumulative_non_decreasing(seed, attrition, month
 
 def test_role_direct_costs_and_fixed_costs_add_up_to_the_bot_total() -> None:
     """Two roles in two locations: each role's direct cost (its staff's salaries, partner fee,
-    per-employee overhead and its hires' recruiting fees) plus the fixed costs (one-offs and
-    the fixed owned overhead) equal the BOT ledger every month; budgets give per-role ratios."""
+    per-employee overhead and its hires' recruiting fees) plus the fixed costs (one-offs, the
+    transfer costs and the fixed owned overhead) equal the BOT ledger every month; budgets
+    give per-role ratios."""
     second = {**BARE_LOCATION, "name": "lab2", "loaded_monthly_cost": {"agent": 3000}}
     scenario = make_scenario(
         4,
@@ -218,7 +220,11 @@ def test_role_direct_costs_and_fixed_costs_add_up_to_the_bot_total() -> None:
     ends = series.month * D
     done = s["transfer_month"] * D
     owned_share = np.clip((ends - np.maximum(ends - D, done)) / D, 0, 1)
-    fixed = series.cost_one_off + scenario.costs.owned_overhead_per_month * owned_share
+    fixed = (
+        series.cost_one_off
+        + series.cost_transfer
+        + scenario.costs.owned_overhead_per_month * owned_share
+    )
     np.testing.assert_allclose(direct + fixed, series.cost_bot, rtol=1e-12, atol=1e-6)
     assert s["total_cost__lab__agent"] == pytest.approx(series["cost_direct__lab__agent"].sum())
     assert s["cost_vs_budget__lab2__analyst"] == pytest.approx(

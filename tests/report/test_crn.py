@@ -37,5 +37,9 @@ def test_identical_pair_differs_by_exactly_zero():
     table = compare_summaries({"A": ra.summary, "B": rb.summary}, a.horizon_months)
     assert len(table) > 5
     assert (table["diff"] == 0).all()
-    assert (table["ci_low"] == 0).all() and (table["ci_high"] == 0).all()
+    # An interval needs two pairs: a row reached in one replication only has none (NaN).
+    paired = table[table["n_pairs"] >= 2]
+    assert len(paired) > 5
+    assert (paired["ci_low"] == 0).all() and (paired["ci_high"] == 0).all()
+    assert table.loc[table["n_pairs"] < 2, "ci_low"].isna().all()
     assert not table["significant"].any()

@@ -113,7 +113,7 @@ def test_cli_compare_and_sweep(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "no significant difference" in result.output
+    assert "no clear difference" in result.output
     assert is_complete(out) and not (out / "report.html").exists()
     # The same folder again: refused without --force, nothing overwritten.
     again = runner.invoke(main, ["compare", scen, scen, "--out", str(out)])
@@ -267,3 +267,20 @@ def test_compare_folder_writes_the_comparison_it_is_given(pair_results, tmp_path
         write_compare(tmp_path / "own", comparison.results, report=False) / "comparisons.csv"
     )
     pd.testing.assert_frame_equal(written, computed)
+
+
+def test_cost_ledger_by_line_adds_up_to_the_bot_total(compare_folder):
+    """The report's ledger table: each group's lines, summed over phases and lines, are the
+    mean BOT total of the replications whose series it read (issue 16)."""
+    from botsim.report import load_study
+    from botsim.report.tables import cost_ledger_by_line
+
+    study = load_study(compare_folder)
+    table = cost_ledger_by_line(study)
+    assert "Cost ledger by line and phase" in (compare_folder / "report.html").read_text()
+    for group in study.groups:
+        rows = table[table["group"] == group]
+        summary = study.summary[study.summary["group"] == group]
+        read = summary[summary["replication"].isin(study.timeseries["replication"])]
+        assert rows["total"].sum() == pytest.approx(read["total_cost_bot"].mean(), rel=1e-9)
+        assert rows["share"].sum() == pytest.approx(1.0)

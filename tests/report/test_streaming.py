@@ -95,7 +95,9 @@ def test_compare_streams_scenarios_with_different_columns(tmp_path, saved_chunks
     assert len({p.name for p in saved_chunks}) == 2
     assert not any(r.timeseries_loaded for r in comparison.results)
     reference = run_comparison(scenarios, 5, 2)
-    in_memory = write_compare(tmp_path / "memory", reference.results, report=False)
+    in_memory = write_compare(
+        tmp_path / "memory", reference.results, report=False, comparisons=reference.table
+    )
     assert_same_tables(folder, in_memory, ("aggregates.csv", "comparisons.csv"))
     series = pd.read_parquet(folder / "timeseries.parquet")
     only_split = set(reference.results[1].timeseries.columns) - set(

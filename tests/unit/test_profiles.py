@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from botsim.cli.main import main
 from botsim.inputs.loader import builtin_profiles, load_profile, scenario_from_dict
 from botsim.inputs.profile_view import profile_rows
-from botsim.model.hazards import annual_hazard
+from botsim.model.hazards import annual_hazard, emergent_annual_rate
 from botsim.model.random import UniformBlocks
 from botsim.model.recruiting import search_candidates
 
@@ -54,6 +54,8 @@ IDENTITY_FIELDS = {"country"}
 TURNOVER_CLAIM = re.compile(
     r"bands alone give a steady-state turnover ratio \([^)]*\) of (\d\.\d+)"
 )
+EMERGENT_CLAIM = re.compile(r"the emergent turnover ratio \([^)]*\) of (\d\.\d+)")
+"""The stated rate under the stated definition that bands, probation and notice reproduce."""
 SEARCH_CLAIM = re.compile(r"mean search .*?\(~(\d+) days\)")
 CALIBRATED = {"colombia", "india", "mexico", "poland"}
 """Profiles whose attrition and recruiting are calibrated to a stated target (checked below)."""
@@ -196,6 +198,16 @@ def test_stated_turnover_calibration_matches_the_bands(profile) -> None:
     if claim:
         computed = steady_state_turnover(profile.values.attrition)
         assert computed == pytest.approx(float(claim.group(1)), abs=0.006)
+
+
+def test_emergent_turnover_is_the_stated_rate_within_one_percent(profile) -> None:
+    # Issue 17, item 9: the rate a steady team shows under the profile's own definition, from
+    # the closed form of bands, probation and notice (docs/model.md, "Emergent turnover").
+    claim = EMERGENT_CLAIM.search(profile.sources.get("attrition.bands", ""))
+    assert claim, f"{profile.name}: attrition.bands source states no emergent rate"
+    values = profile.values
+    emergent = emergent_annual_rate(values.attrition, values.probation, values.notice_days)
+    assert emergent == pytest.approx(float(claim.group(1)), rel=0.01)
 
 
 def test_role_families_match_the_philippines(profile) -> None:

@@ -280,3 +280,98 @@ def test_a_time_to_event_never_reached_on_one_side_is_not_compared() -> None:
     row = table.iloc[0]
     assert row["reached_b"] == 0 and row["reached_a"] > 0
     assert math.isnan(row["diff"]) and not row["significant"] and row["better"] == ""
+    assert row["status"] == "not comparable" and row["status_side"] == "B"
+
+
+def test_paired_proportion_difference_matches_the_published_newcombe_interval() -> None:
+    """Newcombe's hybrid score interval for paired proportions against the worked example of
+    Fagerland, Lydersen & Laake (2017), *Statistical Analysis of Contingency Tables*, ch. 8
+    (Cavo et al. 2012: 59 both, 6 first only, 16 second only, 80 neither): estimate -0.0621,
+    95 % CI -0.1186 to -0.0046 (to the 4 decimals printed)."""
+    from botsim.stats import paired_proportion_difference
+
+    first = np.array([1] * 59 + [1] * 6 + [0] * 16 + [0] * 80, dtype=bool)
+    second = np.array([1] * 59 + [0] * 6 + [1] * 16 + [0] * 80, dtype=bool)
+    res = paired_proportion_difference(first, second)
+    assert res["diff"] == pytest.approx(-0.0621, abs=5e-5)
+    assert res["ci_low"] == pytest.approx(-0.1186, abs=5e-5)
+    assert res["ci_high"] == pytest.approx(-0.0046, abs=5e-5)
+    # McNemar's exact p-value: two-sided binomial on the 22 discordant pairs.
+    assert res["p_value"] == pytest.approx(st.binomtest(6, 22, 0.5).pvalue)
+    same = paired_proportion_difference(first, first)
+    assert same["diff"] == 0 and same["ci_low"] < 0 < same["ci_high"] and same["p_value"] == 1
+
+
+def _crossing(n: int = 1000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A reaches the event at month 24 in 30 % of replications and never (censored at 36) in
+    the rest; B reaches it at month 33 in every replication."""
+    hit = np.arange(n) < 3 * n // 10
+    a = pd.DataFrame(
+        {
+            "replication": np.arange(n),
+            "time_to_stable_team": np.where(hit, 24.0, np.nan),
+            "time_to_stable_team_censored": ~hit,
+        }
+    )
+    b = pd.DataFrame(
+        {
+            "replication": np.arange(n),
+            "time_to_stable_team": np.full(n, 33.0),
+            "time_to_stable_team_censored": np.zeros(n, dtype=bool),
+        }
+    )
+    return a, b
+
+
+def test_a_side_censored_in_most_replications_gets_no_naive_better() -> None:
+    """Issue 15: A is censored at the horizon in 70 % of replications. Its restricted mean
+    (0.3 x 24 + 0.7 x 36 = 32.4) is significantly below B's 33, which alone would call A
+    "better"; but by month 36 B has always got there and A only 30 % of the time. The row
+    gives P(by m) of each side and their paired difference, the restricted means with the
+    censoring shares, and no better side: it depends on the month."""
+    a, b = _crossing()
+    table = compare_summaries({"A": a, "B": b}, horizon=36, metrics=["time_to_stable_team"])
+    row = table.iloc[0]
+    assert row["mean_a"] == pytest.approx(0.3 * 24 + 0.7 * 36)
+    assert row["mean_b"] == pytest.approx(33.0)
+    assert row["significant"] and row["diff"] < 0  # the restricted mean alone favours A
+    assert row["censored_a"] == pytest.approx(0.7) and row["censored_b"] == 0
+    assert row["p_by_24_a"] == pytest.approx(0.3) and row["p_by_24_b"] == 0
+    assert row["p_by_36_a"] == pytest.approx(0.3) and row["p_by_36_b"] == 1
+    assert row["p_by_36_diff"] == pytest.approx(-0.7) and row["p_by_36_ci_high"] < 0
+    assert row["p_by_24_ci_low"] > 0  # and by month 24 A is ahead: the curves cross
+    assert row["p_by_12_diff"] == 0 and row["p_by_12_ci_low"] < 0 < row["p_by_12_ci_high"]
+    assert row["depends_on_month"] and row["better"] == ""
+    assert row["status"] == "compared"
+
+
+def test_a_metric_undefined_on_one_side_is_reported_as_such() -> None:
+    """Time to re-stabilise and the transfer month are undefined for a team that never
+    transfers (NaN without a censoring flag): the row says so and carries no difference."""
+    n = 50
+    rng = np.random.default_rng(3)
+    transferred = pd.DataFrame(
+        {
+            "replication": np.arange(n),
+            "transfer_month": rng.uniform(18, 20, n),
+            "time_to_restabilise": rng.uniform(1, 5, n),
+            "time_to_restabilise_censored": np.zeros(n, dtype=bool),
+        }
+    )
+    never = pd.DataFrame(
+        {
+            "replication": np.arange(n),
+            "transfer_month": np.full(n, np.nan),
+            "time_to_restabilise": np.full(n, np.nan),
+            "time_to_restabilise_censored": np.zeros(n, dtype=bool),
+        }
+    )
+    table = compare_summaries(
+        {"A": transferred, "B": never},
+        horizon=36,
+        metrics=["time_to_restabilise", "transfer_month"],
+    )
+    assert list(table["metric"]) == ["time_to_restabilise", "transfer_month"]
+    assert (table["status"] == "undefined").all() and (table["status_side"] == "B").all()
+    assert table["diff"].isna().all() and (table["better"] == "").all()
+    assert not table["significant"].any()

@@ -1,0 +1,739 @@
+"""What drives this answer: a one-at-a-time sensitivity over a scenario's decisive assumptions.
+
+After a run, each candidate assumption of :data:`CANDIDATES` that the scenario uses is moved to
+a low and a high value with every other value at base, and every variant runs with the run's
+seed, so replication j of every variant uses the same random streams (common random numbers):
+the paired differences isolate the assumption's effect, and an assumption that changes nothing
+gives a difference of exactly zero. The variants are built and run by the one-at-a-time sweep
+(:func:`botsim.experiment.sweep.plan_sweep`, :func:`~botsim.experiment.sweep.run_sweep`; its
+``_perturb`` makes the relative and absolute changes) and the report reads the result with the
+sweep's tornado (``botsim.report.tables.tornado``).
+
+The candidates are declared once, in :data:`CANDIDATES`: a path pattern of the scenario (``[*]``
+for every item of a list, e.g. every location), the change, and why it is a candidate. A
+candidate is used only when its path exists in the scenario (no ``management`` section: no span
+of control) and its condition holds (no transfer: no readiness thresholds or transfer costs).
+A pattern that matches several items (two locations) moves all of them together, as one
+assumption ("attrition level" is one multiplier on the bands of every location).
+
+Each assumption carries where its value comes from (:func:`provenance`): the location profile's
+source (with the profile's as-of date), the schema default's description, or the scenario
+itself. A source that says "assumption", is marked ``[weak]`` or is older than
+:data:`STALE_AFTER_DAYS` is flagged: the report lists the flagged ones that move a key metric
+materially under "Assumptions you should replace".
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from botsim.experiment.sweep import (
+    Sweep,
+    SweepParameter,
+    _perturb,
+    plan_sweep,
+    run_sweep,
+)
+from botsim.inputs.loader import (
+    ScenarioError,
+    format_path,
+    load_profile,
+    scenario_to_dict,
+)
+from botsim.inputs.scenario import Scenario
+
+DRIVER_METRICS = (
+    "time_to_full_team",
+    "time_to_stable_team",
+    "time_to_transfer_ready",
+    "total_cost_bot",
+)
+"""Key metrics (names of the metric catalogue) whose drivers are shown, one tornado each."""
+
+DEFAULT_REPLICATIONS = 50
+"""Replications per variant when none is given (capped at the run's own count). A setting:
+under common random numbers 50 paired replications resolve a change of a few percent of a
+metric's mean on the shipped scenarios, and keep the quick start within seconds (README)."""
+
+MIN_REPLICATIONS = 2
+"""Fewest replications per variant: a paired interval needs two pairs."""
+
+STALE_AFTER_DAYS = 730
+"""A profile checked (``as_of``) more than this many days before the run is flagged as a stale
+source (assumption: labour-market rates and costs move within two years)."""
+
+DRIVERS_FILE = "drivers.parquet"
+"""The drivers table of a run folder (one row per variant and replication)."""
+
+SWEEP_NAME = "drivers"
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a candidate is moved: ``relative`` (base x (1 -/+ amount); whole numbers rounded,
+    at least -/+1), ``delta`` (base -/+ amount) or ``scale`` (every number under ``keys`` of
+    a list or mapping, or every parameter of a distribution, times (1 -/+ amount))."""
+
+    kind: Literal["relative", "delta", "scale"]
+    amount: float
+    keys: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        if self.kind == "delta":
+            return f"-/+ {self.amount:g}"
+        return f"-/+ {self.amount:.0%}"
+
+    def moved(self, base: Any, sign: int) -> Any:
+        """The value at the low (``sign`` -1) or high (+1) end."""
+        if self.kind == "scale":
+            return _scale(base, 1 + sign * self.amount, self.keys)
+        sweep_parameter = SweepParameter(path="x", **{self.kind: self.amount})
+        return _perturb(base, sweep_parameter, sign)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One decisive assumption: where it is set, how it is moved and why it is a candidate."""
+
+    name: str  # a column name of the sweep (snake case)
+    label: str  # plain words, shown in the report
+    path: str  # scenario path; ``[*]`` stands for every item of a list
+    change: Change
+    why: str
+    when: Callable[[Scenario], bool] | None = None  # besides the path existing
+
+    def applies(self, scenario: Scenario) -> bool:
+        return self.when is None or self.when(scenario)
+
+
+def _transfers(scenario: Scenario) -> bool:
+    """Readiness, documentation and transfer terms matter only when the team may transfer."""
+    return scenario.transfer.policy != "never"
+
+
+def _markup(scenario: Scenario) -> bool:
+    return scenario.costs.partner_fee_model == "markup"
+
+
+def _per_fte(scenario: Scenario) -> bool:
+    return scenario.costs.partner_fee_model == "per_fte"
+
+
+BANDS = ("voluntary", "involuntary")
+
+CANDIDATES: tuple[Candidate, ...] = (
+    Candidate(
+        "attrition_level", "attrition level", "locations[*].attrition.bands",
+        Change("scale", 0.25, BANDS),
+        "attrition sets hires, stability and retention; profile rates are survey totals of "
+        "contact centres that may not fit the role",
+    ),
+    Candidate(
+        "candidate_notice", "candidate notice", "locations[*].recruiting.candidate_notice",
+        Change("scale", 0.25),
+        "every hire waits out their notice before starting: time to a full team",
+    ),
+    Candidate(
+        "recruiters", "recruiters", "locations[*].recruiting.recruiters",
+        Change("relative", 0.25),
+        "recruiter capacity bounds the hiring rate during Build",
+    ),
+    Candidate(
+        "applicants_per_week", "applicants per week", "locations[*].recruiting.applicants_per_week",
+        Change("relative", 0.25),
+        "funnel throughput: how long a search takes (calibrated, not observed)",
+    ),
+    Candidate(
+        "offer_acceptance", "offer acceptance", "locations[*].recruiting.offer_acceptance",
+        Change("relative", 0.1),
+        "finalists needed per hire; weakly sourced in the profiles",
+    ),
+    Candidate(
+        "ramp_days", "ramp-up time", "locations[*].ramp.ramp_days",
+        Change("relative", 0.25),
+        "effective FTE, and so the capacity thresholds of stability and readiness",
+    ),
+    Candidate(
+        "salary_level", "salary level", "locations[*].loaded_monthly_cost",
+        Change("scale", 0.1),
+        "the largest cost item; profile salaries are weakly sourced",
+    ),
+    Candidate(
+        "span_of_control", "span of control", "management.span_of_control",
+        Change("relative", 0.25),
+        "leads needed, overload and its attrition",
+    ),
+    Candidate(
+        "client_direction", "client direction per employee",
+        "client.demand_hours_per_employee", Change("relative", 0.25),
+        "whether the client's managers keep up with the team (an assumption)",
+    ),
+    Candidate(
+        "documentation_growth", "documentation growth", "knowledge.growth_per_month",
+        Change("relative", 0.25),
+        "documentation coverage is a readiness criterion (an assumption)", _transfers,
+    ),
+    Candidate(
+        "stability_attrition_limit", "stability attrition limit",
+        "stability.max_annual_attrition", Change("relative", 0.25),
+        "the attrition a stable team may have (an assumption); gates stability and readiness",
+    ),
+    Candidate(
+        "readiness_retention", "readiness retention threshold", "readiness.min_retention",
+        Change("delta", 0.05),
+        "a readiness criterion set near the simulated retention (an assumption)", _transfers,
+    ),
+    Candidate(
+        "readiness_documentation", "readiness documentation threshold",
+        "readiness.min_documentation", Change("delta", 0.1),
+        "a readiness criterion (an assumption)", _transfers,
+    ),
+    Candidate(
+        "contract_acceptance", "transfer contract acceptance", "transfer.contract_acceptance",
+        Change("delta", 0.05),
+        "staff lost at the transfer (an assumption)", _transfers,
+    ),
+    Candidate(
+        "transfer_attrition", "attrition multiplier at transfer", "transfer.attrition_multiplier",
+        Change("delta", 0.25),
+        "resignations during the handover window (an assumption)", _transfers,
+    ),
+    Candidate(
+        "partner_markup", "partner markup", "costs.partner_markup",
+        Change("relative", 0.25),
+        "the partner's fee during Build and Operate (an assumption: quotes run 15-30 %)", _markup,
+    ),
+    Candidate(
+        "partner_fee_per_fte", "partner fee per head", "costs.partner_fee_per_fte_month",
+        Change("relative", 0.25),
+        "the partner's fee during Build and Operate", _per_fte,
+    ),
+    Candidate(
+        "owned_overhead", "owned-entity overhead", "costs.owned_overhead_per_month",
+        Change("relative", 0.25),
+        "the fixed cost of running the entity after transfer (an assumption)", _transfers,
+    ),
+    Candidate(
+        "transfer_fee", "transfer fee", "costs.transfer_fee",
+        Change("relative", 0.25),
+        "the buy-out paid at transfer (an assumption)", _transfers,
+    ),
+)  # fmt: skip
+"""The candidate assumptions, in report order when their effects tie. At most 20 (the limit of
+a sweep's parameters)."""
+
+
+# --------------------------------------------------------------------------- values and paths
+
+
+def _scale(value: Any, factor: float, keys: tuple[str, ...] = (), under: bool = False) -> Any:
+    """``value`` with numbers multiplied by ``factor``: those under ``keys`` (every number when
+    ``keys`` is empty), never an empirical distribution's weights (its values are scaled)."""
+    if isinstance(value, dict):
+        return {
+            k: v if k == "weights" else _scale(v, factor, keys, under or not keys or k in keys)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_scale(v, factor, keys, under) for v in value]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return value * factor if under or not keys else value
+
+
+def _pattern_parts(pattern: str) -> list[str]:
+    return [p for p in pattern.replace("[*]", ".*").split(".") if p]
+
+
+def instances(doc: Any, pattern: str) -> list[list[str | int]]:
+    """The paths of ``doc`` (a resolved scenario as plain data) that ``pattern`` matches;
+    an absent or empty (``null``) section matches nothing."""
+    found: list[list[str | int]] = []
+
+    def walk(node: Any, parts: list[str], at: list[str | int]) -> None:
+        if node is None:
+            return
+        if not parts:
+            found.append(at)
+            return
+        head, rest = parts[0], parts[1:]
+        if head == "*":
+            if isinstance(node, list):
+                for i, item in enumerate(node):
+                    walk(item, rest, [*at, i])
+        elif isinstance(node, dict) and head in node:
+            walk(node[head], rest, [*at, head])
+
+    walk(doc, _pattern_parts(pattern), [])
+    return found
+
+
+def _get(doc: Any, parts: Iterable[str | int]) -> Any:
+    for part in parts:
+        doc = doc[part]
+    return doc
+
+
+def _set(doc: Any, parts: list[str | int], value: Any) -> None:
+    _get(doc, parts[:-1])[parts[-1]] = value
+
+
+def _common_prefix(paths: list[list[str | int]]) -> list[str | int]:
+    prefix: list[str | int] = []
+    for column in zip(*paths):
+        if any(c != column[0] for c in column):
+            break
+        prefix.append(column[0])
+    return prefix
+
+
+def describe(value: Any, limit: int = 90) -> str:
+    """A value in a few words: numbers as ``%g``, a distribution as its name and parameters,
+    mappings and lists item by item (cut at ``limit`` characters)."""
+
+    def text(v: Any) -> str:
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if isinstance(v, float):
+            return f"{v:g}"
+        if isinstance(v, dict):
+            if "dist" in v:
+                params = ", ".join(f"{k} {text(x)}" for k, x in v.items() if k != "dist")
+                return f"{v['dist']} ({params})" if v["dist"] != "fixed" else text(v.get("value"))
+            return ", ".join(f"{k} {text(x)}" for k, x in v.items())
+        if isinstance(v, list):
+            keys = [tuple(x) if isinstance(x, dict) and "dist" not in x else None for x in v]
+            if v and keys[0] and all(k == keys[0] for k in keys):  # a table: column by column
+                return "; ".join(f"{k} " + ", ".join(text(x[k]) for x in v) for k in keys[0])
+            return "; ".join(text(x) for x in v)
+        return str(v)
+
+    out = text(value)
+    return out if len(out) <= limit else out[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a value comes from: ``origin`` (profile, schema default or scenario), the source
+    text, and ``flags``: "assumption", "weak source" or "stale source" when the source says so."""
+
+    origin: str
+    source: str
+    flags: tuple[str, ...] = ()
+
+
+def source_flags(text: str, as_of: dt.date | None = None, today: dt.date | None = None) -> tuple:
+    """The reasons to replace a value with this source: it says "assumption", it is marked
+    ``[weak]`` (vendor or blog provenance), or its profile is older than STALE_AFTER_DAYS."""
+    flags = []
+    if re.search(r"\bassumption\b", text, re.IGNORECASE):
+        flags.append("assumption")
+    if "[weak]" in text.lower():
+        flags.append("weak source")
+    if as_of is not None and today is not None and (today - as_of).days > STALE_AFTER_DAYS:
+        flags.append(f"stale source (checked {as_of.isoformat()})")
+    return tuple(flags)
+
+
+def _profile_source(profile: Any, rest: list[str | int]) -> str | None:
+    """The profile's source entry for a location path (its own or the nearest enclosing one)."""
+    from botsim.inputs.profile_view import source_for
+
+    dotted = ".".join(str(p) for p in rest if isinstance(p, str))
+    return source_for(profile, dotted)
+
+
+def provenance(
+    scenario: Scenario,
+    parts: list[str | int],
+    base_dir: Path | None = None,
+    today: dt.date | None = None,
+    doc: dict[str, Any] | None = None,
+) -> Provenance:
+    """Where the value at ``parts`` of ``scenario`` comes from.
+
+    A location value equal to its profile's is the profile's (with that entry's source); any
+    other value equal to the schema default is the default's (its field description carries
+    its source or the word "assumption"); anything else was set in the scenario. The comparison
+    is by value, so a resolved scenario (a run folder's ``scenario.yaml``) gives the same answer.
+    ``doc`` is the scenario as plain data, when the caller has it already.
+    """
+    today = today or dt.date.today()
+    value = _get(doc if doc is not None else scenario_to_dict(scenario), parts)
+    if parts and parts[0] == "locations" and len(parts) > 2:
+        location = scenario.locations[int(parts[1])]
+        if location.profile is not None:
+            try:
+                profile = load_profile(location.profile, base_dir)
+            except ScenarioError:
+                profile = None
+            if profile is not None:
+                values = profile.values.model_dump(mode="json", by_alias=True)
+                rest = parts[2:]
+                try:
+                    same = _get(values, rest) == value
+                except (KeyError, IndexError, TypeError):
+                    same = False
+                text = _profile_source(profile, rest) if same else None
+                if text is not None:
+                    origin = f"profile {profile.name} (as of {profile.as_of.isoformat()})"
+                    return Provenance(origin, text, source_flags(text, profile.as_of, today))
+        return Provenance("scenario", "set in the scenario")
+    owner: Any = scenario
+    for part in parts[:-1]:
+        owner = owner[part] if isinstance(part, int) else getattr(owner, part)
+    info = type(owner).model_fields.get(str(parts[-1]))
+    if info is not None and not info.is_required():
+        default = info.get_default(call_default_factory=True)
+        if json.dumps(default, sort_keys=True, default=str) == json.dumps(
+            value, sort_keys=True, default=str
+        ):
+            text = info.description or ""
+            return Provenance("schema default", text, source_flags(text))
+    return Provenance("scenario", "set in the scenario")
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One assumption of a drivers run: what moved, where, from what to what, and its source."""
+
+    name: str
+    label: str
+    path: str  # where to set it (the matched scenario paths)
+    change: str
+    value: str  # current value, in words
+    low: str
+    high: str
+    origin: str
+    source: str
+    flags: tuple[str, ...]
+    why: str
+    note: str = ""  # e.g. an end kept at the base value because it is not valid
+
+
+@dataclass(frozen=True)
+class DriverPlan:
+    """The candidates a scenario uses, as a one-at-a-time sweep, and those left out (why)."""
+
+    drivers: list[Driver]
+    skipped: list[tuple[str, str]]
+    plan: Any  # the SweepPlan (None when no candidate applies)
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, (int, float, str, bool))
+
+
+def _display(
+    values: list[Any], bases: list[Any], change: Change, factor: float, scale: bool = True
+) -> str:
+    """Values in words: a scale factor as ``x0.75`` (``x1`` when unchanged), else the values
+    of every matched path (``|`` between structured ones)."""
+    if scale and change.kind == "scale":
+        return f"x{factor:g}" if values != bases else "x1"
+    sep = ", " if all(_scalar(v) for v in values) else " | "
+    return sep.join(describe(v) for v in values)
+
+
+def _base_document(scenario: Scenario) -> dict[str, Any]:
+    """The resolved scenario as plain data, profiles already merged (so none is re-read)."""
+    doc = scenario_to_dict(scenario)
+    for location in doc["locations"]:
+        location["profile"] = None
+    return doc
+
+
+def _invalid(doc: dict[str, Any], prefix: list[str | int], value: Any) -> str | None:
+    """Why the scenario with ``value`` at ``prefix`` is not valid (None when it is)."""
+    from botsim.inputs.loader import scenario_from_dict
+
+    moved = copy.deepcopy(doc)
+    _set(moved, prefix, value)
+    try:
+        scenario_from_dict(moved, "<drivers>")
+    except ScenarioError as exc:
+        return "; ".join(str(p) for p in exc.problems[:2])
+    return None
+
+
+def _candidate_parameter(
+    scenario: Scenario,
+    doc: dict[str, Any],
+    candidate: Candidate,
+    base_dir: Path | None,
+    today: dt.date | None,
+) -> tuple[SweepParameter, Driver] | str:
+    """The sweep parameter and description of one candidate, or why it is left out.
+
+    An end whose value makes the scenario invalid (no recruiter below one) stays at the base
+    value, so the other end is still tried; the driver's ``note`` says so.
+    """
+    paths = instances(doc, candidate.path)
+    if not paths:
+        return "not in this scenario"
+    if not candidate.applies(scenario):
+        return "does not apply to this scenario"
+    prefix = _common_prefix(paths) if len(paths) > 1 else paths[0]
+    if not prefix:  # pragma: no cover - every pattern has one list at most (tests check)
+        raise ValueError(f"{candidate.path}: matches no common container")
+    bases = [_get(doc, p) for p in paths]
+    change = candidate.change
+    ends: dict[str, tuple[Any, str]] = {}  # level -> (value at prefix, in words)
+    notes = []
+    for sign, level in ((-1, "low"), (1, "high")):
+        moved = [change.moved(b, sign) for b in bases]
+        if len(paths) == 1:  # the path itself
+            container = moved[0]
+        else:  # the list holding every matched path (all locations)
+            container = copy.deepcopy(_get(doc, prefix))
+            for p, v in zip(paths, moved):
+                _set(container, p[len(prefix) :], v)
+        why = None if moved == bases else _invalid(doc, prefix, container)
+        if moved == bases or why is not None:
+            if why is not None:
+                notes.append(f"{level} end not valid ({why}): kept at the base value")
+            moved, container = bases, _get(doc, prefix)
+        ends[level] = (container, _display(moved, bases, change, 1 + sign * change.amount))
+    if all(value == _get(doc, prefix) for value, _ in ends.values()):
+        if notes:
+            return "not valid at either end (" + "; ".join(notes) + ")"
+        return "its value is 0: a relative change does nothing"
+    parameter = SweepParameter(
+        name=candidate.name, path=format_path(prefix), low=ends["low"][0], high=ends["high"][0]
+    )
+    sources = [provenance(scenario, p, base_dir, today, doc) for p in paths]
+    where = ", ".join(format_path(p) for p in paths)
+    if change.keys:
+        where += f" ({', '.join(change.keys)})"
+
+    def joined(values: Iterable[str]) -> str:
+        return " | ".join(dict.fromkeys(values))
+
+    driver = Driver(
+        name=candidate.name,
+        label=candidate.label,
+        path=where,
+        change=change.text,
+        value=_display(bases, bases, change, 1.0, scale=False),
+        low=ends["low"][1],
+        high=ends["high"][1],
+        origin=joined(s.origin for s in sources),
+        source=joined(s.source for s in sources),
+        flags=tuple(dict.fromkeys(f for s in sources for f in s.flags)),
+        why=candidate.why,
+        note="; ".join(notes),
+    )
+    return parameter, driver
+
+
+def plan_drivers(
+    scenario: Scenario,
+    candidates: Iterable[Candidate] = CANDIDATES,
+    base_dir: Path | None = None,
+    today: dt.date | None = None,
+) -> DriverPlan:
+    """The one-at-a-time sweep of the ``candidates`` that ``scenario`` uses, and those left
+    out with the reason (not in the scenario, not applicable, no change, invalid at both
+    ends). Raises :class:`~botsim.experiment.sweep.SweepError` only if a variant validated
+    here is refused by the sweep (a bug)."""
+    doc = _base_document(scenario)
+    chosen: list[tuple[SweepParameter, Driver]] = []
+    skipped: list[tuple[str, str]] = []
+    for candidate in candidates:
+        found = _candidate_parameter(scenario, doc, candidate, base_dir, today)
+        if isinstance(found, str):
+            skipped.append((candidate.label, found))
+        else:
+            chosen.append(found)
+    if not chosen:
+        return DriverPlan([], skipped, None)
+    sweep = Sweep(
+        name=SWEEP_NAME,
+        base=doc,
+        mode="one_at_a_time",
+        parameters=[p for p, _ in chosen],
+        key_metric=DRIVER_METRICS[0],
+    )
+    plan = plan_sweep(sweep, f"<drivers of {scenario.name}>")
+    return DriverPlan([d for _, d in chosen], skipped, plan)
+
+
+# --------------------------------------------------------------------------- running
+
+
+class _SummaryOnly:
+    """A chunk store that keeps nothing: the drivers need the summaries, not the monthly
+    series, so every variant's series are dropped as their chunk finishes."""
+
+    def completed_chunks(self) -> Iterator[Any]:
+        return iter(())
+
+    def save_chunk(self, chunk: Any) -> None:
+        pass
+
+    def load_series(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame({"replication": []})
+
+
+@dataclass
+class DriversResult:
+    """A drivers run: every variant's key metrics per replication, and each assumption."""
+
+    scenario: str
+    seed: int
+    replications: int
+    drivers: list[Driver]
+    skipped: list[tuple[str, str]]
+    table: Any  # point, label, varied, level, replication, <assumption labels>, metrics
+    wall_time: float = 0.0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def variants(self) -> int:
+        return 1 + 2 * len(self.drivers) if self.drivers else 0
+
+    def manifest_entry(self) -> dict[str, Any]:
+        """What the run's manifest says about its drivers (the table is in DRIVERS_FILE)."""
+        return {
+            "file": DRIVERS_FILE,
+            "replications": self.replications,
+            "seed": self.seed,
+            "variants": self.variants,
+            "metrics": list(DRIVER_METRICS),
+            "assumptions": [asdict(d) for d in self.drivers],
+            "skipped": [{"assumption": a, "why": w} for a, w in self.skipped],
+            "failed_replications": len(self.failures),
+            "wall_time_seconds": round(self.wall_time, 3),
+        }
+
+
+def variant_count(plan: DriverPlan) -> int:
+    return 1 + 2 * len(plan.drivers) if plan.drivers else 0
+
+
+def run_drivers(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    *,
+    plan: DriverPlan | None = None,
+    base_dir: Path | None = None,
+    progress: Any = None,
+    **run_options: Any,
+) -> DriversResult:
+    """Run the drivers of ``scenario``: ``replications`` per variant, all with ``seed``.
+
+    ``progress`` is a callable called with the replications finished, or an object with
+    ``set_total(n)`` (called once with every variant's replications) and ``advance(n)``.
+    ``run_options`` go to :func:`botsim.experiment.runner.run_experiment` (an open ``backend``
+    to share the run's workers).
+    """
+
+    check_replications(replications)
+    started = time.perf_counter()
+    plan = plan or plan_drivers(scenario, base_dir=base_dir)
+    if not plan.drivers:
+        return DriversResult(scenario.name, seed, replications, [], plan.skipped, None)
+    advance = progress
+    if progress is not None and hasattr(progress, "advance"):
+        progress.set_total(variant_count(plan) * replications)
+        advance = progress.advance
+    result = run_sweep(
+        plan.plan, replications, seed, progress=advance, store=_SummaryOnly(), **run_options
+    )
+    table = _driver_table(result.summary, plan.drivers)
+    return DriversResult(
+        scenario=scenario.name,
+        seed=seed,
+        replications=replications,
+        drivers=plan.drivers,
+        skipped=plan.skipped,
+        table=table,
+        wall_time=time.perf_counter() - started,
+        failures=result.failures,
+    )
+
+
+def _driver_table(summary: Any, drivers: list[Driver]) -> Any:
+    """The sweep's summary cut to the driver metrics, each assumption's column named by its
+    label and holding the value in words (a scale factor as ``x0.75``)."""
+    from botsim.metrics import catalogue
+
+    labels = {d.name: d.label for d in drivers}
+    metrics = [m for m in DRIVER_METRICS if m in summary]
+    flags = [catalogue.metric(m).flag for m in metrics if catalogue.has_flag(summary.columns, m)]
+    out = summary[["point", "varied", "level", "replication", *metrics, *flags]].copy()
+    out["varied"] = out["varied"].map(lambda v: labels.get(v, v))
+    for d in drivers:
+        shown = {"low": d.low, "high": d.high}
+        moved = (summary["varied"] == d.name).to_numpy()
+        base = "x1" if d.low.startswith("x") else d.value
+        out[d.label] = [shown[lv] if hit else base for lv, hit in zip(summary["level"], moved)]
+    out.insert(
+        1,
+        "label",
+        [f"{v} {lv}" if v else "base" for v, lv in zip(out["varied"], out["level"])],
+    )
+    return out.reset_index(drop=True)
+
+
+def write_drivers(folder: Path, result: DriversResult) -> Path | None:
+    """Write the drivers table into ``folder`` (atomically); nothing when no assumption ran."""
+    from botsim.experiment.outputs import _write_with
+
+    if result.table is None:
+        return None
+    path = Path(folder) / DRIVERS_FILE
+    _write_with(path, lambda p: result.table.to_parquet(p, index=False))
+    return path
+
+
+def check_replications(requested: int | None) -> None:
+    """Refuse (``ValueError``) a replication count a drivers run cannot use."""
+    if requested is not None and (isinstance(requested, bool) or requested < MIN_REPLICATIONS):
+        raise ValueError(
+            f"drivers replications must be at least {MIN_REPLICATIONS} (a paired interval needs "
+            f"two pairs), got {requested!r}"
+        )
+
+
+def drivers_replications(requested: int | None, run_replications: int) -> int:
+    """Replications per variant: as requested, else DEFAULT_REPLICATIONS capped at the run's."""
+    if requested is not None:
+        return requested
+    return max(MIN_REPLICATIONS, min(DEFAULT_REPLICATIONS, run_replications))
+
+
+__all__ = [
+    "CANDIDATES",
+    "DRIVER_METRICS",
+    "Candidate",
+    "Change",
+    "Driver",
+    "DriverPlan",
+    "DriversResult",
+    "describe",
+    "instances",
+    "plan_drivers",
+    "provenance",
+    "run_drivers",
+    "source_flags",
+    "write_drivers",
+]

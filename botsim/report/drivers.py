@@ -1,0 +1,375 @@
+"""The "What drives this answer" section of a run report, and its lines in the console.
+
+A run folder with ``drivers.parquet`` (see :mod:`botsim.experiment.drivers`) holds a
+one-at-a-time sensitivity of the run's key metrics. It is read back as a one-at-a-time sweep
+(:func:`drivers_study`), so the sweep's tornado table and chart (``tables.tornado``,
+``figures.tornado_chart``) compute and draw it: one tornado per key metric. Then
+:func:`assumptions_to_replace` lists the assumptions that move a key metric materially
+(:func:`is_material`) and whose source is an assumption, weak or stale.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from botsim.experiment.drivers import DRIVER_METRICS, DRIVERS_FILE
+from botsim.metrics import catalogue
+from botsim.report import tables
+from botsim.report.study import ReportError, Study
+
+MATERIAL_SHARE = 0.05
+"""An assumption moves a metric materially when moving it to its low or high value changes the
+metric's mean by at least this share of the base mean, and that change is significant (its
+paired interval excludes 0). A setting: 5 % of 14 months is 0.7 months, of a million 50,000."""
+
+MAX_TORNADO_ROWS = 8
+"""Assumptions drawn in each tornado (the largest swings); the table lists every one."""
+
+
+@dataclass
+class Drivers:
+    """A run's drivers: the sweep-shaped study, the tornado table of each metric, and what the
+    manifest says about each assumption (its path, value, source)."""
+
+    study: Study
+    tables: dict[str, Any]  # metric -> tornado table (largest swing first)
+    assumptions: list[dict[str, Any]]
+    entry: dict[str, Any]
+
+    def assumption(self, label: str) -> dict[str, Any]:
+        return next(a for a in self.assumptions if a["label"] == label)
+
+
+def drivers_study(
+    table: Any, manifest: dict[str, Any], horizon: float, confidence: float = 0.95
+) -> Study:
+    """The drivers table as a one-at-a-time sweep study (the run's horizon and confidence)."""
+    summary = table.copy()
+    summary.insert(0, "group", summary["label"].astype(str))
+    groups = list(dict.fromkeys(summary["group"]))
+    entry = manifest.get("drivers") or {}
+    params = [a["label"] for a in entry.get("assumptions", []) if a["label"] in summary]
+    return Study(
+        kind="sweep",
+        title=str(manifest.get("scenario", "")),
+        manifest=manifest,
+        summary=summary,
+        timeseries=None,
+        groups=groups,
+        horizons={g: float(horizon) for g in groups},
+        params=params,
+        mode="one_at_a_time",
+        key_metric=DRIVER_METRICS[0],
+        confidence=confidence,
+    )
+
+
+def _reached(study: Study, metric: str) -> bool:
+    """Whether the base run reaches a time-to event at all (never: nothing can drive it)."""
+    base = study.summary[study.summary["level"] == "base"]
+    if metric not in base or not len(base):
+        return False
+    if catalogue.has_flag(base.columns, metric):
+        return not base[catalogue.metric(metric).flag].to_numpy(dtype=bool).all()
+    return True
+
+
+def load_drivers(
+    folder: str | Path, manifest: dict[str, Any], horizon: float, confidence: float = 0.95
+) -> Drivers | None:
+    """The drivers of a run folder, or None when it has none (``--no-drivers``, older runs)."""
+    import pandas as pd
+
+    entry = manifest.get("drivers")
+    path = Path(folder) / DRIVERS_FILE
+    if manifest.get("kind", "run") != "run" or not isinstance(entry, dict) or not path.is_file():
+        return None
+    try:
+        table = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"cannot read {path}: {exc}") from None
+    study = drivers_study(table, manifest, horizon, confidence)
+    found = {}
+    for metric in DRIVER_METRICS:
+        if _reached(study, metric):
+            found[metric] = tables.tornado(study, metric)
+    return Drivers(study, found, list(entry.get("assumptions", [])), entry)
+
+
+# --------------------------------------------------------------------------- materiality
+
+
+def _largest_effect(row: Any) -> tuple[str, float, float, float]:
+    """The end (low/high) with the larger change of the mean, the change and its interval."""
+    level = max(("low", "high"), key=lambda lv: abs(_num(row[f"{lv}_effect"])))
+    return level, _num(row[f"{level}_effect"]), row[f"{level}_ci_low"], row[f"{level}_ci_high"]
+
+
+def _num(value: Any) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if math.isnan(out) else out
+
+
+def is_material(row: Any, share: float = MATERIAL_SHARE) -> bool:
+    """Whether a tornado row moves its metric materially (see :data:`MATERIAL_SHARE`)."""
+    _, effect, low, high = _largest_effect(row)
+    base = abs(_num(row["base_mean"]))
+    significant = not (_num(low) <= 0 <= _num(high))
+    return significant and abs(effect) >= share * base and effect != 0
+
+
+def _amount(value: float, metric: str, signed: bool = True) -> str:
+    declared = catalogue.lookup(metric)
+    unit = declared.unit if declared is not None else ""
+    sign = "+" if signed else ""
+    value = value + 0.0 if round(value, 1) else 0.0  # no "-0.0"
+    if unit == "currency":
+        return f"{value:{sign},.0f}"
+    return f"{value:{sign}.1f}" + (" months" if unit == "months" else "")
+
+
+def effect_text(row: Any, metric: str) -> str:
+    """``low 1: +3.2, high 3: -1.4 months`` - the change of the mean at each end."""
+    low = _amount(_num(row["low_effect"]), metric).removesuffix(" months")
+    high = _amount(_num(row["high_effect"]), metric)
+    return f"low {row['low_value']}: {low}, high {row['high_value']}: {high}"
+
+
+def _metric_name(metric: str) -> str:
+    return catalogue.label(metric)
+
+
+def assumptions_to_replace(drivers: Drivers, share: float = MATERIAL_SHARE) -> Any:
+    """Assumptions that move a key metric materially and whose source is flagged (an
+    assumption, a weak or a stale source): one row each, with where to set it, its current
+    value, the metric it moves most (relative to that metric's base mean) and the source."""
+    import pandas as pd
+
+    rows = {}
+    for metric, table in drivers.tables.items():
+        for _, r in table.iterrows():
+            info = drivers.assumption(r["parameter"])
+            if not info.get("flags") or not is_material(r, share):
+                continue
+            _, effect, _, _ = _largest_effect(r)
+            relative = abs(effect) / max(abs(_num(r["base_mean"])), 1e-12)
+            if r["parameter"] in rows and rows[r["parameter"]]["_relative"] >= relative:
+                continue
+            rows[r["parameter"]] = {
+                "assumption": r["parameter"],
+                "where to set it": info["path"],
+                "current value": info["value"],
+                "moves": f"{_metric_name(metric)}: {effect_text(r, metric)}",
+                "flagged as": ", ".join(info["flags"]),
+                "source": _short(f"{info['origin']}: {info['source']}"),
+                "_relative": relative,
+            }
+    table = pd.DataFrame(list(rows.values()))
+    if len(table):
+        table = table.sort_values("_relative", ascending=False, ignore_index=True)
+        table = table.drop(columns="_relative")
+    return table
+
+
+SOURCE_CHARS = 160
+"""Characters of a source shown in the table (the full text follows it and is in the manifest)."""
+
+
+def _short(text: str, limit: int = SOURCE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def top_driver(table: Any) -> Any | None:
+    """The row with the largest swing, if it moves the metric at all."""
+    if table is None or not len(table) or not _num(table["swing"].iloc[0]):
+        return None
+    return table.iloc[0]
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _figure(drivers: Drivers, metric: str) -> Any | None:
+    """The sweep's tornado chart of one metric, cut to the largest swings."""
+    from botsim.report.figures import tornado_chart
+
+    table = drivers.tables[metric]
+    keep = list(table["parameter"][:MAX_TORNADO_ROWS])
+    study = drivers.study
+    summary = study.summary[study.summary["varied"].isin(keep) | (study.summary["level"] == "base")]
+    cut = replace(study, summary=summary, params=keep, key_metric=metric)
+    spec = tornado_chart(cut, table.iloc[: len(keep)])
+    if spec is None:
+        return None
+    spec.name = f"drivers_{metric}"
+    spec.title = f"What drives the {_metric_name(metric)}"
+    _label_axis(spec.figure.axes[0], metric, _num(table["base_mean"].iloc[0]))
+    top = top_driver(table)
+    if top is not None:
+        spec.caption = (
+            f"Moves it most: {top['parameter']} ({effect_text(top, metric)}). " + spec.caption
+        )
+    else:
+        spec.caption = "None of the assumptions moves it. " + spec.caption
+    if len(table) > len(keep):
+        spec.caption += f" The {len(keep)} largest of {len(table)} assumptions; all in the table."
+    return spec
+
+
+def _label_axis(ax: Any, metric: str, base_mean: float) -> None:
+    """The change axis in the metric's unit, money with thousands separators."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    mean = _amount(base_mean, metric, signed=False)
+    ax.set_xlabel(f"change of the mean against the base (base mean {mean})")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}")
+    )
+
+
+def _effects_table(drivers: Drivers) -> Any:
+    """Every assumption: where it is set, its value, the low and high values, and the change of
+    each metric's mean at each end."""
+    import pandas as pd
+
+    rows = []
+    for info in drivers.assumptions:
+        row = {
+            "assumption": info["label"],
+            "where set": info["path"],
+            "current value": info["value"],
+            "low / high": f"{info['low']} / {info['high']}",
+        }
+        for metric, table in drivers.tables.items():
+            hit = table[table["parameter"] == info["label"]]
+            if len(hit):
+                r = hit.iloc[0]
+                low = _amount(_num(r["low_effect"]), metric).removesuffix(" months")
+                high = _amount(_num(r["high_effect"]), metric).removesuffix(" months")
+                row[_metric_name(metric)] = f"{low} / {high}" + ("*" if is_material(r) else "")
+        if info["origin"] == "scenario":
+            row["source"] = "set in the scenario"
+        else:
+            row["source"] = ", ".join(info["flags"]) or "sourced"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def drivers_section(folder: str | Path, run: Study, staging: Path) -> tuple[str, str] | None:
+    """The report section: one tornado per key metric (rendered into ``staging``, the report's
+    figure folder), every assumption's effects, and the assumptions to replace."""
+    from botsim.report.build import _render
+    from botsim.report.html import figure_html, table_html
+
+    drivers = load_drivers(folder, run.manifest, run.horizon, run.confidence)
+    if drivers is None:
+        return None
+    entry = drivers.entry
+    pct = round(run.confidence * 100)
+    parts = [
+        f'<p class="note">Each assumption below was moved to a low and a high value with every '
+        f"other value at base, {int(entry.get('replications', 0)):,} replications per variant, "
+        "all with the run's seed (common random numbers: replication j of every variant draws "
+        "the same random numbers, so each change is a paired difference, and an assumption "
+        "that changes nothing changes nothing). Bars: change of the mean against the base, "
+        f"with {pct}% paired intervals; time-to metrics as restricted means (a replication "
+        "that never gets there counts as the horizon).</p>"
+    ]
+    for metric in drivers.tables:
+        spec = _figure(drivers, metric)
+        if spec is None:
+            continue
+        png, svg = _render(spec)
+        (staging / f"{spec.name}.png").write_bytes(png)
+        (staging / f"{spec.name}.svg").write_bytes(svg)
+        parts.append(figure_html(spec, png))
+    replace_table = assumptions_to_replace(drivers)
+    threshold = f"{MATERIAL_SHARE:.0%}"
+    parts.append('<h3 id="assumptions-to-replace">Assumptions you should replace</h3>')
+    if len(replace_table):
+        parts.append(
+            f'<p class="note">Each moves a key metric by at least {threshold} of its mean '
+            "(significantly), and its value is an assumption, weakly sourced or stale. Replace "
+            "it with your own figure at the path shown (in the scenario file or with "
+            "<code>--set</code>).</p>" + table_html(replace_table, "assumptions-to-replace-table")
+        )
+        sources = "".join(
+            f"<li><b>{html.escape(a['label'])}</b> ({html.escape(a['origin'])}): "
+            f"{html.escape(a['source'])}</li>"
+            for a in drivers.assumptions
+            if a["label"] in set(replace_table["assumption"])
+        )
+        parts.append(
+            f"<details><summary>Their sources in full</summary><ul>{sources}</ul></details>"
+        )
+    else:
+        parts.append(
+            f'<p class="note">None: no assumption labelled as such (or weakly sourced) moves a '
+            f"key metric by {threshold} of its mean or more.</p>"
+        )
+    parts.append(
+        "<h3>Every assumption tried</h3>"
+        f'<p class="note">Change of each metric\'s mean at the low / high value (* = material: '
+        f"at least {threshold} of the mean, significant).</p>"
+        + table_html(_effects_table(drivers), "drivers-table")
+    )
+    skipped = entry.get("skipped") or []
+    if skipped:
+        items = "".join(
+            f"<li>{html.escape(str(s['assumption']))}: {html.escape(str(s['why']))}</li>"
+            for s in skipped
+        )
+        parts.append(f"<details><summary>Not tried here</summary><ul>{items}</ul></details>")
+    return "What drives this answer", "".join(parts)
+
+
+# --------------------------------------------------------------------------- console
+
+
+def console_lines(folder: str | Path, horizon: float) -> list[str]:
+    """What drives the answer and the assumptions to replace, for the end of ``botsim run``
+    (nothing when the run folder has no drivers)."""
+    import json
+
+    from botsim.experiment.outputs import MANIFEST
+
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+        drivers = load_drivers(folder, manifest, horizon, float(manifest.get("confidence", 0.95)))
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"cannot read the drivers of {folder}: {exc}") from None
+    if drivers is None:
+        return []
+    entry = drivers.entry
+    lines = [
+        f"what drives this answer ({len(drivers.assumptions)} assumptions moved one at a time, "
+        f"{int(entry.get('replications', 0)):,} replications each, same seed):"
+    ]
+    for metric, table in drivers.tables.items():
+        top = top_driver(table)
+        mean = _amount(_num(table["base_mean"].iloc[0]), metric, signed=False) if len(table) else ""
+        name = f"{_metric_name(metric)} (mean {mean})"
+        if top is None:
+            lines.append(f"  {name}: no assumption moves it")
+        else:
+            lines.append(f"  {name}: {top['parameter']} moves it most ({effect_text(top, metric)})")
+    table = assumptions_to_replace(drivers)
+    if len(table):
+        lines.append(
+            f"assumptions you should replace (each moves a key metric by {MATERIAL_SHARE:.0%} "
+            "or more and is an assumption or weakly sourced):"
+        )
+        for _, r in table.iterrows():
+            lines.append(
+                f"  {r['assumption']} = {_short(r['current value'], 60)} at "
+                f"{r['where to set it']}: {r['moves']} [{r['flagged as']}]"
+            )
+    return lines
