@@ -128,6 +128,19 @@ def _per_fte(scenario: Scenario) -> bool:
     return scenario.costs.partner_fee_model == "per_fte"
 
 
+def _attrition_limit_set(scenario: Scenario) -> bool:
+    return scenario.stability.max_annual_attrition != "auto"
+
+
+def _attrition_limit_auto(scenario: Scenario) -> bool:
+    return scenario.stability.max_annual_attrition == "auto"
+
+
+def _retention_set(scenario: Scenario) -> bool:
+    """An explicit retention threshold (``auto`` follows the attrition limit's multiple)."""
+    return _transfers(scenario) and scenario.readiness.min_retention != "auto"
+
+
 BANDS = ("voluntary", "involuntary")
 
 CANDIDATES: tuple[Candidate, ...] = (
@@ -186,11 +199,20 @@ CANDIDATES: tuple[Candidate, ...] = (
         "stability_attrition_limit", "stability attrition limit",
         "stability.max_annual_attrition", Change("relative", 0.25),
         "the attrition a stable team may have (an assumption); gates stability and readiness",
+        _attrition_limit_set,
+    ),
+    Candidate(
+        "stability_attrition_multiple", "stability attrition limit (multiple of steady state)",
+        "stability.auto_attrition_multiple", Change("relative", 0.25),
+        "the 'auto' attrition limit of stability (and the 'auto' retention threshold) as a "
+        "multiple of the expected steady-state attrition (an assumption)",
+        _attrition_limit_auto,
     ),
     Candidate(
         "readiness_retention", "readiness retention threshold", "readiness.min_retention",
         Change("delta", 0.05),
-        "a readiness criterion set near the simulated retention (an assumption)", _transfers,
+        "a readiness criterion set near the simulated retention (an assumption)",
+        _retention_set,
     ),
     Candidate(
         "readiness_documentation", "readiness documentation threshold",

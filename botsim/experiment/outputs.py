@@ -332,12 +332,16 @@ def _replace_folder(
 
 
 def _base_manifest(scenario: Scenario) -> dict[str, Any]:
+    from botsim.model.lifecycle import resolved_thresholds
+
     return {
         "scenario": scenario.name,
         "scenario_hash": scenario_hash(scenario),
         "botsim_version": __version__,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
+        # The readiness thresholds as the run used them ("auto" resolved; issue 15).
+        "resolved_assumptions": resolved_thresholds(scenario).assumptions(scenario),
     }
 
 

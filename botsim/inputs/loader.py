@@ -659,6 +659,12 @@ _LIMIT_NAMES = {
 }
 
 
+AUTO_MEMBER = "literal['auto']"
+"""The union member pydantic names in the error path of a number-or-"auto" field."""
+NUMBER_MEMBERS = ("constrained-float", "constrained-int", "float", "int")
+"""Union members of a number-or-"auto" field: the error is reported at the field itself."""
+
+
 def _problems(
     exc: ValidationError,
     prefix: list[str | int] | None = None,
@@ -678,6 +684,11 @@ def _problems(
             raw_loc = raw_loc[:-1]  # a bare number: report it where it was written
         loc = [p for p in raw_loc if not (isinstance(p, str) and p in DISTRIBUTION_NAMES)]
         loc = [p for p in loc if not (isinstance(p, str) and p.startswith("function-"))]
+        # A number-or-"auto" field: report once, at the field, not once per member of the union.
+        if loc and loc[-1] == AUTO_MEMBER:
+            continue
+        auto = bool(loc) and loc[-1] in NUMBER_MEMBERS
+        loc = loc[:-1] if auto else loc
         path = format_path([*(prefix or []), *loc])
         message = err["msg"]
         if message.startswith("Value error, "):
@@ -716,6 +727,8 @@ def _problems(
             value, bool
         ):
             message = f"{message} (true/false is not a number)"
+        elif auto and kind in ("float_type", "int_type", "float_parsing", "int_parsing"):
+            message = "Input should be a number or 'auto'"
         elif kind == "less_than_equal" and loc and loc[-1] in _LIMIT_NAMES:
             message = f"above {_LIMIT_NAMES[str(loc[-1])]}: at most {ctx.get('le')}"
         problems.append(Problem(path, message, value, has_value))

@@ -637,7 +637,13 @@ class Policy(Frozen):
 
 
 class Stability(Frozen):
-    """Thresholds of ``time_to_stable_team`` (brief, "Metrics")."""
+    """Thresholds of ``time_to_stable_team`` (brief, "Metrics") and of the full team.
+
+    ``"auto"`` thresholds are resolved per scenario from the locations' attrition profiles
+    (docs/model.md, "Full team and readiness thresholds");
+    :func:`botsim.model.lifecycle.resolved_thresholds` gives the resolved values, shown in the
+    run manifest and the console.
+    """
 
     window_months: Annotated[int, Field(ge=1, le=24)] = Field(
         default=3, description="Consecutive month-ends that must meet every threshold (brief)."
@@ -648,14 +654,55 @@ class Stability(Frozen):
     capacity_fraction: Annotated[float, Field(ge=0, le=1)] = Field(
         default=0.8, description="Effective FTE >= this share of target (brief)."
     )
-    max_annual_attrition: Annotated[float, Field(gt=0)] = Field(
-        default=0.6,
+    max_annual_attrition: Annotated[float, Field(gt=0)] | Literal["auto"] = Field(
+        default="auto",
         description=(
-            "Annualised attrition over the window must not exceed this (assumption: 0.6, i.e. "
-            "about 1.3x the 45 % Philippine contact-centre total of 2022, so ordinary churn "
-            "counts as stable and a spike does not)."
+            "Annualised attrition over the attrition window must not exceed this. 'auto' "
+            "(default) = auto_attrition_multiple x the team's expected steady-state attrition "
+            "from its locations' profiles (bands, probation, notice; weighted by planned "
+            "headcount), so ordinary churn of the location counts as stable and a spike does "
+            "not. Before 'auto' the default was 0.6 (about 1.3x the 45 % Philippine total)."
         ),
     )
+    auto_attrition_multiple: Annotated[float, Field(ge=1, le=10)] = Field(
+        default=1.5,
+        description=(
+            "Multiple of the expected steady-state attrition that 'auto' thresholds allow "
+            "(assumption: 1.5x leaves room for the new team's early-tenure exits, which run "
+            "about 1.2-1.3x the steady state in the first two years, and still flags a spike)."
+        ),
+    )
+    attrition_window_months: Annotated[int, Field(ge=1, le=36)] | Literal["auto"] = Field(
+        default="auto",
+        description=(
+            "Months of the trailing attrition window. 'auto' (default) = the shortest window, "
+            "at least window_months and at most 12, in which the team's planned agents expect "
+            "min_expected_exits exits at the steady-state rate, so that one exit in a small "
+            "team is not a verdict. Before 'auto' the window was window_months."
+        ),
+    )
+    min_expected_exits: Annotated[float, Field(gt=0, le=100)] = Field(
+        default=3.0,
+        description=(
+            "Expected exits the 'auto' attrition window must hold (assumption: with 3 expected "
+            "exits one exit more or less moves the rate by a third, not by 100 %)."
+        ),
+    )
+    full_team_fraction: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=0.95,
+        description=(
+            "The team is full (time_to_full_team, end of Build, start of the stability test) "
+            "when its agents first reach ceil(fraction x target) seats (assumption: 0.95; at "
+            "realistic churn a large team is rarely 100 % staffed at one instant, while 95 % "
+            "is; a team under 20 seats still needs every seat, 20-39 seats all but one). "
+            "1.0 gives the former 100 % definition; time_to_full_plan stays at 100 %."
+        ),
+    )
+
+    def full_team_seats(self, target: float) -> int:
+        """Agents needed for a full team at ``target``: ceil(fraction x target) (a product
+        within PLAN_STEP_ROUNDING of a whole number counts as that number)."""
+        return math.ceil(self.full_team_fraction * target - PLAN_STEP_ROUNDING)
 
 
 # --------------------------------------------------------------------------- lifecycle (BOT)
@@ -843,10 +890,13 @@ class Readiness(Frozen):
     stable_months: Annotated[int, Field(ge=1, le=36)] = Field(
         default=3, description="Consecutive stable month-ends required (assumption)."
     )
-    min_retention: Annotated[float, Field(ge=0, le=1)] = Field(
-        default=0.55,
-        description="Trailing 12-month retention (1 - exits / mean headcount) required "
-        "(assumption: tolerates the 45 % Philippine total attrition of 2022).",
+    min_retention: Annotated[float, Field(ge=0, le=1)] | Literal["auto"] = Field(
+        default="auto",
+        description="Trailing 12-month retention (1 - exits / mean headcount) required. "
+        "'auto' (default) = 1 - the resolved stability.max_annual_attrition, i.e. a year's "
+        "turnover within the same multiple of the location's steady state (0 when that limit "
+        "is 1 or more). Before 'auto' the default was 0.55 (tolerates the 45 % Philippine "
+        "total attrition of 2022).",
     )
     min_documentation: Annotated[float, Field(ge=0, le=1)] = Field(
         default=0.7, description="Documentation coverage required (assumption)."

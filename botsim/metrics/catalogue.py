@@ -131,8 +131,12 @@ def _time_to(name: str, event: str, **kw) -> Metric:
 SUMMARY: tuple[Metric, ...] = (
     # Hiring milestones (botsim/metrics/replication.py)
     _time_to("time_to_first_hire", "first hire", key=True),
-    _time_to("time_to_full_team", "full team", key=True, precision=True),
-    _time_to("time_to_full_plan", "final plan staffed", compared=True),
+    _m("time_to_full_team", "months",
+       "time to full team (full-team share of seats filled, 95 % by default)", "lower",
+       censored=True, event="full team", key=True, precision=True),
+    _m("time_to_full_plan", "months",
+       "time to final plan staffed (100 % of the final plan's seats filled)",
+       "lower", censored=True, event="final plan staffed", compared=True),
     _time_to("time_to_stable_team", "stable team", key=True, precision=True),
     # Transfer readiness and the transfer (botsim/metrics/readiness.py)
     _time_to("time_to_transfer_ready", "transfer-ready", key=True),
@@ -197,6 +201,9 @@ SUMMARY: tuple[Metric, ...] = (
     _m("annual_attrition", "share per year", "annual attrition, agents", "lower", key=True),
     _m("annual_attrition_leads", "share per year", "annual attrition, team leads", "lower"),
     _m("annual_attrition_all", "share per year", "annual attrition, all staff", "lower"),
+    _m("annual_attrition_profile_hazards", "share per year",
+       "annual attrition, agents, that the profiles' hazards give at the simulated tenures "
+       "(no overload or transfer-window multiplier, no declined contracts)", "lower"),
     # Requisitions
     _m("no_shows", "count", "no-shows", "lower"),
     _m("offers_declined", "count", "offers declined", "lower"),

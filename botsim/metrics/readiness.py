@@ -33,7 +33,7 @@ class LifecycleMarks:
     """What the lifecycle summaries read from the milestone records: days are ``inf`` when
     not within the horizon."""
 
-    full_day: float  # the team first full (headcount >= target > 0)
+    full_day: float  # the team first full (agents >= ceil(full_team_fraction x target) > 0)
     transfer_start: float
     transfer_done: float
     headcount_lost: float  # at the transfer; NaN when it did not complete
@@ -119,3 +119,54 @@ def lifecycle_summary(
     out["time_to_restabilise"] = max(restab, 0.0) if not math.isnan(restab) else math.nan
     out["time_to_restabilise_censored"] = math.isfinite(done) and math.isnan(restab)
     return out
+
+
+DECISION_MONTHS = (12, 18, 24, 36)
+"""Month-ends at which a strategist decides on the transfer (issue 15: P(ready by 12, 18, 24,
+36 months)); the criteria table reports each that lies within the horizon."""
+
+READY = "ready"
+"""The row of the criteria table for every criterion met."""
+
+
+def criteria_at_months(series: Any, months: tuple[int, ...] = DECISION_MONTHS) -> Any:
+    """Which readiness criteria hold the team back at the decision months, from the monthly
+    series' ``criterion_<criterion>`` columns (one row per replication and month-end).
+
+    One row per (``group`` when the series has one, month, criterion) with ``unmet_share``,
+    the share of replications whose criterion is not met at that month-end, and
+    ``only_unmet_share``, the share in which it is the only one not met (meeting it alone
+    would make the team ready); the ``ready`` row gives the share with every criterion met.
+    Months beyond the series' last month are left out.
+    """
+    import pandas as pd
+
+    columns = [f"criterion_{c}" for c in CRITERIA]
+    if series is None or len(series) == 0 or not set(columns) <= set(series.columns):
+        return pd.DataFrame(columns=["month", "criterion", "unmet_share", "only_unmet_share"])
+    grouped = series.groupby("group", sort=False) if "group" in series else [(None, series)]
+    rows = []
+    for group, frame in grouped:
+        last = int(frame["month"].max())
+        for month in (m for m in months if m <= last):
+            at = frame[frame["month"] == month]
+            unmet = at[columns].to_numpy(dtype=float) < 1.0 - TOLERANCE
+            n = len(unmet)
+            only = unmet & (unmet.sum(axis=1) == 1)[:, None]
+            head = {"group": group} if group is not None else {}
+            for c, name in enumerate(CRITERIA):
+                rows.append(
+                    {
+                        **head,
+                        "month": month,
+                        "criterion": name,
+                        "unmet_share": unmet[:, c].mean() if n else math.nan,
+                        "only_unmet_share": only[:, c].mean() if n else math.nan,
+                    }
+                )
+            ready = (~unmet.any(axis=1)).mean() if n else math.nan
+            rows.append(
+                {**head, "month": month, "criterion": READY, "unmet_share": math.nan,
+                 "only_unmet_share": math.nan, "ready_share": ready}
+            )  # fmt: skip
+    return pd.DataFrame(rows)

@@ -4,11 +4,14 @@ lifecycle pipeline (:mod:`botsim.model.lifecycle`); never inside the processes.
 Definitions (docs/model.md, "Metrics"); times are in months unless the name says days:
 
 * ``time_to_first_hire``: first start.
-* ``time_to_full_team``: first moment headcount >= the target in force (continuous time).
-* ``time_to_stable_team``: first month-end m such that at every month-end m .. m+W-1 headcount
-  >= h * target, effective FTE >= c * target, and annualised attrition over the window
-  (exits in (m-1, m+W-1] / mean month-end headcount * 12 / W) <= a. Censored (NaN with the
-  ``_censored`` flag) when no full window fits inside the horizon.
+* ``time_to_full_team``: first moment the agents fill ceil(f * target in force) seats, f =
+  ``stability.full_team_fraction`` (continuous time); ``time_to_full_plan``: 100 % of the
+  final plan.
+* ``time_to_stable_team``: first month-end m such that every month-end m .. m+W-1 follows the
+  full team and has headcount >= h * target, effective FTE >= c * target, and annualised
+  attrition over the trailing attrition window (K month-ends, ``attrition_window_months``)
+  <= a. Censored (NaN with the ``_censored`` flag) when no full window fits inside the
+  horizon.
 * ``vacancy_days``: integral over the horizon of max(target(t) - headcount(t), 0).
 * ``recruiter_utilisation``: recruiter-slot time busy searching / (slots * horizon).
 """
@@ -28,6 +31,7 @@ from botsim.metrics import readiness
 from botsim.metrics.catalogue import TENURE_BANDS_MONTHS
 from botsim.metrics.costs import cost_ledger, fx_paths
 from botsim.metrics.intervals import count_le
+from botsim.model.hazards import HazardTable
 from botsim.model.lifecycle import CRITERIA, MonthKpis, annualised, time_to_stable
 from botsim.model.records import (
     ATTRITION_EXITS,
@@ -167,7 +171,7 @@ def monthly_series(rows: list[MonthKpis]) -> dict[str, np.ndarray]:
     return series
 
 
-def annual_rate(exits: int, head_months: float, months: int) -> float:
+def annual_rate(exits: float, head_months: float, months: int) -> float:
     """The pipeline's :func:`~botsim.model.lifecycle.annualised` rate over the whole horizon,
     NaN (undefined, not infinite) when the population was never there."""
     rate = annualised(exits, head_months, months)
@@ -203,6 +207,46 @@ def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
     for (lo, hi), n in zip(itertools.pairwise(limits), bands):
         out[f"exits_tenure_{lo}_{hi}m" if math.isfinite(hi) else f"exits_tenure_{lo}m_plus"] = n
     return out
+
+
+@by_identity()
+def _role_hazards(scenario: Scenario) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
+    """Per role (its own attrition, or its location's): band starts (days), total base hazard
+    per day of each band and the cumulative hazard at each band start (once per scenario)."""
+    out = []
+    for role in scenario.roles:
+        table = HazardTable.from_attrition(scenario.attrition_for(role))
+        rate = table.voluntary + table.involuntary
+        cum = np.concatenate([[0.0], np.cumsum(rate[:-1] * np.diff(table.starts))])
+        out.append((table.starts, rate, cum))
+    return tuple(out)
+
+
+def profile_hazard_exits(scenario: Scenario, emp: EmployeeTable, horizon: float) -> float:
+    """The agents' exits the location profiles' base hazards give over the tenures the agents
+    actually served: sum over agents of H(tenure served) plus the probation failure
+    probability for each agent whose tenure reached the end of probation (the compensator of
+    the exit process without the overload and transfer-window multipliers).
+
+    A tenure served ends at the resignation (the notice that follows is not exposure), the
+    exit or the horizon; resignations count when handed in.
+    """
+    if not len(emp.start):
+        return 0.0
+    end = np.minimum(np.minimum(emp.resign, emp.exit), horizon)
+    tenure = np.maximum(end - emp.start, 0.0)
+    expected = 0.0
+    for r, (starts, rate, cum) in enumerate(_role_hazards(scenario)):
+        mine = emp.role == r
+        if not mine.any():
+            continue
+        t = tenure[mine]
+        band = np.searchsorted(starts, t, side="right") - 1
+        expected += float(np.sum(cum[band] + rate[band] * (t - starts[band])))
+        probation = scenario.location(scenario.roles[r].location).probation
+        reached = t >= probation.months * DAYS_PER_MONTH - PLAN_STEP_ROUNDING
+        expected += probation.failure_probability * int(np.count_nonzero(reached))
+    return expected
 
 
 def replication_metrics(
@@ -256,6 +300,9 @@ def replication_metrics(
     summary["annual_attrition_leads"] = annual_rate(lead_exits, lead_months, months)
     summary["annual_attrition_all"] = annual_rate(
         summary["exits"], agent_months + lead_months, months
+    )
+    summary["annual_attrition_profile_hazards"] = annual_rate(
+        profile_hazard_exits(scenario, emp, horizon), agent_months, months
     )
     # Requisition statistics.
     summary["no_shows"] = int(np.count_nonzero(req.no_show))

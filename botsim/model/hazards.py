@@ -29,7 +29,13 @@ from functools import cached_property
 import numpy as np
 
 from botsim.inputs.caching import by_identity
-from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Attrition, Probation
+from botsim.inputs.scenario import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    Attrition,
+    LocationValues,
+    Probation,
+)
 
 
 def annual_hazard(rate: float, definition: str) -> float:
@@ -258,3 +264,20 @@ def emergent_annual_rate(attrition: Attrition, probation: Probation, notice_days
     if attrition.definition == "turnover_ratio":
         return DAYS_PER_YEAR / stay
     return expected_stay_days(*args, cap=DAYS_PER_YEAR) / stay
+
+
+def steady_state_attrition(location: LocationValues, attrition: Attrition | None = None) -> float:
+    """The expected steady-state annual attrition of one seat whose leaver is replaced at once,
+    with no overload, handover or Owned-phase multiplier in force, as a turnover ratio (exits /
+    mean headcount per year, whatever ``attrition.definition`` says): DAYS_PER_YEAR / E[L] by
+    renewal theory (reference T1, T7), E[L] from :func:`expected_stay_days`. ``attrition``
+    overrides the location's (a role's own attrition); 0 when nobody ever leaves."""
+    attrition = attrition or location.attrition
+    stay = expected_stay_days(
+        HazardTable.from_attrition(attrition),
+        location.probation.months * DAYS_PER_MONTH,
+        location.probation.failure_probability,
+        location.notice_days,
+        attrition.no_notice_share,
+    )
+    return 0.0 if math.isinf(stay) else DAYS_PER_YEAR / stay

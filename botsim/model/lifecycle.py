@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from botsim.inputs.caching import by_identity
 from botsim.inputs.scenario import DAYS_PER_MONTH, Knowledge, Scenario
+from botsim.model.hazards import steady_state_attrition
 from botsim.model.rampup import full_output_tenure, productivity_of
 from botsim.model.recruiting import expected_candidate_days
 
@@ -67,7 +68,7 @@ class MonthEnd(NamedTuple):
     tenured_exits: int  # agents and leads who left with tenure >= knowledge.tenured_months
     serving_notice: int  # agents who resigned and have not left
     requisitions: Requisitions
-    full_day: float  # the first day headcount >= target > 0; inf when not yet
+    full_day: float  # first day agents >= full-team seats of the target > 0; inf when not yet
     entity_ready_day: float  # the day every location's entity was ready; inf when not yet
     transfer_start_day: float  # inf when not started
     transfer_done_day: float  # inf when not completed
@@ -195,6 +196,75 @@ def annualised(exits: float, head_months: float, months: int) -> float:
     return exits / max(mean_h, TOLERANCE) * 12 / months if mean_h > 0 else math.inf
 
 
+class Thresholds(NamedTuple):
+    """The stability and retention thresholds of a scenario, ``"auto"`` values resolved
+    (docs/model.md, "Full team and readiness thresholds")."""
+
+    expected_attrition: float  # the team's steady-state annual attrition (profiles, weighted)
+    planned_agents: int  # the weights: each role's largest planned headcount, summed
+    max_annual_attrition: float
+    min_retention: float
+    attrition_window_months: int
+
+    def assumptions(self, scenario: Scenario) -> dict[str, float | int | str]:
+        """The resolved values, each saying whether it was set or resolved from "auto" (for
+        the run manifest and the console)."""
+        st, rd = scenario.stability, scenario.readiness
+        return {
+            "expected_steady_state_attrition": round(self.expected_attrition, 6),
+            "stability.max_annual_attrition": round(self.max_annual_attrition, 6),
+            "stability.max_annual_attrition_source": _source(st.max_annual_attrition),
+            "stability.attrition_window_months": self.attrition_window_months,
+            "stability.attrition_window_months_source": _source(st.attrition_window_months),
+            "readiness.min_retention": round(self.min_retention, 6),
+            "readiness.min_retention_source": _source(rd.min_retention),
+            "stability.full_team_fraction": st.full_team_fraction,
+        }
+
+
+def _source(value: object) -> str:
+    return "auto" if value == "auto" else "set"
+
+
+@by_identity()
+def resolved_thresholds(scenario: Scenario) -> Thresholds:
+    """The scenario's :class:`Thresholds`; explicit numbers are kept as given.
+
+    * expected attrition e = sum_r w_r e(location_r) / sum_r w_r, with w_r the role's largest
+      planned headcount and e(role) :func:`~botsim.model.hazards.steady_state_attrition` of the
+      role's attrition (its own, or its location's);
+    * ``max_annual_attrition: auto`` = ``auto_attrition_multiple`` x e;
+    * ``min_retention: auto`` = max(0, 1 - max_annual_attrition);
+    * ``attrition_window_months: auto`` = the shortest window W >= ``window_months`` with
+      N e W / 12 >= ``min_expected_exits`` (N = sum_r w_r), at most RETENTION_WINDOW (and never
+      below ``window_months``).
+    """
+    st, rd = scenario.stability, scenario.readiness
+    weights = [max(step.headcount for step in role.plan) for role in scenario.roles]
+    rates = [
+        steady_state_attrition(scenario.location(role.location), scenario.attrition_for(role))
+        for role in scenario.roles
+    ]
+    agents = sum(weights)
+    expected = sum(map(operator.mul, weights, rates)) / agents if agents else 0.0
+    limit = (
+        st.auto_attrition_multiple * expected
+        if st.max_annual_attrition == "auto"
+        else st.max_annual_attrition
+    )
+    retention = max(0.0, 1.0 - limit) if rd.min_retention == "auto" else rd.min_retention
+    window = st.attrition_window_months
+    if window == "auto":
+        exits_per_month = agents * expected / 12
+        needed = (
+            math.ceil(st.min_expected_exits / exits_per_month - TOLERANCE)
+            if exits_per_month > 0
+            else RETENTION_WINDOW
+        )
+        window = max(st.window_months, min(needed, RETENTION_WINDOW))
+    return Thresholds(expected, agents, limit, retention, window)
+
+
 # --------------------------------------------------------------------------- the pipeline
 
 
@@ -291,9 +361,13 @@ class Lifecycle:
             st.headcount_fraction,
             st.capacity_fraction,
         )
-        self._max_attrition, self._window = st.max_annual_attrition, st.window_months
+        limits = resolved_thresholds(sc)
+        self._max_attrition, self._window = (
+            limits.max_annual_attrition,
+            limits.attrition_window_months,
+        )
         self._stable_months = rd.stable_months
-        self._min_retention, self._min_documentation = rd.min_retention, rd.min_documentation
+        self._min_retention, self._min_documentation = limits.min_retention, rd.min_documentation
 
     def step(self, rec: MonthEnd) -> MonthKpis:
         """The KPIs at month-end ``rec.month`` (records must come in month order)."""
@@ -364,7 +438,8 @@ class Lifecycle:
             headcount + leads,
         )
 
-        # Stability: thresholds, and attrition over the trailing window (fewer months at first).
+        # Stability: thresholds once the team has been full (at stability.full_team_fraction),
+        # and attrition over the trailing attrition window (fewer months at first).
         meets = (
             target > 0
             and headcount >= self._headcount_fraction * target - TOLERANCE

@@ -36,7 +36,7 @@ class EventKind(Vocabulary):
     ENTITY_READY = "entity_ready"
     TRANSFER_STARTED = "transfer_started"
     TRANSFER_COMPLETED = "transfer_completed"  # value: headcount lost
-    TEAM_FULL = "team_full"  # the first moment the agents reach the target in force (> 0)
+    TEAM_FULL = "team_full"  # the first moment the agents fill the full-team seats (> 0)
 
 
 class ExitKind(Vocabulary):

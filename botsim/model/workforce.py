@@ -77,6 +77,7 @@ class Workforce:
         self.backfill_on_notice = scenario.policy.backfill == "on_notice"
         self.tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
         self.full_day = math.inf  # the first moment the team was full
+        self.full_team_seats = scenario.stability.full_team_seats
         # Flows within the current month (reset by month_flows).
         self.hires = self.exits = self.attrition_exits = self.tenured_exits = 0
 
@@ -120,11 +121,13 @@ class Workforce:
         return employee_id
 
     def note_if_full(self) -> None:
-        """Keep the first moment the agents reach the target in force (> 0): the full team."""
+        """Keep the first moment the agents reach the full-team seats of the target in force
+        (> 0): ceil(stability.full_team_fraction x target), the full team."""
         if self.full_day == math.inf:
             month = self.engagement.month_now()
             target = sum([desk.target_at(month) for desk in self.desks])
-            if target > 0 and sum([len(desk.agents) for desk in self.desks]) >= target:
+            agents = sum([len(desk.agents) for desk in self.desks])
+            if target > 0 and agents >= self.full_team_seats(target):
                 self.full_day = self.env.now
                 self.recorder.record(self.env.now, TEAM_FULL, 0, -1)
 

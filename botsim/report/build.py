@@ -71,6 +71,33 @@ def _render(spec: Any) -> tuple[bytes, bytes]:
     return png.getvalue(), svg.getvalue()
 
 
+def _criteria_section(study: Study) -> list[tuple[str, str]]:
+    """The readiness criteria holding the team back at the decision months (issue 15), with
+    the thresholds the run used when its manifest has them."""
+    from botsim.report.html import table_html
+
+    table = tables.criteria_by_month(study)
+    if not len(table):
+        return []
+    used = study.manifest.get("resolved_assumptions") or {}
+    said = "; ".join(f"{k} = {v}" for k, v in used.items() if not k.endswith("_source"))
+    note = (
+        '<p class="note">Share of replications in which each criterion is not met at the '
+        "month-end; in brackets, the share in which it is the only one not met (meeting it "
+        "alone would make the team ready)."
+        + (f" Thresholds used: {html.escape(said)}." if said else "")
+        + (f" {html.escape(study.series_note)}" if study.series_note else "")
+        + "</p>"
+    )
+    words = {"money": units.currency(study), "names": units.group_names(study)}
+    return [
+        (
+            "Readiness criteria at the decision months",
+            note + table_html(table, "criteria", **words),
+        )
+    ]
+
+
 def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
     """The report's table sections, plus the time-to and comparison tables for the findings."""
     from botsim.report.html import table_html
@@ -164,6 +191,7 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
                 + table_html(ledger, "cost-ledger", **words),
             )
         )
+    sections.extend(_criteria_section(study))
     aggs = tables.key_aggregates(study)
     cols = [
         "group",

@@ -97,7 +97,10 @@ def _transfer_lines(result) -> None:
         when = f"month {planned:g}" if planned is not None else "the horizon"
         holding = sorted(((share, c) for c, share in unmet.items() if share > 0), reverse=True)
         if holding:
-            parts = ", ".join(f"{c} {share:.0%}" for share, c in holding)
+            parts = ", ".join(
+                f"{catalogue.label(f'criterion_{c}', 'series').split(': ')[-1]} {share:.0%}"
+                for share, c in holding
+            )
             click.echo(f"criteria not met at {when} (share of replications): {parts}")
         else:
             click.echo(f"every readiness criterion holds at {when} in every replication")
@@ -215,8 +218,10 @@ def print_summary(result) -> None:
     click.echo("")
     for metric, fmt in PEOPLE:
         _mean_line(s, metric, fmt)
+    attrition_explained(result)
     click.echo("")
     _transfer_lines(result)
+    readiness_thresholds(result)
     cur = scenario.costs.currency
     click.echo("")
     _mean_line(s, "total_cost_bot", "{:,.0f}", f"{catalogue.label('total_cost_bot')} ({cur})")
@@ -224,3 +229,106 @@ def print_summary(result) -> None:
     _mean_line(s, "savings_vs_outsourcing", "{:,.0f}")
     _mean_line(s, "savings_vs_onshore", "{:,.0f}")
     _time_to_table(s, COST_TIME_TO, h, "cumulative savings >= 0 from")
+
+
+def _mean(s, column: str) -> float:
+    return float(s[column].mean()) if column in s else math.nan
+
+
+def attrition_explained(result) -> None:
+    """The profile's attrition beside the simulated one, and where the difference comes from
+    (docs/model.md, "Full team and readiness thresholds"): every number is computed, none is
+    a fitted share.
+
+    * the profile's steady state: 1 / mean tenure of one seat under the role's bands (its own
+      or its location's), probation and notice, replaced at once, weighted by planned headcount;
+    * tenure mix: the profile's hazards applied to the tenures the agents actually served
+      (``annual_attrition_profile_hazards``); a new team is full of short tenures, whose hazard
+      is higher;
+    * the rest: overload and transfer-window multipliers, contracts declined at the transfer,
+      notice timing and noise.
+    """
+    from botsim.model.hazards import steady_state_attrition
+    from botsim.model.lifecycle import resolved_thresholds
+
+    s, scenario = result.summary, result.scenario
+    simulated = _mean(s, "annual_attrition")
+    at_mix = _mean(s, "annual_attrition_profile_hazards")
+    if math.isnan(simulated):
+        return
+    limits = resolved_thresholds(scenario)
+    rates = {}  # by location, or by role where a role has its own attrition
+    for role in scenario.roles:
+        loc = scenario.location(role.location)
+        name = f"{role.name} in {loc.name}" if role.attrition is not None else loc.name
+        attrition = scenario.attrition_for(role)
+        rates[name] = f"{steady_state_attrition(loc, attrition):.1%} ({attrition.definition})"
+    where = ", ".join(f"{name} {rate}" for name, rate in rates.items())
+    click.echo(
+        f"{'attrition vs profile':<28} simulated {simulated:.1%} a year (agents); the "
+        f"profile's steady state {limits.expected_attrition:.1%} ({where}: 1 / mean tenure "
+        "with bands, probation and notice)"
+    )
+    if math.isnan(at_mix):
+        return
+    parts = [f"tenure mix {100 * (at_mix - limits.expected_attrition):+.1f} points"]
+    rest = []
+    mgmt, t = scenario.management, scenario.transfer
+    series = result.timeseries
+    if mgmt is not None and mgmt.overload.attrition_multiplier > 1 and "overloaded_roles" in series:
+        share = float((series["overloaded_roles"] > 0).mean())
+        rest.append(f"overload x{mgmt.overload.attrition_multiplier:g} ({share:.0%} of month-ends)")
+    if t.policy != "never" and "transfer_start_month" in s:
+        started = float(s["transfer_start_month"].notna().mean())
+        rest.append(
+            f"transfer window x{t.attrition_multiplier:g} for {t.window_months:g} months "
+            f"({started:.0%} of replications) and "
+            f"{_mean(s, 'exits_declined_transfer'):.1f} declined contracts"
+        )
+    rest.append("notice timing and noise")
+    parts.append(f"the rest {100 * (simulated - at_mix):+.1f} points: " + ", ".join(rest))
+    click.echo(f"{'':<28} " + "; ".join(parts))
+
+
+def readiness_thresholds(result) -> None:
+    """The thresholds the criteria used (``auto`` resolved) and which criteria hold the team
+    back at the decision months (share of replications not meeting each; in brackets the
+    share in which it is the only one not met)."""
+    from botsim.metrics.readiness import READY, criteria_at_months
+    from botsim.model.lifecycle import resolved_thresholds
+
+    scenario = result.scenario
+    st, rd = scenario.stability, scenario.readiness
+    limits = resolved_thresholds(scenario)
+    target = scenario.target_at(scenario.horizon_months)
+
+    def said(value: object) -> str:
+        return "auto" if value == "auto" else "set"
+
+    click.echo(
+        f"thresholds: attrition <= {limits.max_annual_attrition:.1%} a year over "
+        f"{limits.attrition_window_months} months ({said(st.max_annual_attrition)}, "
+        f"{said(st.attrition_window_months)}; steady state {limits.expected_attrition:.1%} x "
+        f"{st.auto_attrition_multiple:g}, window for {st.min_expected_exits:g} expected exits "
+        f"of {limits.planned_agents} agents); 12-month retention >= {limits.min_retention:.1%} "
+        f"({said(rd.min_retention)}); full team = {st.full_team_seats(target)} of {target} "
+        f"seats ({st.full_team_fraction:.0%})"
+    )
+    table = criteria_at_months(result.timeseries)
+    if table.empty:
+        return
+    months = list(dict.fromkeys(table["month"]))
+    click.echo(
+        f"{'criterion not met (only one)':<28}" + "".join(f"{f'month {m}':>14}" for m in months)
+    )
+    for name in dict.fromkeys(table["criterion"]):
+        rows = table[table["criterion"] == name]
+        if name == READY:
+            cells = [f"{v:.0%}" for v in rows["ready_share"]]
+            label = "ready (every criterion met)"
+        else:
+            cells = [
+                f"{u:.0%} ({o:.0%})" for u, o in zip(rows["unmet_share"], rows["only_unmet_share"])
+            ]
+            label = catalogue.label(f"criterion_{name}", "series").split(": ")[-1]
+        click.echo(f"{label:<28}" + "".join(f"{c:>14}" for c in cells))

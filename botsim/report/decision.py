@@ -568,7 +568,7 @@ def from_study(study: Any, comparisons: Any = None) -> Decision:
     """The decision summary of a report's :class:`~botsim.report.study.Study`; ``comparisons``
     is the paired table (compare: :func:`botsim.report.tables.comparisons`; sweep:
     :func:`botsim.report.tables.sweep_contrasts`), computed here when not given."""
-    from botsim.report import tables
+    from botsim.report import tables, units
 
     summaries = {
         g: study.summary[study.summary["group"] == g].reset_index(drop=True) for g in study.groups
@@ -583,6 +583,15 @@ def from_study(study: Any, comparisons: Any = None) -> Decision:
             comparisons = tables.sweep_contrasts(study)
         if comparisons is not None and len(comparisons):
             comparisons = comparisons[comparisons["metric"].isin(verdict_metrics(study.summary))]
+    # Groups in the report's words ("philippines, team size 5"), not their folder labels.
+    names = units.group_names(study)
+    summaries = {names.get(g, g): frame for g, frame in summaries.items()}
+    facts = {names.get(g, g): f for g, f in facts.items()}
+    if comparisons is not None and len(comparisons):
+        comparisons = comparisons.copy()
+        for column in ("scenario_a", "scenario_b", "better"):
+            if column in comparisons:
+                comparisons[column] = comparisons[column].map(lambda v: names.get(v, v))
     return decide(study.kind, summaries, facts, comparisons, settings, study.confidence)
 
 

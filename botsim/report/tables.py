@@ -230,3 +230,36 @@ def sweep_contrasts(study: Study) -> Any:
             table.insert(i, p, v)
         frames.append(table)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def criteria_by_month(study: Study) -> Any:
+    """Readiness criteria not met at the decision months, per group: one row per (group,
+    criterion), one text column per month, "not met % (only one not met %)"; the last row of a
+    group is the share ready (:func:`botsim.metrics.readiness.criteria_at_months`)."""
+    import pandas as pd
+
+    from botsim.metrics.readiness import READY, criteria_at_months
+
+    long = criteria_at_months(study.timeseries)
+    if long.empty:
+        return pd.DataFrame()
+    if "group" not in long:
+        long.insert(0, "group", study.groups[0] if study.groups else "")
+    rows = []
+    for (group, name), frame in long.groupby(["group", "criterion"], sort=False):
+        row = {
+            "group": group,
+            "criterion": (
+                "ready (every criterion met)"
+                if name == READY
+                else catalogue.label(f"criterion_{name}", "series")
+            ),
+        }
+        for _, r in frame.iterrows():
+            row[f"month {int(r['month'])}"] = (
+                f"{r['ready_share']:.0%}"
+                if name == READY
+                else f"{r['unmet_share']:.0%} ({r['only_unmet_share']:.0%})"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)

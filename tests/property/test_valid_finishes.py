@@ -72,6 +72,7 @@ DOCUMENTED_NAN = {
     "annual_attrition": "no agent employed at any month-end (mean agent headcount 0)",
     "annual_attrition_leads": "no team lead at any month-end (no management, or none staffed)",
     "annual_attrition_all": "no one employed at any month-end (mean headcount 0)",
+    "annual_attrition_profile_hazards": "no agent employed at any month-end (as annual_attrition)",
     "cost_per_head_month": "no head-months within the horizon",
     "cost_per_effective_fte_month": "no effective FTE-months (no one hired or ramped)",
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from botsim.experiment.sweep import SweepError, load_sweep, run_sweep, sweep_from_dict
+from botsim.metrics import catalogue
 from tests.report.conftest import ROOT
 
 BASE = str(ROOT / "scenarios" / "manila-finance-20.yaml")
@@ -202,7 +203,7 @@ def test_sweep_with_heatmap_month_12_reports_p_by_month_12(tmp_path):
         t = sub["time_to_full_team"].to_numpy(dtype=float)
         reached = ~sub["time_to_full_team_censored"].to_numpy(dtype=bool) & (t <= 12)
         assert row["p_by"] == pytest.approx(np.mean(reached))
-    section = "Sweep: time to full team by variant"
+    section = f"Sweep: {catalogue.label('time_to_full_team')} by variant"
     table_html = dict(build_sections(study)[0])[section]  # as written into report.html
     assert "P(event by month 12)" in table_html and "beyond the horizon" not in table_html
     heatmaps = sweep_heatmaps(study)

@@ -64,14 +64,19 @@ def test_candidates_adapt_to_the_scenario() -> None:
     assert not TRANSFER_ONLY & bare
     assert {"recruiters", "applicants_per_week", "attrition_level", "partner_markup"} <= bare
     assert "partner_fee_per_fte" not in bare
+    # the default 'auto' attrition limit is moved through its multiple, not as a number
+    assert "stability_attrition_multiple" in bare and "stability_attrition_limit" not in bare
     full = names(
         busy_recruiting(
             management={"span_of_control": 8, "lead_family": "agent"},
             client={"hours_per_week": 10},
             transfer={"policy": "at_month", "month": 4, "entity_setup_start_month": 1},
             costs={"partner_fee_model": "per_fte", "partner_fee_per_fte_month": 300},
+            stability={"max_annual_attrition": 0.6},
+            readiness={"min_retention": 0.5},
         )
     )
+    assert "stability_attrition_limit" in full and "stability_attrition_multiple" not in full
     assert {"span_of_control", "client_direction", "partner_fee_per_fte"} <= full
     assert full >= TRANSFER_ONLY
     assert "partner_markup" not in full
