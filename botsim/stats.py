@@ -242,12 +242,14 @@ def kaplan_meier(
         raise ValueError("durations and observed must have the same length")
     if np.isnan(t).any():
         raise ValueError("durations must not be NaN: give censored times as the censoring time")
-    times = np.unique(t)
+    # Events and censorings per distinct time by one counting pass (a loop over the times
+    # compared every time with every duration: quadratic, minutes for 10,000 replications).
+    times, which = np.unique(t, return_inverse=True)
     n_total = len(t)
     sorted_t = np.sort(t)
     at_risk = n_total - np.searchsorted(sorted_t, times, side="left")
-    events = np.array([np.sum(e & (t == x)) for x in times], dtype=float)
-    cens = np.array([np.sum(~e & (t == x)) for x in times], dtype=float)
+    events = np.bincount(which, weights=e, minlength=len(times)).astype(float)
+    cens = np.bincount(which, weights=~e, minlength=len(times)).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = 1.0 - events / at_risk
         survival = np.cumprod(factor)

@@ -143,16 +143,12 @@ def compare(
     streams; each key metric's paired difference is reported with its interval, the better
     scenario and whether the difference is significant (Bonferroni for more than two).
     """
-    from botsim.experiment.comparison import (
-        check_comparison_columns,
-        run_comparison,
-        unique_names,
-    )
+    from botsim.experiment.comparison import check_comparison_columns, unique_names
     from botsim.experiment.executors import planned_workers
     from botsim.experiment.memory import check_memory
     from botsim.experiment.outputs import OutputError
     from botsim.inputs.loader import ScenarioError, load_scenario
-    from botsim.report import ReportError, write_compare
+    from botsim.report import ReportError, compare_to_folder
 
     if len(scenario_files) < 2:
         fail_input("compare needs at least two scenario files")
@@ -194,28 +190,22 @@ def compare(
         bar.start(f"{len(scenarios)} scenarios")
         bar.set_total(n * len(scenarios))
 
-    with bar, _executor_errors():
-        comparison = run_comparison(
-            scenarios,
-            n,
-            seed,
-            confidence=confidence,
-            progress=bar.advance,
-            on_start=announce,
-            **_executor_options(workers, scheduler),
-        )
     try:
-        with report_progress(bar.show and not no_report) as steps:
-            folder = write_compare(
+        with bar, _executor_errors():
+            folder, comparison = compare_to_folder(
                 target,
-                comparison.results,
+                scenarios,
+                n,
+                seed,
                 sources=list(scenario_files),
                 confidence=confidence,
                 manifest_extra={"overrides": list(overrides)},
                 force=force,
                 report=not no_report,
-                comparisons=comparison.table,
-                progress=steps,
+                progress=bar.advance,
+                on_start=announce,
+                report_progress=None if no_report else bar.steps("report"),
+                **_executor_options(workers, scheduler),
             )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))
@@ -265,8 +255,8 @@ def sweep(
     P(event by month m) per variant, and (unless --no-report) the figures and report.html.
     """
     from botsim.experiment.outputs import OutputError
-    from botsim.experiment.sweep import SweepError, check_columns, load_sweep, run_sweep
-    from botsim.report import ReportError, write_sweep
+    from botsim.experiment.sweep import SweepError, check_columns, load_sweep
+    from botsim.report import ReportError, sweep_to_folder
 
     try:
         plan = load_sweep(sweep_file)  # every variant built and validated
@@ -306,22 +296,24 @@ def sweep(
     options = _executor_options(workers, scheduler)
     click.echo(f"running {len(plan.points)} variants of {plan.sweep.name}", err=True)
     bar = ProgressBar(show_progress(click.get_current_context(), no_progress))
-    with bar, _executor_errors():
-        bar.start(f"{k} variants")
-        bar.set_total(n * k)
-        result = run_sweep(plan, replications, seed, progress=bar.advance, **options)
     try:
         text = Path(sweep_file).read_text(encoding="utf-8")
-        with report_progress(bar.show and not no_report) as steps:
-            folder = write_sweep(
+        with bar, _executor_errors():
+            bar.start(f"{k} variants")
+            bar.set_total(n * k)
+            folder, result = sweep_to_folder(
                 target,
-                result,
-                text,
+                plan,
+                replications,
+                seed,
+                sweep_text=text,
                 confidence=confidence,
                 force=force,
                 report=not no_report,
                 inputs=inputs,
-                progress=steps,
+                progress=bar.advance,
+                report_progress=None if no_report else bar.steps("report"),
+                **options,
             )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from botsim.experiment.runner import ExperimentResult
@@ -31,6 +32,17 @@ def unique_names(names: Sequence[str]) -> list[str]:
             candidate, k = f"{name}-{k}", k + 1
         out.append(candidate)
     return out
+
+
+def chunk_stores(chunks: Path | None, count: int) -> list[Any]:
+    """One chunk store per experiment of a study (``None`` each without a ``chunks`` folder):
+    ``chunks/0001``, ``chunks/0002``... (:class:`botsim.experiment.outputs.ChunkFolder`, the
+    store ``botsim run`` saves its chunks in)."""
+    from botsim.experiment.outputs import ChunkFolder
+
+    if chunks is None:
+        return [None] * count
+    return [ChunkFolder(Path(chunks) / f"{k + 1:04d}") for k in range(count)]
 
 
 def comparison_failures(names: Sequence[str], results: Sequence[Any]) -> list[dict[str, Any]]:
@@ -87,6 +99,7 @@ def run_comparison(
     confidence: float = 0.95,
     progress: Callable[[int], None] | None = None,
     on_start: Callable[[str, int, int], None] | None = None,
+    chunks: Path | None = None,
     **run_options: Any,
 ) -> Comparison:
     """Run every scenario with the same seed (common random numbers) and compare them in pairs.
@@ -94,7 +107,10 @@ def run_comparison(
     ``replications`` and ``seed`` default to the first scenario's. ``run_options`` are passed
     to :func:`botsim.experiment.runner.run_experiment` (e.g. ``workers``, ``scheduler``: one
     executor is opened for all scenarios). ``on_start(name, replications, seed)`` is called
-    before each scenario runs.
+    before each scenario runs. ``chunks`` is a folder where each scenario's replications are
+    saved chunk by chunk as they finish (:func:`chunk_stores`): its monthly series then stay on
+    disk, not in memory (``botsim compare`` writes them from there), so memory does not grow
+    with the replications.
     """
     import contextlib
 
@@ -108,12 +124,18 @@ def run_comparison(
     n = replications or scenarios[0].replications
     seed = seed if seed is not None else scenarios[0].seed
     results = []
+    # One store per experiment in ``chunks``; else a store given (the same for every one).
+    given = run_options.pop("store", None)
+    count = len(scenarios)
+    stores = chunk_stores(chunks, count) if chunks is not None else [given] * count
     with contextlib.ExitStack() as stack:
         options = share_backend(run_options, stack)
-        for name, scenario in zip(names, scenarios):
+        for name, scenario, store in zip(names, scenarios, stores):
             if on_start is not None:
                 on_start(name, n, seed)
-            results.append(run_experiment(scenario, n, seed, progress=progress, **options))
+            results.append(
+                run_experiment(scenario, n, seed, progress=progress, store=store, **options)
+            )
     horizon = min(s.horizon_months for s in scenarios)
     summaries = {
         nm: r.summary for nm, r in zip(names, results) if len(getattr(r.summary, "columns", []))

@@ -7,6 +7,10 @@ flight. :func:`estimate_run_memory` adds these up from the scenario's declared r
 :func:`check_run_memory` and :func:`check_study_memory` refuse a study up front
 (:class:`botsim.inputs.limits.LimitError`) when the estimate exceeds the share of the available
 memory it may use (:attr:`botsim.inputs.limits.Limits.memory_fraction`).
+
+Since issue 19 every command (run, compare, sweep) streams its monthly series to disk chunk by
+chunk instead of holding them; the estimate still counts them as held, so it errs high (a
+safe refusal threshold, not a forecast of the peak; benchmarks/README.md has measured peaks).
 """
 
 from __future__ import annotations

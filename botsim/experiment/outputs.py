@@ -32,7 +32,7 @@ import os
 import platform
 import shutil
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -443,6 +443,210 @@ def write_run(
     return target
 
 
+class ChunkFolder:
+    """Finished chunks of replications of one experiment, one ``.npz`` file each, in a folder.
+
+    The one chunk store of every command: a run keeps its chunks in ``chunks/`` of its staging
+    folder (:class:`StagedRun`), a comparison or sweep one folder per scenario or variant, so
+    that a study's monthly series are on disk, not in memory, until its tables are written
+    (:func:`write_series_parquet`). Each file is written to a temporary name and renamed.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def files(self) -> list[Path]:
+        return sorted(self.folder.glob("*.npz"))
+
+    def save_chunk(self, chunk: Any) -> None:
+        import numpy as np
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        arrays = {"replications": np.asarray(chunk.replications, dtype=np.int64)}
+        arrays.update({f"s.{k}": v for k, v in chunk.summary.items()})
+        arrays.update({f"t.{k}": v for k, v in (chunk.series or {}).items()})
+        arrays["failures"] = np.asarray(json.dumps(_jsonable([f.__dict__ for f in chunk.failures])))
+        name = f"{chunk.replications[0]:09d}-{chunk.replications[-1]:09d}.npz"
+        path = self.folder / name
+        tmp = path.with_name(f".{name}.tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def completed_chunks(self) -> Iterator[Any]:
+        """Chunks saved earlier (for resuming), their series left on disk (``None``)."""
+        import numpy as np
+
+        from botsim.experiment.runner import ChunkResult, ReplicationFailure
+
+        for stray in self.folder.glob(".*.tmp"):
+            stray.unlink(missing_ok=True)  # a write cut short; its chunk is run again
+        for path in self.files():
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    summary = {k[2:]: data[k] for k in data.files if k.startswith("s.")}
+                    failures = [ReplicationFailure(**f) for f in json.loads(str(data["failures"]))]
+                    replications = data["replications"].tolist()
+            except Exception as exc:  # e.g. cut short by a power loss: run it again
+                log.warning("unreadable chunk %s (%s): its replications run again", path, exc)
+                path.unlink(missing_ok=True)
+                continue
+            yield ChunkResult(
+                replications=replications, summary=summary, series=None, failures=failures
+            )
+
+    def series_parts(self) -> Iterator[dict[str, Any]]:
+        """Each saved chunk's monthly series (columns), in replication order, one at a time."""
+        import numpy as np
+
+        for path in self.files():
+            with np.load(path, allow_pickle=False) as data:
+                part = {k[2:]: data[k] for k in data.files if k.startswith("t.")}
+            if len(part.get("replication", ())):
+                yield part
+
+    def load_series(self) -> Any:
+        """Every saved chunk's monthly series as one DataFrame (all in memory: small runs)."""
+        from botsim.experiment.runner import columns_to_frame, concat_columns
+
+        return columns_to_frame(concat_columns(self.series_parts()))
+
+
+def _arrow_table(part: Any) -> Any:
+    """A part of a table as a pyarrow Table: a DataFrame, a dict of columns or a Table."""
+    import pyarrow as pa
+
+    if isinstance(part, pa.Table):
+        return part
+    if isinstance(part, dict):
+        return pa.table(part)
+    return pa.Table.from_pandas(part, preserve_index=False)
+
+
+def _conform(table: Any, schema: Any) -> Any:
+    """``table`` with exactly ``schema``'s columns, in its order and types; a column it lacks
+    (a scenario of a comparison without costs, say) is all nulls, read back as NaN."""
+    import pyarrow as pa
+
+    if table.schema == schema:
+        return table
+    columns = []
+    for f in schema:
+        if f.name in table.column_names:
+            columns.append(table.column(f.name).cast(f.type))
+        else:
+            columns.append(pa.nulls(table.num_rows, f.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def unified_schema(tables: Iterable[Any]) -> Any:
+    """One schema for tables of several experiments: every column of any, in order of first
+    appearance, each column's types promoted to a common one (int and float: float)."""
+    import pyarrow as pa
+
+    schemas = [_arrow_table(t).schema.remove_metadata() for t in tables]
+    return pa.unify_schemas(schemas, promote_options="permissive") if schemas else None
+
+
+def write_series_parquet(path: Path, parts: Iterable[Any], schema: Any = None) -> None:
+    """Stream parts of a table (in order) into one Parquet file, never all in memory.
+
+    The one writer of every command's ``timeseries.parquet`` (run, compare, sweep). Parts are
+    gathered into row groups of about ``ROW_GROUP_ROWS`` rows: one row group per chunk would
+    make the file's metadata (and the writer's memory) grow with the number of chunks.
+    ``schema`` (default: the first row group's) is the file's; every part is conformed to it
+    (:func:`_conform`).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    pending: list[Any] = []
+    rows = 0
+
+    def flush() -> None:
+        nonlocal writer, schema, pending, rows
+        if not pending:
+            return
+        table = pa.concat_tables(pending, promote_options="permissive")
+        if writer is None:
+            schema = table.schema if schema is None else schema
+            writer = pq.ParquetWriter(path, schema)
+        writer.write_table(_conform(table, schema))
+        pending, rows = [], 0
+
+    try:
+        for part in parts:
+            table = _arrow_table(part).replace_schema_metadata(None)
+            pending.append(table)
+            rows += table.num_rows
+            if rows >= ROW_GROUP_ROWS:
+                flush()
+        flush()
+        if writer is None:
+            import pandas as pd
+
+            pd.DataFrame({"replication": []}).to_parquet(path, index=False)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _tagged(part: Any, tags: dict[str, Any]) -> Any:
+    """``part`` as a pyarrow Table with the constant columns ``tags`` in front (which scenario
+    or variant its rows belong to)."""
+    import pyarrow as pa
+
+    table = _arrow_table(part).replace_schema_metadata(None)
+    for i, (name, value) in enumerate(tags.items()):
+        table = table.add_column(i, name, pa.array([value] * table.num_rows))
+    return table
+
+
+def _stacked_parts(sources: Sequence[tuple[dict[str, Any], Any]]) -> tuple[Iterator[Any], Any]:
+    """The parts of several experiments' monthly series, one experiment after the other, each
+    tagged with its experiment's columns, and the schema they are written with (every column
+    of any experiment: :func:`unified_schema`, from each one's first part only)."""
+    firsts = []
+    for tags, result in sources:
+        first = next(iter(result.series_parts()), None)
+        if first is not None:
+            firsts.append(_tagged(first, tags))
+    filled = [t for t in firsts if t.num_rows] or firsts
+    schema = unified_schema(filled)
+
+    def parts() -> Iterator[Any]:
+        for tags, result in sources:
+            for part in result.series_parts():
+                yield _tagged(part, tags)
+
+    return parts(), schema
+
+
+def write_stacked_series(path: Path, sources: Sequence[tuple[dict[str, Any], Any]]) -> None:
+    """Write the monthly series of several experiments (``(tags, ExperimentResult)`` pairs, in
+    order) into one Parquet file, streamed part by part (:func:`write_series_parquet`), each
+    row tagged with its experiment's ``tags`` columns (a comparison's ``scenario``, a sweep's
+    ``point`` and parameters)."""
+    parts, schema = _stacked_parts(sources)
+    write_series_parquet(path, parts, schema)
+
+
+def stacked_series(sources: Sequence[tuple[dict[str, Any], Any]]) -> Any:
+    """The same table as :func:`write_stacked_series` writes, as one DataFrame in memory."""
+    import pyarrow as pa
+
+    parts, schema = _stacked_parts(sources)
+    tables = [_conform(t, schema) for t in parts]
+    if not tables:
+        import pandas as pd
+
+        return pd.DataFrame({"replication": []})
+    return pa.concat_tables(tables).to_pandas()
+
+
 class StagedRun:
     """A run folder under construction in ``.incomplete-<name>``: the resumable chunk store.
 
@@ -464,6 +668,7 @@ class StagedRun:
         source = partial.get("scenario_file")
         self.inputs = tuple(inputs) or ((source,) if isinstance(source, str) else ())
         self._lock_fd: int | None = None
+        self.chunks = ChunkFolder(staging / CHUNKS)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -619,103 +824,20 @@ class StagedRun:
 
     # -- chunks ----------------------------------------------------------------------------
 
-    def _chunk_files(self) -> list[Path]:
-        return sorted((self.staging / CHUNKS).glob("*.npz"))
-
     def save_chunk(self, chunk: Any) -> None:
-        import numpy as np
-
-        arrays = {"replications": np.asarray(chunk.replications, dtype=np.int64)}
-        arrays.update({f"s.{k}": v for k, v in chunk.summary.items()})
-        arrays.update({f"t.{k}": v for k, v in (chunk.series or {}).items()})
-        arrays["failures"] = np.asarray(json.dumps(_jsonable([f.__dict__ for f in chunk.failures])))
-        name = f"{chunk.replications[0]:09d}-{chunk.replications[-1]:09d}.npz"
-        path = self.staging / CHUNKS / name
-        tmp = path.with_name(f".{name}.tmp")
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        self.chunks.save_chunk(chunk)
 
     def completed_chunks(self) -> Iterator[Any]:
-        import numpy as np
+        return self.chunks.completed_chunks()
 
-        from botsim.experiment.runner import ChunkResult, ReplicationFailure
-
-        for stray in (self.staging / CHUNKS).glob(".*.tmp"):
-            stray.unlink(missing_ok=True)  # a write cut short; its chunk is run again
-        for path in self._chunk_files():
-            try:
-                with np.load(path, allow_pickle=False) as data:
-                    summary = {k[2:]: data[k] for k in data.files if k.startswith("s.")}
-                    failures = [ReplicationFailure(**f) for f in json.loads(str(data["failures"]))]
-                    replications = data["replications"].tolist()
-            except Exception as exc:  # e.g. cut short by a power loss: run it again
-                log.warning("unreadable chunk %s (%s): its replications run again", path, exc)
-                path.unlink(missing_ok=True)
-                continue
-            yield ChunkResult(
-                replications=replications, summary=summary, series=None, failures=failures
-            )
-
-    def _series_parts(self) -> Iterator[dict[str, Any]]:
-        import numpy as np
-
-        for path in self._chunk_files():
-            with np.load(path, allow_pickle=False) as data:
-                part = {k[2:]: data[k] for k in data.files if k.startswith("t.")}
-            if len(part.get("replication", ())):
-                yield part
+    def series_parts(self) -> Iterator[dict[str, Any]]:
+        return self.chunks.series_parts()
 
     def load_series(self) -> Any:
-        from botsim.experiment.runner import columns_to_frame, concat_columns
-
-        return columns_to_frame(concat_columns(self._series_parts()))
+        return self.chunks.load_series()
 
     def _write_series_parquet(self, path: Path) -> None:
-        """Stream every chunk's monthly series into one Parquet file, never all in memory.
-
-        Chunks are gathered into row groups of about ``ROW_GROUP_ROWS`` rows: one row group
-        per chunk would make the file's metadata (and the writer's memory) grow with the
-        number of chunks.
-        """
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        writer = None
-        schema = None
-        pending: list[Any] = []
-        rows = 0
-
-        def flush() -> None:
-            nonlocal writer, schema, pending, rows
-            if not pending:
-                return
-            table = pa.concat_tables(pending, promote_options="permissive")
-            if writer is None:
-                schema = table.schema
-                writer = pq.ParquetWriter(path, schema)
-            elif table.schema != schema:
-                table = table.select(schema.names).cast(schema)
-            writer.write_table(table)
-            pending, rows = [], 0
-
-        try:
-            for part in self._series_parts():
-                table = pa.table(part)
-                pending.append(table)
-                rows += table.num_rows
-                if rows >= ROW_GROUP_ROWS:
-                    flush()
-            flush()
-            if writer is None:
-                import pandas as pd
-
-                pd.DataFrame({"replication": []}).to_parquet(path, index=False)
-        finally:
-            if writer is not None:
-                writer.close()
+        write_series_parquet(path, self.chunks.series_parts())
 
     # -- finishing -------------------------------------------------------------------------
 

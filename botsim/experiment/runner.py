@@ -255,6 +255,9 @@ class ChunkStore(Protocol):
     def load_series(self) -> Any:
         """The monthly series of every saved chunk as one DataFrame, in replication order."""
 
+    def series_parts(self) -> Iterable[dict[str, np.ndarray]]:
+        """The monthly series of every saved chunk, one chunk at a time, in replication order."""
+
 
 class Progress(Protocol):
     def advance(self, n: int) -> None: ...
@@ -437,13 +440,26 @@ class ExperimentResult:
     executor: str = "in-process"
     precision: dict[str, Any] | None = None
 
-    def timeseries_from(self, load: Callable[[], Any]) -> None:
-        """Read the time series lazily with ``load()`` (used by run folders)."""
+    def timeseries_from(
+        self, load: Callable[[], Any], parts: Callable[[], Iterable[Any]] | None = None
+    ) -> None:
+        """Read the time series lazily with ``load()`` (used by run folders); ``parts()``, when
+        given, yields it chunk by chunk (:meth:`series_parts`)."""
         self.timeseries = _Loader(load)
+        self.__dict__["_series_parts"] = parts
 
     @property
     def timeseries_loaded(self) -> bool:
         return not isinstance(self.__dict__.get("_timeseries_value"), _Loader)
+
+    def series_parts(self) -> Iterable[Any]:
+        """The monthly series in replication order, in parts (column dicts or one DataFrame):
+        chunk by chunk from the chunk store while they are on disk, so a writer never holds
+        them all (:func:`botsim.experiment.outputs.write_series_parquet`)."""
+        parts = self.__dict__.get("_series_parts")
+        if parts is not None and not self.timeseries_loaded:
+            return parts()
+        return [self.timeseries]
 
 
 class _Runner:
@@ -679,7 +695,7 @@ def run_experiment(
     if store is None:
         result.timeseries = columns_to_frame(runner.series_columns(n))
     else:
-        result.timeseries_from(store.load_series)
+        result.timeseries_from(store.load_series, getattr(store, "series_parts", None))
     if precision is not None:
         result.precision = {
             **precision.as_dict(),

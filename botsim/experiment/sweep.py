@@ -50,6 +50,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from botsim.experiment.runner import _LazyFrame, _Loader
 from botsim.inputs.loader import (
     Problem,
     ScenarioError,
@@ -470,16 +471,45 @@ def sweep_from_dict(doc: Mapping[str, Any], path: str | Path = "<sweep>") -> Swe
 
 @dataclass
 class SweepResult:
-    """Every variant's replications in tidy tables with the parameters on every row."""
+    """Every variant's replications in tidy tables with the parameters on every row.
+
+    ``summary`` is in memory; the monthly series are read from each variant's result only when
+    asked for: ``series_parts()`` yields them variant by variant and chunk by chunk (what the
+    folder writer streams to ``timeseries.parquet``), ``timeseries`` stacks them in one
+    DataFrame (library use, small sweeps).
+    """
 
     plan: SweepPlan
     seed: int
     replications: int
-    summary: Any  # point, label, <params...>, [varied, level], replication, metrics...
-    timeseries: Any  # point, <params...>, replication, month, ...
+    # point, label, <params...>, [varied, level], replication, metrics... (a loader once the
+    # folder is written: read back from its summary.parquet when asked for)
+    summary: Any = _LazyFrame()  # noqa: RUF009 (a descriptor, as ExperimentResult.timeseries)
     failures: list[dict[str, Any]] = field(default_factory=list)
     wall_time: float = 0.0
     executor: str = "serial"
+    # one ExperimentResult per variant, for its series; its summary rows are in ``summary``
+    # (its own is dropped: one copy in memory)
+    results: list[Any] = field(default_factory=list)
+
+    def summary_from(self, load: Callable[[], Any]) -> None:
+        """Read the summary lazily with ``load()`` from now on (drops the copy in memory)."""
+        self.summary = _Loader(load)
+
+    def series_sources(self) -> list[tuple[dict[str, Any], Any]]:
+        """(columns the variant's series rows get: point and parameters, its result) per
+        variant, in order (:func:`botsim.experiment.outputs.stacked_series`)."""
+        return [
+            ({"point": pt.index, **{k: _cell(v) for k, v in pt.params.items()}}, res)
+            for pt, res in zip(self.plan.points, self.results)
+        ]
+
+    @property
+    def timeseries(self) -> Any:
+        """point, <params...>, replication, month, ...: every variant's series in one frame."""
+        from botsim.experiment.outputs import stacked_series
+
+        return stacked_series(self.series_sources())
 
 
 def share_backend(run_options: dict[str, Any], stack: contextlib.ExitStack) -> dict[str, Any]:
@@ -499,16 +529,20 @@ def run_sweep(
     replications: int | None = None,
     seed: int | None = None,
     progress: Callable[[int], None] | None = None,
+    chunks: Path | None = None,
     **run_options: Any,
 ) -> SweepResult:
     """Run every variant with the same seed (CRN) and stack the results into tidy tables.
 
     ``run_options`` are passed to :func:`botsim.experiment.runner.run_experiment` (e.g. executors).
+    ``chunks``: a folder where each variant's replications are saved as they finish, so their
+    monthly series stay on disk (see :func:`botsim.experiment.comparison.run_comparison`).
     Raises :class:`SweepError` before running anything if a parameter's column name is taken
     (:func:`check_columns`).
     """
     import pandas as pd
 
+    from botsim.experiment.comparison import chunk_stores
     from botsim.experiment.runner import run_experiment
 
     check_columns(plan)  # before anything runs: a clash would only show when stacking
@@ -516,33 +550,37 @@ def run_sweep(
     n = plan.replications(replications)
     seed = seed if seed is not None else (sweep.seed if sweep.seed is not None else plan.base.seed)
     started = time.perf_counter()
-    summaries, series, failures = [], [], []
+    summaries, results, failures = [], [], []
     executor = "serial"
+    # One store per experiment in ``chunks``; else a store given (the same for every one).
+    given = run_options.pop("store", None)
+    count = len(plan.points)
+    stores = chunk_stores(chunks, count) if chunks is not None else [given] * count
     with contextlib.ExitStack() as stack:
         run_options = share_backend(run_options, stack)
-        for pt in plan.points:
-            res = run_experiment(pt.scenario, n, seed, progress=progress, **run_options)
+        for pt, store in zip(plan.points, stores):
+            res = run_experiment(
+                pt.scenario, n, seed, progress=progress, store=store, **run_options
+            )
             executor = str(getattr(res, "executor", executor))
             cells = {k: _cell(v) for k, v in pt.params.items()}
             tags = {"sweep": sweep.name, "point": pt.index, "label": pt.label, **cells}
             if sweep.mode == "one_at_a_time":
                 tags.update(varied=pt.varied, level=pt.level)
-            s = res.summary.copy()
+            s = res.summary.copy(deep=False)  # copy-on-write: the columns are not copied
             for i, (k, v) in enumerate(tags.items()):
                 s.insert(i, k, [v] * len(s))
             summaries.append(s)
-            ts = res.timeseries.copy()
-            for i, (k, v) in enumerate({"point": pt.index, **cells}.items()):
-                ts.insert(i, k, [v] * len(ts))
-            series.append(ts)
+            res.summary = None  # its rows live on in the stacked summary (one copy)
+            results.append(res)
             failures += [{"point": pt.index, **f.__dict__} for f in res.failures]
     return SweepResult(
         plan=plan,
         seed=seed,
         replications=n,
         summary=pd.concat(summaries, ignore_index=True),
-        timeseries=pd.concat(series, ignore_index=True),
         failures=failures,
         wall_time=time.perf_counter() - started,
+        results=results,
         executor=executor,
     )

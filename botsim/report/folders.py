@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import platform
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,10 +20,12 @@ from typing import Any
 from botsim import __version__
 from botsim.experiment.comparison import comparison_failures, unique_names
 from botsim.experiment.outputs import (
+    CHUNKS,
     MANIFEST,
     _write_atomic,
     scenario_hash,
     staged_folder,
+    write_stacked_series,
 )
 from botsim.inputs.loader import dump_yaml, scenario_to_dict
 from botsim.inputs.scenario import slug
@@ -73,72 +76,165 @@ def write_compare(
     ``comparisons`` is its paired table when already computed (``Comparison.table`` of
     :func:`botsim.experiment.comparison.run_comparison`), else it is computed here.
     ``progress(done, total)`` follows the building of the report (``write_report``)."""
-    import pandas as pd
+    _check_compare(results)
+    target = Path(target)
+    # The scenario files compared are inputs: --force never replaces a folder holding one.
+    with staged_folder(target, force, sources or ()) as staging:
+        _write_compare_into(
+            staging, results, sources, confidence, manifest_extra, report, comparisons, progress
+        )
+    return target
 
-    from botsim.stats import compare_summaries, group_aggregates
 
+def compare_to_folder(
+    target: str | Path,
+    scenarios: Sequence[Any],
+    replications: int | None = None,
+    seed: int | None = None,
+    *,
+    sources: Sequence[str] | None = None,
+    confidence: float = 0.95,
+    manifest_extra: dict[str, Any] | None = None,
+    force: bool = False,
+    report: bool = True,
+    report_progress: Callable[[int, int], None] | None = None,
+    **run_options: Any,
+) -> tuple[Path, Any]:
+    """Run a paired comparison straight into the folder ``target`` (what ``botsim compare``
+    does): each scenario's replications are saved chunk by chunk into the staging folder as
+    they finish and ``timeseries.parquet`` is streamed from there, so memory stays flat in the
+    replication count. ``run_options`` go to
+    :func:`botsim.experiment.comparison.run_comparison` (``progress``, ``on_start``,
+    ``workers``, ``scheduler``); ``report_progress(done, total)`` follows the building of the
+    report. Returns the folder and the :class:`Comparison`."""
+    from botsim.experiment.comparison import run_comparison
+
+    target = Path(target)
+    with staged_folder(target, force, sources or ()) as staging:
+        comparison = run_comparison(
+            scenarios,
+            replications,
+            seed,
+            confidence=confidence,
+            chunks=staging / CHUNKS,
+            **run_options,
+        )
+        _write_compare_into(
+            staging,
+            comparison.results,
+            sources,
+            confidence,
+            manifest_extra,
+            report,
+            comparison.table,
+            report_progress,
+        )
+    _series_from_folder(
+        target, [({"scenario": nm}, r) for nm, r in zip(comparison.names, comparison.results)]
+    )
+    return target, comparison
+
+
+def _check_compare(results: Sequence[Any]) -> None:
     if len(results) < 2:
         raise ValueError("a comparison needs at least two scenarios")
     seeds = {r.seed for r in results}
     if len(seeds) != 1:
         raise ValueError(f"paired comparison needs one seed for every scenario, got {seeds}")
+
+
+def _series_from_folder(folder: Path, sources: Sequence[tuple[dict[str, Any], Any]]) -> None:
+    """Point each result's lazy ``timeseries`` at its rows of the finished folder's table, its
+    own columns only (its chunk files are gone); ``sources`` as for
+    :func:`botsim.experiment.outputs.write_stacked_series`, the first tag naming the rows."""
+    import pandas as pd
+
+    path = folder / "timeseries.parquet"
+
+    def loader(tags: dict[str, Any]) -> Any:
+        key, value = next(iter(tags.items()))
+        return lambda: (
+            pd.read_parquet(path, filters=[(key, "==", value)])
+            .drop(columns=list(tags))
+            .reset_index(drop=True)
+        )
+
+    for tags, result in sources:
+        result.timeseries_from(loader(tags))
+
+
+def _write_compare_into(
+    staging: Path,
+    results: Sequence[Any],
+    sources: Sequence[str] | None,
+    confidence: float,
+    manifest_extra: dict[str, Any] | None,
+    report: bool,
+    comparisons: Any | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """The tables, report and manifest of a comparison, into its staging folder."""
+    import pandas as pd
+
+    from botsim.stats import compare_summaries, group_aggregates
+
+    _check_compare(results)
     names = unique_names([r.scenario.name for r in results])
     horizon = min(r.scenario.horizon_months for r in results)
-    target = Path(target)
-    # The scenario files compared are inputs: --force never replaces a folder holding one.
-    with staged_folder(target, force, sources or ()) as staging:
-        (staging / "scenarios").mkdir()
-        entries = []
-        summaries, series = [], []
-        for k, (name, res) in enumerate(zip(names, results)):
-            file = f"scenarios/{k + 1:02d}-{slug(name)}.yaml"
-            _write_atomic(staging / file, dump_yaml(scenario_to_dict(res.scenario)).encode())
-            entries.append(
-                {
-                    "name": name,
-                    "file": file,
-                    "source": sources[k] if sources else None,
-                    "scenario_hash": scenario_hash(res.scenario),
-                    "horizon_months": res.scenario.horizon_months,
-                    "failed_replications": [f.replication for f in res.failures],
-                }
-            )
-            s = res.summary.copy()
-            s.insert(0, "scenario", name)
-            summaries.append(s)
-            ts = res.timeseries.copy()
-            ts.insert(0, "scenario", name)
-            series.append(ts)
-        summary = pd.concat(summaries, ignore_index=True)
-        summary.to_parquet(staging / "summary.parquet", index=False)
-        pd.concat(series, ignore_index=True).to_parquet(staging / "timeseries.parquet", index=False)
-        by_name = {n: summary[summary["scenario"] == n].drop(columns="scenario") for n in names}
-        if comparisons is None:
-            comparisons = compare_summaries(by_name, horizon, confidence=confidence)
-        comparisons.to_csv(staging / "comparisons.csv", index=False)
-        group_aggregates(summary, ["scenario"], confidence).to_csv(
-            staging / "aggregates.csv", index=False
+    (staging / "scenarios").mkdir()
+    entries = []
+    summaries = []
+    for k, (name, res) in enumerate(zip(names, results)):
+        file = f"scenarios/{k + 1:02d}-{slug(name)}.yaml"
+        _write_atomic(staging / file, dump_yaml(scenario_to_dict(res.scenario)).encode())
+        entries.append(
+            {
+                "name": name,
+                "file": file,
+                "source": sources[k] if sources else None,
+                "scenario_hash": scenario_hash(res.scenario),
+                "horizon_months": res.scenario.horizon_months,
+                "failed_replications": [f.replication for f in res.failures],
+            }
         )
-        failures = comparison_failures(names, results)
-        if failures:
-            _write_atomic(staging / "failures.json", json.dumps(failures, indent=2).encode())
-        manifest = {
-            "kind": "compare",
-            "scenario_hash": combined_hash([e["scenario_hash"] for e in entries]),
-            "scenarios": entries,
-            "seed": results[0].seed,
-            "replications": results[0].replications,
-            "horizon_months": horizon,
-            "confidence": confidence,
-            "correction": "bonferroni" if len(results) > 2 else "none",
-            "common_random_numbers": True,
-            "executor": str(getattr(results[0], "executor", "serial")),
-            "wall_time_seconds": round(sum(r.wall_time for r in results), 3),
-            **_environment(),
-            **(manifest_extra or {}),
-        }
-        _finish(staging, manifest, report, progress)
-    return target
+        s = res.summary.copy()
+        s.insert(0, "scenario", name)
+        summaries.append(s)
+    summary = pd.concat(summaries, ignore_index=True)
+    del summaries
+    summary.to_parquet(staging / "summary.parquet", index=False)
+    write_stacked_series(
+        staging / "timeseries.parquet",
+        [({"scenario": name}, res) for name, res in zip(names, results)],
+    )
+    shutil.rmtree(staging / CHUNKS, ignore_errors=True)  # streamed: no longer needed
+    by_name = {n: summary[summary["scenario"] == n].drop(columns="scenario") for n in names}
+    if comparisons is None:
+        comparisons = compare_summaries(by_name, horizon, confidence=confidence)
+    comparisons.to_csv(staging / "comparisons.csv", index=False)
+    group_aggregates(summary, ["scenario"], confidence).to_csv(
+        staging / "aggregates.csv", index=False
+    )
+    del by_name, summary
+    failures = comparison_failures(names, results)
+    if failures:
+        _write_atomic(staging / "failures.json", json.dumps(failures, indent=2).encode())
+    manifest = {
+        "kind": "compare",
+        "scenario_hash": combined_hash([e["scenario_hash"] for e in entries]),
+        "scenarios": entries,
+        "seed": results[0].seed,
+        "replications": results[0].replications,
+        "horizon_months": horizon,
+        "confidence": confidence,
+        "correction": "bonferroni" if len(results) > 2 else "none",
+        "common_random_numbers": True,
+        "executor": str(getattr(results[0], "executor", "serial")),
+        "wall_time_seconds": round(sum(r.wall_time for r in results), 3),
+        **_environment(),
+        **(manifest_extra or {}),
+    }
+    _finish(staging, manifest, report, progress)
 
 
 def _write_study_tables(staging: Path, manifest: dict[str, Any]) -> None:
@@ -170,70 +266,117 @@ def write_sweep(
 
     ``inputs`` (the sweep file and its base scenario file) are never replaced by ``force``;
     ``progress(done, total)`` follows the building of the report (``write_report``)."""
+    target = Path(target)
+    with staged_folder(target, force, inputs) as staging:
+        manifest = _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra)
+        _finish(staging, manifest, report, progress)
+    return target
+
+
+def sweep_to_folder(
+    target: str | Path,
+    plan: Any,
+    replications: int | None = None,
+    seed: int | None = None,
+    *,
+    sweep_text: str | None = None,
+    confidence: float = 0.95,
+    manifest_extra: dict[str, Any] | None = None,
+    force: bool = False,
+    report: bool = True,
+    inputs: Sequence[str | Path] = (),
+    report_progress: Callable[[int, int], None] | None = None,
+    **run_options: Any,
+) -> tuple[Path, Any]:
+    """Run a sweep straight into the folder ``target`` (what ``botsim sweep`` does), each
+    variant's replications saved chunk by chunk into the staging folder and
+    ``timeseries.parquet`` streamed from there, so memory stays flat in the replication count
+    (see :func:`compare_to_folder`). ``run_options`` go to
+    :func:`botsim.experiment.sweep.run_sweep`; ``report_progress`` as for
+    :func:`compare_to_folder`. Returns the folder and the SweepResult."""
+    import pandas as pd
+
+    from botsim.experiment.sweep import run_sweep
+
+    target = Path(target)
+    with staged_folder(target, force, inputs) as staging:
+        result = run_sweep(plan, replications, seed, chunks=staging / CHUNKS, **run_options)
+        manifest = _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra)
+        # Written: the report reads the tables back, so the summary need not stay in memory.
+        result.summary_from(lambda: pd.read_parquet(target / "summary.parquet"))
+        _finish(staging, manifest, report, report_progress)
+    _series_from_folder(target, result.series_sources())
+    return target, result
+
+
+def _write_sweep_into(
+    staging: Path,
+    result: Any,
+    sweep_text: str | None,
+    confidence: float,
+    manifest_extra: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The tables of a sweep, into its staging folder; returns its manifest (the report and
+    the manifest are written by :func:`_finish`)."""
     from botsim.stats import group_aggregates, time_to_metrics, time_to_table
 
     plan = result.plan
     sweep = plan.sweep
-    target = Path(target)
-    with staged_folder(target, force, inputs) as staging:
-        text = sweep_text or dump_yaml(sweep.model_dump(mode="json", exclude_none=True))
-        _write_atomic(staging / "sweep.yaml", text.encode())
-        _write_atomic(
-            staging / "base-scenario.yaml", dump_yaml(scenario_to_dict(plan.base)).encode()
+    text = sweep_text or dump_yaml(sweep.model_dump(mode="json", exclude_none=True))
+    _write_atomic(staging / "sweep.yaml", text.encode())
+    _write_atomic(staging / "base-scenario.yaml", dump_yaml(scenario_to_dict(plan.base)).encode())
+    points = plan.points_table()
+    points.to_csv(staging / "points.csv", index=False)
+    result.summary.to_parquet(staging / "summary.parquet", index=False)
+    write_stacked_series(staging / "timeseries.parquet", result.series_sources())
+    shutil.rmtree(staging / CHUNKS, ignore_errors=True)  # streamed: no longer needed
+    tag_cols = [c for c in ("sweep", "point", "label", "varied", "level") if c in result.summary]
+    keys = ["point", "label", *plan.columns]
+    by_point = result.summary.drop(columns=[c for c in tag_cols if c not in keys])
+    group_aggregates(by_point, keys, confidence).to_csv(staging / "aggregates.csv", index=False)
+    del by_point
+    frames = []
+    for pt in plan.points:
+        sub = result.summary[result.summary["point"] == pt.index]
+        metrics = time_to_metrics(sub)
+        if not len(sub) or not metrics:
+            continue
+        table = time_to_table(
+            sub, pt.scenario.horizon_months, metrics, tuple(sweep.months), confidence
         )
-        points = plan.points_table()
-        points.to_csv(staging / "points.csv", index=False)
-        result.summary.to_parquet(staging / "summary.parquet", index=False)
-        result.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
-        tag_cols = [
-            c for c in ("sweep", "point", "label", "varied", "level") if c in result.summary
-        ]
-        keys = ["point", "label", *plan.columns]
-        by_point = result.summary.drop(columns=[c for c in tag_cols if c not in keys])
-        group_aggregates(by_point, keys, confidence).to_csv(staging / "aggregates.csv", index=False)
-        frames = []
-        for pt in plan.points:
-            sub = result.summary[result.summary["point"] == pt.index]
-            metrics = time_to_metrics(sub)
-            if not len(sub) or not metrics:
-                continue
-            table = time_to_table(
-                sub, pt.scenario.horizon_months, metrics, tuple(sweep.months), confidence
-            )
-            for i, (k, v) in enumerate({"point": pt.index, "label": pt.label}.items()):
-                table.insert(i, k, v)
-            frames.append(table)
-        if frames:
-            import pandas as pd
+        for i, (k, v) in enumerate({"point": pt.index, "label": pt.label}.items()):
+            table.insert(i, k, v)
+        frames.append(table)
+    if frames:
+        import pandas as pd
 
-            pd.concat(frames, ignore_index=True).to_csv(staging / "time_to.csv", index=False)
-        if result.failures:
-            _write_atomic(staging / "failures.json", json.dumps(result.failures, indent=2).encode())
-        manifest = {
-            "kind": "sweep",
-            "sweep": sweep.name,
-            "description": sweep.description,
-            "source": plan.source,
-            "mode": sweep.mode,
-            "parameters": plan.columns,
-            "parameter_paths": {p.column: p.path for p in sweep.parameters},
-            "points": len(plan.points),
-            "key_metric": sweep.key_metric,
-            "months": list(sweep.months),
-            "heatmap_month": sweep.heatmap_month,
-            "seed": result.seed,
-            "replications": result.replications,
-            "base_scenario": plan.base.name,
-            "base_scenario_hash": scenario_hash(plan.base),
-            "scenario_hash": combined_hash([scenario_hash(pt.scenario) for pt in plan.points]),
-            "confidence": confidence,
-            "common_random_numbers": True,
-            "failed_replications": len(result.failures),
-            "executor": result.executor,
-            "wall_time_seconds": round(result.wall_time, 3),
-            **_environment(),
-            **(manifest_extra or {}),
-        }
-        _write_study_tables(staging, manifest)
-        _finish(staging, manifest, report, progress)
-    return target
+        pd.concat(frames, ignore_index=True).to_csv(staging / "time_to.csv", index=False)
+    if result.failures:
+        _write_atomic(staging / "failures.json", json.dumps(result.failures, indent=2).encode())
+    manifest = {
+        "kind": "sweep",
+        "sweep": sweep.name,
+        "description": sweep.description,
+        "source": plan.source,
+        "mode": sweep.mode,
+        "parameters": plan.columns,
+        "parameter_paths": {p.column: p.path for p in sweep.parameters},
+        "points": len(plan.points),
+        "key_metric": sweep.key_metric,
+        "months": list(sweep.months),
+        "heatmap_month": sweep.heatmap_month,
+        "seed": result.seed,
+        "replications": result.replications,
+        "base_scenario": plan.base.name,
+        "base_scenario_hash": scenario_hash(plan.base),
+        "scenario_hash": combined_hash([scenario_hash(pt.scenario) for pt in plan.points]),
+        "confidence": confidence,
+        "common_random_numbers": True,
+        "failed_replications": len(result.failures),
+        "executor": result.executor,
+        "wall_time_seconds": round(result.wall_time, 3),
+        **_environment(),
+        **(manifest_extra or {}),
+    }
+    _write_study_tables(staging, manifest)
+    return manifest

@@ -26,10 +26,24 @@ from botsim.metrics import catalogue
 from botsim.metrics.costs import LEDGER_LINES
 
 SERIES_REPLICATIONS = 2000
-"""Replications per group whose monthly series the report's figures read: the first ones
-(replications are independent and identically distributed, so they are a random sample, and
-2,000 give the figures' quantile bands to well within a line width). This bounds the report's
-memory however many replications a run has; the tables use every replication."""
+"""Replications whose monthly series the report's figures read, shared between the groups of
+a study (a run's one group reads 2,000, a comparison of two 1,000 each), but at least
+:data:`SERIES_MIN_PER_GROUP` per group: the first ones (replications are independent and
+identically distributed, so they are a random sample, and 2,000 give the figures' quantile
+bands to well within a line width). This bounds the report's memory however many replications
+a study has, and makes it the same from a few hundred replications per group on (issue 19:
+flat memory); the tables use every replication."""
+SERIES_MIN_PER_GROUP = 500
+"""Fewest replications per group whose series the figures read (a sweep of 10 variants reads
+500 each: P10/P90 bands within about ±1.3 percentage points of their level; assumption)."""
+
+
+def series_replications(groups: int) -> int:
+    """Replications per group whose monthly series the figures read (:data:`SERIES_REPLICATIONS`
+    shared between ``groups``, at least :data:`SERIES_MIN_PER_GROUP`)."""
+    floor = min(SERIES_MIN_PER_GROUP, SERIES_REPLICATIONS)
+    return max(SERIES_REPLICATIONS // max(groups, 1), floor)
+
 
 SERIES_KEYS = ("scenario", "point", "replication", "month")
 """Time-series columns that say whose month a row is."""
@@ -171,9 +185,10 @@ def load_study(folder: str | Path, manifest: dict[str, Any] | None = None) -> St
         except json.JSONDecodeError as exc:
             raise ReportError(f"{folder / MANIFEST}: not valid JSON ({exc})") from None
     try:
-        summary = pd.read_parquet(folder / "summary.parquet")
+        summary = _read_summary(folder / "summary.parquet")
         ts_path = folder / "timeseries.parquet"
-        timeseries = _figure_series(ts_path) if ts_path.exists() else pd.DataFrame()
+        per_group = series_replications(_group_count(manifest))
+        timeseries = _figure_series(ts_path, per_group) if ts_path.exists() else pd.DataFrame()
     except (OSError, ValueError) as exc:
         raise ReportError(f"cannot read the tables of {folder}: {exc}") from None
     kind = manifest.get("kind", "run")
@@ -181,9 +196,9 @@ def load_study(folder: str | Path, manifest: dict[str, Any] | None = None) -> St
     study = _study(folder, manifest, kind, summary, timeseries, confidence)
     if from_disk:  # a writer's own manifest matches its tables; one read back may be edited
         check_counts(folder, study)
-    if "replication" in summary and (summary["replication"] >= SERIES_REPLICATIONS).any():
+    if "replication" in summary and (summary["replication"] >= per_group).any():
         study.series_note = (
-            f" Monthly series of the first {SERIES_REPLICATIONS:,} replications of each group."
+            f" Monthly series of the first {per_group:,} replications of each group."
         )
     return study
 
@@ -236,15 +251,54 @@ def check_counts(folder: Path, study: Study) -> None:
         )
 
 
-def _figure_series(path: Path) -> Any:
-    """The figures' columns of the time series, for the first SERIES_REPLICATIONS
-    replications only (rows are saved in replication order, so the rest is not read)."""
-    import pandas as pd
+def _read_summary(path: Path) -> Any:
+    """The summary table as a DataFrame, Arrow's buffers freed column by column as they are
+    converted (``self_destruct``): about one copy in memory at the peak instead of two."""
     import pyarrow.parquet as pq
 
-    names = pq.read_schema(path).names
-    filters = [("replication", "<", SERIES_REPLICATIONS)] if "replication" in names else None
-    return pd.read_parquet(path, columns=figure_series_columns(names), filters=filters)
+    return pq.read_table(path).to_pandas(self_destruct=True, split_blocks=True)
+
+
+def _group_count(manifest: dict[str, Any]) -> int:
+    """Groups of a folder, from its manifest (before its tables are read)."""
+    kind = manifest.get("kind", "run")
+    if kind == "compare":
+        return len(manifest.get("scenarios") or []) or 1
+    if kind == "sweep":
+        points = manifest.get("points")
+        return points if isinstance(points, int) and points > 0 else 1
+    return 1
+
+
+def _figure_series(path: Path, per_group: int) -> Any:
+    """The figures' columns of the time series, for the first ``per_group`` replications of
+    each group only.
+
+    Rows are saved in replication order within each group, in row groups of ~50,000 rows
+    (``botsim.experiment.outputs.ROW_GROUP_ROWS``): only the row groups whose smallest
+    replication is below ``per_group`` (by the file's statistics) are read, one at a time, and
+    filtered, so the read costs the same however many replications the file holds.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    names = parquet.schema_arrow.names
+    columns = figure_series_columns(names)
+    if "replication" not in names:
+        return parquet.read(columns=columns).to_pandas()
+    index = names.index("replication")
+    wanted = []
+    for k in range(parquet.num_row_groups):
+        stats = parquet.metadata.row_group(k).column(index).statistics
+        if stats is None or not stats.has_min_max or stats.min < per_group:
+            table = parquet.read_row_group(k, columns=columns)
+            wanted.append(table.filter(pc.less(table["replication"], per_group)))
+    if not wanted:
+        return pd.DataFrame({c: [] for c in columns})
+    return pa.concat_tables(wanted).to_pandas()
 
 
 def _study(

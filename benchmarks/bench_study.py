@@ -1,0 +1,222 @@
+"""Benchmark: large comparisons and sweeps (issue 19) - memory, wall time, report share, Dask.
+
+    python benchmarks/bench_study.py memory --sizes 1000 10000   # 10k vs 100k in all
+    python benchmarks/bench_study.py sweep -n 10000 --repeats 3  # the 100,000-replication study
+    python benchmarks/bench_study.py dask -n 1000 --repeats 3    # LocalCluster(2) vs pool
+    python benchmarks/bench_study.py profile -n 300              # cProfile: where time goes
+    python benchmarks/bench_study.py ... --report-only           # never fail, only report
+
+Targets (issue 19, "Targets"):
+
+* **memory** - peak RSS of the largest process of ``botsim sweep`` (and ``botsim compare``) at
+  10x the replications is at most 1.5x (default: the shipped sweep at 1,000 and 10,000
+  replications per variant, i.e. 10,000 and 100,000 in all; compare: two shipped scenarios at
+  5,000 and 50,000 each). Each command runs in a fresh process with its default options (all
+  cores) and its report.
+* **sweep** - the shipped sweep ``sweeps/ph-vs-co-by-size.yaml`` at 10,000 replications per
+  variant, default options (all cores, report included) in at most 180 s wall, the report (what
+  follows the replications: tables, figures, report.html) at most 20 % of it. Median and range
+  over ``--repeats`` runs, each in a fresh process.
+* **dask** - the same sweep on a Dask ``LocalCluster`` of 2 workers (``--scheduler local
+  --workers 2``) at most 1.15x the process pool's wall time (``--workers 2``), alternating order
+  over ``--repeats`` pairs, cluster start-up included in its time (as a user sees it).
+
+Wall-clock figures need an otherwise idle machine: on 2 cores any other load lands on the
+workers. The script prints the load average before and after each measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SWEEP = ROOT / "sweeps" / "ph-vs-co-by-size.yaml"
+PAIR = [ROOT / "scenarios" / "manila-finance-20.yaml", ROOT / "scenarios" / "bogota-cx-20.yaml"]
+BOTSIM = [sys.executable, "-m", "botsim"]
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _timed(argv: list[str]) -> dict[str, float]:
+    """Wall time and peak RSS (MB, largest process: the command or one of its workers) of a
+    fresh process running ``argv``."""
+    probe = (
+        "import json, resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
+        "wall = time.perf_counter() - t\n"
+        "ru = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(json.dumps({'wall': wall, 'rss': ru.ru_maxrss / 1024,"
+        " 'cpu': ru.ru_utime + ru.ru_stime}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True, env=env
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _study_argv(kind: str, n: int, folder: Path, extra: list[str]) -> list[str]:
+    inputs = [str(SWEEP)] if kind == "sweep" else [str(p) for p in PAIR]
+    return [*BOTSIM, "-q", kind, *inputs, "-n", str(n), "--out", str(folder), *extra]
+
+
+def _replication_seconds(folder: Path) -> float:
+    return float(json.loads((folder / "manifest.json").read_text())["wall_time_seconds"])
+
+
+def bench_memory(kind: str, sizes: list[int], extra: list[str]) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="botsim-bench-"))
+    try:
+        figures: dict[str, Any] = {}
+        for n in sizes:
+            print(f"  {kind} -n {n} (load {_load()})", flush=True)
+            run = _timed(_study_argv(kind, n, tmp / f"{kind}-{n}", extra))
+            figures[f"peak RSS {n} MB"] = run["rss"]
+            figures[f"wall {n} s"] = run["wall"]
+            shutil.rmtree(tmp / f"{kind}-{n}", ignore_errors=True)
+        small, large = sizes[0], sizes[-1]
+        figures["ratio"] = figures[f"peak RSS {large} MB"] / figures[f"peak RSS {small} MB"]
+        figures["target"] = 1.5
+        return figures
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_sweep(n: int, repeats: int, extra: list[str]) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="botsim-bench-"))
+    try:
+        walls, shares, reps = [], [], []
+        for k in range(repeats):
+            folder = tmp / f"sweep-{k}"
+            print(f"  sweep -n {n} run {k + 1} (load {_load()})", flush=True)
+            run = _timed(_study_argv("sweep", n, folder, extra))
+            replications = _replication_seconds(folder)
+            walls.append(run["wall"])
+            reps.append(replications)
+            shares.append((run["wall"] - replications) / run["wall"])
+            print(
+                f"    wall {run['wall']:.1f} s, replications {replications:.1f} s, after them "
+                f"{run['wall'] - replications:.1f} s, CPU {run['cpu']:.0f} s, "
+                f"peak RSS {run['rss']:.0f} MB",
+                flush=True,
+            )
+            shutil.rmtree(folder, ignore_errors=True)
+        return {
+            "median wall s": statistics.median(walls),
+            "wall range": [min(walls), max(walls)],
+            "median replications s": statistics.median(reps),
+            "median share after replications": statistics.median(shares),
+            "target": 180.0,
+        }
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_dask(n: int, repeats: int) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="botsim-bench-"))
+    try:
+        ratios, pool, dask = [], [], []
+        for k in range(repeats):
+            order = ["pool", "dask"] if k % 2 == 0 else ["dask", "pool"]
+            wall = {}
+            for name in order:
+                extra = ["--workers", "2", "--no-report"]
+                extra += ["--scheduler", "local"] if name == "dask" else []
+                print(f"  {name} -n {n} (load {_load()})", flush=True)
+                wall[name] = _timed(_study_argv("sweep", n, tmp / f"{name}-{k}", extra))["wall"]
+            pool.append(wall["pool"])
+            dask.append(wall["dask"])
+            ratios.append(wall["dask"] / wall["pool"])
+        return {
+            "median pool s": statistics.median(pool),
+            "median dask s": statistics.median(dask),
+            "pairs": sorted(ratios),
+            "ratio": statistics.median(ratios),
+            "target": 1.15,
+        }
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def profile(n: int, top: int) -> None:
+    """cProfile a sweep in this process (one worker, so every replication is profiled)."""
+    import cProfile
+    import pstats
+
+    sys.path.insert(0, str(ROOT))
+    from botsim.experiment.sweep import load_sweep
+    from botsim.report import sweep_to_folder
+
+    tmp = Path(tempfile.mkdtemp(prefix="botsim-bench-"))
+    try:
+        plan = load_sweep(SWEEP)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        sweep_to_folder(tmp / "sweep", plan, n, workers=1)
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(top)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _show(name: str, figures: dict[str, Any], value: float) -> bool:
+    ok = value <= figures["target"]
+    shown = ", ".join(
+        f"{k} " + (" ".join(f"{x:.3f}" for x in v) if isinstance(v, list) else f"{v:.3f}")
+        for k, v in figures.items()
+    )
+    print(f"{name:<14} {'ok  ' if ok else 'MISS'} {shown}", flush=True)
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", choices=["memory", "sweep", "dask", "profile"])
+    parser.add_argument("-n", "--replications", type=int, default=10_000)
+    parser.add_argument("--sizes", type=int, nargs=2, default=[1_000, 10_000])
+    parser.add_argument("--compare-sizes", type=int, nargs=2, default=[5_000, 50_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workers", type=int, help="default: the command's (all cores)")
+    parser.add_argument("--no-report", action="store_true")
+    parser.add_argument("--top", type=int, default=60, help="profile: lines shown")
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args()
+    extra = ["--no-progress"]
+    extra += ["--workers", str(args.workers)] if args.workers else []
+    extra += ["--no-report"] if args.no_report else []
+    print(f"load average at the start: {_load()}; {os.cpu_count()} cores", flush=True)
+    ok = True
+    if args.what == "profile":
+        profile(args.replications, args.top)
+        return 0
+    if args.what == "memory":
+        figures = bench_memory("sweep", args.sizes, extra)
+        ok &= _show("memory sweep", figures, figures["ratio"])
+        figures = bench_memory("compare", args.compare_sizes, extra)
+        ok &= _show("memory compare", figures, figures["ratio"])
+    elif args.what == "sweep":
+        figures = bench_sweep(args.replications, args.repeats, extra)
+        ok &= _show("sweep", figures, figures["median wall s"])
+        ok &= figures["median share after replications"] <= 0.2
+    else:
+        figures = bench_dask(args.replications, args.repeats)
+        ok &= _show("dask", figures, figures["ratio"])
+    print(f"load average at the end: {_load()}")
+    return 0 if args.report_only or ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

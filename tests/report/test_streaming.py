@@ -1,0 +1,200 @@
+"""Comparisons and sweeps written straight to their folder (issue 19): each experiment's chunks
+are saved to the staging folder as they finish and ``timeseries.parquet`` is streamed from
+them, never held in memory; the tables are the same as the in-memory path's, and the same
+whatever the worker count (as for ``botsim run``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from botsim.cli.main import main
+from botsim.experiment.outputs import ChunkFolder, is_complete
+from botsim.experiment.sweep import run_sweep, sweep_from_dict
+from tests.report.conftest import ROOT, small_scenario
+
+BASE = str(ROOT / "scenarios" / "manila-finance-20.yaml")
+SPLIT = str(ROOT / "scenarios" / "split-ph-co.yaml")
+QUIET = ("--no-report", "--no-progress")
+
+
+def grid(tmp_path: Path) -> Path:
+    doc = {
+        "name": "grid-2x2",
+        "base": BASE,
+        "parameters": [
+            {"name": "recruiters", "path": "locations[0].recruiting.recruiters", "values": [1, 3]},
+            {"name": "team_size", "path": "roles[0].plan[0].headcount", "values": [3, 6]},
+            {"name": "months", "path": "horizon_months", "values": [12]},  # quick
+        ],
+    }
+    path = tmp_path / "grid.yaml"  # JSON is YAML
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def tables(folder: Path) -> list[pd.DataFrame]:
+    return [pd.read_parquet(folder / f) for f in ("summary.parquet", "timeseries.parquet")]
+
+
+def assert_same_tables(a: Path, b: Path, csvs: tuple[str, ...]) -> None:
+    for left, right in zip(tables(a), tables(b)):
+        pd.testing.assert_frame_equal(left, right)
+    for name in csvs:
+        assert (a / name).read_text() == (b / name).read_text(), name
+
+
+@pytest.fixture
+def saved_chunks(monkeypatch) -> list[Path]:
+    """Every chunk saved by a ChunkFolder (the folder it went to)."""
+    real = ChunkFolder.save_chunk
+    saved: list[Path] = []
+
+    def counting(self: ChunkFolder, chunk) -> None:
+        saved.append(self.folder)
+        real(self, chunk)
+
+    monkeypatch.setattr(ChunkFolder, "save_chunk", counting)
+    return saved
+
+
+def test_sweep_streams_each_variant_and_matches_the_in_memory_tables(
+    tmp_path, saved_chunks
+) -> None:
+    from botsim.report import sweep_to_folder, write_sweep
+
+    plan = sweep_from_dict(json.loads(grid(tmp_path).read_text()), tmp_path / "grid.yaml")
+    folder, streamed = sweep_to_folder(tmp_path / "streamed", plan, 6, 3, report=False)
+    assert is_complete(folder) and not (folder / "chunks").exists()
+    # every variant's chunks went to its own folder in the staging folder, none stayed in memory
+    assert len({p.name for p in saved_chunks}) == 4
+    assert all(p.parent.name == "chunks" and ".incomplete-" in str(p) for p in saved_chunks)
+    assert not any(r.timeseries_loaded for r in streamed.results)
+    in_memory = write_sweep(tmp_path / "memory", run_sweep(plan, 6, 3), report=False)
+    assert_same_tables(folder, in_memory, ("aggregates.csv", "time_to.csv", "contrasts.csv"))
+    # a variant's series, read back from the finished folder, is its own rows
+    pd.testing.assert_frame_equal(
+        streamed.results[2].timeseries.reset_index(drop=True),
+        run_sweep(plan, 6, 3).results[2].timeseries,
+    )
+
+
+def test_compare_streams_scenarios_with_different_columns(tmp_path, saved_chunks) -> None:
+    """Two scenarios whose series have different columns (one location vs two): the streamed
+    table has every column of either, as the in-memory path's concatenation has."""
+    from botsim.experiment.comparison import run_comparison
+    from botsim.inputs.loader import load_scenario
+    from botsim.report import compare_to_folder, write_compare
+
+    scenarios = [load_scenario(p, ["horizon_months=12"]) for p in (BASE, SPLIT)]
+    folder, comparison = compare_to_folder(tmp_path / "streamed", scenarios, 5, 2, report=False)
+    assert len({p.name for p in saved_chunks}) == 2
+    assert not any(r.timeseries_loaded for r in comparison.results)
+    reference = run_comparison(scenarios, 5, 2)
+    in_memory = write_compare(
+        tmp_path / "memory", reference.results, report=False, comparisons=reference.table
+    )
+    assert_same_tables(folder, in_memory, ("aggregates.csv", "comparisons.csv"))
+    series = pd.read_parquet(folder / "timeseries.parquet")
+    only_split = set(reference.results[1].timeseries.columns) - set(
+        reference.results[0].timeseries.columns
+    )
+    assert only_split
+    assert (
+        series.loc[series["scenario"] == scenarios[0].name, sorted(only_split)].isna().all().all()
+    )
+
+
+@pytest.mark.parametrize("command", ["compare", "sweep"])
+def test_workers_1_and_2_give_identical_study_tables(tmp_path, command) -> None:
+    if command == "compare":
+        inputs = [BASE, SPLIT, "--set", "horizon_months=12"]
+    else:
+        inputs = [str(grid(tmp_path))]
+    csvs = ("aggregates.csv", "comparisons.csv") if command == "compare" else ("aggregates.csv",)
+    folders = []
+    for workers in ("1", "2"):
+        folder = tmp_path / f"workers-{workers}"
+        args = [command, *inputs, *QUIET, "-n", "7", "--workers", workers, "--out", str(folder)]
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 0, res.output
+        folders.append(folder)
+    manifest = json.loads((folders[1] / "manifest.json").read_text())
+    assert manifest["executor"] == "process-pool(workers=2)"
+    assert_same_tables(*folders, csvs)
+
+
+def test_an_interrupted_study_leaves_no_folder(tmp_path, monkeypatch) -> None:
+    """Ctrl-C during a streamed comparison: the staging folder (chunks included) is removed and
+    nothing looks like a result."""
+    from botsim.report import compare_to_folder
+
+    def ctrl_c(self, chunk) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ChunkFolder, "save_chunk", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        compare_to_folder(tmp_path / "cmp", [small_scenario(), small_scenario()], 4, 1)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("study", ["compare", "sweep"])
+def test_a_study_cut_short_resumes_from_its_saved_chunks_to_the_same_numbers(
+    tmp_path, monkeypatch, study
+) -> None:
+    """The library's resume of a study: run_comparison / run_sweep given the ``chunks`` folder
+    of a run that was cut short load the chunks saved there and run only the rest, with the
+    same numbers as an uninterrupted run (the CLI has no --resume for studies yet)."""
+    from botsim.experiment.comparison import run_comparison
+
+    if study == "compare":
+        scenarios = [small_scenario(), small_scenario("name=other", "policy.backfill=on_exit")]
+
+        def run(**kw):
+            results = run_comparison(scenarios, 12, 4, chunk_size=3, **kw).results
+            return [(r.summary, r.timeseries) for r in results]
+    else:
+        plan = sweep_from_dict(json.loads(grid(tmp_path).read_text()), tmp_path / "grid.yaml")
+
+        def run(**kw):
+            result = run_sweep(plan, 12, 4, chunk_size=3, **kw)
+            return [(result.summary, result.timeseries)] * len(plan.points)
+
+    real = ChunkFolder.save_chunk
+    saved: list[int] = []
+
+    def ctrl_c_after_five(self: ChunkFolder, chunk) -> None:
+        if len(saved) == 5:
+            raise KeyboardInterrupt
+        saved.append(chunk.first)
+        real(self, chunk)
+
+    monkeypatch.setattr(ChunkFolder, "save_chunk", ctrl_c_after_five)
+    with pytest.raises(KeyboardInterrupt):
+        run(chunks=tmp_path / "chunks")
+    monkeypatch.undo()
+    ran: list[int] = []
+    monkeypatch.setattr("botsim.experiment.runner.simulate", _counting(ran))
+    resumed = run(chunks=tmp_path / "chunks")
+    monkeypatch.undo()
+    assert len(ran) == 12 * len(resumed) - 5 * 3  # the 5 saved chunks of 3 were not run again
+    whole = run()
+    for (summary, series), (summary_whole, series_whole) in zip(resumed, whole):
+        pd.testing.assert_frame_equal(summary, summary_whole)
+        pd.testing.assert_frame_equal(series, series_whole)
+
+
+def _counting(calls: list[int]):
+    from botsim.experiment import runner
+
+    real = runner.simulate
+
+    def simulate(scenario, seed=None, replication=0, keep_events=False):
+        calls.append(replication)
+        return real(scenario, seed, replication, keep_events)
+
+    return simulate
