@@ -18,7 +18,7 @@ import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from botsim.inputs.caching import by_identity
 from botsim.inputs.distributions import MAX_DURATION_DAYS, Distribution
@@ -114,15 +114,28 @@ class FunnelStage(Frozen):
 
 MONTHS_PER_YEAR = 12
 
-SeasonalMultiplier = Annotated[
-    float, Field(ge=0, le=MAX_HAZARD_MULTIPLIER, allow_inf_nan=False)
-]
+SeasonalMultiplier = Annotated[float, Field(ge=0, le=MAX_HAZARD_MULTIPLIER, allow_inf_nan=False)]
 """A month's multiplier: finite, 0 to MAX_HAZARD_MULTIPLIER."""
 
 TwelveMonths = Annotated[
     list[SeasonalMultiplier], Field(min_length=MONTHS_PER_YEAR, max_length=MONTHS_PER_YEAR)
 ]
 """Twelve multipliers, January to December."""
+
+
+def _iso_date(value: object) -> object:
+    """A ``YYYY-MM-DD`` text (JSON, ``--set``) as a date; anything else as given, for the
+    schema to accept (a YAML or TOML date) or refuse naming the field."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+StartDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
+"""A calendar date, from a YAML/TOML date or ``YYYY-MM-DD`` text."""
 
 
 class Seasonality(Frozen):
@@ -142,7 +155,6 @@ class Seasonality(Frozen):
         default=None,
         description="Multiplier of the voluntary (resignation) hazard in each calendar month.",
     )
-    source: str = Field(default="", max_length=2_000, description="Where the values come from.")
 
     @field_validator("applicants")
     @classmethod
@@ -168,7 +180,7 @@ class Seasonality(Frozen):
 class RecruiterStep(Frozen):
     """From engagement ``month`` on, the location has ``recruiters`` recruiters."""
 
-    month: Months
+    month: Months = Field(description="Engagement month the step applies from.")
     recruiters: Annotated[int, Field(ge=0, le=10_000)] = Field(
         description="Recruiters from this month on (0 = none: searches wait for a recruiter)."
     )
@@ -1316,7 +1328,7 @@ class Scenario(Frozen):
     transfer: Transfer = Field(default_factory=Transfer)
     readiness: Readiness = Field(default_factory=Readiness)
     costs: Costs = Field(default_factory=Costs)
-    start_date: datetime.date | None = Field(
+    start_date: StartDate | None = Field(
         default=None,
         description="Calendar date the engagement starts (YYYY-MM-DD): engagement month m is "
         "calendar month (start month + m), for the locations' seasonality; none = the abstract "

@@ -429,9 +429,7 @@ class Recruitment:
         self.training_classes = scenario.policy.training_classes
         self.policy: Policy = scenario.policy
         self.search_freezes = any(f.scope == "searches" for f in scenario.policy.hiring_freezes)
-        self.calendars = {
-            loc.name: SearchCalendar.of(scenario, loc) for loc in scenario.locations
-        }
+        self.calendars = {loc.name: SearchCalendar.of(scenario, loc) for loc in scenario.locations}
 
     def start_plans(self) -> None:
         """Start every location's recruiter plan and every role's plan (at time 0)."""

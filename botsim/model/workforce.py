@@ -62,8 +62,7 @@ def seasonal_resignations(scenario: Scenario) -> bool:
     """Whether a location's seasonal resignation multipliers are in force (a start date and
     a month's multiplier other than 1)."""
     return scenario.start_date is not None and any(
-        loc.seasonality.resignation is not None
-        and any(v != 1 for v in loc.seasonality.resignation)
+        loc.seasonality.resignation is not None and any(v != 1 for v in loc.seasonality.resignation)
         for loc in scenario.locations
     )
 
