@@ -109,7 +109,7 @@ class FunnelStage(Frozen):
     duration: Distribution = Field(description="Days a candidate spends in the stage.")
 
 
-# --------------------------------------------------------------------------- calendar, seasons, freezes
+# ------------------------------------------------------------------ calendar, seasons, freezes
 # Issue 17, items 1-3 (docs/model.md, "Calendar, seasons and freezes").
 
 MONTHS_PER_YEAR = 12

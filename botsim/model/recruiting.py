@@ -161,12 +161,9 @@ class SearchCalendar:
         offset = scenario.calendar_month(0)
         season = location.seasonality
         applicants = acceptance = None
-        if offset is not None:
-            if season.applicants is not None and any(v != 1 for v in season.applicants):
-                applicants = tuple(season.applicants)
-            if season.offer_acceptance is not None:
-                if any(v != 1 for v in season.offer_acceptance):
-                    acceptance = tuple(season.offer_acceptance)
+        if offset is not None:  # seasons only with a calendar (a start date)
+            applicants = _seasonal(season.applicants)
+            acceptance = _seasonal(season.offer_acceptance)
         if applicants is None and acceptance is None and not freezes:
             return None
         return cls(offset, applicants, acceptance, freezes)
@@ -214,6 +211,13 @@ class SearchCalendar:
         if self.acceptance is not None:
             acceptance = min(1.0, acceptance * self.factor(self.acceptance, day))
         return day - start, acceptance
+
+
+def _seasonal(values: list[float] | None) -> tuple[float, ...] | None:
+    """The twelve multipliers when one differs from 1 (else None: nothing to apply)."""
+    if values is None or all(v == 1 for v in values):
+        return None
+    return tuple(values)
 
 
 class SearchLimitError(RuntimeError):

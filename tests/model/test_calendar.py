@@ -22,8 +22,8 @@ import simpy
 from botsim.inputs.scenario import DAYS_PER_MONTH
 from botsim.model.engagement import run_replication
 from botsim.model.random import UniformBlocks
-from botsim.model.recruiting import RecruiterSlots, SearchCalendar, funnel_of, search
 from botsim.model.records import HIRED, OFFER_ACCEPTED, SEARCH_STARTED
+from botsim.model.recruiting import RecruiterSlots, SearchCalendar, funnel_of, search
 from tests.conftest import make_scenario
 
 SEED = 17
