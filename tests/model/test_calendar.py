@@ -217,3 +217,11 @@ def test_fewer_recruiter_slots_let_running_searches_finish_and_take_no_new_ones(
     slots.set_capacity(3)
     more = [slots.acquire(), slots.acquire()]
     assert more == [None, None] and slots.busy == 3
+
+
+def test_the_console_names_the_calendar_month_of_month_0(capsys) -> None:
+    from botsim import run_experiment
+    from botsim.report.console import print_summary
+
+    print_summary(run_experiment(make_scenario(start_date="2026-11-01"), replications=2, seed=1))
+    assert "horizon 12 months from November 2026 (month 0)" in capsys.readouterr().out
