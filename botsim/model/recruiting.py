@@ -19,6 +19,11 @@ ends at the earliest answer time of an accepting finalist:
 Finalists who declined before T are the declined offers; those still in process at T withdraw.
 This is exact for the stated process and costs one wait of the requisition's task per search.
 
+With a calendar (issue 17; :class:`SearchCalendar`), the applicant rate follows the calendar
+month's seasonal multiplier (finalists placed by a change of time), the acceptance the answer
+month's, and an ``offers`` hiring freeze holds offers until it ends; a ``searches`` freeze
+delays the search start, and the recruiter plan changes the slots (:class:`RecruiterSlots`).
+
 The funnel's parameters are prepared once per ``Recruiting`` (:func:`funnel_of`): the search
 loop then only draws and adds, which matters because it runs for every finalist of every
 requisition of every replication.
@@ -189,10 +194,13 @@ class SearchCalendar:
             t, k = end, k + 1
 
     def held(self, day: float) -> float:
-        """``day``, or the end of the offers freeze it falls in."""
-        for begin, end in self.offer_freezes:
-            if begin <= day < end:
-                return end
+        """``day``, or the end of the offers freeze it falls in (of the last of touching ones)."""
+        moved = True
+        while moved:
+            moved = False
+            for begin, end in self.offer_freezes:
+                if begin <= day < end:
+                    day, moved = end, True
         return day
 
     def answer(
@@ -483,10 +491,11 @@ class Recruitment:
         in_line = recruiters.acquire()
         if in_line is not None:
             yield in_line
-        if self.search_freezes:  # no search starts inside a 'searches' freeze: wait it out
-            thawed = self.policy.freeze_end("searches", env.now)
-            if thawed > env.now:
-                yield thawed - env.now
+        while self.search_freezes:  # no search starts inside a 'searches' freeze: wait it out
+            thawed = self.policy.freeze_end("searches", env.now)  # (windows may touch)
+            if thawed <= env.now:
+                break
+            yield thawed - env.now
         record(env.now, SEARCH_STARTED, req_id, desk.index)
         desk.searching += 1
         try:

@@ -225,3 +225,21 @@ def test_the_console_names_the_calendar_month_of_month_0(capsys) -> None:
 
     print_summary(run_experiment(make_scenario(start_date="2026-11-01"), replications=2, seed=1))
     assert "horizon 12 months from November 2026 (month 0)" in capsys.readouterr().out
+
+
+def test_touching_freeze_windows_freeze_their_union() -> None:
+    freezes = [
+        {"from_month": 2.5, "to_month": 3.5, "scope": "searches"},
+        {"from_month": 3.5, "to_month": 5, "scope": "searches"},
+    ]
+    frozen = offers_and_searches(policy={"hiring_freezes": freezes})
+    begin, end = FREEZE
+    assert not any(begin <= e.day < end for e in frozen if e.kind == SEARCH_STARTED)
+
+
+def test_an_offer_due_in_touching_offer_freezes_waits_for_the_last() -> None:
+    d = DAYS_PER_MONTH
+    calendar = SearchCalendar(0, None, None, ((1 * d, 2 * d), (2 * d, 3 * d)))
+    assert calendar.answer(0.0, 1.5 * d + 5, 5.0, 0.5) == (3 * d + 5, 0.5)
+    assert calendar.answer(0.0, 1 * d + 1, 5.0, 0.5) == (3 * d, 0.5)  # extended before: held
+    assert calendar.answer(0.0, 1 * d - 1, 5.0, 0.5) == (1 * d - 1, 0.5)  # answered before
