@@ -150,6 +150,15 @@ def _unquoted(problem: str, quote: bool) -> str:
     return problem if quote else _QUOTED.sub("(...)", problem)
 
 
+def _timestamp_or_text(constructor: Any, node: Any) -> Any:
+    """A YAML date as a date; one that looks like a date but is none (2026-13-01) as its
+    text, so that the schema names the field it is in (issue 17: start_date)."""
+    try:
+        return type(constructor).construct_yaml_timestamp(constructor, node)
+    except ValueError:
+        return constructor.construct_scalar(node)
+
+
 def _parse_yaml(text: str, source: str, quote: bool = True) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -157,6 +166,7 @@ def _parse_yaml(text: str, source: str, quote: bool = True) -> Any:
     # "safe" = only plain data types (no tags that construct Python objects); pure-Python
     # YAML 1.2 loader, so `NO`/`yes`/`off` stay strings and `0777` is not octal.
     yaml = YAML(typ="safe", pure=True)
+    yaml.constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
     try:
         return yaml.load(io.StringIO(text))
     except MarkedYAMLError as exc:

@@ -12,12 +12,13 @@ month is ``DAYS_PER_MONTH`` days; attrition rates are per year; money is in the 
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from botsim.inputs.caching import by_identity
 from botsim.inputs.distributions import MAX_DURATION_DAYS, Distribution
@@ -108,6 +109,103 @@ class FunnelStage(Frozen):
     duration: Distribution = Field(description="Days a candidate spends in the stage.")
 
 
+# ------------------------------------------------------------------ calendar, seasons, freezes
+# Issue 17, items 1-3 (docs/model.md, "Calendar, seasons and freezes").
+
+MONTHS_PER_YEAR = 12
+
+SeasonalMultiplier = Annotated[float, Field(ge=0, le=MAX_HAZARD_MULTIPLIER, allow_inf_nan=False)]
+"""A month's multiplier: finite, 0 to MAX_HAZARD_MULTIPLIER."""
+
+TwelveMonths = Annotated[
+    list[SeasonalMultiplier], Field(min_length=MONTHS_PER_YEAR, max_length=MONTHS_PER_YEAR)
+]
+"""Twelve multipliers, January to December."""
+
+
+def _iso_date(value: object) -> object:
+    """A ``YYYY-MM-DD`` text (JSON, ``--set``) as a date; anything else as given, for the
+    schema to accept (a YAML or TOML date) or refuse naming the field."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+StartDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
+"""A calendar date, from a YAML/TOML date or ``YYYY-MM-DD`` text."""
+
+
+class Seasonality(Frozen):
+    """Multipliers by calendar month (January..December) of a location's applicant flow, offer
+    acceptance and resignation hazard; in force only when the scenario has a ``start_date``.
+    None = 1 in every month."""
+
+    applicants: TwelveMonths | None = Field(
+        default=None,
+        description="Multiplier of applicants_per_week in each calendar month (January first).",
+    )
+    offer_acceptance: TwelveMonths | None = Field(
+        default=None,
+        description="Multiplier of offer_acceptance (capped at 1) by the month of the answer.",
+    )
+    resignation: TwelveMonths | None = Field(
+        default=None,
+        description="Multiplier of the voluntary (resignation) hazard in each calendar month.",
+    )
+
+    @field_validator("applicants")
+    @classmethod
+    def _some_applicants(cls, values: list[float] | None) -> list[float] | None:
+        if values is not None and max(values) <= 0:
+            raise ValueError(
+                "every month is 0: no applicant would ever arrive; give at least one month a "
+                "positive multiplier"
+            )
+        return values
+
+    def factor(self, kind: str, calendar_month: int) -> float:
+        """The multiplier of ``kind`` in ``calendar_month`` (0 = January)."""
+        values = getattr(self, kind)
+        return 1.0 if values is None else values[calendar_month]
+
+    def largest(self, kind: str) -> float:
+        """The largest multiplier of ``kind`` over the year (1 when none is given)."""
+        values = getattr(self, kind)
+        return 1.0 if values is None else max(values)
+
+
+class RecruiterStep(Frozen):
+    """From engagement ``month`` on, the location has ``recruiters`` recruiters."""
+
+    month: Months = Field(description="Engagement month the step applies from.")
+    recruiters: Annotated[int, Field(ge=0, le=10_000)] = Field(
+        description="Recruiters from this month on (0 = none: searches wait for a recruiter)."
+    )
+
+
+class HiringFreeze(Frozen):
+    """A hiring freeze over engagement months [from_month, to_month)."""
+
+    from_month: Months = Field(description="Engagement month the freeze starts.")
+    to_month: Months = Field(description="Engagement month the freeze ends (exclusive).")
+    scope: Literal["searches", "offers"] = Field(
+        description="searches: no new candidate search starts inside the window (running ones "
+        "go on); offers: searches go on but no offer is extended or accepted inside it (offers "
+        "are held until it ends)."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HiringFreeze:
+        if self.to_month <= self.from_month:
+            raise ValueError(
+                f"to_month {self.to_month:g} must be after from_month {self.from_month:g}"
+            )
+        return self
+
+
 class Recruiting(Frozen):
     """Recruiting capacity and the candidate funnel of one location.
 
@@ -148,6 +246,32 @@ class Recruiting(Frozen):
         "candidate_notice. Mean notice = (1 - share) x E[candidate_notice] (assumption: 0, "
         "everyone serves it, unless the profile or scenario states a share).",
     )
+    recruiter_plan: Annotated[list[RecruiterStep], Field(max_length=120)] = Field(
+        default_factory=list,
+        description="Recruiters by engagement month, like the headcount plan: each step's "
+        "recruiters apply from its month on (recruiters before the first step); empty = "
+        "recruiters throughout.",
+    )
+
+    @field_validator("recruiter_plan")
+    @classmethod
+    def _recruiter_plan_ordered(cls, steps: list[RecruiterStep]) -> list[RecruiterStep]:
+        for i in range(1, len(steps)):
+            if steps[i].month <= steps[i - 1].month:
+                raise ValueError(
+                    f"[{i}].month {steps[i].month:g} must be after the previous step's month "
+                    f"{steps[i - 1].month:g}"
+                )
+        return steps
+
+    def recruiters_at(self, month: float) -> int:
+        """Recruiters in force at engagement ``month`` (the plan's last step at or before it)."""
+        recruiters = self.recruiters
+        for step in self.recruiter_plan:
+            if step.month > month:
+                break
+            recruiters = step.recruiters
+        return recruiters
 
     @property
     def finalist_probability(self) -> float:
@@ -498,6 +622,11 @@ class LocationValues(Frozen):
         "their lines).",
     )
     transfer_liability: TransferLiability = Field(default_factory=TransferLiability)
+    seasonality: Seasonality = Field(
+        default_factory=Seasonality,
+        description="Multipliers by calendar month (applicants, offer acceptance, resignation); "
+        "in force only with the scenario's start_date.",
+    )
 
     @field_validator("support_cost")
     @classmethod
@@ -634,6 +763,31 @@ class Policy(Frozen):
     training_classes: TrainingClasses | None = Field(
         default=None, description="Batch starts into training cohorts; none = start any day."
     )
+    hiring_freezes: Annotated[list[HiringFreeze], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="Hiring-freeze windows (engagement months); they may not overlap.",
+    )
+
+    @field_validator("hiring_freezes")
+    @classmethod
+    def _freezes_apart(cls, freezes: list[HiringFreeze]) -> list[HiringFreeze]:
+        order = sorted(range(len(freezes)), key=lambda i: freezes[i].from_month)
+        for a, b in itertools.pairwise(order):
+            if freezes[b].from_month < freezes[a].to_month:
+                raise ValueError(
+                    f"[{b}] (months {freezes[b].from_month:g}-{freezes[b].to_month:g}) overlaps "
+                    f"[{a}] (months {freezes[a].from_month:g}-{freezes[a].to_month:g}); "
+                    "freeze windows may not overlap"
+                )
+        return freezes
+
+    def freeze_end(self, scope: str, day: float) -> float:
+        """End (day) of the ``scope`` freeze in force at ``day``, or ``day`` when none is."""
+        for freeze in self.hiring_freezes:
+            start, end = freeze.from_month * DAYS_PER_MONTH, freeze.to_month * DAYS_PER_MONTH
+            if freeze.scope == scope and start <= day < end:
+                return end
+        return day
 
 
 class Stability(Frozen):
@@ -1174,6 +1328,33 @@ class Scenario(Frozen):
     transfer: Transfer = Field(default_factory=Transfer)
     readiness: Readiness = Field(default_factory=Readiness)
     costs: Costs = Field(default_factory=Costs)
+    start_date: StartDate | None = Field(
+        default=None,
+        description="Calendar date the engagement starts (YYYY-MM-DD): engagement month m is "
+        "calendar month (start month + m), for the locations' seasonality; none = the abstract "
+        "month 0, no seasons. Sets costs.start_date (its month) unless that is given.",
+    )
+
+    @model_validator(mode="after")
+    def _one_start(self) -> Scenario:
+        if self.start_date is None:
+            return self
+        month = f"{self.start_date.year:04d}-{self.start_date.month:02d}"
+        if "start_date" not in self.costs.model_fields_set:
+            costs = self.costs.model_copy(update={"start_date": month})
+            object.__setattr__(self, "costs", costs)
+        elif self.costs.start_date != month:
+            raise ValueError(
+                f"costs.start_date {self.costs.start_date} is not the month of start_date "
+                f"{self.start_date.isoformat()}; give one of them, or the same month"
+            )
+        return self
+
+    def calendar_month(self, month: int) -> int | None:
+        """Calendar month (0 = January) of engagement month ``month``; None without a start."""
+        if self.start_date is None:
+            return None
+        return (self.start_date.month - 1 + month) % MONTHS_PER_YEAR
 
     @field_validator("locations")
     @classmethod

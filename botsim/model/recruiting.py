@@ -19,6 +19,11 @@ ends at the earliest answer time of an accepting finalist:
 Finalists who declined before T are the declined offers; those still in process at T withdraw.
 This is exact for the stated process and costs one wait of the requisition's task per search.
 
+With a calendar (issue 17; :class:`SearchCalendar`), the applicant rate follows the calendar
+month's seasonal multiplier (finalists placed by a change of time), the acceptance the answer
+month's, and an ``offers`` hiring freeze holds offers until it ends; a ``searches`` freeze
+delays the search start, and the recruiter plan changes the slots (:class:`RecruiterSlots`).
+
 The funnel's parameters are prepared once per ``Recruiting`` (:func:`funnel_of`): the search
 loop then only draws and adds, which matters because it runs for every finalist of every
 requisition of every replication.
@@ -39,8 +44,12 @@ from botsim.inputs.caching import by_identity
 from botsim.inputs.distributions import Distribution, Fixed, Triangular
 from botsim.inputs.scenario import (
     DAYS_PER_MONTH,
+    MONTHS_PER_YEAR,
     SEARCH_FINALIST_LIMIT,
+    Location,
+    Policy,
     Recruiting,
+    Scenario,
     TrainingClasses,
 )
 from botsim.model.random import UniformBlocks
@@ -121,6 +130,104 @@ def funnel_of(recruiting: Recruiting) -> Funnel:
     return Funnel.from_recruiting(recruiting)
 
 
+class SearchCalendar:
+    """Calendar effects on one location's searches (docs/model.md, "Calendar, seasons and
+    freezes"): seasonal applicant flow by a change of time, seasonal offer acceptance by the
+    month of the answer, and offers held through an ``offers`` hiring freeze.
+
+    Applicants arrive at rate a x s(t), s the month's multiplier. Finalists are drawn as today
+    in operational time u (unit-rate gaps of mean ``finalist_gap``) and placed at the real time
+    t with integral from the search start to t of s = u: the same uniforms give the same
+    finalists, only moved in time (where s = 1 everywhere, not moved at all).
+    """
+
+    __slots__ = ("acceptance", "applicants", "offer_freezes", "offset")
+
+    def __init__(
+        self,
+        offset: int | None,
+        applicants: tuple[float, ...] | None,
+        acceptance: tuple[float, ...] | None,
+        offer_freezes: tuple[tuple[float, float], ...],
+    ) -> None:
+        self.offset = offset or 0  # calendar month (0 = January) of engagement month 0
+        self.applicants = applicants  # multipliers January..December, or None
+        self.acceptance = acceptance
+        self.offer_freezes = offer_freezes  # (start day, end day) of each offers freeze
+
+    @classmethod
+    def of(cls, scenario: Scenario, location: Location) -> SearchCalendar | None:
+        """The location's search calendar, or None when nothing of it is in force."""
+        freezes = tuple(
+            (f.from_month * DAYS_PER_MONTH, f.to_month * DAYS_PER_MONTH)
+            for f in scenario.policy.hiring_freezes
+            if f.scope == "offers"
+        )
+        offset = scenario.calendar_month(0)
+        season = location.seasonality
+        applicants = acceptance = None
+        if offset is not None:  # seasons only with a calendar (a start date)
+            applicants = _seasonal(season.applicants)
+            acceptance = _seasonal(season.offer_acceptance)
+        if applicants is None and acceptance is None and not freezes:
+            return None
+        return cls(offset, applicants, acceptance, freezes)
+
+    def factor(self, values: tuple[float, ...], day: float) -> float:
+        """The multiplier of ``values`` in the calendar month of ``day``."""
+        return values[(self.offset + int(day // DAYS_PER_MONTH)) % MONTHS_PER_YEAR]
+
+    def real_days(self, start: float, operational: float) -> float:
+        """Days after ``start`` at which ``operational`` days of unit-rate flow have passed."""
+        values = self.applicants
+        if values is None:
+            return operational
+        t, left = start, operational
+        k = int(t // DAYS_PER_MONTH)
+        while True:
+            s = values[(self.offset + k) % MONTHS_PER_YEAR]
+            end = (k + 1) * DAYS_PER_MONTH
+            if s > 0:
+                if left <= (end - t) * s:
+                    return t + left / s - start
+                left -= (end - t) * s
+            t, k = end, k + 1
+
+    def held(self, day: float) -> float:
+        """``day``, or the end of the offers freeze it falls in (of the last of touching ones)."""
+        moved = True
+        while moved:
+            moved = False
+            for begin, end in self.offer_freezes:
+                if begin <= day < end:
+                    day, moved = end, True
+        return day
+
+    def answer(
+        self, start: float, answer: float, offer: float, acceptance: float
+    ) -> tuple[float, float]:
+        """A finalist's answer (days after ``start``) and acceptance probability with the
+        calendar: an offer due inside an offers freeze is extended at its end, an answer due
+        inside one is given at its end; acceptance x the answer month's multiplier, at most 1."""
+        day = start + answer
+        if self.offer_freezes:
+            extended = day - offer
+            held = self.held(extended)
+            if held != extended:
+                day = held + offer
+            day = self.held(day)
+        if self.acceptance is not None:
+            acceptance = min(1.0, acceptance * self.factor(self.acceptance, day))
+        return day - start, acceptance
+
+
+def _seasonal(values: list[float] | None) -> tuple[float, ...] | None:
+    """The twelve multipliers when one differs from 1 (else None: nothing to apply)."""
+    if values is None or all(v == 1 for v in values):
+        return None
+    return tuple(values)
+
+
 class SearchLimitError(RuntimeError):
     """A candidate search drew ``SEARCH_FINALIST_LIMIT`` finalists without ending.
 
@@ -163,7 +270,11 @@ def search_candidates(
 
 
 def search(
-    source: UniformBlocks, funnel: Funnel, limit: int = SEARCH_FINALIST_LIMIT
+    source: UniformBlocks,
+    funnel: Funnel,
+    limit: int = SEARCH_FINALIST_LIMIT,
+    calendar: SearchCalendar | None = None,
+    start: float = 0.0,
 ) -> tuple[float, int]:
     """``search_candidates`` on a prepared funnel, as a plain (days, offers declined) tuple:
     the form the simulation calls once per requisition.
@@ -178,6 +289,10 @@ def search(
     ``Generator.triangular``, ``triangular_quantile``); the answer one more uniform against the
     offer acceptance.
     Other duration distributions draw from the generator itself.
+
+    With a ``calendar`` (:class:`SearchCalendar`, the search starting on day ``start``) each
+    finalist's arrival is moved by the seasonal applicant flow and its answer by offers freezes,
+    and the offer acceptance follows the answer's month: the same uniforms, in the same order.
     """
     best = math.inf
     arrival = 0.0
@@ -187,14 +302,20 @@ def search(
     if durations is None:
         rng = source.rng
         exponential, uniform = rng.exponential, rng.random
+        offer_draw, stage_draws = funnel.durations[0], funnel.durations[1:]
         for _ in range(limit + 1):
             arrival += exponential(gap)
-            if arrival >= best:
+            at = arrival if calendar is None else calendar.real_days(start, arrival)
+            if at >= best:
                 break
-            answer = arrival
-            for draw in funnel.durations:
+            offer = offer_draw(rng)
+            answer = at + offer
+            for draw in stage_draws:
                 answer += draw(rng)
-            if uniform() >= acceptance:
+            q = acceptance
+            if calendar is not None:
+                answer, q = calendar.answer(start, answer, offer, acceptance)
+            if uniform() >= q:
                 declined_answers.append(answer)
             elif answer < best:
                 best = answer
@@ -214,16 +335,23 @@ def search(
                 values, i = source.refill(i, per_finalist), 0
             arrival -= gap * log1p(-values[i])
             i += 1
-            if arrival >= best:
+            at = arrival if calendar is None else calendar.real_days(start, arrival)
+            if at >= best:
                 break
-            answer = arrival
+            answer, first = at, i
             for duration in durations:
                 if type(duration) is float:
                     answer += duration
                 else:
                     answer += duration(values[i])
                     i += 1
-            accepts = values[i] < acceptance
+            if calendar is None:
+                accepts = values[i] < acceptance
+            else:  # the offer duration is the first drawn (from the finalist's first uniform)
+                offer = durations[0]
+                offer = offer if type(offer) is float else offer(values[first])
+                answer, q = calendar.answer(start, answer, offer, acceptance)
+                accepts = values[i] < q
             i += 1
             if not accepts:
                 declined_answers.append(answer)
@@ -264,11 +392,20 @@ class RecruiterSlots:
         return granted
 
     def release(self) -> None:
-        """Give the slot back: to the first requisition in line, or free."""
-        if self.waiting:
+        """Give the slot back: to the first requisition in line, or free (also when the
+        capacity has fallen below the slots in use: the slot goes)."""
+        if self.waiting and self.busy <= self.capacity:
             self.waiting.popleft().succeed()
         else:
             self.busy -= 1
+
+    def set_capacity(self, capacity: int) -> None:
+        """A new number of slots (the recruiter plan): extra slots go to the requisitions in
+        line at once; fewer slots let the ones in use finish and take no new ones."""
+        self.capacity = capacity
+        while self.waiting and self.busy < capacity:
+            self.busy += 1
+            self.waiting.popleft().succeed()
 
 
 def next_class_day(day: float, classes: TrainingClasses | None) -> float:
@@ -300,12 +437,29 @@ class Recruitment:
     def __init__(self, engagement: Engagement) -> None:
         self.engagement = engagement
         self.env, self.recorder = engagement.env, engagement.recorder
-        self.training_classes = engagement.scenario.policy.training_classes
+        scenario = engagement.scenario
+        self.training_classes = scenario.policy.training_classes
+        self.policy: Policy = scenario.policy
+        self.search_freezes = any(f.scope == "searches" for f in scenario.policy.hiring_freezes)
+        self.calendars = {loc.name: SearchCalendar.of(scenario, loc) for loc in scenario.locations}
 
     def start_plans(self) -> None:
-        """Start every role's plan (at time 0)."""
+        """Start every location's recruiter plan and every role's plan (at time 0)."""
+        slots = {desk.location.name: desk for desk in self.engagement.desks}
+        for desk in slots.values():
+            if desk.location.recruiting.recruiter_plan:
+                start(self.env, self.recruiter_planning(desk))
         for desk in self.engagement.desks:
             start(self.env, self.planning(desk))
+
+    def recruiter_planning(self, desk: RoleDesk):
+        """Change the location's recruiter slots at each step of its recruiter plan."""
+        recruiting = desk.location.recruiting
+        for step in recruiting.recruiter_plan:
+            day = step.month * DAYS_PER_MONTH
+            if day > self.env.now:
+                yield day - self.env.now
+            desk.recruiters.set_capacity(step.recruiters * recruiting.requisitions_per_recruiter)
 
     def planning(self, desk: RoleDesk):
         """Open one requisition per new planned seat at each step of the role's plan."""
@@ -337,10 +491,20 @@ class Recruitment:
         in_line = recruiters.acquire()
         if in_line is not None:
             yield in_line
+        while self.search_freezes:  # no search starts inside a 'searches' freeze: wait it out
+            thawed = self.policy.freeze_end("searches", env.now)  # (windows may touch)
+            if thawed <= env.now:
+                break
+            yield thawed - env.now
         record(env.now, SEARCH_STARTED, req_id, desk.index)
         desk.searching += 1
         try:
-            duration, offers_declined = search(desk.search_uniforms, desk.funnel)
+            duration, offers_declined = search(
+                desk.search_uniforms,
+                desk.funnel,
+                calendar=self.calendars[desk.location.name],
+                start=env.now,
+            )
         except SearchLimitError as exc:  # name the location whose fields make it endless
             where = self.engagement.scenario.locations.index(desk.location)
             raise SearchLimitError(f"locations[{where}] ({desk.location.name}): {exc}") from None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from botsim.inputs.scenario import DAYS_PER_MONTH, Scenario
+from botsim.inputs.scenario import DAYS_PER_MONTH, MONTHS_PER_YEAR, Scenario
 from botsim.model import tasks
 from botsim.model.hazards import exit_tenure
 from botsim.model.records import (
@@ -48,12 +48,30 @@ deciding its kind, its thinning and a walk-out."""
 def voluntary_bound(scenario: Scenario) -> float:
     """m_max, the bound on the voluntary-hazard multiplier m(t) that exit candidates are drawn
     under (thinning, :mod:`botsim.model.hazards`): overload x the largest transfer-phase
-    multiplier (handover window or Owned phase; neither without a transfer)."""
+    multiplier (handover window or Owned phase; neither without a transfer) x the largest
+    seasonal resignation multiplier above 1 (with a start date)."""
     mgmt, transfer = scenario.management, scenario.transfer
     overload = mgmt.overload.attrition_multiplier if mgmt else 1.0
+    overload *= seasonal_resignation_bound(scenario)
     if transfer.policy == "never":
         return overload
     return overload * max(transfer.attrition_multiplier, transfer.owned_attrition_multiplier)
+
+
+def seasonal_resignations(scenario: Scenario) -> bool:
+    """Whether a location's seasonal resignation multipliers are in force (a start date and
+    a month's multiplier other than 1)."""
+    return scenario.start_date is not None and any(
+        loc.seasonality.resignation is not None and any(v != 1 for v in loc.seasonality.resignation)
+        for loc in scenario.locations
+    )
+
+
+def seasonal_resignation_bound(scenario: Scenario) -> float:
+    """The largest seasonal resignation multiplier above 1 of any location (1 without)."""
+    if not seasonal_resignations(scenario):
+        return 1.0
+    return max(1.0, *(loc.seasonality.largest("resignation") for loc in scenario.locations))
 
 
 class Workforce:
@@ -73,7 +91,9 @@ class Workforce:
         self.max_multiplier = voluntary_bound(scenario)
         # Thinning is needed when m(t) can differ from m_max: m_max > 1, or an Owned phase
         # that lowers the hazard below 1 (with neither, no candidate is ever rejected).
-        self.thinning = self.max_multiplier > 1 or self.owned_multiplier < 1
+        self.seasons = seasonal_resignations(scenario)  # issue 17: by calendar month
+        self.thinning = self.max_multiplier > 1 or self.owned_multiplier < 1 or self.seasons
+        self.calendar_offset = scenario.calendar_month(0) or 0
         self.backfill_on_notice = scenario.policy.backfill == "on_notice"
         self.tenured_days = scenario.knowledge.tenured_months * DAYS_PER_MONTH
         self.full_day = math.inf  # the first moment the team was full
@@ -100,6 +120,11 @@ class Workforce:
             m *= self.window_multiplier
         elif transfer.done_day <= self.env.now:
             m *= self.owned_multiplier
+        if self.seasons:
+            months = desk.location.seasonality.resignation
+            if months is not None:
+                month = self.calendar_offset + int(self.env.now // DAYS_PER_MONTH)
+                m *= months[month % MONTHS_PER_YEAR]
         return m
 
     def hire(self, desk: RoleDesk, req_id: int, lead: bool) -> int:

@@ -207,9 +207,11 @@ def print_summary(result) -> None:
         from botsim.report.decision import from_result
 
         print_decision(from_result(result))
+    start = scenario.start_date  # issue 17: engagement month m is calendar month start + m
+    calendar = f" from {start:%B %Y} (month 0)" if start is not None else ""
     click.echo(
         f"{scenario.name}: {result.replications} replications, seed {result.seed}, "
-        f"horizon {h} months, {result.wall_time:.1f} s"
+        f"horizon {h} months{calendar}, {result.wall_time:.1f} s"
     )
     if s.empty:
         click.echo("no replication completed")
