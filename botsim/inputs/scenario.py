@@ -805,8 +805,16 @@ class Stability(Frozen):
     headcount_fraction: Annotated[float, Field(gt=0, le=1)] = Field(
         default=0.9, description="Headcount >= this share of target (brief)."
     )
-    capacity_fraction: Annotated[float, Field(ge=0, le=1)] = Field(
-        default=0.8, description="Effective FTE >= this share of target (brief)."
+    capacity_fraction: Annotated[float, Field(ge=0, le=1)] | Literal["auto"] = Field(
+        default="auto",
+        description=(
+            "Effective FTE >= this share of target (brief). 'auto' (default) = "
+            "auto_capacity_margin x headcount_fraction x the team's expected steady-state "
+            "productive share of a filled seat, 1 - e x L / 365.25 (e the role's steady-state "
+            "attrition, L the productive days a hire loses in training and ramp; weighted by "
+            "planned headcount), so the bar sits below what the team can sustain rather than "
+            "on its mean. Before 'auto' the default was 0.8."
+        ),
     )
     max_annual_attrition: Annotated[float, Field(gt=0)] | Literal["auto"] = Field(
         default="auto",
@@ -824,6 +832,15 @@ class Stability(Frozen):
             "Multiple of the expected steady-state attrition that 'auto' thresholds allow "
             "(assumption: 1.5x leaves room for the new team's early-tenure exits, which run "
             "about 1.2-1.3x the steady state in the first two years, and still flags a spike)."
+        ),
+    )
+    auto_capacity_margin: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=0.9,
+        description=(
+            "Share of the sustainable effective FTE that 'auto' capacity_fraction asks for "
+            "(assumption: 0.9 leaves about one ramping hire in ten seats of room below the "
+            "steady state, so ordinary churn and a recruiting gap do not fail the criterion, "
+            "while a team short of a tenth of its output still does)."
         ),
     )
     attrition_window_months: Annotated[int, Field(ge=1, le=36)] | Literal["auto"] = Field(

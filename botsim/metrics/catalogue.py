@@ -131,6 +131,9 @@ def _time_to(name: str, event: str, **kw) -> Metric:
 SUMMARY: tuple[Metric, ...] = (
     # Hiring milestones (botsim/metrics/replication.py)
     _time_to("time_to_first_hire", "first hire", key=True),
+    _m("time_to_90pct_seats", "months",
+       "time to 90 % of seats (90 % of the seats in force filled)", "lower",
+       censored=True, event="90 % of seats", key=True),
     _m("time_to_full_team", "months",
        "time to full team (full-team share of seats filled, 95 % by default)", "lower",
        censored=True, event="full team", key=True, precision=True),

@@ -4,6 +4,8 @@ lifecycle pipeline (:mod:`botsim.model.lifecycle`); never inside the processes.
 Definitions (docs/model.md, "Metrics"); times are in months unless the name says days:
 
 * ``time_to_first_hire``: first start.
+* ``time_to_90pct_seats``: first moment the agents fill ceil(0.9 * target in force) seats
+  (``SEATS_SHARE``; continuous time).
 * ``time_to_full_team``: first moment the agents fill ceil(f * target in force) seats, f =
   ``stability.full_team_fraction`` (continuous time); ``time_to_full_plan``: 100 % of the
   final plan.
@@ -75,16 +77,24 @@ class AgentDays(NamedTuple):
         return cls(np.sort(emp.start), np.sort(emp.exit))
 
 
+SEATS_SHARE = 0.9
+"""The share of seats of ``time_to_90pct_seats``: issue 15 reads fill progress as "90 % of
+seats filled by month 4" (a milestone a large team reaches well before every seat, and the
+stability criterion's default headcount floor, ``stability.headcount_fraction``)."""
+
+
 def fill_times(
     scenario: Scenario, emp: EmployeeTable, horizon: float, days: AgentDays | None = None
-) -> tuple[float, float]:
-    """Time to full plan and vacancy-days, from one scan of every change of headcount or
-    target within the horizon (the full team is a month-end pipeline milestone, recorded by
-    the model as it happens):
+) -> tuple[float, float, float]:
+    """Time to full plan, vacancy-days and time to 90 % of seats, from one scan of every
+    change of headcount or target within the horizon (the full team is a month-end pipeline
+    milestone, recorded by the model as it happens):
 
     * full plan: the first day, from the last plan step on, that headcount reaches the final
       planned headcount (the growth waves all staffed); NaN when not within the horizon;
-    * vacancy-days: the integral over [0, horizon] of max(target - headcount, 0).
+    * vacancy-days: the integral over [0, horizon] of max(target - headcount, 0);
+    * 90 % of seats: the first day that headcount reaches ceil(SEATS_SHARE x target in force)
+      with target > 0; NaN when not within the horizon.
     """
     if days is None:
         days = AgentDays.of(emp)
@@ -107,9 +117,11 @@ def fill_times(
     within = slice(int(before), len(points) - int(after))
     heads, target = heads[within], target[within]
     ok = (heads >= target) & (target > 0)
+    seats = (heads >= np.ceil(SEATS_SHARE * target - PLAN_STEP_ROUNDING)) & (target > 0)
     ok &= changes >= t_days[-1]
     full_plan = float(changes[ok.argmax()]) if ok.any() else math.nan
-    return full_plan, vacancy
+    share_filled = float(changes[seats.argmax()]) if seats.any() else math.nan
+    return full_plan, vacancy, share_filled
 
 
 SERIES_DTYPES = {
@@ -269,7 +281,7 @@ def replication_metrics(
     emp = readiness.subset(staff, ~staff.is_lead) if staff.is_lead.any() else staff
     days = AgentDays.of(emp)
     series = monthly_series(month_ends)
-    t_plan, vacancy = fill_times(scenario, emp, horizon, days)
+    t_plan, vacancy, t_seats = fill_times(scenario, emp, horizon, days)
     marks = readiness.lifecycle_marks(scenario, milestones, staff)
     first = float(days.start[0]) if len(days.start) else math.nan
     t_full = marks.full_day if math.isfinite(marks.full_day) else math.nan
@@ -278,6 +290,8 @@ def replication_metrics(
     summary: dict[str, Any] = {
         "time_to_first_hire": first / DAYS_PER_MONTH,
         "time_to_first_hire_censored": math.isnan(first),
+        "time_to_90pct_seats": t_seats / DAYS_PER_MONTH,
+        "time_to_90pct_seats_censored": math.isnan(t_seats),
         "time_to_full_team": t_full / DAYS_PER_MONTH,
         "time_to_full_team_censored": math.isnan(t_full),
         "time_to_full_plan": t_plan / DAYS_PER_MONTH,

@@ -21,9 +21,9 @@ from itertools import islice
 from typing import NamedTuple
 
 from botsim.inputs.caching import by_identity
-from botsim.inputs.scenario import DAYS_PER_MONTH, Knowledge, Scenario
+from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, Knowledge, Scenario
 from botsim.model.hazards import steady_state_attrition
-from botsim.model.rampup import full_output_tenure, productivity_of
+from botsim.model.rampup import full_output_tenure, lost_days, productivity_of
 from botsim.model.recruiting import expected_candidate_days
 
 CRITERIA = ("stable", "retention", "lead_coverage", "client_capacity", "documentation", "entity")
@@ -205,6 +205,8 @@ class Thresholds(NamedTuple):
     max_annual_attrition: float
     min_retention: float
     attrition_window_months: int
+    productive_share: float  # steady-state output of a filled seat, 1 - e L / DAYS_PER_YEAR
+    capacity_fraction: float
 
     def assumptions(self, scenario: Scenario) -> dict[str, float | int | str]:
         """The resolved values, each saying whether it was set or resolved from "auto" (for
@@ -219,6 +221,9 @@ class Thresholds(NamedTuple):
             "readiness.min_retention": round(self.min_retention, 6),
             "readiness.min_retention_source": _source(rd.min_retention),
             "stability.full_team_fraction": st.full_team_fraction,
+            "expected_steady_state_productive_share": round(self.productive_share, 6),
+            "stability.capacity_fraction": round(self.capacity_fraction, 6),
+            "stability.capacity_fraction_source": _source(st.capacity_fraction),
         }
 
 
@@ -237,7 +242,11 @@ def resolved_thresholds(scenario: Scenario) -> Thresholds:
     * ``min_retention: auto`` = max(0, 1 - max_annual_attrition);
     * ``attrition_window_months: auto`` = the shortest window W >= ``window_months`` with
       N e W / 12 >= ``min_expected_exits`` (N = sum_r w_r), at most RETENTION_WINDOW (and never
-      below ``window_months``).
+      below ``window_months``);
+    * productive share p = sum_r w_r max(0, 1 - e_r L_r / DAYS_PER_YEAR) / sum_r w_r, with L_r
+      :func:`~botsim.model.rampup.lost_days` of the role's ramp (a seat's steady-state output
+      per filled seat: e_r hires a year each lose L_r productive days);
+    * ``capacity_fraction: auto`` = ``auto_capacity_margin`` x ``headcount_fraction`` x p.
     """
     st, rd = scenario.stability, scenario.readiness
     weights = [max(step.headcount for step in role.plan) for role in scenario.roles]
@@ -262,7 +271,17 @@ def resolved_thresholds(scenario: Scenario) -> Thresholds:
             else RETENTION_WINDOW
         )
         window = max(st.window_months, min(needed, RETENTION_WINDOW))
-    return Thresholds(expected, agents, limit, retention, window)
+    shares = [
+        max(0.0, 1.0 - rate * lost_days(scenario.ramp_for(role)) / DAYS_PER_YEAR)
+        for role, rate in zip(scenario.roles, rates, strict=True)
+    ]
+    productive = sum(map(operator.mul, weights, shares)) / agents if agents else 1.0
+    capacity = (
+        st.auto_capacity_margin * st.headcount_fraction * productive
+        if st.capacity_fraction == "auto"
+        else st.capacity_fraction
+    )
+    return Thresholds(expected, agents, limit, retention, window, productive, capacity)
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -357,11 +376,11 @@ class Lifecycle:
             self._ramping_demand = client.ramping_demand_multiplier
             self._shortfall_sensitivity = client.shortfall_output_sensitivity
         st, rd = sc.stability, sc.readiness
+        limits = resolved_thresholds(sc)
         self._headcount_fraction, self._capacity_fraction = (
             st.headcount_fraction,
-            st.capacity_fraction,
+            limits.capacity_fraction,
         )
-        limits = resolved_thresholds(sc)
         self._max_attrition, self._window = (
             limits.max_annual_attrition,
             limits.attrition_window_months,

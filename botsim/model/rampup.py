@@ -60,3 +60,20 @@ def productivity_of(ramp: Ramp) -> Callable[[float], float]:
         return 0.0 if tenure < 0 else math.floor(x * steps) / steps
 
     return stepped
+
+
+def lost_days(ramp: Ramp) -> float:
+    """Productive days a seat loses per hire against a fully productive agent:
+    L = training_days + integral over the ramp of (1 - f(x)) dx x ramp_days, in closed form
+    (exact for every shape, docs/model.md "Full team and readiness thresholds"):
+
+    * linear: the ramp loses ramp_days / 2;
+    * logistic: also ramp_days / 2 (f(x) + f(1 - x) = 1, as s is symmetric about 1/2);
+    * stepped with n steps: ramp_days x (n + 1) / (2n) (the mean of 1 - k/n, k = 0..n-1).
+
+    A hire who leaves before the end of the ramp loses less; L is the loss of one who stays.
+    """
+    training, ramp_days = float(ramp.training_days), float(ramp.ramp_days)
+    if ramp_days == 0 or ramp.shape in ("linear", "logistic"):
+        return training + ramp_days / 2
+    return training + ramp_days * (ramp.steps + 1) / (2 * ramp.steps)

@@ -314,7 +314,10 @@ def readiness_thresholds(result) -> None:
         f"{st.auto_attrition_multiple:g}, window for {st.min_expected_exits:g} expected exits "
         f"of {limits.planned_agents} agents); 12-month retention >= {limits.min_retention:.1%} "
         f"({said(rd.min_retention)}); full team = {st.full_team_seats(target)} of {target} "
-        f"seats ({st.full_team_fraction:.0%})"
+        f"seats ({st.full_team_fraction:.0%}); effective FTE >= {limits.capacity_fraction:.1%} "
+        f"of target ({said(st.capacity_fraction)}; {st.auto_capacity_margin:g} x "
+        f"{st.headcount_fraction:.0%} of seats x {limits.productive_share:.1%} steady-state "
+        "output of a filled seat)"
     )
     table = criteria_at_months(result.timeseries)
     if table.empty:

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 
 from botsim import ScenarioError, load_scenario, simulate
-from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, AttritionBand
+from botsim.inputs.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, AttritionBand, Ramp
 from botsim.metrics.readiness import READY, criteria_at_months
+from botsim.metrics.replication import SEATS_SHARE
 from botsim.model.hazards import annual_hazard, steady_state_attrition
 from botsim.model.lifecycle import CRITERIA, resolved_thresholds
+from botsim.model.rampup import lost_days, productivity_of
 from botsim.model.records import tables
 
 MANILA = "scenarios/manila-finance-20.yaml"
@@ -23,6 +25,7 @@ OLD_VALUES = (
     "stability.max_annual_attrition=0.6",
     "stability.attrition_window_months=3",
     "readiness.min_retention=0.55",
+    "stability.capacity_fraction=0.8",
 )
 """The definitions and thresholds before issue 15, written out."""
 
@@ -289,6 +292,9 @@ def test_defaults_change_the_answer() -> None:
         ("stability.attrition_window_months=often", "stability.attrition_window_months", "often"),
         ("readiness.min_retention=x", "readiness.min_retention", "number or 'auto'"),
         ("stability.auto_attrition_multiple=0.5", "stability.auto_attrition_multiple", "0.5"),
+        ("stability.capacity_fraction=automatic", "stability.capacity_fraction", "'auto'"),
+        ("stability.capacity_fraction=1.5", "stability.capacity_fraction", "1.5"),
+        ("stability.auto_capacity_margin=0", "stability.auto_capacity_margin", "0"),
     ],
 )
 def test_bad_threshold_names_the_field(override: str, path: str, fragment: str) -> None:
@@ -321,3 +327,113 @@ def test_criteria_table_counts_unmet_and_only_unmet_criteria() -> None:
     stable = table[table["criterion"] == "stable"].iloc[0]
     assert (stable["unmet_share"], stable["only_unmet_share"]) == (pytest.approx(1 / 3), 0.0)
     assert table[table["criterion"] == READY].iloc[0]["ready_share"] == pytest.approx(1 / 3)
+
+
+# --------------------------------------------------------------------------- capacity threshold
+
+
+@pytest.mark.parametrize(
+    "ramp",
+    [
+        Ramp(shape="linear", training_days=21, ramp_days=120),
+        Ramp(shape="logistic", training_days=28, ramp_days=84, steepness=8),
+        Ramp(shape="stepped", training_days=10, ramp_days=90, steps=3),
+        Ramp(shape="linear", training_days=15, ramp_days=0),
+    ],
+)
+def test_lost_days_is_the_integral_of_the_missing_output(ramp: Ramp) -> None:
+    """L = integral of (1 - productivity) over tenure, against a midpoint rule (tolerance
+    0.01 day: 200,000 points over at most 150 days, steps land on grid points or not)."""
+    f = productivity_of(ramp)
+    end = float(ramp.training_days + ramp.ramp_days) + 5.0
+    n = 200_000
+    h = end / n
+    numeric = sum(1.0 - f((i + 0.5) * h) for i in range(n)) * h
+    assert lost_days(ramp) == pytest.approx(numeric, abs=0.01)
+
+
+def test_auto_capacity_resolves_to_the_closed_form() -> None:
+    """Manila finance, linear ramp: training 21 days, ramp 120 days, so a hire loses
+    L = 21 + 120 / 2 = 81 productive days; e hires a year per seat leave 1 - 81 e / 365.25."""
+    scenario = load_scenario(MANILA)
+    st = scenario.stability
+    assert st.capacity_fraction == "auto"
+    e = integrated_steady_state(scenario.locations[0])
+    share = 1 - e * 81 / 365.25
+    limits = resolved_thresholds(scenario)
+    assert limits.productive_share == pytest.approx(share, rel=1e-4)
+    assert limits.capacity_fraction == pytest.approx(0.9 * 0.9 * share, rel=1e-4)
+    assert 0.7 < limits.capacity_fraction < 0.8  # below the former bar on the mean
+    used = limits.assumptions(scenario)
+    assert used["stability.capacity_fraction_source"] == "auto"
+    assert used["stability.capacity_fraction"] == pytest.approx(limits.capacity_fraction)
+    fixed = resolved_thresholds(load_scenario(MANILA, ("stability.capacity_fraction=0.8",)))
+    assert fixed.capacity_fraction == 0.8
+
+
+def test_split_team_weights_productive_share_by_planned_headcount() -> None:
+    scenario = load_scenario("scenarios/split-ph-co.yaml")
+    total = weighted = 0.0
+    for role in scenario.roles:
+        peak = max(step.headcount for step in role.plan)
+        e = integrated_steady_state(scenario.location(role.location))
+        weighted += peak * (1 - e * lost_days(scenario.ramp_for(role)) / DAYS_PER_YEAR)
+        total += peak
+    limits = resolved_thresholds(scenario)
+    assert limits.productive_share == pytest.approx(weighted / total, rel=1e-4)
+
+
+def test_productive_share_matches_a_long_simulation() -> None:
+    """A steady core team (no overload, client or transfer) whose hires never leave before
+    the end of their ramp (no exits in the first 6 months; the ramp ends at 4.6), so every
+    hire loses exactly L: its effective FTE per agent after a 5-year warm-up is the closed
+    form within 3 standard errors over replications. (With exits during the ramp, a hire
+    loses less than L and the closed form is a lower bound: Manila 0.900 vs about 0.906.)"""
+    bands = (
+        "locations[0].attrition.bands=[{from_month: 0, voluntary: 0, involuntary: 0}, "
+        "{from_month: 6, voluntary: 0.5, involuntary: 0.1}]"
+    )
+    scenario = load_scenario(MANILA, (*CORE, "horizon_months=240", bands))
+    shares = []
+    for replication in range(24):
+        series = simulate(scenario, seed=17, replication=replication).series
+        late = series["month"] > 60
+        shares.append(series["effective_fte"][late].sum() / series["headcount"][late].sum())
+    shares = np.asarray(shares)
+    se = shares.std(ddof=1) / math.sqrt(len(shares))
+    assert abs(shares.mean() - resolved_thresholds(scenario).productive_share) < 3 * se
+
+
+def test_explicit_capacity_fraction_is_the_former_model() -> None:
+    """capacity_fraction 0.8 written out gives main's numbers (commit db6a770, seed 5)."""
+    scenario = load_scenario(MANILA, ("stability.capacity_fraction=0.8",))
+    expected = [
+        (9.0, 19.0, 0.4822256568778979),
+        (7.0, math.nan, 0.47468354430379744),
+        (12.0, 19.0, 0.3738317757009346),
+    ]
+    for replication, values in enumerate(expected):
+        s = simulate(scenario, seed=5, replication=replication).summary
+        got = (s["time_to_stable_team"], s["time_to_transfer_ready"], s["annual_attrition"])
+        assert got == pytest.approx(values, rel=0, abs=0, nan_ok=True)
+
+
+# --------------------------------------------------------------------------- 90 % of seats
+
+
+@pytest.mark.parametrize("replication", range(4))
+def test_time_to_90pct_seats_is_the_first_moment_at_90_percent(replication: int) -> None:
+    scenario = load_scenario(MANILA, CORE)
+    assert SEATS_SHARE == 0.9
+    result = simulate(scenario, seed=3, replication=replication, keep_events=True)
+    s = result.summary
+    day_18 = first_day_with(scenario, result.events, 18)  # ceil(0.9 x 20), walked by hand
+    assert s["time_to_90pct_seats"] == pytest.approx(day_18 / DAYS_PER_MONTH, abs=1e-9)
+    assert not s["time_to_90pct_seats_censored"]
+    assert s["time_to_90pct_seats"] <= s["time_to_full_team"]
+
+
+def test_time_to_90pct_seats_is_censored_when_never_reached() -> None:
+    scenario = load_scenario(MANILA, (*CORE, "horizon_months=1"))
+    s = simulate(scenario, seed=3, replication=0).summary
+    assert math.isnan(s["time_to_90pct_seats"]) and s["time_to_90pct_seats_censored"]

@@ -115,7 +115,11 @@ def test_lookups_use_the_declared_patterns() -> None:
 
 
 def test_key_and_precision_metrics() -> None:
-    assert catalogue.key_metric_names()[:2] == ("time_to_first_hire", "time_to_full_team")
+    assert catalogue.key_metric_names()[:3] == (
+        "time_to_first_hire",
+        "time_to_90pct_seats",
+        "time_to_full_team",
+    )
     assert catalogue.precision_defaults() == ("time_to_full_team", "time_to_stable_team")
 
 
@@ -177,6 +181,8 @@ def test_precision_metrics_are_checked_against_the_catalogue(monkeypatch) -> Non
     experiment.check_precision_metrics(scenario, ["total_cost__bogota__cx-agent"])
     with pytest.raises(ValueError, match=r"unknown precision metric.*binding_criterion"):
         experiment.check_precision_metrics(scenario, ["binding_criterion"])
-    with pytest.raises(ValueError, match="choose from: time_to_first_hire, time_to_full_team"):
+    with pytest.raises(
+        ValueError, match="choose from: time_to_first_hire, time_to_90pct_seats, time_to_full_team"
+    ):
         experiment.check_precision_metrics(scenario, ["time_to_full_team_censored"])
     assert catalogue.precision_defaults() == experiment.DEFAULT_PRECISION_METRICS
