@@ -24,6 +24,7 @@ from scipy import stats
 
 KEY_METRICS = (
     "time_to_first_hire",
+    "time_to_90pct_seats",
     "time_to_full_team",
     "time_to_stable_team",
     "time_to_transfer_ready",
