@@ -451,6 +451,30 @@ class TransferLiability(Frozen):
     )
 
 
+class Severance(Frozen):
+    """Statutory severance on a layoff (docs/model.md, "Ramp-down and layoffs"), in months of
+    base pay: max(minimum_months, first_year_months x min(Y, 1) + further_year_months x
+    max(Y - 1, 0)), Y the years of service counted (pro rata, or whole years with a fraction of
+    at least ``whole_year_from_months`` counted as a whole year)."""
+
+    first_year_months: Annotated[float, Field(ge=0, le=12)] = Field(
+        default=0.0,
+        description="Months of base pay for the first year of service (assumption: 0 unless "
+        "the profile states one).",
+    )
+    further_year_months: Annotated[float, Field(ge=0, le=12)] = Field(
+        default=0.0, description="Months of base pay per further year of service."
+    )
+    minimum_months: Annotated[float, Field(ge=0, le=24)] = Field(
+        default=0.0, description="Months of base pay at least, whatever the tenure."
+    )
+    whole_year_from_months: Annotated[float, Field(gt=0, lt=12)] | None = Field(
+        default=None,
+        description="A fraction of a year of at least this many months counts as a whole "
+        "year, a shorter one not at all; none = years counted pro rata.",
+    )
+
+
 class LocationValues(Frozen):
     """Every value a location profile provides; a scenario may override any of them."""
 
@@ -498,6 +522,15 @@ class LocationValues(Frozen):
         "their lines).",
     )
     transfer_liability: TransferLiability = Field(default_factory=TransferLiability)
+    # Ramp-down and layoffs (issue 17, item 4). Defaults: no notice, no severance.
+    layoff_notice_days: Days = Field(
+        default=0.0,
+        description="Days between a plan reduction and the layoffs it leads to: the notice "
+        "the employer must give (assumption: 0 unless the profile states one).",
+    )
+    severance: Severance = Field(
+        default_factory=Severance, description="Statutory severance paid on a layoff."
+    )
 
     @field_validator("support_cost")
     @classmethod
@@ -561,7 +594,9 @@ class Role(Frozen):
         description="Role family for costs (key of loaded_monthly_cost); defaults to the name.",
     )
     plan: Annotated[list[PlanStep], Field(min_length=1, max_length=120)] = Field(
-        description="Initial build and growth waves; months increasing, headcount non-decreasing."
+        description="Initial build, growth waves and reductions; months increasing. A "
+        "reduction freezes backfills, then lays off the rest after the location's "
+        "layoff_notice_days (docs/model.md, 'Ramp-down and layoffs')."
     )
     ramp: Ramp | None = Field(default=None, description="Overrides the location's ramp curve.")
     attrition: Attrition | None = Field(
@@ -588,12 +623,11 @@ class Role(Frozen):
         if any(b <= a for a, b in itertools.pairwise(months)):
             raise ValueError(f"plan months must be increasing, got {months}")
         heads = [s.headcount for s in self.plan]
-        if any(b < a for a, b in itertools.pairwise(heads)):
-            raise ValueError(
-                f"plan headcount must not decrease (reductions are not modelled), got {heads}"
-            )
         if heads[-1] == 0:
-            raise ValueError("plan never asks for anyone: the last headcount is 0")
+            raise ValueError(
+                "the last headcount is 0: a plan must end with someone (winding the team "
+                "down to nobody is not modelled)"
+            )
         return self
 
     @property
@@ -633,6 +667,12 @@ class Policy(Frozen):
     )
     training_classes: TrainingClasses | None = Field(
         default=None, description="Batch starts into training cohorts; none = start any day."
+    )
+    layoff_rule: Literal["last_in_first_out"] = Field(
+        default="last_in_first_out",
+        description="Who is laid off when a plan reduction is not met by natural attrition: "
+        "the agents hired last (the only rule offered: tenure here is tenure with this team, "
+        "so 'lowest tenure' would be the same rule).",
     )
 
 

@@ -191,6 +191,7 @@ SUMMARY: tuple[Metric, ...] = (
     _m("exits_<kind>", "count", "exits of agents and leads", "lower", per="exit kind"),
     _m("exits_declined_transfer", "count", "exits: declined to transfer", "lower",
        compared=True),
+    _m("exits_layoff", "count", "exits: laid off by a plan reduction (not attrition)", "lower"),
     _m("promotions", "count", "promotions to team lead"),
     *(
         _m(f"exits_tenure_{lo}_{hi}m", "count", f"exits with tenure {lo}-{hi} months", "lower")
@@ -258,6 +259,7 @@ SERIES: tuple[Metric, ...] = (
        "liabilities assumed", "lower"),
     _s("cost_owned_overhead", "currency", "owned: management and travel, other overhead",
        "lower"),
+    _s("cost_severance", "currency", "statutory severance of layoffs", "lower"),
     _s("cost_bot", "currency", "BOT", "lower"),
     _s("cost_outsourcing", "currency", "outsourcing", "lower"),
     _s("cost_onshore", "currency", "onshore", "lower"),

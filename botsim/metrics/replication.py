@@ -188,7 +188,7 @@ def _masked_mean(values: np.ndarray, mask: np.ndarray) -> float:
 def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
     """Exits within the horizon of agents and leads: in total, by kind and by tenure band
     (promotions to lead are counted apart, not as exits)."""
-    by_kind = dict.fromkeys((*ATTRITION_EXITS, ExitKind.DECLINED_TRANSFER), 0)
+    by_kind = dict.fromkeys((*ATTRITION_EXITS, ExitKind.DECLINED_TRANSFER, ExitKind.LAYOFF), 0)
     bands = [0] * len(TENURE_BANDS_MONTHS)
     exits = promotions = 0
     for kind, start, end in zip(

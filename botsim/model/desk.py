@@ -56,6 +56,7 @@ class RoleDesk:
     accepted_in_notice: int = 0  # offer accepted, hire not yet started (or no-show)
     agents_in_notice: int = 0  # agents who resigned and have not left yet
     team: LeadTeam | None = None  # the lead team of the desk's location and role family
+    surplus: int = 0  # seats a plan reduction removed that no exit has absorbed yet
     plan: tuple[tuple[float, int], ...] = field(init=False)  # (month, headcount) per step
     monthly_targets: tuple[int, ...] = field(init=False)  # the target at each month-end
     funnel: Funnel = field(init=False)
@@ -67,6 +68,7 @@ class RoleDesk:
     probation_failure: float = field(init=False)
     walkout_share: float = field(init=False)
     notice_days: float = field(init=False)
+    layoff_notice_days: float = field(init=False)
 
     def __post_init__(self) -> None:
         loc, recruiting = self.location, self.location.recruiting
@@ -83,6 +85,7 @@ class RoleDesk:
         self.probation_failure = loc.probation.failure_probability
         self.walkout_share = self.attrition.no_notice_share
         self.notice_days = loc.notice_days
+        self.layoff_notice_days = loc.layoff_notice_days
 
     def target_at(self, month: float) -> int:
         """The role's planned headcount at ``month`` (``Role.target_at`` on the copied plan)."""
