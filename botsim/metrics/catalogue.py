@@ -199,9 +199,11 @@ SUMMARY: tuple[Metric, ...] = (
     ),
     _m(f"exits_tenure_{TENURE_BANDS_MONTHS[-1]}m_plus", "count",
        f"exits with tenure {TENURE_BANDS_MONTHS[-1]}+ months", "lower"),
-    _m("annual_attrition", "share per year", "annual attrition, agents", "lower", key=True),
+    _m("annual_attrition", "share per year", "annual attrition, agents (layoffs excluded)",
+       "lower", key=True),
     _m("annual_attrition_leads", "share per year", "annual attrition, team leads", "lower"),
-    _m("annual_attrition_all", "share per year", "annual attrition, all staff", "lower"),
+    _m("annual_attrition_all", "share per year", "annual attrition, all staff (layoffs "
+       "excluded)", "lower"),
     _m("annual_attrition_profile_hazards", "share per year",
        "annual attrition, agents, that the profiles' hazards give at the simulated tenures "
        "(no overload or transfer-window multiplier, no declined contracts)", "lower"),

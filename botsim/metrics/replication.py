@@ -290,16 +290,18 @@ def replication_metrics(
     summary.update(cost_ledger(scenario, milestones, staff, series, marks.transfer_done, fx))
     summary["hires"] = marks.external_hires
     summary.update(exit_counts(staff, horizon))
-    # Attrition per population, each over its own month-end headcounts.
+    # Attrition per population, each over its own month-end headcounts; layoffs (agents
+    # only) are exits but not attrition.
     lead_exits = int(np.count_nonzero(staff.is_lead & (staff.exit <= horizon)))
-    agent_exits = summary["exits"] - lead_exits
+    layoffs = summary["exits_layoff"]
+    agent_exits = summary["exits"] - lead_exits - layoffs
     agent_months = float(np.sum(series["headcount"]))
     lead_months = float(np.sum(series["leads"]))
     months = scenario.horizon_months
     summary["annual_attrition"] = annual_rate(agent_exits, agent_months, months)
     summary["annual_attrition_leads"] = annual_rate(lead_exits, lead_months, months)
     summary["annual_attrition_all"] = annual_rate(
-        summary["exits"], agent_months + lead_months, months
+        summary["exits"] - layoffs, agent_months + lead_months, months
     )
     summary["annual_attrition_profile_hazards"] = annual_rate(
         profile_hazard_exits(scenario, emp, horizon), agent_months, months
