@@ -531,6 +531,15 @@ class LocationValues(Frozen):
     severance: Severance = Field(
         default_factory=Severance, description="Statutory severance paid on a layoff."
     )
+    # The transfer as a legal event (issue 17, item 7).
+    transfer_regime: Literal["consent", "automatic_continuation"] = Field(
+        default="consent",
+        description="How employment moves to the client at transfer: 'consent', each employee "
+        "accepts the new contract with the probability of transfer.consent (e.g. the "
+        "Philippines), or 'automatic_continuation', every contract continues with its "
+        "liabilities (e.g. Colombia's sustitución patronal). Assumption: consent unless the "
+        "profile states one.",
+    )
 
     @field_validator("support_cost")
     @classmethod
@@ -865,6 +874,60 @@ class Knowledge(Frozen):
     )
 
 
+class ConsentTerms(Frozen):
+    """The terms offered to each employee under a consent regime, which set the probability p
+    that they accept (docs/model.md, "The transfer as a legal event"):
+
+    logit p = logit p0 + b_bonus x bonus_months - b_tenure x [tenure not recognised]
+              - b_parity x [benefits not at parity],
+
+    p0 = transfer.contract_acceptance, the acceptance under the usual terms (tenure recognised,
+    benefits at parity, no bonus). With the usual terms p = p0 exactly."""
+
+    retention_bonus_months: Annotated[float, Field(ge=0, le=24)] = Field(
+        default=0.0,
+        description="Retention bonus offered for accepting, in months of base pay (its cost is "
+        "costs.retention_bonus_per_employee, an amount: keep the two consistent).",
+    )
+    tenure_recognised: bool = Field(
+        default=True, description="The client recognises the years served with the partner."
+    )
+    benefit_parity: bool = Field(
+        default=True, description="Benefits (e.g. HMO cover) at least those of the partner."
+    )
+    log_odds_per_bonus_month: Annotated[float, Field(ge=0, le=5)] = Field(
+        default=0.5,
+        description="b_bonus: log-odds of acceptance per month of bonus (assumption: no "
+        "source; 0.5 takes 0.9 to about 0.94 for one month's pay).",
+    )
+    log_odds_tenure_not_recognised: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=1.5,
+        description="b_tenure: log-odds lost when tenure is reset (assumption: no source; "
+        "1.5 takes 0.9 to about 0.67: the reset separation-pay exposure weighs heavily).",
+    )
+    log_odds_no_benefit_parity: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=1.0,
+        description="b_parity: log-odds lost when benefits fall below the partner's "
+        "(assumption: no source; 1.0 takes 0.9 to about 0.77).",
+    )
+
+    @property
+    def usual(self) -> bool:
+        """The usual terms: p is contract_acceptance itself."""
+        return self.retention_bonus_months == 0 and self.tenure_recognised and self.benefit_parity
+
+    def acceptance(self, p0: float) -> float:
+        """p, the probability an employee accepts the contract, from p0 and these terms."""
+        if self.usual or p0 in (0.0, 1.0):
+            return p0
+        logit = math.log(p0 / (1.0 - p0)) + self.log_odds_per_bonus_month * (
+            self.retention_bonus_months
+        )
+        logit -= 0.0 if self.tenure_recognised else self.log_odds_tenure_not_recognised
+        logit -= 0.0 if self.benefit_parity else self.log_odds_no_benefit_parity
+        return 1.0 / (1.0 + math.exp(-logit))
+
+
 class Transfer(Frozen):
     """Transfer policy, legal entity and handover (brief mechanism 6)."""
 
@@ -890,7 +953,13 @@ class Transfer(Frozen):
     )
     contract_acceptance: Probability = Field(
         default=0.9,
-        description="Probability an employee accepts the new employer's contract (assumption).",
+        description="Probability an employee accepts the new employer's contract under the "
+        "usual terms, in a location whose transfer_regime is 'consent' (assumption).",
+    )
+    consent: ConsentTerms = Field(
+        default_factory=ConsentTerms,
+        description="Terms offered under a consent regime (bonus, tenure recognition, benefit "
+        "parity), which move the acceptance from contract_acceptance by a logistic.",
     )
     attrition_multiplier: Annotated[float, Field(ge=1, le=10)] = Field(
         default=1.5,
