@@ -17,7 +17,14 @@ import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from botsim.inputs.caching import by_identity
 from botsim.inputs.distributions import MAX_DURATION_DAYS, Distribution
@@ -618,6 +625,12 @@ class Role(Frozen):
         default=None,
         description="Overrides the location's recruiting.immediate_start_share for this role; "
         "none = the location's.",
+    )
+    stage_pass_rates: dict[Name, Annotated[float, Field(gt=0, le=1)]] | None = Field(
+        default=None,
+        description="Overrides the pass rate of named stages of the location's funnel for "
+        "this role (issue 17, item 8), e.g. a stricter English assessment for a bilingual "
+        "family: {assessment: 0.3}; none = the location's rates.",
     )
     budget_per_month: Amount | None = Field(
         default=None,
@@ -1332,6 +1345,38 @@ class Scenario(Frozen):
                     f"horizon of {self.horizon_months} months"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _stage_overrides(self) -> Scenario:
+        """Each role's stage_pass_rates name stages of its location and leave a funnel that
+        can fill a requisition (the location's checks, on the role's funnel)."""
+        for i, role in enumerate(self.roles):
+            if not role.stage_pass_rates:
+                continue
+            stages = self.location(role.location).recruiting.stages
+            known = [s.name for s in stages]
+            unknown = sorted(set(role.stage_pass_rates) - set(known))
+            if unknown:
+                raise ValueError(
+                    f"roles[{i}].stage_pass_rates: no stage {unknown} in location "
+                    f"{role.location!r}; its stages: {known}"
+                )
+            try:
+                self.recruiting_for(role)
+            except ValidationError as exc:
+                reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                raise ValueError(f"roles[{i}].stage_pass_rates: {reason}") from None
+        return self
+
+    def recruiting_for(self, role: Role) -> Recruiting:
+        """The role's recruiting: its location's, with the role's stage_pass_rates applied."""
+        recruiting = self.location(role.location).recruiting
+        if not role.stage_pass_rates:
+            return recruiting
+        doc = recruiting.model_dump()
+        for stage in doc["stages"]:
+            stage["pass_rate"] = role.stage_pass_rates.get(stage["name"], stage["pass_rate"])
+        return Recruiting.model_validate(doc)
 
     @model_validator(mode="after")
     def _costs_consistent(self) -> Scenario:

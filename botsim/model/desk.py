@@ -15,6 +15,7 @@ from botsim.inputs.scenario import (
     PLAN_STEP_ROUNDING,
     Attrition,
     Location,
+    Recruiting,
     Role,
     Scenario,
 )
@@ -45,6 +46,7 @@ class RoleDesk:
     attrition: Attrition  # the role's (its override, else its location's)
     immediate_start_share: float  # accepted candidates available at once (no notice)
     availability_rng: np.random.Generator | None  # draws who is available at once
+    recruiting: Recruiting | None = None  # the role's funnel (stage overrides); None = location's
     agents: dict[int, float] = field(default_factory=dict)  # employee id -> start day
     leads: dict[int, float] = field(default_factory=dict)
     tenures: dict[int, Task] = field(default_factory=dict)  # each employee's process
@@ -71,7 +73,8 @@ class RoleDesk:
     layoff_notice_days: float = field(init=False)
 
     def __post_init__(self) -> None:
-        loc, recruiting = self.location, self.location.recruiting
+        loc = self.location
+        recruiting = self.recruiting or loc.recruiting
         self.plan = tuple((step.month, step.headcount) for step in self.role.plan)
         self.funnel = funnel_of(recruiting)
         self.candidate_notice = duration_draw(recruiting.candidate_notice)
@@ -126,3 +129,10 @@ def month_end_targets(scenario: Scenario) -> tuple[tuple[int, ...], ...]:
     return tuple(
         tuple(role.target_at(m + PLAN_STEP_ROUNDING) for m in months) for role in scenario.roles
     )
+
+
+@by_identity()
+def role_recruiting(scenario: Scenario) -> tuple[Recruiting, ...]:
+    """Each role's recruiting (its location's, with the role's stage_pass_rates); once per
+    scenario, so the prepared funnels are shared by every replication."""
+    return tuple(scenario.recruiting_for(role) for role in scenario.roles)
