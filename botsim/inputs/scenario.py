@@ -18,7 +18,15 @@ import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from botsim.inputs.caching import by_identity
 from botsim.inputs.distributions import MAX_DURATION_DAYS, Distribution
@@ -575,6 +583,30 @@ class TransferLiability(Frozen):
     )
 
 
+class Severance(Frozen):
+    """Statutory severance on a layoff (docs/model.md, "Ramp-down and layoffs"), in months of
+    base pay: max(minimum_months, first_year_months x min(Y, 1) + further_year_months x
+    max(Y - 1, 0)), Y the years of service counted (pro rata, or whole years with a fraction of
+    at least ``whole_year_from_months`` counted as a whole year)."""
+
+    first_year_months: Annotated[float, Field(ge=0, le=12)] = Field(
+        default=0.0,
+        description="Months of base pay for the first year of service (assumption: 0 unless "
+        "the profile states one).",
+    )
+    further_year_months: Annotated[float, Field(ge=0, le=12)] = Field(
+        default=0.0, description="Months of base pay per further year of service."
+    )
+    minimum_months: Annotated[float, Field(ge=0, le=24)] = Field(
+        default=0.0, description="Months of base pay at least, whatever the tenure."
+    )
+    whole_year_from_months: Annotated[float, Field(gt=0, lt=12)] | None = Field(
+        default=None,
+        description="A fraction of a year of at least this many months counts as a whole "
+        "year, a shorter one not at all; none = years counted pro rata.",
+    )
+
+
 class LocationValues(Frozen):
     """Every value a location profile provides; a scenario may override any of them."""
 
@@ -626,6 +658,24 @@ class LocationValues(Frozen):
         default_factory=Seasonality,
         description="Multipliers by calendar month (applicants, offer acceptance, resignation); "
         "in force only with the scenario's start_date.",
+    )
+    # Ramp-down and layoffs (issue 17, item 4). Defaults: no notice, no severance.
+    layoff_notice_days: Days = Field(
+        default=0.0,
+        description="Days between a plan reduction and the layoffs it leads to: the notice "
+        "the employer must give (assumption: 0 unless the profile states one).",
+    )
+    severance: Severance = Field(
+        default_factory=Severance, description="Statutory severance paid on a layoff."
+    )
+    # The transfer as a legal event (issue 17, item 7).
+    transfer_regime: Literal["consent", "automatic_continuation"] = Field(
+        default="consent",
+        description="How employment moves to the client at transfer: 'consent', each employee "
+        "accepts the new contract with the probability of transfer.consent (e.g. the "
+        "Philippines), or 'automatic_continuation', every contract continues with its "
+        "liabilities (e.g. Colombia's sustitución patronal). Assumption: consent unless the "
+        "profile states one.",
     )
 
     @field_validator("support_cost")
@@ -690,7 +740,9 @@ class Role(Frozen):
         description="Role family for costs (key of loaded_monthly_cost); defaults to the name.",
     )
     plan: Annotated[list[PlanStep], Field(min_length=1, max_length=120)] = Field(
-        description="Initial build and growth waves; months increasing, headcount non-decreasing."
+        description="Initial build, growth waves and reductions; months increasing. A "
+        "reduction freezes backfills, then lays off the rest after the location's "
+        "layoff_notice_days (docs/model.md, 'Ramp-down and layoffs')."
     )
     ramp: Ramp | None = Field(default=None, description="Overrides the location's ramp curve.")
     attrition: Attrition | None = Field(
@@ -703,6 +755,12 @@ class Role(Frozen):
         default=None,
         description="Overrides the location's recruiting.immediate_start_share for this role; "
         "none = the location's.",
+    )
+    stage_pass_rates: dict[Name, Annotated[float, Field(gt=0, le=1)]] | None = Field(
+        default=None,
+        description="Overrides the pass rate of named stages of the location's funnel for "
+        "this role (issue 17, item 8), e.g. a stricter English assessment for a bilingual "
+        "family: {assessment: 0.3}; none = the location's rates.",
     )
     budget_per_month: Amount | None = Field(
         default=None,
@@ -717,12 +775,11 @@ class Role(Frozen):
         if any(b <= a for a, b in itertools.pairwise(months)):
             raise ValueError(f"plan months must be increasing, got {months}")
         heads = [s.headcount for s in self.plan]
-        if any(b < a for a, b in itertools.pairwise(heads)):
-            raise ValueError(
-                f"plan headcount must not decrease (reductions are not modelled), got {heads}"
-            )
         if heads[-1] == 0:
-            raise ValueError("plan never asks for anyone: the last headcount is 0")
+            raise ValueError(
+                "the last headcount is 0: a plan must end with someone (winding the team "
+                "down to nobody is not modelled)"
+            )
         return self
 
     @property
@@ -788,6 +845,13 @@ class Policy(Frozen):
             if freeze.scope == scope and start <= day < end:
                 return end
         return day
+
+    layoff_rule: Literal["last_in_first_out"] = Field(
+        default="last_in_first_out",
+        description="Who is laid off when a plan reduction is not met by natural attrition: "
+        "the agents hired last (the only rule offered: tenure here is tenure with this team, "
+        "so 'lowest tenure' would be the same rule).",
+    )
 
 
 class Stability(Frozen):
@@ -996,6 +1060,60 @@ class Knowledge(Frozen):
     )
 
 
+class ConsentTerms(Frozen):
+    """The terms offered to each employee under a consent regime, which set the probability p
+    that they accept (docs/model.md, "The transfer as a legal event"):
+
+    logit p = logit p0 + b_bonus x bonus_months - b_tenure x [tenure not recognised]
+              - b_parity x [benefits not at parity],
+
+    p0 = transfer.contract_acceptance, the acceptance under the usual terms (tenure recognised,
+    benefits at parity, no bonus). With the usual terms p = p0 exactly."""
+
+    retention_bonus_months: Annotated[float, Field(ge=0, le=24)] = Field(
+        default=0.0,
+        description="Retention bonus offered for accepting, in months of base pay (its cost is "
+        "costs.retention_bonus_per_employee, an amount: keep the two consistent).",
+    )
+    tenure_recognised: bool = Field(
+        default=True, description="The client recognises the years served with the partner."
+    )
+    benefit_parity: bool = Field(
+        default=True, description="Benefits (e.g. HMO cover) at least those of the partner."
+    )
+    log_odds_per_bonus_month: Annotated[float, Field(ge=0, le=5)] = Field(
+        default=0.5,
+        description="b_bonus: log-odds of acceptance per month of bonus (assumption: no "
+        "source; 0.5 takes 0.9 to about 0.94 for one month's pay).",
+    )
+    log_odds_tenure_not_recognised: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=1.5,
+        description="b_tenure: log-odds lost when tenure is reset (assumption: no source; "
+        "1.5 takes 0.9 to about 0.67: the reset separation-pay exposure weighs heavily).",
+    )
+    log_odds_no_benefit_parity: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=1.0,
+        description="b_parity: log-odds lost when benefits fall below the partner's "
+        "(assumption: no source; 1.0 takes 0.9 to about 0.77).",
+    )
+
+    @property
+    def usual(self) -> bool:
+        """The usual terms: p is contract_acceptance itself."""
+        return self.retention_bonus_months == 0 and self.tenure_recognised and self.benefit_parity
+
+    def acceptance(self, p0: float) -> float:
+        """p, the probability an employee accepts the contract, from p0 and these terms."""
+        if self.usual or p0 in (0.0, 1.0):
+            return p0
+        logit = math.log(p0 / (1.0 - p0)) + self.log_odds_per_bonus_month * (
+            self.retention_bonus_months
+        )
+        logit -= 0.0 if self.tenure_recognised else self.log_odds_tenure_not_recognised
+        logit -= 0.0 if self.benefit_parity else self.log_odds_no_benefit_parity
+        return 1.0 / (1.0 + math.exp(-logit))
+
+
 class Transfer(Frozen):
     """Transfer policy, legal entity and handover (brief mechanism 6)."""
 
@@ -1021,7 +1139,13 @@ class Transfer(Frozen):
     )
     contract_acceptance: Probability = Field(
         default=0.9,
-        description="Probability an employee accepts the new employer's contract (assumption).",
+        description="Probability an employee accepts the new employer's contract under the "
+        "usual terms, in a location whose transfer_regime is 'consent' (assumption).",
+    )
+    consent: ConsentTerms = Field(
+        default_factory=ConsentTerms,
+        description="Terms offered under a consent regime (bonus, tenure recognition, benefit "
+        "parity), which move the acceptance from contract_acceptance by a logistic.",
     )
     attrition_multiplier: Annotated[float, Field(ge=1, le=10)] = Field(
         default=1.5,
@@ -1421,6 +1545,38 @@ class Scenario(Frozen):
                     f"horizon of {self.horizon_months} months"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _stage_overrides(self) -> Scenario:
+        """Each role's stage_pass_rates name stages of its location and leave a funnel that
+        can fill a requisition (the location's checks, on the role's funnel)."""
+        for i, role in enumerate(self.roles):
+            if not role.stage_pass_rates:
+                continue
+            stages = self.location(role.location).recruiting.stages
+            known = [s.name for s in stages]
+            unknown = sorted(set(role.stage_pass_rates) - set(known))
+            if unknown:
+                raise ValueError(
+                    f"roles[{i}].stage_pass_rates: no stage {unknown} in location "
+                    f"{role.location!r}; its stages: {known}"
+                )
+            try:
+                self.recruiting_for(role)
+            except ValidationError as exc:
+                reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                raise ValueError(f"roles[{i}].stage_pass_rates: {reason}") from None
+        return self
+
+    def recruiting_for(self, role: Role) -> Recruiting:
+        """The role's recruiting: its location's, with the role's stage_pass_rates applied."""
+        recruiting = self.location(role.location).recruiting
+        if not role.stage_pass_rates:
+            return recruiting
+        doc = recruiting.model_dump()
+        for stage in doc["stages"]:
+            stage["pass_rate"] = role.stage_pass_rates.get(stage["name"], stage["pass_rate"])
+        return Recruiting.model_validate(doc)
 
     @model_validator(mode="after")
     def _costs_consistent(self) -> Scenario:

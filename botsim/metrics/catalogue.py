@@ -194,6 +194,7 @@ SUMMARY: tuple[Metric, ...] = (
     _m("exits_<kind>", "count", "exits of agents and leads", "lower", per="exit kind"),
     _m("exits_declined_transfer", "count", "exits: declined to transfer", "lower",
        compared=True),
+    _m("exits_layoff", "count", "exits: laid off by a plan reduction (not attrition)", "lower"),
     _m("promotions", "count", "promotions to team lead"),
     *(
         _m(f"exits_tenure_{lo}_{hi}m", "count", f"exits with tenure {lo}-{hi} months", "lower")
@@ -201,9 +202,11 @@ SUMMARY: tuple[Metric, ...] = (
     ),
     _m(f"exits_tenure_{TENURE_BANDS_MONTHS[-1]}m_plus", "count",
        f"exits with tenure {TENURE_BANDS_MONTHS[-1]}+ months", "lower"),
-    _m("annual_attrition", "share per year", "annual attrition, agents", "lower", key=True),
+    _m("annual_attrition", "share per year", "annual attrition, agents (layoffs excluded)",
+       "lower", key=True),
     _m("annual_attrition_leads", "share per year", "annual attrition, team leads", "lower"),
-    _m("annual_attrition_all", "share per year", "annual attrition, all staff", "lower"),
+    _m("annual_attrition_all", "share per year", "annual attrition, all staff (layoffs "
+       "excluded)", "lower"),
     _m("annual_attrition_profile_hazards", "share per year",
        "annual attrition, agents, that the profiles' hazards give at the simulated tenures "
        "(no overload or transfer-window multiplier, no declined contracts)", "lower"),
@@ -261,6 +264,7 @@ SERIES: tuple[Metric, ...] = (
        "liabilities assumed", "lower"),
     _s("cost_owned_overhead", "currency", "owned: management and travel, other overhead",
        "lower"),
+    _s("cost_severance", "currency", "statutory severance of layoffs", "lower"),
     _s("cost_bot", "currency", "BOT", "lower"),
     _s("cost_outsourcing", "currency", "outsourcing", "lower"),
     _s("cost_onshore", "currency", "onshore", "lower"),

@@ -45,12 +45,13 @@ from botsim.inputs.scenario import (
     LognormalFx,
     PathFx,
     Scenario,
+    Severance,
     months_from,
     support_cost,
 )
 from botsim.metrics.intervals import month_grid
 from botsim.model.random import stream_seed
-from botsim.model.records import ENTITY_SETUP_STARTED, EmployeeTable, Event
+from botsim.model.records import ENTITY_SETUP_STARTED, EmployeeTable, Event, ExitKind
 
 LEDGER_LINES = (
     "cost_salaries",
@@ -62,6 +63,7 @@ LEDGER_LINES = (
     "cost_one_off",
     "cost_transfer",
     "cost_owned_overhead",
+    "cost_severance",
 )
 """The monthly series columns of the BOT ledger's lines, which add up to ``cost_bot``."""
 
@@ -375,6 +377,8 @@ def cost_ledger(
         if 0 <= m < n_months:
             transfer[m] += _transfer_costs(scenario, emp, rates, emp_location, transfer_done, m)
 
+    severance = _severance_costs(scenario, emp, rates, emp_location, edges)
+
     # Lines the client carries once it owns the team.
     seats = billed_seats + (seats_all - partner_seats)
     support = billed_support + support_full * owned_share
@@ -392,7 +396,7 @@ def cost_ledger(
     # added only when they have amounts: a scenario without them costs to the last digit what
     # it did.
     bot = salaries + partner_fee + recruiting + (one_off + transfer) + owned
-    for line in (seats, support, governance):
+    for line in (seats, support, governance, severance):
         if line.any():
             bot = bot + line
     if c.outsourcing_pricing == "billed_rate":
@@ -425,6 +429,7 @@ def cost_ledger(
             "cost_one_off": one_off,
             "cost_transfer": transfer,
             "cost_owned_overhead": owned,
+            "cost_severance": severance,
             "cost_bot": bot,
             "cost_outsourcing": outsourcing,
             "cost_onshore": onshore_cost,
@@ -511,6 +516,41 @@ def _transfer_costs(
         pay = rates[_BASE, mine, month]
         total += float(np.add.reduce(liability.months_per_year_of_service * years * pay))
     return total
+
+
+def severance_months(severance: Severance, service_days: np.ndarray) -> np.ndarray:
+    """Statutory severance in months of base pay for tenures of ``service_days``:
+    max(minimum, first x min(Y, 1) + further x max(Y - 1, 0)), Y the years counted (pro rata,
+    or whole years with a fraction of at least ``whole_year_from_months`` counted as one)."""
+    years = np.asarray(service_days, dtype=float) / (12 * DAYS_PER_MONTH)
+    if severance.whole_year_from_months is not None:
+        whole = np.floor(years)
+        years = whole + (years - whole >= severance.whole_year_from_months / 12)
+    months = severance.first_year_months * np.minimum(years, 1.0)
+    months += severance.further_year_months * np.maximum(years - 1.0, 0.0)
+    return np.maximum(months, severance.minimum_months)
+
+
+def _severance_costs(
+    scenario: Scenario,
+    emp: EmployeeTable,
+    rates: np.ndarray,
+    emp_location: np.ndarray,
+    edges: np.ndarray,
+) -> np.ndarray:
+    """Statutory severance of the layoffs (docs/model.md, "Ramp-down and layoffs"), in the month
+    of each layoff: :func:`severance_months` of the tenure x the base pay of that month."""
+    n_months = len(edges) - 1
+    out = np.zeros(n_months)
+    laid_off = np.flatnonzero(emp.exit_kind == ExitKind.LAYOFF)
+    for e in laid_off.tolist():
+        m = _month_index(edges, float(emp.exit[e]))
+        if not 0 <= m < n_months:
+            continue
+        severance = scenario.locations[int(emp_location[e])].severance
+        months = severance_months(severance, np.asarray([emp.exit[e] - emp.start[e]]))[0]
+        out[m] += months * rates[_BASE, e, m]
+    return out
 
 
 def role_column(prefix: str, location: str, role: str) -> str:

@@ -200,7 +200,7 @@ def _masked_mean(values: np.ndarray, mask: np.ndarray) -> float:
 def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
     """Exits within the horizon of agents and leads: in total, by kind and by tenure band
     (promotions to lead are counted apart, not as exits)."""
-    by_kind = dict.fromkeys((*ATTRITION_EXITS, ExitKind.DECLINED_TRANSFER), 0)
+    by_kind = dict.fromkeys((*ATTRITION_EXITS, ExitKind.DECLINED_TRANSFER, ExitKind.LAYOFF), 0)
     bands = [0] * len(TENURE_BANDS_MONTHS)
     exits = promotions = 0
     for kind, start, end in zip(
@@ -304,16 +304,18 @@ def replication_metrics(
     summary.update(cost_ledger(scenario, milestones, staff, series, marks.transfer_done, fx))
     summary["hires"] = marks.external_hires
     summary.update(exit_counts(staff, horizon))
-    # Attrition per population, each over its own month-end headcounts.
+    # Attrition per population, each over its own month-end headcounts; layoffs (agents
+    # only) are exits but not attrition.
     lead_exits = int(np.count_nonzero(staff.is_lead & (staff.exit <= horizon)))
-    agent_exits = summary["exits"] - lead_exits
+    layoffs = summary["exits_layoff"]
+    agent_exits = summary["exits"] - lead_exits - layoffs
     agent_months = float(np.sum(series["headcount"]))
     lead_months = float(np.sum(series["leads"]))
     months = scenario.horizon_months
     summary["annual_attrition"] = annual_rate(agent_exits, agent_months, months)
     summary["annual_attrition_leads"] = annual_rate(lead_exits, lead_months, months)
     summary["annual_attrition_all"] = annual_rate(
-        summary["exits"], agent_months + lead_months, months
+        summary["exits"] - layoffs, agent_months + lead_months, months
     )
     summary["annual_attrition_profile_hazards"] = annual_rate(
         profile_hazard_exits(scenario, emp, horizon), agent_months, months

@@ -15,6 +15,7 @@ from botsim.inputs.scenario import (
     PLAN_STEP_ROUNDING,
     Attrition,
     Location,
+    Recruiting,
     Role,
     Scenario,
 )
@@ -45,6 +46,7 @@ class RoleDesk:
     attrition: Attrition  # the role's (its override, else its location's)
     immediate_start_share: float  # accepted candidates available at once (no notice)
     availability_rng: np.random.Generator | None  # draws who is available at once
+    recruiting: Recruiting | None = None  # the role's funnel (stage overrides); None = location's
     agents: dict[int, float] = field(default_factory=dict)  # employee id -> start day
     leads: dict[int, float] = field(default_factory=dict)
     tenures: dict[int, Task] = field(default_factory=dict)  # each employee's process
@@ -56,6 +58,7 @@ class RoleDesk:
     accepted_in_notice: int = 0  # offer accepted, hire not yet started (or no-show)
     agents_in_notice: int = 0  # agents who resigned and have not left yet
     team: LeadTeam | None = None  # the lead team of the desk's location and role family
+    surplus: int = 0  # seats a plan reduction removed that no exit has absorbed yet
     plan: tuple[tuple[float, int], ...] = field(init=False)  # (month, headcount) per step
     monthly_targets: tuple[int, ...] = field(init=False)  # the target at each month-end
     funnel: Funnel = field(init=False)
@@ -67,9 +70,11 @@ class RoleDesk:
     probation_failure: float = field(init=False)
     walkout_share: float = field(init=False)
     notice_days: float = field(init=False)
+    layoff_notice_days: float = field(init=False)
 
     def __post_init__(self) -> None:
-        loc, recruiting = self.location, self.location.recruiting
+        loc = self.location
+        recruiting = self.recruiting or loc.recruiting
         self.plan = tuple((step.month, step.headcount) for step in self.role.plan)
         self.funnel = funnel_of(recruiting)
         self.candidate_notice = duration_draw(recruiting.candidate_notice)
@@ -83,6 +88,7 @@ class RoleDesk:
         self.probation_failure = loc.probation.failure_probability
         self.walkout_share = self.attrition.no_notice_share
         self.notice_days = loc.notice_days
+        self.layoff_notice_days = loc.layoff_notice_days
 
     def target_at(self, month: float) -> int:
         """The role's planned headcount at ``month`` (``Role.target_at`` on the copied plan)."""
@@ -123,3 +129,10 @@ def month_end_targets(scenario: Scenario) -> tuple[tuple[int, ...], ...]:
     return tuple(
         tuple(role.target_at(m + PLAN_STEP_ROUNDING) for m in months) for role in scenario.roles
     )
+
+
+@by_identity()
+def role_recruiting(scenario: Scenario) -> tuple[Recruiting, ...]:
+    """Each role's recruiting (its location's, with the role's stage_pass_rates); once per
+    scenario, so the prepared funnels are shared by every replication."""
+    return tuple(scenario.recruiting_for(role) for role in scenario.roles)

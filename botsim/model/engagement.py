@@ -21,7 +21,7 @@ import itertools
 import simpy
 
 from botsim.inputs.scenario import DAYS_PER_MONTH, PLAN_STEP_ROUNDING, Scenario
-from botsim.model.desk import LeadTeam, RoleDesk, month_end_targets
+from botsim.model.desk import LeadTeam, RoleDesk, month_end_targets, role_recruiting
 from botsim.model.hazards import HazardTable
 from botsim.model.lifecycle import Lifecycle, MonthEnd, MonthKpis, Requisitions, lead_teams
 from botsim.model.management import Management
@@ -102,6 +102,7 @@ class Engagement:
                 availability_rng=streams.stream(AVAILABILITY_STREAM, *key)
                 if immediate_share > 0
                 else None,
+                recruiting=role_recruiting(scenario)[i],
             )
             desk.monthly_targets = targets
             desks.append(desk)

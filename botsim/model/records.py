@@ -48,10 +48,12 @@ class ExitKind(Vocabulary):
     PROBATION = "probation"  # failed probation
     DECLINED_TRANSFER = "declined_transfer"  # declined the new employer's contract
     PROMOTED = "promoted"
+    LAYOFF = "layoff"  # laid off by a plan reduction (not attrition)
 
 
 ATTRITION_EXITS = (ExitKind.RESIGNATION, ExitKind.WALKOUT, ExitKind.DISMISSAL, ExitKind.PROBATION)
-"""Exits by the attrition hazards and probation (the workforce mechanism)."""
+"""Exits by the attrition hazards and probation (the workforce mechanism); layoffs, declined
+transfers and promotions are not attrition."""
 
 
 class RequisitionReason(Vocabulary):

@@ -469,7 +469,12 @@ class Recruitment:
             day = step.month * DAYS_PER_MONTH
             if day > self.env.now:
                 yield day - self.env.now
-            for _ in range(step.headcount - previous):
+            change = step.headcount - previous
+            if change < 0:  # a ramp-down (docs/model.md, "Ramp-down and layoffs")
+                engagement.workforce.reduce(desk, -change)
+            elif desk.surplus:  # seats still to be removed are restored first
+                change = engagement.workforce.restore(desk, change)
+            for _ in range(max(change, 0)):
                 self.open_requisition(desk, RequisitionReason.PLAN)
             previous = step.headcount
             engagement.management.staff_leads(desk.team)

@@ -5,7 +5,10 @@ Each location's entity is set up from ``entity_setup_start_month`` for a sampled
 days. A transfer starts at a planned month (``at_month``, delayed until every entity is ready)
 or at the first month-end within [earliest_month, latest_month] at which the month-end
 pipeline finds every readiness criterion met (``when_ready``). During the handover window
-voluntary attrition is raised; at its end every employee accepts the new contract or leaves.
+voluntary attrition is raised; at its end, by the location's ``transfer_regime``, every
+employee accepts the new contract or leaves (consent, with the probability of
+``transfer.consent``), or every contract continues (automatic continuation; docs/model.md,
+"The transfer as a legal event").
 """
 
 from __future__ import annotations
@@ -97,10 +100,14 @@ class Transfer:
         yield policy.window_months * DAYS_PER_MONTH
         self.in_window = False
         lost = 0
+        consent_p = policy.consent.acceptance(policy.contract_acceptance)
         for desk in self.engagement.desks:
+            # Automatic continuation: every contract carries over (p = 1); the draws are taken
+            # all the same, so the stream stays aligned with a consent regime.
+            p = 1.0 if desk.location.transfer_regime == "automatic_continuation" else consent_p
             staff = sorted([*desk.agents, *desk.leads])
             for employee_id in staff:
-                declines = desk.transfer_rng.random() >= policy.contract_acceptance
+                declines = desk.transfer_rng.random() >= p
                 if declines and employee_id not in desk.resigned:
                     lost += 1
                     workforce.leave(desk, employee_id, ExitKind.DECLINED_TRANSFER)

@@ -5,7 +5,10 @@ Each employee's tenure is a process: exit candidates are drawn from the dominati
 window); a hire still employed at the end of probation fails it with ``failure_probability``;
 resignations are followed by the notice period (the seat stays filled), except the
 ``no_notice_share`` who walk out (AWOL). Every exit of an agent is backfilled (at notice or at
-exit, by policy); a lead's exit reopens the lead gap.
+exit, by policy) unless a plan reduction left surplus seats, which the exit absorbs instead
+(frozen backfill); what natural attrition has not absorbed by the end of the location's
+layoff notice is laid off, last in first out (docs/model.md, "Ramp-down and layoffs"). A
+lead's exit reopens the lead gap.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from botsim.model.records import (
     ExitKind,
     RequisitionReason,
 )
+from botsim.model.tasks import start
 
 if TYPE_CHECKING:
     from botsim.model.desk import RoleDesk
@@ -231,7 +235,7 @@ class Workforce:
             desk.agents_in_notice -= not was_lead
         if not was_lead:
             self.exits += 1
-            self.attrition_exits += kind != ExitKind.PROMOTED
+            self.attrition_exits += kind != ExitKind.PROMOTED and kind != ExitKind.LAYOFF
         self.tenured_exits += self.env.now - started >= self.tenured_days
         if backfill and not was_lead:
             self.backfill(desk, employee_id)
@@ -242,5 +246,35 @@ class Workforce:
         """Replace a leaving employee: a new requisition for an agent, the lead gap for a lead."""
         if employee_id in desk.leads:
             self.engagement.management.staff_leads(desk.team, leaving=1)
+        elif desk.surplus:
+            desk.surplus -= 1  # frozen backfill: the exit absorbs a seat the plan removed
         else:
             self.engagement.recruitment.open_requisition(desk, RequisitionReason.BACKFILL)
+
+    # -- ramp-down -------------------------------------------------------------------------
+
+    def reduce(self, desk: RoleDesk, seats: int) -> None:
+        """A plan step lowers the role's target by ``seats``: backfills freeze until exits
+        have absorbed them; the rest are laid off after the location's layoff notice."""
+        desk.surplus += seats
+        start(self.env, self.layoffs(desk, seats))
+
+    def restore(self, desk: RoleDesk, seats: int) -> int:
+        """A plan step raises the target by ``seats`` while seats are still to be removed:
+        those are kept instead; returns the new seats left to recruit for."""
+        kept = min(desk.surplus, seats)
+        desk.surplus -= kept
+        return seats - kept
+
+    def layoffs(self, desk: RoleDesk, seats: int):
+        """After the layoff notice, lay off the reduction's seats that natural attrition has not
+        absorbed (at most ``seats``): the agents hired last (``policy.layoff_rule``), among
+        those not already leaving or being promoted."""
+        yield desk.layoff_notice_days
+        count = min(seats, desk.surplus)
+        leaving = desk.resigned | desk.promoting
+        staying = [(day, i) for i, day in desk.agents.items() if i not in leaving]
+        staying.sort(reverse=True)  # last in first (a later id breaks a tie)
+        for _, employee_id in staying[:count]:
+            desk.surplus -= 1
+            self.leave(desk, employee_id, ExitKind.LAYOFF, backfill=False)
