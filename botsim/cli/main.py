@@ -413,6 +413,11 @@ def init(path: Path) -> None:
     )
     path.write_text(text, encoding="utf-8")
     click.echo(f"wrote {path}; edit it, then: botsim validate {path} && botsim run {path}")
+    click.echo(
+        "horizon_months is 60: a transfer question needs the owned phase in view (handover "
+        "around months 18-30, then the owned months that repay it); shorten it only for a "
+        "team that is never transferred"
+    )
 
 
 from botsim.cli.calibration import calibrate  # noqa: E402

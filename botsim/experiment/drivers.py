@@ -48,7 +48,7 @@ from botsim.inputs.loader import (
     load_profile,
     scenario_to_dict,
 )
-from botsim.inputs.scenario import Scenario
+from botsim.inputs.scenario import PAY_RATE_LINES, Scenario
 
 DRIVER_METRICS = (
     "time_to_full_team",
@@ -70,6 +70,10 @@ STALE_AFTER_DAYS = 730
 """A profile checked (``as_of``) more than this many days before the run is flagged as a stale
 source (assumption: labour-market rates and costs move within two years)."""
 
+MAX_DRIVERS = 20
+"""Most assumptions moved in one drivers sweep (the limit of a sweep's parameters); candidates
+beyond it, in :data:`CANDIDATES` order, are listed as left out."""
+
 DRIVERS_FILE = "drivers.parquet"
 """The drivers table of a run folder (one row per variant and replication)."""
 
@@ -85,6 +89,7 @@ class Change:
     kind: Literal["relative", "delta", "scale"]
     amount: float
     keys: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()  # keys whose numbers a scale never moves (rates of a salary)
 
     @property
     def text(self) -> str:
@@ -95,7 +100,7 @@ class Change:
     def moved(self, base: Any, sign: int) -> Any:
         """The value at the low (``sign`` -1) or high (+1) end."""
         if self.kind == "scale":
-            return _scale(base, 1 + sign * self.amount, self.keys)
+            return _scale(base, 1 + sign * self.amount, self.keys, keep=self.keep)
         sweep_parameter = SweepParameter(path="x", **{self.kind: self.amount})
         return _perturb(base, sweep_parameter, sign)
 
@@ -177,8 +182,20 @@ CANDIDATES: tuple[Candidate, ...] = (
     ),
     Candidate(
         "salary_level", "salary level", "locations[*].loaded_monthly_cost",
-        Change("scale", 0.1),
-        "the largest cost item; profile salaries are weakly sourced",
+        Change("scale", 0.1, keep=PAY_RATE_LINES),
+        "the largest cost item: base pay and benefits (a loaded salary given by line keeps its "
+        "rates, so the loaded cost moves by the same share)",
+    ),
+    Candidate(
+        "wage_growth", "annual wage increase", "locations[*].wage_increase.annual_rate",
+        Change("relative", 0.5),
+        "compounds over the horizon, in every phase (profiles: an assumption or a decree "
+        "average)",
+    ),
+    Candidate(
+        "seat_cost", "seat cost", "locations[*].seat_monthly_cost",
+        Change("relative", 0.25),
+        "facility, IT and licences per head in every phase (weakly sourced)",
     ),
     Candidate(
         "span_of_control", "span of control", "management.span_of_control",
@@ -245,28 +262,46 @@ CANDIDATES: tuple[Candidate, ...] = (
         "the fixed cost of running the entity after transfer (an assumption)", _transfers,
     ),
     Candidate(
+        "governance_cost", "governance cost once owned", "locations[*].governance_monthly_cost",
+        Change("relative", 0.25),
+        "accounting, audit, legal of the client's entity after transfer (an assumption)",
+        _transfers,
+    ),
+    Candidate(
         "transfer_fee", "transfer fee", "costs.transfer_fee",
         Change("relative", 0.25),
         "the buy-out paid at transfer (an assumption)", _transfers,
     ),
 )  # fmt: skip
-"""The candidate assumptions, in report order when their effects tie. At most 20 (the limit of
-a sweep's parameters)."""
+"""The candidate assumptions, in report order when their effects tie. At most
+:data:`MAX_DRIVERS` are moved (the first that apply): a transfer scenario uses 20 of these,
+so people support, the transfer liability, the discount rate (present values only, not a
+driver metric), the partner markup base (a choice, not a number) and exchange-rate paths are
+not candidates."""
 
 
 # --------------------------------------------------------------------------- values and paths
 
 
-def _scale(value: Any, factor: float, keys: tuple[str, ...] = (), under: bool = False) -> Any:
+def _scale(
+    value: Any,
+    factor: float,
+    keys: tuple[str, ...] = (),
+    under: bool = False,
+    keep: tuple[str, ...] = (),
+) -> Any:
     """``value`` with numbers multiplied by ``factor``: those under ``keys`` (every number when
-    ``keys`` is empty), never an empirical distribution's weights (its values are scaled)."""
+    ``keys`` is empty), never an empirical distribution's weights (its values are scaled) nor
+    the numbers under ``keep``."""
     if isinstance(value, dict):
         return {
-            k: v if k == "weights" else _scale(v, factor, keys, under or not keys or k in keys)
+            k: v
+            if k == "weights" or k in keep
+            else _scale(v, factor, keys, under or not keys or k in keys, keep)
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [_scale(v, factor, keys, under) for v in value]
+        return [_scale(v, factor, keys, under, keep) for v in value]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
     return value * factor if under or not keys else value
@@ -580,6 +615,8 @@ def plan_drivers(
         found = _candidate_parameter(scenario, doc, candidate, base_dir, today)
         if isinstance(found, str):
             skipped.append((candidate.label, found))
+        elif len(chosen) == MAX_DRIVERS:
+            skipped.append((candidate.label, f"over the {MAX_DRIVERS} assumptions of a sweep"))
         else:
             chosen.append(found)
     if not chosen:

@@ -191,6 +191,17 @@ def build_sections(study: Study) -> tuple[list[tuple[str, str]], Any, Any]:
                 + table_html(ledger, "cost-ledger", **words),
             )
         )
+    pv = tables.present_values(study)
+    if len(pv):
+        sections.append(
+            (
+                "Present values",
+                '<p class="note">Costs and savings discounted to the start at the scenario\'s '
+                f"discount rate (month m weighs (1 + rate)^(-m/12)), in {words['money']}: "
+                "mean over replications with P10 and P90 (docs/model.md, Costs).</p>"
+                + table_html(pv, "present-values", **words),
+            )
+        )
     sections.extend(_criteria_section(study))
     aggs = tables.key_aggregates(study)
     cols = [

@@ -851,6 +851,139 @@ def _cost_conclusion(study: Study, summaries: dict, groups: list[str], money: st
     )
 
 
+SAVINGS_SERIES = {
+    "savings_vs_outsourcing": "cost_outsourcing",
+    "savings_vs_onshore": "cost_onshore",
+}
+"""Cumulative savings of BOT against each counterfactual (series columns of the catalogue) and
+the monthly cost they are summed from: S_m = sum over k <= m of (alternative_k - BOT_k)."""
+
+
+def savings_chart(study: Study) -> list[FigureSpec] | None:
+    """Cumulative savings of BOT against each counterfactual over the months (median, P10-P90),
+    one panel per group, every group shown (several figures beyond :data:`MAX_PANELS`).
+    Cumulated per replication here from the monthly cost columns the report reads."""
+    ts = study.timeseries
+    if ts is None or not len(ts) or "cost_bot" not in ts:
+        return None
+    cols = [c for c, alt in SAVINGS_SERIES.items() if alt in ts]
+    if not cols:
+        return None
+    data = ts.sort_values(["group", "replication", "month"])
+    monthly = data.assign(**{c: data[SAVINGS_SERIES[c]] - data["cost_bot"] for c in cols})
+    cum = monthly.groupby(["group", "replication"], sort=False)[cols].cumsum()
+    data = data[["group", "month"]].join(cum)
+    money = units.currency(study)
+    names = units.group_names(study)
+    present = _present(study, ts)
+    bands = data.groupby(["group", "month"], sort=False)[cols].quantile([0.1, 0.5, 0.9])
+    pages = _pages(present)
+    specs = []
+    for k, groups in enumerate(pages):
+        n = len(groups)
+        ncols = _columns(study, n)
+        nrows = math.ceil(n / ncols)
+        fig, axes = _new(3.4 * ncols + 0.5, 2.8 * nrows + 0.9, nrows, ncols, sharex=True)
+        for i, ax in enumerate(axes.flat):
+            if i >= n:
+                ax.set_visible(False)
+                continue
+            q = bands.loc[groups[i]].unstack()
+            for c, color in zip(cols, _palette(len(cols))):
+                ax.fill_between(q.index, q[(c, 0.1)], q[(c, 0.9)], color=color, alpha=0.15, lw=0)
+                ax.plot(q.index, q[(c, 0.5)], color=color, label=catalogue.label(c, "series"))
+            ax.axhline(0, color="black", lw=0.8)
+            words = units.money_axis(ax, money)
+            ax.set_title(_short(names[groups[i]]), fontsize=8)
+            ax.set_xlabel("month")
+            ax.set_ylabel(f"cumulative savings ({words})", fontsize=8)
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=8)
+        file, title = _suffix(k, len(pages))
+        caption = (
+            f"Cumulative savings in {money} of the BOT engagement against each counterfactual "
+            "for the same team (the alternative's cost minus BOT's, summed to each month; "
+            "median line, P10-P90 band). Above zero BOT has cost less so far."
+        ) + study.series_note
+        specs.append(
+            FigureSpec(
+                f"savings{file}",
+                f"Cumulative savings{title}",
+                caption,
+                fig,
+                _savings_conclusion(study, bands, groups, cols[0], money),
+                groups,
+            )
+        )
+    return specs
+
+
+def _savings_conclusion(study: Study, bands: Any, groups: list[str], col: str, money: str) -> str:
+    """The median cumulative saving at the last month, per group, in words."""
+    names = units.group_names(study)
+    parts = []
+    for g in groups:
+        q = bands.loc[g].unstack()
+        last = q.index.max()
+        parts.append(f"{names[g]} {units.money(float(q.loc[last, (col, 0.5)]), money)}")
+    label = catalogue.label(col, "series")
+    return f"Median {label} at the horizon: " + "; ".join(parts) + "."
+
+
+def cost_difference_chart(study: Study) -> FigureSpec | None:
+    """Compare: the paired cumulative difference in BOT cost of each scenario against the
+    first (same replication, same month; common random numbers), median and P10-P90. The
+    decision "this option vs that one" in money, month by month."""
+    ts = study.timeseries
+    if study.kind != "compare" or ts is None or "cost_bot" not in ts or len(study.groups) < 2:
+        return None
+    data = ts[["group", "replication", "month", "cost_bot"]].sort_values(
+        ["group", "replication", "month"]
+    )
+    data = data.assign(cum=data.groupby(["group", "replication"], sort=False)["cost_bot"].cumsum())
+    wide = data.pivot_table(index=["replication", "month"], columns="group", values="cum")
+    reference = study.groups[0]
+    others = [g for g in study.groups[1:] if g in wide]
+    if reference not in wide or not others:
+        return None
+    money = units.currency(study)
+    names = units.group_names(study)
+    fig, axes = _new(6.4, 3.6)
+    ax = axes[0, 0]
+    ends = []
+    for g, color in zip(others, _palette(len(others))):
+        diff = (wide[g] - wide[reference]).dropna()
+        q = diff.groupby(level="month").quantile([0.1, 0.5, 0.9]).unstack()
+        ax.fill_between(q.index, q[0.1], q[0.9], color=color, alpha=0.15, lw=0)
+        ax.plot(q.index, q[0.5], color=color, label=_short(names[g]))
+        last = q.index.max()
+        mid = float(q.loc[last, 0.5])
+        ends.append(
+            f"by month {last:g} {names[g]} costs {units.money(abs(mid), money)} "
+            f"{'more' if mid >= 0 else 'less'} than {names[reference]} (median; P10-P90 of "
+            f"the difference {units.money(float(q.loc[last, 0.1]), money)} to "
+            f"{units.money(float(q.loc[last, 0.9]), money)})"
+        )
+    ax.axhline(0, color="black", lw=0.8)
+    words = units.money_axis(ax, money)
+    ax.set_xlabel("month")
+    ax.set_ylabel(f"cumulative cost difference ({words})", fontsize=8)
+    ax.legend(fontsize=8)
+    caption = (
+        f"Cumulative BOT cost in {money} of each scenario minus that of {names[reference]}, "
+        "replication by replication under common random numbers (median line, P10-P90 band); "
+        "below zero the scenario has cost less so far."
+    ) + study.series_note
+    return FigureSpec(
+        "cost-difference",
+        "Cumulative cost difference",
+        caption,
+        fig,
+        _upper_first("; ".join(ends)) + ".",
+        [reference, *others],
+    )
+
+
 BUILDERS: list[Callable[[Study], FigureSpec | list[FigureSpec] | None]] = [
     lambda s: fan_chart(s, "headcount"),
     lambda s: fan_chart(s, "effective_fte"),
@@ -863,6 +996,8 @@ BUILDERS: list[Callable[[Study], FigureSpec | list[FigureSpec] | None]] = [
     boxplots,
     readiness_chart,
     cost_chart,
+    savings_chart,
+    cost_difference_chart,
 ]
 
 

@@ -75,6 +75,42 @@ def cost_ledger_by_line(study: Study) -> Any:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+PRESENT_VALUES = (
+    "pv_cost_bot",
+    "pv_cost_outsourcing",
+    "pv_cost_onshore",
+    "pv_savings_vs_outsourcing",
+    "pv_savings_vs_onshore",
+)
+"""Present values of the summary (discounted at costs.discount_rate; docs/model.md, Costs)."""
+
+
+def present_values(study: Study) -> Any:
+    """Mean, P10 and P90 over replications of each present value, per group (a row per group
+    and present value; the report shows the metric's catalogue label and unit)."""
+    import pandas as pd
+
+    summary = study.summary
+    metrics = [m for m in PRESENT_VALUES if m in summary]
+    rows = []
+    for group in study.groups:
+        sub = summary[summary["group"] == group]
+        for metric in metrics:
+            values = sub[metric].to_numpy(dtype=float)
+            if not len(values):
+                continue
+            rows.append(
+                {
+                    "group": group,
+                    "metric": metric,
+                    "mean": float(np.nanmean(values)),
+                    "p10": float(np.nanquantile(values, 0.1)),
+                    "p90": float(np.nanquantile(values, 0.9)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def comparisons(study: Study) -> Any:
     """Paired CRN comparison of every key metric between every pair of groups."""
     summaries = {

@@ -174,7 +174,7 @@ def test_profile_path_to_an_endless_device_is_refused(tmp_path: Path):
         ("horizon_months=[1, 2", ["cannot read the value", "[1, 2"]),
         ("horizon_months", ["must look like path=value"]),
         ("=12", ["empty field path"]),
-        ("horizon_months.years=3", ["horizon_months is int 36, not a mapping or list"]),
+        ("horizon_months.years=3", ["horizon_months is int 60, not a mapping or list"]),
         ("name[0]=x", ["name is str 'manila-finance-20', not a mapping or list"]),
         ("name=!!python/object/apply:os.system [ls]", ["cannot read the value", "python/object"]),
         ("locations[0].recruiting.no_show=1.5", ["recruiting.no_show", "less than 1", "got 1.5"]),

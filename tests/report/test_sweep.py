@@ -38,7 +38,7 @@ def test_grid_2x2_gives_four_groups_with_parameters_on_every_row():
     sizes = {pt.params["team_size"]: pt.scenario.roles[0].plan[0].headcount for pt in plan.points}
     assert sizes == {3: 3, 6: 6}
     assert res.timeseries[["recruiters", "team_size"]].notna().all().all()
-    assert set(res.timeseries.groupby("point").size()) == {5 * 36}  # 5 replications x 36 months
+    assert set(res.timeseries.groupby("point").size()) == {5 * 60}  # 5 replications x 60 months
 
 
 def test_shipped_sweep_is_location_by_team_size():

@@ -21,3 +21,33 @@ def test_shipped_scenario_runs(path) -> None:
     assert len(result.summary) == 3
     assert not result.failures
     assert (result.timeseries["headcount"] >= 0).all()
+
+
+TRANSFER_QUESTION_HORIZON = 60
+"""Months a shipped scenario about transfer simulates (issue 16: the owned phase in view)."""
+
+
+def test_transfer_scenarios_keep_the_owned_phase_in_view() -> None:
+    about_transfer = []
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        scenario = load_scenario(path)
+        if scenario.transfer.policy in ("at_month", "when_ready") or path.stem == (
+            "manila-managed-partnership"
+        ):
+            about_transfer.append(path.stem)
+            assert scenario.horizon_months == TRANSFER_QUESTION_HORIZON, path.stem
+    assert "manila-transfer-at-18" in about_transfer
+    assert len(about_transfer) >= 8
+
+
+def test_init_template_explains_the_horizon(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from botsim.cli.main import main
+
+    target = tmp_path / "s.yaml"
+    result = CliRunner().invoke(main, ["init", str(target)])
+    assert result.exit_code == 0
+    assert "owned phase" in result.output
+    assert "owned phase" in target.read_text(encoding="utf-8")
+    assert load_scenario(target).horizon_months == TRANSFER_QUESTION_HORIZON

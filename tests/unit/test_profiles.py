@@ -32,6 +32,8 @@ URL_OR_DOMAIN = re.compile(
     re.IGNORECASE,
 )
 LAW_ARTICLE = re.compile(r"\b(?:art|arts|article|articles)\.?\s*\d+", re.IGNORECASE)
+NUMBERED_LAW = re.compile(r"\b(?:Law|Decree|PD|Republic Act)\s+\d+")
+"""A numbered statute or decree (Law 2466 of 2025, Decree 0159 of 2026, PD 851)."""
 NAMED_SURVEY = re.compile(
     r"\b(?:CCAP|WTW|Willis Towers Watson|SHRM|Glassdoor|IBPAP|Nasscom|NHRD|Assocham|ICMI)\b"
 )
@@ -85,7 +87,10 @@ def steady_state_turnover(attrition) -> float:
 
 def cites_something(source: str) -> bool:
     return bool(
-        URL_OR_DOMAIN.search(source) or LAW_ARTICLE.search(source) or NAMED_SURVEY.search(source)
+        URL_OR_DOMAIN.search(source)
+        or LAW_ARTICLE.search(source)
+        or NUMBERED_LAW.search(source)
+        or NAMED_SURVEY.search(source)
     )
 
 
