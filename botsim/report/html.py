@@ -309,12 +309,11 @@ def findings_html(study: Study, time_to: Any, comparisons: Any) -> str:
                 hi = fmt(r["km_median_ci_high"], "km_median", h)
                 p_cols = [c for c in r.index if c.startswith("p_by_") and c.count("_") == 2]
                 extra = ""
-                if p_cols:
-                    c = "p_by_12" if "p_by_12" in p_cols else p_cols[-1]
-                    m = c[len("p_by_") :]
-                    extra = (
-                        f"; P(by month {m}) = {fmt(r[c], c)} "
+                if p_cols:  # every decision month: one month alone can mislead (0 % early)
+                    extra = "; " + ", ".join(
+                        f"P(by month {c[len('p_by_') :]}) = {fmt(r[c], c)} "
                         f"[{fmt(r[c + '_ci_low'], c)}, {fmt(r[c + '_ci_high'], c)}]"
+                        for c in p_cols
                     )
                 out.append(
                     f"<li><b>{html.escape(str(r['group']))}</b>: median months to "

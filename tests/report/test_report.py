@@ -284,3 +284,16 @@ def test_cost_ledger_by_line_adds_up_to_the_bot_total(compare_folder):
         read = summary[summary["replication"].isin(study.timeseries["replication"])]
         assert rows["total"].sum() == pytest.approx(read["total_cost_bot"].mean(), rel=1e-9)
         assert rows["share"].sum() == pytest.approx(1.0)
+
+
+def test_key_findings_give_every_decision_month_not_one(run_folder) -> None:
+    """Issue 15: the findings showed P(transfer-ready by month 12) alone, 0 % for a team that
+    cannot be ready that early; every decision month within the horizon is given."""
+    import re
+
+    page = (run_folder / "report.html").read_text(encoding="utf-8")
+    findings = page[page.index("Key findings") : page.index("</ul>", page.index("Key findings"))]
+    for line in re.findall(r"<li>.*?</li>", findings, flags=re.S):
+        months = re.findall(r"P\(by month (\d+)\)", line)
+        assert len(months) >= 2, line
+        assert months == sorted(months, key=int)
