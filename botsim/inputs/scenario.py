@@ -668,6 +668,15 @@ class LocationValues(Frozen):
     severance: Severance = Field(
         default_factory=Severance, description="Statutory severance paid on a layoff."
     )
+    # Shift patterns (issue 17, item 5).
+    night_shift_resignation_multiplier: Annotated[
+        float, Field(ge=0, le=MAX_HAZARD_MULTIPLIER, allow_inf_nan=False)
+    ] = Field(
+        default=1.0,
+        description="Multiplier on the voluntary (resignation) hazard of a role with shift: "
+        "night, on top of attrition.resignation_multiplier (assumption: 1.0, no night-shift "
+        "effect, unless the profile states one). Day-shift and shift-less roles: no effect.",
+    )
     # The transfer as a legal event (issue 17, item 7).
     transfer_regime: Literal["consent", "automatic_continuation"] = Field(
         default="consent",
@@ -761,6 +770,13 @@ class Role(Frozen):
         description="Overrides the pass rate of named stages of the location's funnel for "
         "this role (issue 17, item 8), e.g. a stricter English assessment for a bilingual "
         "family: {assessment: 0.3}; none = the location's rates.",
+    )
+    shift: Literal["day", "night"] | None = Field(
+        default=None,
+        description="Shift pattern (issue 17, item 5): 'night' = the family's "
+        "night_differential_rate is paid and the location's "
+        "night_shift_resignation_multiplier scales resignations; 'day' = no night "
+        "differential, no multiplier; none = as the loaded salary states (no multiplier).",
     )
     budget_per_month: Amount | None = Field(
         default=None,
@@ -1623,8 +1639,14 @@ class Scenario(Frozen):
         return role.ramp or self.location(role.location).ramp
 
     def attrition_for(self, role: Role) -> Attrition:
-        """The role's attrition: its own override, else its location's (the one lookup)."""
-        return role.attrition or self.location(role.location).attrition
+        """The role's effective attrition (the one lookup): its own override, else its
+        location's; a night-shift role's resignation_multiplier is multiplied by the
+        location's night_shift_resignation_multiplier."""
+        location = self.location(role.location)
+        attrition = role.attrition or location.attrition
+        if role.shift != "night" or location.night_shift_resignation_multiplier == 1.0:
+            return attrition
+        return _night_shift_attrition(attrition, location.night_shift_resignation_multiplier)
 
     def immediate_start_share_for(self, role: Role) -> float:
         """The role's share of candidates available at once (override, else the location's)."""
@@ -1639,6 +1661,24 @@ class Scenario(Frozen):
     def target_at(self, month: float) -> int:
         """Total target headcount across roles at ``month``."""
         return sum(role.target_at(month) for role in self.roles)
+
+
+_NIGHT_SHIFT_ATTRITION: dict[tuple[int, float], tuple[Attrition, Attrition]] = {}
+"""Effective attrition of night-shift roles, one frozen object per (base, multiplier), so the
+hazard tables built once per Attrition object are built once here too."""
+
+
+def _night_shift_attrition(attrition: Attrition, multiplier: float) -> Attrition:
+    key = (id(attrition), multiplier)
+    hit = _NIGHT_SHIFT_ATTRITION.get(key)
+    if hit is None or hit[0] is not attrition:
+        if len(_NIGHT_SHIFT_ATTRITION) >= 256:
+            _NIGHT_SHIFT_ATTRITION.clear()
+        night = attrition.model_copy(
+            update={"resignation_multiplier": attrition.resignation_multiplier * multiplier}
+        )
+        hit = _NIGHT_SHIFT_ATTRITION[key] = (attrition, night)
+    return hit[1]
 
 
 def _days(days: float) -> str:

@@ -138,11 +138,13 @@ def wage_increases_in_force(scenario: Scenario, loc: Location, n_months: int) ->
 
 
 def salary_path(
-    scenario: Scenario, loc: Location, family: str
+    scenario: Scenario, loc: Location, family: str, shift: str | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Loaded monthly salary, base pay and benefits of a family in months 1..n, in the
     location's cost currency: base pay grown by the wage increases in force, pay lines
-    replaced by the statutory steps in force (later steps in the list win)."""
+    replaced by the statutory steps in force (later steps in the list win). Shift patterns:
+    a 'day' role pays no night_differential_rate; a 'night' role or none pays the family's
+    (as stated, with its steps)."""
     n = scenario.horizon_months
     growth = (1.0 + loc.wage_increase.rate_for(family)) ** wage_increases_in_force(scenario, loc, n)
     salary = loc.loaded_monthly_cost[family]
@@ -155,6 +157,8 @@ def salary_path(
     loaded, benefits = np.empty(n), np.empty(n)
     for m in range(n):
         lines = {s.line: s.value for s in steps if months_from(start, s.from_date) + 1 <= m + 1}
+        if shift == "day":
+            lines["night_differential_rate"] = 0.0
         loaded[m] = salary.loaded(base[m], **lines)
         benefits[m] = lines.get("benefits", salary.benefits)
     return loaded, base, benefits
@@ -189,7 +193,7 @@ def _local_rates(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
             family = lead_family if is_lead and lead_family else role.role_family
             column = _COLUMNS_PER_ROLE * r + is_lead
             location_of[column] = index[loc.name]
-            path = salary_path(scenario, loc, family)
+            path = salary_path(scenario, loc, family, role.shift)
             table[_OFFSHORE, column], table[_BASE, column], table[_BENEFITS, column] = path
             table[_ONSHORE, column] = c.onshore_monthly_cost.get(family, math.nan)
             table[_SEAT, column] = loc.seat_monthly_cost
