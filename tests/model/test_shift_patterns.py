@@ -11,9 +11,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from botsim import load_scenario, run_experiment
 from botsim.metrics.costs import _local_rates, salary_path
 from botsim.model.engagement import run_replication
 from botsim.model.hazards import steady_state_attrition
@@ -100,3 +103,16 @@ def test_a_day_shift_and_a_night_multiplier_of_one_give_identical_events() -> No
     assert run_replication(scenario("day"), SEED, 0).events == base
     assert run_replication(scenario("night", 1.0), SEED, 0).events == base
     assert run_replication(scenario("night", 1.5), SEED, 0).events != base
+
+
+def test_a_shipped_scenario_gives_equal_summaries_with_a_neutral_night_shift() -> None:
+    """manila-finance-20: shift none vs night with multiplier 1 (the family's differential is
+    paid either way): the summary tables are equal (and equal main's, checked with
+    benchmarks/check_identical.py)."""
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "manila-finance-20.yaml"
+    base = run_experiment(load_scenario(path, ()), 3, SEED).summary
+    night = load_scenario(path, ("roles[0].shift=night",))
+    assert night.roles[0].shift == "night"
+    pd.testing.assert_frame_equal(run_experiment(night, 3, SEED).summary, base)
+    day = run_experiment(load_scenario(path, ("roles[0].shift=day",)), 3, SEED).summary
+    assert not day.equals(base)  # finance pays a 5 % differential that a day shift drops
