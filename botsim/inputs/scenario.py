@@ -538,7 +538,8 @@ class WageIncrease(Frozen):
     annual_rate: AnnualRate = Field(
         default=0.0,
         description="Annual increase of base pay: a number, or a distribution drawn afresh "
-        "each year (e.g. {dist: uniform, low: 0.04, high: 0.08}) (assumption: 0, constant pay, "
+        "each year, values as shares of pay, not days (e.g. {dist: uniform, low: 0.04, high: "
+        "0.08}) (assumption: 0, constant pay, "
         "unless the profile or scenario states one).",
     )
     by_family: dict[Name, AnnualRate] = Field(
