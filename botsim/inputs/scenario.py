@@ -16,7 +16,7 @@ import datetime
 import itertools
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -501,10 +501,22 @@ def _number_or_distribution(value: object) -> str:
     return "distribution" if isinstance(value, dict | BaseModel) else "number"
 
 
+class _AnyOfInJsonSchema:
+    """JSON Schema of a number-or-distribution union: ``anyOf`` (a number also matches the
+    reference's bare-number form of a distribution, so ``oneOf`` would refuse it)."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema = handler(core_schema)
+        if "oneOf" in schema:
+            schema["anyOf"] = schema.pop("oneOf")
+        return schema
+
+
 AnnualRate = Annotated[
     Annotated[Annotated[float, Field(ge=0, le=MAX_ANNUAL_RATE)], Tag("number")]
     | Annotated[RateDistribution, Tag("distribution")],
     Discriminator(_number_or_distribution),
+    _AnyOfInJsonSchema(),
 ]
 """An annual wage increase: a number (every year the same) or a distribution (a fresh draw
 each year); at most MAX_ANNUAL_RATE (a distribution: its mean and, when bounded, its largest
