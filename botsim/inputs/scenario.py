@@ -16,20 +16,31 @@ import datetime
 import itertools
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
 )
 
 from botsim.inputs.caching import by_identity
-from botsim.inputs.distributions import MAX_DURATION_DAYS, Distribution
+from botsim.inputs.distributions import (
+    MAX_DURATION_DAYS,
+    Distribution,
+    Empirical,
+    Exponential,
+    Fixed,
+    LogNormal,
+    Triangular,
+    Uniform,
+)
 
 DAYS_PER_MONTH = 365.25 / 12
 """Mean Gregorian month (30.4375 days); month m of the plan starts on day m * DAYS_PER_MONTH."""
@@ -478,18 +489,75 @@ class LoadedSalary(Frozen):
         return pay * (1.0 + sum(lines.values())) + benefits
 
 
+RateDistribution = Annotated[
+    Fixed | Exponential | LogNormal | Triangular | Uniform | Empirical,
+    Field(discriminator="dist"),
+]
+"""A distribution of an annual rate (the duration distributions' types, values as shares):
+draws are >= 0 by their schema, so an increase is never -100 % or below."""
+
+
+def _number_or_distribution(value: object) -> str:
+    return "distribution" if isinstance(value, dict | BaseModel) else "number"
+
+
+class _AnyOfInJsonSchema:
+    """JSON Schema of a number-or-distribution union: ``anyOf`` (a number also matches the
+    reference's bare-number form of a distribution, so ``oneOf`` would refuse it)."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema = handler(core_schema)
+        if "oneOf" in schema:
+            schema["anyOf"] = schema.pop("oneOf")
+        return schema
+
+
+AnnualRate = Annotated[
+    Annotated[Annotated[float, Field(ge=0, le=MAX_ANNUAL_RATE)], Tag("number")]
+    | Annotated[RateDistribution, Tag("distribution")],
+    Discriminator(_number_or_distribution),
+    _AnyOfInJsonSchema(),
+]
+"""An annual wage increase: a number (every year the same) or a distribution (a fresh draw
+each year); at most MAX_ANNUAL_RATE (a distribution: its mean and, when bounded, its largest
+value)."""
+
+
+def _annual_rate_bounded(value: float | RateDistribution) -> float | RateDistribution:
+    """Refuse a rate distribution whose mean or largest value exceeds MAX_ANNUAL_RATE."""
+    if isinstance(value, float | int):
+        return value
+    top = {
+        "fixed": lambda d: d.value,
+        "uniform": lambda d: d.high,
+        "triangular": lambda d: d.high,
+        "empirical": lambda d: max(d.values),
+    }.get(value.dist, lambda d: d.mean)(value)
+    if value.mean > MAX_ANNUAL_RATE or top > MAX_ANNUAL_RATE:
+        raise ValueError(
+            f"an annual rate is a share of pay, at most {MAX_ANNUAL_RATE:g} (+100 % a year); "
+            f"{value!r} reaches {max(top, value.mean):g}"
+        )
+    return value
+
+
 class WageIncrease(Frozen):
     """Annual pay increase of a location: base pay (a plain loaded cost as a whole) rises by
-    ``annual_rate`` once a year, compounding; benefits do not."""
+    ``annual_rate`` once a year, compounding; benefits do not. A rate may be a number (the
+    same every year) or a distribution (a fresh draw for each year of the engagement, per
+    location and family, from the replication's own ``("wages", location, family)`` stream)."""
 
-    annual_rate: Annotated[float, Field(ge=0, le=MAX_ANNUAL_RATE)] = Field(
+    annual_rate: AnnualRate = Field(
         default=0.0,
-        description="Annual increase of base pay (assumption: 0, constant pay, unless the "
-        "profile or scenario states one).",
+        description="Annual increase of base pay: a number, or a distribution drawn afresh "
+        "each year, values as shares of pay, not days (e.g. {dist: uniform, low: 0.04, high: "
+        "0.08}) (assumption: 0, constant pay, "
+        "unless the profile or scenario states one).",
     )
-    by_family: dict[Name, Annotated[float, Field(ge=0, le=MAX_ANNUAL_RATE)]] = Field(
+    by_family: dict[Name, AnnualRate] = Field(
         default_factory=dict,
-        description="Annual increase of a role family, instead of annual_rate.",
+        description="Annual increase of a role family, instead of annual_rate (a number or a "
+        "distribution).",
     )
     month_of_year: Annotated[int, Field(ge=1, le=12)] | None = Field(
         default=None,
@@ -502,8 +570,26 @@ class WageIncrease(Frozen):
         default=False,
         description="Raise each employee's base pay on each anniversary of their own start "
         "(from the first month that starts after it) instead of for everyone at once; "
-        "month_of_year must then be none.",
+        "month_of_year must then be none. With a distribution, an employee's k-th raise is "
+        "the k-th yearly draw of the location and family.",
     )
+
+    @field_validator("annual_rate")
+    @classmethod
+    def _rate_in_bounds(cls, value: float | RateDistribution) -> float | RateDistribution:
+        return _annual_rate_bounded(value)
+
+    @field_validator("by_family")
+    @classmethod
+    def _family_rates_in_bounds(
+        cls, value: dict[str, float | RateDistribution]
+    ) -> dict[str, float | RateDistribution]:
+        for family, rate in value.items():
+            try:
+                _annual_rate_bounded(rate)
+            except ValueError as err:
+                raise ValueError(f"{family}: {err}") from None
+        return value
 
     @model_validator(mode="after")
     def _one_timing(self) -> WageIncrease:
@@ -513,7 +599,7 @@ class WageIncrease(Frozen):
             )
         return self
 
-    def rate_for(self, family: str) -> float:
+    def rate_for(self, family: str) -> float | RateDistribution:
         return self.by_family.get(family, self.annual_rate)
 
 

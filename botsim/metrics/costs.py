@@ -71,6 +71,21 @@ FX_STREAM = "fx"
 """Name of the random stream of a stochastic exchange-rate path: ("fx", currency). Its own
 stream, so drawing a path shifts no other draw, and compared scenarios share it."""
 
+WAGES_STREAM = "wages"
+"""Name of the random stream of a wage increase given as a distribution: ("wages", location,
+family), one draw per year of the engagement. Its own stream, so the draws shift no other
+draw, and compared scenarios with one seed share them."""
+
+
+class FxPaths(dict[str, np.ndarray]):
+    """The exchange-rate paths of one replication by currency (:func:`fx_paths`), with the seed
+    and replication they were drawn for (the wage-increase draws of the ledger use the same)."""
+
+    def __init__(self, paths: dict[str, np.ndarray], seed: int, replication: int) -> None:
+        super().__init__(paths)
+        self.seed = int(seed)
+        self.replication = int(replication)
+
 
 def days_in_months(start: np.ndarray, end: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Days each interval [start, end) overlaps each month (rows: intervals, cols: months)."""
@@ -87,7 +102,7 @@ def _days_in_months_by_end(start: np.ndarray, ends: np.ndarray, edges: np.ndarra
 # --------------------------------------------------------------------------- money over time
 
 
-def fx_paths(scenario: Scenario, seed: int, replication: int) -> dict[str, np.ndarray]:
+def fx_paths(scenario: Scenario, seed: int, replication: int) -> FxPaths:
     """Scenario currency units per unit of each location cost currency, month by month
     (months 1..horizon). The scenario currency is 1; USD is ``costs.exchange_rate`` unless
     ``costs.fx`` lists it. A log-normal path draws its monthly log-returns from its own stream
@@ -106,7 +121,7 @@ def fx_paths(scenario: Scenario, seed: int, replication: int) -> dict[str, np.nd
             out[cur] = np.array(path.monthly[:n], dtype=float)
         else:
             out[cur] = lognormal_path(path, n, seed, replication, cur)
-    return out
+    return FxPaths(out, seed, replication)
 
 
 def lognormal_path(path: LognormalFx, n: int, seed: int, replication: int, cur: str) -> np.ndarray:
@@ -137,6 +152,20 @@ def wage_increases_in_force(scenario: Scenario, loc: Location, n_months: int) ->
     return np.cumsum(steps)
 
 
+def wage_growth(
+    scenario: Scenario, loc: Location, family: str, seed: int, replication: int
+) -> np.ndarray:
+    """Growth of base pay after k yearly increases, k = 0 .. horizon_months // 12 + 1:
+    G_k = prod_(j <= k) (1 + g_j), g_j the j-th draw of the family's rate distribution from
+    the stream ("wages", location, family) of the replication."""
+    rate = loc.wage_increase.rate_for(family)
+    assert not isinstance(rate, float), "a number rate is applied in salary_path"
+    years = scenario.horizon_months // 12 + 1
+    seq = stream_seed(seed, replication, WAGES_STREAM, loc.name, family)
+    draws = np.asarray(rate.sample(np.random.Generator(np.random.PCG64(seq)), years), float)
+    return np.concatenate(([1.0], np.cumprod(1.0 + draws)))
+
+
 def salary_path(
     scenario: Scenario, loc: Location, family: str, shift: str | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -144,9 +173,14 @@ def salary_path(
     location's cost currency: base pay grown by the wage increases in force, pay lines
     replaced by the statutory steps in force (later steps in the list win). Shift patterns:
     a 'day' role pays no night_differential_rate; a 'night' role or none pays the family's
-    (as stated, with its steps)."""
+    (as stated, with its steps). A rate given as a distribution is drawn per replication:
+    its growth is applied by :func:`_rate_table`."""
     n = scenario.horizon_months
-    growth = (1.0 + loc.wage_increase.rate_for(family)) ** wage_increases_in_force(scenario, loc, n)
+    rate = loc.wage_increase.rate_for(family)
+    if isinstance(rate, float):
+        growth = (1.0 + rate) ** wage_increases_in_force(scenario, loc, n)
+    else:
+        growth = np.ones(n)
     salary = loc.loaded_monthly_cost[family]
     if not isinstance(salary, LoadedSalary):
         paid = salary * growth
@@ -206,14 +240,42 @@ _CONVERTED = (_OFFSHORE, _SEAT, _BASE, _BENEFITS)
 """Rows in the location's cost currency (converted by its FX path)."""
 
 
-def _rate_table(scenario: Scenario, fx: dict[str, np.ndarray]) -> np.ndarray:
+def _column_family(scenario: Scenario, column: int) -> str:
+    """Role family of a rate table column (a role's agents, or its leads)."""
+    lead_family = scenario.management.lead_family if scenario.management else None
+    if column % _COLUMNS_PER_ROLE and lead_family:
+        return lead_family
+    return scenario.roles[column // _COLUMNS_PER_ROLE].role_family
+
+
+def _raise_pay(rates: np.ndarray, where: Any, growth: np.ndarray) -> None:
+    """Multiply in place base pay and the loaded salary less benefits by ``growth``."""
+    pay = rates[_OFFSHORE, where] - rates[_BENEFITS, where]
+    rates[_OFFSHORE, where] = pay * growth + rates[_BENEFITS, where]
+    rates[_BASE, where] = rates[_BASE, where] * growth
+
+
+def _rate_table(
+    scenario: Scenario, fx: dict[str, np.ndarray], seed: int, replication: int
+) -> np.ndarray:
     """Rates (rows _RATE_ROWS) of each (role, is_lead) column and month, in the scenario
-    currency."""
+    currency, with the drawn yearly wage increases (a rate distribution) of the replication
+    (all but those on work anniversaries: :func:`_work_anniversary_raises`)."""
     local, location_of = _local_rates(scenario)
     rate = np.stack([fx[scenario.locations[i].cost_currency] for i in location_of])
     table = local.copy()
     for row in _CONVERTED:
         table[row] *= rate
+    n = scenario.horizon_months
+    for column, i in enumerate(location_of):
+        loc = scenario.locations[i]
+        family = _column_family(scenario, column)
+        if isinstance(loc.wage_increase.rate_for(family), float):
+            continue
+        if loc.wage_increase.on_work_anniversary:
+            continue
+        growth = wage_growth(scenario, loc, family, seed, replication)
+        _raise_pay(table, column, growth[wage_increases_in_force(scenario, loc, n)])
     return table
 
 
@@ -224,30 +286,38 @@ def _work_anniversary_raises(
     emp_location: np.ndarray,
     rates: np.ndarray,
     edges: np.ndarray,
+    seed: int,
+    replication: int,
 ) -> None:
     """Raise in place the salary and base pay of employees of locations whose wage increase
     comes on work anniversaries: base x (1 + g)^k, k = whole years of tenure at the start of
     the month (the increase applies from the first month that starts after the anniversary);
-    benefits do not grow."""
-    lead_family = scenario.management.lead_family if scenario.management else None
+    benefits do not grow. A rate distribution gives base x G_k (:func:`wage_growth`): an
+    employee's k-th raise is the k-th yearly draw of the location and family."""
     for i, loc in enumerate(scenario.locations):
         if not loc.wage_increase.on_work_anniversary:
             continue
         mine = emp_location == i
         if not mine.any():
             continue
-        families = [
-            lead_family
-            if c % _COLUMNS_PER_ROLE and lead_family
-            else scenario.roles[c // _COLUMNS_PER_ROLE].role_family
-            for c in column[mine]
-        ]
-        rate = np.array([loc.wage_increase.rate_for(f) for f in families])
+        families = [_column_family(scenario, c) for c in column[mine]]
+        given = [loc.wage_increase.rate_for(f) for f in families]
         tenure = np.maximum(edges[:-1] - emp.start[mine, None], 0.0)
-        growth = (1.0 + rate[:, None]) ** np.floor(tenure / DAYS_PER_YEAR)
-        pay = rates[_OFFSHORE, mine] - rates[_BENEFITS, mine]
-        rates[_OFFSHORE, mine] = pay * growth + rates[_BENEFITS, mine]
-        rates[_BASE, mine] = rates[_BASE, mine] * growth
+        years = np.floor(tenure / DAYS_PER_YEAR)
+        if all(isinstance(g, float) for g in given):
+            growth = (1.0 + np.array(given)[:, None]) ** years
+        else:
+            growth = np.empty_like(years)
+            drawn: dict[str, np.ndarray] = {}
+            for j, (family, g) in enumerate(zip(families, given, strict=True)):
+                if isinstance(g, float):
+                    growth[j] = (1.0 + g) ** years[j]
+                    continue
+                if family not in drawn:
+                    drawn[family] = wage_growth(scenario, loc, family, seed, replication)
+                cum = drawn[family]
+                growth[j] = cum[np.minimum(years[j].astype(np.intp), len(cum) - 1)]
+        _raise_pay(rates, mine, growth)
 
 
 def break_even(savings: np.ndarray, months: np.ndarray) -> float:
@@ -302,14 +372,15 @@ def cost_ledger(
     """
     c = scenario.costs
     fx = fx_paths(scenario, scenario.seed, 0) if fx is None else fx
+    seed, replication = (fx.seed, fx.replication) if isinstance(fx, FxPaths) else (scenario.seed, 0)
     months = series["month"]
     n_months = len(months)
     edges = month_grid(n_months)[2]  # day 0 and the month-ends (series months are 1..n)
     _, location_of_column = _local_rates(scenario)
     column = (emp.role * _COLUMNS_PER_ROLE + emp.is_lead).astype(np.intp, copy=False)
-    rates = _rate_table(scenario, fx).take(column, axis=1)  # (rows, employees, months)
-    emp_location = location_of_column.take(column)
-    _work_anniversary_raises(scenario, emp, column, emp_location, rates, edges)
+    rates = _rate_table(scenario, fx, seed, replication).take(column, axis=1)
+    emp_location = location_of_column.take(column)  # rates: (rows, employees, months)
+    _work_anniversary_raises(scenario, emp, column, emp_location, rates, edges, seed, replication)
     # Days worked in each month, first all of them, then the partner's (before the transfer
     # completes): rows of one (ends, employees, months) table, summed in one go. Never
     # transferred, every day is a partner day: one row serves as both.
