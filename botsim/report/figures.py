@@ -102,6 +102,20 @@ def _pages(groups: list[str]) -> list[list[str]]:
     return [groups[i : i + MAX_PANELS] for i in range(0, len(groups), MAX_PANELS)] or [[]]
 
 
+def _small_multiples(
+    study: Study, n: int, size: tuple[float, float, float, float], **kw: Any
+) -> tuple[Any, Any]:
+    """A figure of ``n`` panels laid out by :func:`_columns`, the unused ones hidden; ``size``
+    is (width per column, extra width, height per row, extra height) in inches."""
+    ncols = _columns(study, n)
+    nrows = math.ceil(n / ncols)
+    width, extra_w, height, extra_h = size
+    fig, axes = _new(width * ncols + extra_w, height * nrows + extra_h, nrows, ncols, **kw)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
 def _suffix(k: int, pages: int) -> tuple[str, str]:
     """File-name and title suffixes of figure ``k`` of ``pages`` (none for a single one)."""
     return ("", "") if pages == 1 else (f"-{k + 1}", f" ({k + 1} of {pages})")
@@ -135,15 +149,8 @@ def fan_chart(study: Study, column: str) -> list[FigureSpec] | None:
     pages = _pages(present)
     specs = []
     for k, groups in enumerate(pages):
-        n = len(groups)
-        ncols = _columns(study, n)
-        nrows = math.ceil(n / ncols)
-        fig, axes = _new(3.2 * ncols + 0.4, 2.5 * nrows + 0.6, nrows, ncols, sharex=True)
-        for i, ax in enumerate(axes.flat):
-            if i >= n:
-                ax.set_visible(False)
-                continue
-            g = groups[i]
+        fig, axes = _small_multiples(study, len(groups), (3.2, 0.4, 2.5, 0.6), sharex=True)
+        for g, ax in zip(groups, axes.flat):
             d = q.loc[g]
             months = d.index.to_numpy(dtype=float)
             ax.fill_between(months, d[0.1], d[0.9], color=color, alpha=0.18, lw=0, label="P10-P90")
@@ -654,16 +661,10 @@ def readiness_chart(study: Study) -> list[FigureSpec] | None:
     pages = _pages(present)
     specs = []
     for k, groups in enumerate(pages):
-        n = len(groups)
-        ncols = _columns(study, n)
-        nrows = math.ceil(n / ncols)
-        fig, axes = _new(3.3 * ncols + 0.4, 2.6 * nrows + 0.9, nrows, ncols, sharex=True,
-                         sharey=True)  # fmt: skip
-        for i, ax in enumerate(axes.flat):
-            if i >= n:
-                ax.set_visible(False)
-                continue
-            g = groups[i]
+        fig, axes = _small_multiples(
+            study, len(groups), (3.3, 0.4, 2.6, 0.9), sharex=True, sharey=True
+        )
+        for g, ax in zip(groups, axes.flat):
             if bands is not None:
                 q = bands.loc[g]
                 ax.fill_between(q.index, q[0.1], q[0.9], color="black", alpha=0.12, lw=0,
@@ -761,15 +762,8 @@ def cost_chart(study: Study) -> list[FigureSpec] | None:
     pages = _pages(present)
     specs = []
     for k, groups in enumerate(pages):
-        n = len(groups)
-        ncols = _columns(study, n)
-        nrows = math.ceil(n / ncols)
-        fig, axes = _new(3.4 * ncols + 0.5, 2.8 * nrows + 0.9, nrows, ncols, sharex=True)
-        for i, ax in enumerate(axes.flat):
-            if i >= n:
-                ax.set_visible(False)
-                continue
-            g = groups[i]
+        fig, axes = _small_multiples(study, len(groups), (3.4, 0.5, 2.8, 0.9), sharex=True)
+        for g, ax in zip(groups, axes.flat):
             q = bands.loc[g].unstack()
             for c, color in zip(cols, _palette(len(cols))):
                 ax.fill_between(q.index, q[(c, 0.1)], q[(c, 0.9)], color=color, alpha=0.15, lw=0)
@@ -880,21 +874,15 @@ def savings_chart(study: Study) -> list[FigureSpec] | None:
     pages = _pages(present)
     specs = []
     for k, groups in enumerate(pages):
-        n = len(groups)
-        ncols = _columns(study, n)
-        nrows = math.ceil(n / ncols)
-        fig, axes = _new(3.4 * ncols + 0.5, 2.8 * nrows + 0.9, nrows, ncols, sharex=True)
-        for i, ax in enumerate(axes.flat):
-            if i >= n:
-                ax.set_visible(False)
-                continue
-            q = bands.loc[groups[i]].unstack()
+        fig, axes = _small_multiples(study, len(groups), (3.4, 0.5, 2.8, 0.9), sharex=True)
+        for g, ax in zip(groups, axes.flat):
+            q = bands.loc[g].unstack()
             for c, color in zip(cols, _palette(len(cols))):
                 ax.fill_between(q.index, q[(c, 0.1)], q[(c, 0.9)], color=color, alpha=0.15, lw=0)
                 ax.plot(q.index, q[(c, 0.5)], color=color, label=catalogue.label(c, "series"))
             ax.axhline(0, color="black", lw=0.8)
             words = units.money_axis(ax, money)
-            ax.set_title(_short(names[groups[i]]), fontsize=8)
+            ax.set_title(_short(names[g]), fontsize=8)
             ax.set_xlabel("month")
             ax.set_ylabel(f"cumulative savings ({words})", fontsize=8)
         handles, labels = axes.flat[0].get_legend_handles_labels()
