@@ -34,6 +34,9 @@ URL_OR_DOMAIN = re.compile(
 LAW_ARTICLE = re.compile(r"\b(?:art|arts|article|articles)\.?\s*\d+", re.IGNORECASE)
 NUMBERED_LAW = re.compile(r"\b(?:Law|Decree|PD|Republic Act)\s+\d+")
 """A numbered statute or decree (Law 2466 of 2025, Decree 0159 of 2026, PD 851)."""
+STATUTE_WITH_YEAR = re.compile(r"\b(?:Act|Code)(?: of(?: \d{1,2} [A-Z][a-z]+)?)? (?:19|20)\d{2}\b")
+"""A statute named with its year (Payment of Gratuity Act 1972, Industrial Relations Code 2020,
+the Act of 13 March 2003): the Indian and Polish cost lines (issue 16, item 5)."""
 NAMED_SURVEY = re.compile(
     r"\b(?:CCAP|WTW|Willis Towers Watson|SHRM|Glassdoor|IBPAP|Nasscom|NHRD|Assocham|ICMI)\b"
 )
@@ -90,6 +93,7 @@ def cites_something(source: str) -> bool:
         URL_OR_DOMAIN.search(source)
         or LAW_ARTICLE.search(source)
         or NUMBERED_LAW.search(source)
+        or STATUTE_WITH_YEAR.search(source)
         or NAMED_SURVEY.search(source)
     )
 
@@ -114,6 +118,10 @@ def profile(request):
         ("respicio.ph: 4-8 weeks", True),
         ("https://example.org/x", True),
         ("CCAP/WTW 2022 survey", True),
+        ("Payment of Gratuity Act 1972 s.4: 15 days a year", True),
+        ("Industrial Relations Code 2020: one month's notice", True),
+        ("Act of 13 March 2003, art. 8", True),
+        ("the Act, some year", False),
         ("industry survey", False),
         ("see above", False),
         ("-", False),
