@@ -685,8 +685,10 @@ def _severance_costs(
     of each layoff: :func:`severance_months` of the tenure x the base pay of that month."""
     n_months = len(edges) - 1
     out = np.zeros(n_months)
-    laid_off = np.flatnonzero(emp.exit_kind == ExitKind.LAYOFF)
-    for e in laid_off.tolist():
+    kinds = emp.exit_kind.tolist()
+    if ExitKind.LAYOFF not in kinds:
+        return out
+    for e in (e for e, kind in enumerate(kinds) if kind == ExitKind.LAYOFF):
         m = _month_index(edges, float(emp.exit[e]))
         if not 0 <= m < n_months:
             continue
