@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from botsim.inputs.caching import by_identity
+from botsim.inputs.caching import by_identity, by_value
 from botsim.inputs.scenario import (
     DAYS_PER_MONTH,
     DAYS_PER_YEAR,
@@ -147,8 +147,10 @@ def lognormal_path(path: LognormalFx, n: int, seed: int, replication: int, cur: 
     return path.rate * np.exp(np.concatenate(([0.0], np.cumsum(returns))))
 
 
+@by_value()
 def discount_factors(rate: float, n_months: int) -> np.ndarray:
-    """(1 + rate)^(-m/12) for months m = 1..n: month m's amounts discounted from its end."""
+    """(1 + rate)^(-m/12) for months m = 1..n: month m's amounts discounted from its end
+    (read-only)."""
     return (1.0 + rate) ** (-np.arange(1, n_months + 1) / 12.0)
 
 
@@ -385,7 +387,16 @@ def _month_index(edges: np.ndarray, day: float) -> int:
 
 
 def _shares_of_months(edges: np.ndarray, transfer_done: float) -> tuple[np.ndarray, np.ndarray]:
-    """Share of each month before the transfer completes (partner) and after it (owned)."""
+    """Share of each month before the transfer completes (partner) and after it (owned)
+    (read-only; ``edges`` are :func:`~botsim.metrics.intervals.month_grid`'s)."""
+    return _shares_of_horizon_months(len(edges) - 1, transfer_done)
+
+
+@by_value()
+def _shares_of_horizon_months(n_months: int, transfer_done: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_shares_of_months` of months 1..n (once per horizon and day: the transfer is
+    never, or on a month-end, in most replications)."""
+    edges = month_grid(n_months)[2]
     owned = edges[1:] - np.maximum(edges[:-1], transfer_done)
     owned /= DAYS_PER_MONTH
     np.minimum(np.maximum(owned, 0.0, out=owned), 1.0, out=owned)

@@ -274,6 +274,15 @@ def profile_hazard_exits(scenario: Scenario, emp: EmployeeTable, horizon: float)
     return expected
 
 
+@by_identity()
+def recruiter_slots(scenario: Scenario) -> int:
+    """Requisitions the recruiters of every location can search at once."""
+    return sum(
+        loc.recruiting.recruiters * loc.recruiting.requisitions_per_recruiter
+        for loc in scenario.locations
+    )
+
+
 def replication_metrics(
     scenario: Scenario,
     events: list[Event],
@@ -343,10 +352,7 @@ def replication_metrics(
     started &= ~req.no_show
     summary["mean_time_to_start_days"] = _masked_mean(req.closed - req.opened, started)
     summary["vacancy_days"] = vacancy
-    slots = sum(
-        loc.recruiting.recruiters * loc.recruiting.requisitions_per_recruiter
-        for loc in scenario.locations
-    )
+    slots = recruiter_slots(scenario)
     busy = np.minimum(req.accepted, horizon)
     busy -= np.minimum(req.search_started, horizon)
     np.maximum(busy, 0.0, out=busy)  # = np.clip(busy, 0, None): no difference is -0.0
