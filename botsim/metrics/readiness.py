@@ -68,7 +68,7 @@ def lifecycle_marks(
         transfer_done=t_done,
         headcount_lost=lost,
         entity_ready=ready,
-        external_hires=int((staff.requisition >= 0).sum()),
+        external_hires=int(np.count_nonzero(staff.requisition >= 0)),
     )
 
 

@@ -269,7 +269,7 @@ def profile_hazard_exits(scenario: Scenario, emp: EmployeeTable, horizon: float)
         if not len(t):
             continue
         band = starts.searchsorted(t, side="right") - 1
-        expected += float(np.sum(cum[band] + rate[band] * (t - starts[band])))
+        expected += float(np.add.reduce(cum[band] + rate[band] * (t - starts[band])))
         expected += failure * int(np.count_nonzero(t >= probation_end))
     return expected
 
@@ -331,8 +331,8 @@ def replication_metrics(
     lead_exits = int(np.count_nonzero(staff.is_lead & (staff.exit <= horizon)))
     layoffs = summary["exits_layoff"]
     agent_exits = summary["exits"] - lead_exits - layoffs
-    agent_months = float(np.sum(series["headcount"]))
-    lead_months = float(np.sum(series["leads"]))
+    agent_months = float(np.add.reduce(series["headcount"]))
+    lead_months = float(np.add.reduce(series["leads"]))
     months = scenario.horizon_months
     summary["annual_attrition"] = annual_rate(agent_exits, agent_months, months)
     summary["annual_attrition_leads"] = annual_rate(lead_exits, lead_months, months)
