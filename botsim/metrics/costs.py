@@ -387,16 +387,7 @@ def _month_index(edges: np.ndarray, day: float) -> int:
 
 
 def _shares_of_months(edges: np.ndarray, transfer_done: float) -> tuple[np.ndarray, np.ndarray]:
-    """Share of each month before the transfer completes (partner) and after it (owned)
-    (read-only; ``edges`` are :func:`~botsim.metrics.intervals.month_grid`'s)."""
-    return _shares_of_horizon_months(len(edges) - 1, transfer_done)
-
-
-@by_value()
-def _shares_of_horizon_months(n_months: int, transfer_done: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_shares_of_months` of months 1..n (once per horizon and day: the transfer is
-    never, or on a month-end, in most replications)."""
-    edges = month_grid(n_months)[2]
+    """Share of each month before the transfer completes (partner) and after it (owned)."""
     owned = edges[1:] - np.maximum(edges[:-1], transfer_done)
     owned /= DAYS_PER_MONTH
     np.minimum(np.maximum(owned, 0.0, out=owned), 1.0, out=owned)
@@ -404,6 +395,13 @@ def _shares_of_horizon_months(n_months: int, transfer_done: float) -> tuple[np.n
     partner /= DAYS_PER_MONTH
     np.minimum(np.maximum(partner, 0.0, out=partner), 1.0, out=partner)
     return partner, owned
+
+
+@by_value()
+def _shares_never_transferred(n_months: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_shares_of_months` of months 1..n without a transfer (read-only; the same in
+    every replication that never transfers)."""
+    return _shares_of_months(month_grid(n_months)[2], math.inf)
 
 
 def _month_end_heads(
@@ -467,7 +465,11 @@ def cost_ledger(
     # completes): rows of one (ends, employees, months) table, summed in one go. Never
     # transferred, every day is a partner day: one row serves as both.
     partner_only = transfer_done == math.inf
-    ends = emp.exit[None] if partner_only else np.minimum(emp.exit, [[math.inf], [transfer_done]])
+    ends = (
+        emp.exit[None]
+        if partner_only
+        else np.array([emp.exit, np.minimum(emp.exit, transfer_done)])
+    )
     work_days = _days_in_months_by_end(emp.start, ends, edges)
     days, partner_days = work_days[0], work_days[-1]
     # Amount-days (ends, rate rows, employees, months) and their monthly totals.
@@ -477,7 +479,11 @@ def cost_ledger(
     salaries, head_months, onshore_cost = monthly[0, 0], monthly[0, 1], monthly[0, 2]
     partner_salaries, partner_head_months = monthly[-1, _OFFSHORE], monthly[-1, _HEAD]
     seats_all, partner_seats = monthly[0, _SEAT], monthly[-1, _SEAT]
-    partner_share, owned_share = _shares_of_months(edges, transfer_done)
+    partner_share, owned_share = (
+        _shares_never_transferred(n_months)
+        if partner_only
+        else _shares_of_months(edges, transfer_done)
+    )
     if partner_only:
         owned_share = np.zeros(n_months)
 
