@@ -106,7 +106,8 @@ def fx_paths(scenario: Scenario, seed: int, replication: int) -> FxPaths:
     """Scenario currency units per unit of each location cost currency, month by month
     (months 1..horizon). The scenario currency is 1; USD is ``costs.exchange_rate`` unless
     ``costs.fx`` lists it. A log-normal path draws its monthly log-returns from its own stream
-    ``("fx", currency)`` of the replication."""
+    ``("fx", currency)`` of the replication. The paths that are not drawn are shared by every
+    replication (read-only arrays)."""
     fixed = _fixed_fx_paths(scenario)
     out: dict[str, np.ndarray] = {}
     for cur in sorted({loc.cost_currency for loc in scenario.locations}):
