@@ -191,7 +191,7 @@ def _series_columns(results: list[ReplicationResult]) -> dict[str, np.ndarray]:
         )
     }
     for key in results[0].series:
-        columns[key] = _column(np.concatenate([np.asarray(r.series[key]) for r in results]))
+        columns[key] = _column(np.concatenate([r.series[key] for r in results]))
     return columns
 
 

@@ -37,3 +37,22 @@ def by_identity(maxsize: int = 64) -> Callable[[Callable[[Any], T]], Callable[[A
         return cached
 
     return decorate
+
+
+def by_value(maxsize: int = 64) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Decorate a function of hashable values (numbers, text) that returns numpy arrays, or a
+    tuple of them, to compute once per distinct arguments; the arrays are made read-only, as
+    every caller shares them."""
+
+    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        @functools.lru_cache(maxsize=maxsize)
+        @functools.wraps(fn)
+        def cached(*args: Any) -> T:
+            value = fn(*args)
+            for arr in value if isinstance(value, tuple) else (value,):
+                arr.flags.writeable = False
+            return value
+
+        return cached
+
+    return decorate

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from botsim.inputs.caching import by_identity
+from botsim.inputs.caching import by_identity, by_value
 from botsim.inputs.scenario import (
     DAYS_PER_MONTH,
     DAYS_PER_YEAR,
@@ -46,10 +46,10 @@ from botsim.inputs.scenario import (
     PathFx,
     Scenario,
     Severance,
+    SupportStep,
     months_from,
-    support_cost,
 )
-from botsim.metrics.intervals import month_grid
+from botsim.metrics.intervals import count_le, month_grid
 from botsim.model.random import stream_seed
 from botsim.model.records import ENTITY_SETUP_STARTED, EmployeeTable, Event, ExitKind
 
@@ -106,7 +106,23 @@ def fx_paths(scenario: Scenario, seed: int, replication: int) -> FxPaths:
     """Scenario currency units per unit of each location cost currency, month by month
     (months 1..horizon). The scenario currency is 1; USD is ``costs.exchange_rate`` unless
     ``costs.fx`` lists it. A log-normal path draws its monthly log-returns from its own stream
-    ``("fx", currency)`` of the replication."""
+    ``("fx", currency)`` of the replication. The paths that are not drawn are shared by every
+    replication (read-only arrays)."""
+    fixed = _fixed_fx_paths(scenario)
+    out: dict[str, np.ndarray] = {}
+    for cur in sorted({loc.cost_currency for loc in scenario.locations}):
+        if cur in fixed:
+            out[cur] = fixed[cur]
+        else:
+            path = scenario.costs.fx[cur]
+            out[cur] = lognormal_path(path, scenario.horizon_months, seed, replication, cur)
+    return FxPaths(out, seed, replication)
+
+
+@by_identity()
+def _fixed_fx_paths(scenario: Scenario) -> dict[str, np.ndarray]:
+    """The paths of :func:`fx_paths` that are not drawn, by currency (read-only arrays, once
+    per scenario: every replication shares them)."""
     c, n = scenario.costs, scenario.horizon_months
     out: dict[str, np.ndarray] = {}
     for cur in sorted({loc.cost_currency for loc in scenario.locations}):
@@ -120,8 +136,9 @@ def fx_paths(scenario: Scenario, seed: int, replication: int) -> FxPaths:
         elif isinstance(path, PathFx):
             out[cur] = np.array(path.monthly[:n], dtype=float)
         else:
-            out[cur] = lognormal_path(path, n, seed, replication, cur)
-    return FxPaths(out, seed, replication)
+            continue
+        out[cur].flags.writeable = False
+    return out
 
 
 def lognormal_path(path: LognormalFx, n: int, seed: int, replication: int, cur: str) -> np.ndarray:
@@ -131,8 +148,10 @@ def lognormal_path(path: LognormalFx, n: int, seed: int, replication: int, cur: 
     return path.rate * np.exp(np.concatenate(([0.0], np.cumsum(returns))))
 
 
+@by_value()
 def discount_factors(rate: float, n_months: int) -> np.ndarray:
-    """(1 + rate)^(-m/12) for months m = 1..n: month m's amounts discounted from its end."""
+    """(1 + rate)^(-m/12) for months m = 1..n: month m's amounts discounted from its end
+    (read-only)."""
     return (1.0 + rate) ** (-np.arange(1, n_months + 1) / 12.0)
 
 
@@ -260,23 +279,54 @@ def _rate_table(
 ) -> np.ndarray:
     """Rates (rows _RATE_ROWS) of each (role, is_lead) column and month, in the scenario
     currency, with the drawn yearly wage increases (a rate distribution) of the replication
-    (all but those on work anniversaries: :func:`_work_anniversary_raises`)."""
+    (all but those on work anniversaries: :func:`_work_anniversary_raises`). Read-only."""
+    drawn = _drawn_wage_columns(scenario)
+    fixed = _fixed_fx_paths(scenario)
+    currencies = [loc.cost_currency for loc in scenario.locations]
+    if not drawn and all(fx[cur] is fixed.get(cur) for cur in currencies):
+        return _fixed_rate_table(scenario)  # nothing drawn: the same for every replication
+    table = _converted(scenario, fx)
+    n = scenario.horizon_months
+    for column, loc, family in drawn:
+        growth = wage_growth(scenario, loc, family, seed, replication)
+        _raise_pay(table, column, growth[wage_increases_in_force(scenario, loc, n)])
+    table.flags.writeable = False
+    return table
+
+
+def _converted(scenario: Scenario, fx: dict[str, np.ndarray]) -> np.ndarray:
+    """The local rates (:func:`_local_rates`) converted to the scenario currency by ``fx``."""
     local, location_of = _local_rates(scenario)
     rate = np.stack([fx[scenario.locations[i].cost_currency] for i in location_of])
     table = local.copy()
     for row in _CONVERTED:
         table[row] *= rate
-    n = scenario.horizon_months
-    for column, i in enumerate(location_of):
+    return table
+
+
+@by_identity()
+def _fixed_rate_table(scenario: Scenario) -> np.ndarray:
+    """The rate table when nothing in it is drawn (once per scenario, read-only)."""
+    table = _converted(scenario, _fixed_fx_paths(scenario))
+    table.flags.writeable = False
+    return table
+
+
+@by_identity()
+def _drawn_wage_columns(scenario: Scenario) -> tuple[tuple[int, Location, str], ...]:
+    """The rate table's columns whose yearly wage increase is drawn from a distribution and
+    applied to the whole column (not on work anniversaries): (column, location, family)."""
+    _, location_of = _local_rates(scenario)
+    out = []
+    for column, i in enumerate(location_of.tolist()):
         loc = scenario.locations[i]
         family = _column_family(scenario, column)
         if isinstance(loc.wage_increase.rate_for(family), float):
             continue
         if loc.wage_increase.on_work_anniversary:
             continue
-        growth = wage_growth(scenario, loc, family, seed, replication)
-        _raise_pay(table, column, growth[wage_increases_in_force(scenario, loc, n)])
-    return table
+        out.append((column, loc, family))
+    return tuple(out)
 
 
 def _work_anniversary_raises(
@@ -348,11 +398,42 @@ def _shares_of_months(edges: np.ndarray, transfer_done: float) -> tuple[np.ndarr
     return partner, owned
 
 
-def _month_end_heads(emp: EmployeeTable, location: np.ndarray, n_loc: int, edges: np.ndarray):
-    """Employees of each location (rows) at each month-end (start <= t_m < exit)."""
+@by_value()
+def _shares_never_transferred(n_months: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_shares_of_months` of months 1..n without a transfer (read-only; the same in
+    every replication that never transfers)."""
+    return _shares_of_months(month_grid(n_months)[2], math.inf)
+
+
+def _month_end_heads(
+    emp: EmployeeTable, location: np.ndarray | None, n_loc: int, edges: np.ndarray
+) -> np.ndarray:
+    """Employees of each location (rows; ``location`` None: everyone in one row) at each
+    month-end t_m: those with start <= t_m < exit, counted as #(start <= t_m) - #(exit <= t_m)
+    (an exit never precedes its start)."""
     ends = edges[1:]
-    at = (emp.start[:, None] <= ends) & (emp.exit[:, None] > ends)
-    return np.stack([np.count_nonzero(at[location == i], axis=0) for i in range(n_loc)])
+    heads = np.empty((n_loc, len(ends)), dtype=np.intp)
+    for i in range(n_loc):
+        mine = slice(None) if location is None else location == i
+        heads[i] = count_le(np.sort(emp.start[mine]), ends)
+        heads[i] -= count_le(np.sort(emp.exit[mine]), ends)
+    return heads
+
+
+@by_identity()
+def _support_levels(steps: list[SupportStep]) -> tuple[np.ndarray, np.ndarray]:
+    """The steps' headcounts and the cost in force from none, then each, of them (once per
+    list of steps)."""
+    heads = np.asarray([s.from_headcount for s in steps], dtype=float)
+    levels = np.asarray([0.0] + [s.monthly_cost for s in steps], dtype=float)
+    return heads, levels
+
+
+def support_costs(steps: list[SupportStep], headcounts: np.ndarray) -> np.ndarray:
+    """:func:`~botsim.inputs.scenario.support_cost` at each of ``headcounts``: the cost of the
+    last step at or below it, 0 below the first (the steps' headcounts increase)."""
+    heads, levels = _support_levels(steps)
+    return levels[count_le(heads, headcounts)]
 
 
 def cost_ledger(
@@ -385,7 +466,11 @@ def cost_ledger(
     # completes): rows of one (ends, employees, months) table, summed in one go. Never
     # transferred, every day is a partner day: one row serves as both.
     partner_only = transfer_done == math.inf
-    ends = emp.exit[None] if partner_only else np.minimum(emp.exit, [[math.inf], [transfer_done]])
+    ends = (
+        emp.exit[None]
+        if partner_only
+        else np.array([emp.exit, np.minimum(emp.exit, transfer_done)])
+    )
     work_days = _days_in_months_by_end(emp.start, ends, edges)
     days, partner_days = work_days[0], work_days[-1]
     # Amount-days (ends, rate rows, employees, months) and their monthly totals.
@@ -395,7 +480,11 @@ def cost_ledger(
     salaries, head_months, onshore_cost = monthly[0, 0], monthly[0, 1], monthly[0, 2]
     partner_salaries, partner_head_months = monthly[-1, _OFFSHORE], monthly[-1, _HEAD]
     seats_all, partner_seats = monthly[0, _SEAT], monthly[-1, _SEAT]
-    partner_share, owned_share = _shares_of_months(edges, transfer_done)
+    partner_share, owned_share = (
+        _shares_never_transferred(n_months)
+        if partner_only
+        else _shares_of_months(edges, transfer_done)
+    )
     if partner_only:
         owned_share = np.zeros(n_months)
 
@@ -404,10 +493,9 @@ def cost_ledger(
     loc_fx = [fx[loc.cost_currency] for loc in scenario.locations]
     support_full = np.zeros(n_months)
     if any(loc.support_cost for loc in scenario.locations):
-        heads = _month_end_heads(emp, emp_location, n_loc, edges)
+        heads = _month_end_heads(emp, emp_location if n_loc > 1 else None, n_loc, edges)
         for i, loc in enumerate(scenario.locations):
-            steps = [support_cost(loc.support_cost, int(h)) for h in heads[i]]
-            support_full += np.asarray(steps) * loc_fx[i]
+            support_full += support_costs(loc.support_cost, heads[i]) * loc_fx[i]
     # The partner carries seats and support inside its fee unless it bills total cost.
     on_total_cost = c.partner_fee_model == "markup" and c.partner_markup_base == "total_cost"
     billed_seats = partner_seats if on_total_cost else np.zeros(n_months)
@@ -483,10 +571,8 @@ def cost_ledger(
     if c.onshore_seat_monthly_cost:
         onshore_cost = onshore_cost + c.onshore_seat_monthly_cost * head_months
     if c.onshore_support_cost:
-        total_heads = _month_end_heads(emp, np.zeros(len(emp.start), np.intp), 1, edges)[0]
-        onshore_cost = onshore_cost + np.array(
-            [support_cost(c.onshore_support_cost, int(h)) for h in total_heads]
-        )
+        total_heads = _month_end_heads(emp, None, 1, edges)[0]
+        onshore_cost = onshore_cost + support_costs(c.onshore_support_cost, total_heads)
     cumulative_bot = np.add.accumulate(bot)
     save_out = np.add.accumulate(outsourcing) - cumulative_bot
     save_on = np.add.accumulate(onshore_cost) - cumulative_bot
@@ -617,8 +703,10 @@ def _severance_costs(
     of each layoff: :func:`severance_months` of the tenure x the base pay of that month."""
     n_months = len(edges) - 1
     out = np.zeros(n_months)
-    laid_off = np.flatnonzero(emp.exit_kind == ExitKind.LAYOFF)
-    for e in laid_off.tolist():
+    kinds = emp.exit_kind.tolist()
+    if ExitKind.LAYOFF not in kinds:
+        return out
+    for e in (e for e, kind in enumerate(kinds) if kind == ExitKind.LAYOFF):
         m = _month_index(edges, float(emp.exit[e]))
         if not 0 <= m < n_months:
             continue

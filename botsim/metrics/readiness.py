@@ -68,7 +68,7 @@ def lifecycle_marks(
         transfer_done=t_done,
         headcount_lost=lost,
         entity_ready=ready,
-        external_hires=int((staff.requisition >= 0).sum()),
+        external_hires=int(np.count_nonzero(staff.requisition >= 0)),
     )
 
 
@@ -77,16 +77,16 @@ def lifecycle_summary(
 ) -> dict[str, Any]:
     """Per-replication lifecycle metrics: readiness, transfer outcome, re-stabilisation."""
     out: dict[str, Any] = {}
-    first_ready = next((row.month for row in rows if row.ready), None)
-    out["time_to_transfer_ready"] = float(first_ready) if first_ready is not None else math.nan
-    out["time_to_transfer_ready_censored"] = first_ready is None
+    first = next((i for i, row in enumerate(rows) if row.ready), None)  # its index
+    out["time_to_transfer_ready"] = float(rows[first].month) if first is not None else math.nan
+    out["time_to_transfer_ready_censored"] = first is None
     t = scenario.transfer
     ref = t.month if t.policy == "at_month" else t.earliest_month
     ref_idx = (
         min(len(rows), max(1, math.ceil(ref - TOLERANCE))) - 1 if ref is not None else len(rows) - 1
     )
     out["ready_by_planned_month"] = (
-        any(row.ready for row in rows[: ref_idx + 1]) if ref is not None else math.nan
+        first is not None and first <= ref_idx if ref is not None else math.nan
     )
     values = rows[ref_idx].criteria
     worst = min(range(len(values)), key=values.__getitem__)  # the first smallest, as argmin

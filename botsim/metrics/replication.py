@@ -20,7 +20,6 @@ Definitions (docs/model.md, "Metrics"); times are in months unless the name says
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import math
 from typing import Any, NamedTuple
@@ -197,23 +196,26 @@ def _masked_mean(values: np.ndarray, mask: np.ndarray) -> float:
     return float(np.add.reduce(values[mask]) / n) if n else math.nan
 
 
+_EXIT_KINDS = (*ATTRITION_EXITS, ExitKind.DECLINED_TRANSFER, ExitKind.LAYOFF)
+"""Every kind of exit (a promotion to lead is not one)."""
+
+_TENURE_BAND_STARTS = np.asarray(TENURE_BANDS_MONTHS, dtype=float)
+
+
 def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
     """Exits within the horizon of agents and leads: in total, by kind and by tenure band
     (promotions to lead are counted apart, not as exits)."""
-    by_kind = dict.fromkeys((*ATTRITION_EXITS, ExitKind.DECLINED_TRANSFER, ExitKind.LAYOFF), 0)
-    bands = [0] * len(TENURE_BANDS_MONTHS)
-    exits = promotions = 0
-    for kind, start, end in zip(
-        staff.exit_kind.tolist(), staff.start.tolist(), staff.exit.tolist()
-    ):
-        if kind == ExitKind.PROMOTED:
-            promotions += 1
-        elif end <= horizon:
-            exits += 1
-            by_kind[kind] += 1
-            tenure_months = (end - start) / DAYS_PER_MONTH
-            bands[bisect.bisect_right(TENURE_BANDS_MONTHS, tenure_months) - 1] += 1
-    out = {"exits": exits, **{f"exits_{kind}": n for kind, n in by_kind.items()}}
+    kinds = staff.exit_kind.tolist()
+    promotions = kinds.count(ExitKind.PROMOTED)
+    exited = staff.exit <= horizon
+    if promotions:
+        exited &= staff.exit_kind != ExitKind.PROMOTED.value  # plain text: compares faster
+    exited_kinds = list(itertools.compress(kinds, exited.tolist()))
+    tenure_months = (staff.exit[exited] - staff.start[exited]) / DAYS_PER_MONTH
+    band = _TENURE_BAND_STARTS.searchsorted(tenure_months, side="right") - 1
+    bands = np.bincount(band, minlength=len(TENURE_BANDS_MONTHS)).tolist()
+    out = {"exits": len(exited_kinds)}
+    out.update({f"exits_{kind}": exited_kinds.count(kind) for kind in _EXIT_KINDS})
     out["promotions"] = promotions
     limits = (*TENURE_BANDS_MONTHS, math.inf)
     for (lo, hi), n in zip(itertools.pairwise(limits), bands):
@@ -221,16 +223,29 @@ def exit_counts(staff: EmployeeTable, horizon: float) -> dict[str, int]:
     return out
 
 
+class RoleHazards(NamedTuple):
+    """A role's base exit hazards (its own attrition, or its location's): band starts (days),
+    total base hazard per day of each band, the cumulative hazard at each band start, and the
+    tenure (days) at which probation ends with its failure probability."""
+
+    starts: np.ndarray
+    rate: np.ndarray
+    cumulative: np.ndarray
+    probation_end: float
+    probation_failure: float
+
+
 @by_identity()
-def _role_hazards(scenario: Scenario) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
-    """Per role (its own attrition, or its location's): band starts (days), total base hazard
-    per day of each band and the cumulative hazard at each band start (once per scenario)."""
+def _role_hazards(scenario: Scenario) -> tuple[RoleHazards, ...]:
+    """The :class:`RoleHazards` of each role (once per scenario)."""
     out = []
     for role in scenario.roles:
         table = HazardTable.from_attrition(scenario.attrition_for(role))
         rate = table.voluntary + table.involuntary
         cum = np.concatenate([[0.0], np.cumsum(rate[:-1] * np.diff(table.starts))])
-        out.append((table.starts, rate, cum))
+        probation = scenario.location(role.location).probation
+        end = probation.months * DAYS_PER_MONTH - PLAN_STEP_ROUNDING
+        out.append(RoleHazards(table.starts, rate, cum, end, probation.failure_probability))
     return tuple(out)
 
 
@@ -248,17 +263,24 @@ def profile_hazard_exits(scenario: Scenario, emp: EmployeeTable, horizon: float)
     end = np.minimum(np.minimum(emp.resign, emp.exit), horizon)
     tenure = np.maximum(end - emp.start, 0.0)
     expected = 0.0
-    for r, (starts, rate, cum) in enumerate(_role_hazards(scenario)):
-        mine = emp.role == r
-        if not mine.any():
+    hazards = _role_hazards(scenario)
+    for r, (starts, rate, cum, probation_end, failure) in enumerate(hazards):
+        t = tenure if len(hazards) == 1 else tenure[emp.role == r]  # one role: everyone
+        if not len(t):
             continue
-        t = tenure[mine]
-        band = np.searchsorted(starts, t, side="right") - 1
-        expected += float(np.sum(cum[band] + rate[band] * (t - starts[band])))
-        probation = scenario.location(scenario.roles[r].location).probation
-        reached = t >= probation.months * DAYS_PER_MONTH - PLAN_STEP_ROUNDING
-        expected += probation.failure_probability * int(np.count_nonzero(reached))
+        band = starts.searchsorted(t, side="right") - 1
+        expected += float(np.add.reduce(cum[band] + rate[band] * (t - starts[band])))
+        expected += failure * int(np.count_nonzero(t >= probation_end))
     return expected
+
+
+@by_identity()
+def recruiter_slots(scenario: Scenario) -> int:
+    """Requisitions the recruiters of every location can search at once."""
+    return sum(
+        loc.recruiting.recruiters * loc.recruiting.requisitions_per_recruiter
+        for loc in scenario.locations
+    )
 
 
 def replication_metrics(
@@ -309,8 +331,8 @@ def replication_metrics(
     lead_exits = int(np.count_nonzero(staff.is_lead & (staff.exit <= horizon)))
     layoffs = summary["exits_layoff"]
     agent_exits = summary["exits"] - lead_exits - layoffs
-    agent_months = float(np.sum(series["headcount"]))
-    lead_months = float(np.sum(series["leads"]))
+    agent_months = float(np.add.reduce(series["headcount"]))
+    lead_months = float(np.add.reduce(series["leads"]))
     months = scenario.horizon_months
     summary["annual_attrition"] = annual_rate(agent_exits, agent_months, months)
     summary["annual_attrition_leads"] = annual_rate(lead_exits, lead_months, months)
@@ -330,10 +352,7 @@ def replication_metrics(
     started &= ~req.no_show
     summary["mean_time_to_start_days"] = _masked_mean(req.closed - req.opened, started)
     summary["vacancy_days"] = vacancy
-    slots = sum(
-        loc.recruiting.recruiters * loc.recruiting.requisitions_per_recruiter
-        for loc in scenario.locations
-    )
+    slots = recruiter_slots(scenario)
     busy = np.minimum(req.accepted, horizon)
     busy -= np.minimum(req.search_started, horizon)
     np.maximum(busy, 0.0, out=busy)  # = np.clip(busy, 0, None): no difference is -0.0

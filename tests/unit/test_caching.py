@@ -32,3 +32,23 @@ def test_a_freed_objects_id_reused_by_another_gives_the_new_objects_value() -> N
         return len(obj)
 
     assert [size([0] * n) for n in range(200)] == list(range(200))
+
+
+def test_by_value_computes_once_per_arguments_and_shares_read_only_arrays() -> None:
+    import numpy as np
+    import pytest
+
+    from botsim.inputs.caching import by_value
+
+    calls: list[tuple] = []
+
+    @by_value(maxsize=4)
+    def ramp(rate: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+        calls.append((rate, n))
+        return np.arange(n) * rate, np.ones(n)
+
+    first = ramp(0.5, 3)
+    assert ramp(0.5, 3) is first and calls == [(0.5, 3)]
+    assert ramp(0.5, 4)[0].tolist() == [0.0, 0.5, 1.0, 1.5] and len(calls) == 2
+    with pytest.raises(ValueError, match="read-only"):
+        first[0][0] = 1.0  # shared by every caller: nobody may change it
