@@ -234,6 +234,12 @@ class SweepPlan:
         """Replications per variant: ``override``, else the sweep file's, else the base's."""
         return override or self.sweep.replications or self.base.replications
 
+    def root_seed(self, override: int | None = None) -> int:
+        """The seed every variant shares: ``override``, else the sweep file's, else the base's."""
+        if override is not None:
+            return override
+        return self.sweep.seed if self.sweep.seed is not None else self.base.seed
+
     def points_table(self) -> Any:
         import pandas as pd
 
@@ -548,7 +554,7 @@ def run_sweep(
     check_columns(plan)  # before anything runs: a clash would only show when stacking
     sweep = plan.sweep
     n = plan.replications(replications)
-    seed = seed if seed is not None else (sweep.seed if sweep.seed is not None else plan.base.seed)
+    seed = plan.root_seed(seed)
     started = time.perf_counter()
     summaries, results, failures = [], [], []
     executor = "serial"
