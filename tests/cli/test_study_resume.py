@@ -148,6 +148,8 @@ def test_resume_refuses_other_inputs_and_overwrites_nothing(tmp_path, monkeypatc
     res = botsim(*args, *QUIET, "-n", 8, "--out", tmp_path / "study")
     assert res.exit_code == 2
     assert f"an interrupted {command} of" in res.stderr and "--resume" in res.stderr
+    res = botsim(*args, *QUIET, "-n", 8, "--out", tmp_path / "study", "--dry-run")
+    assert res.exit_code == 2 and f"an interrupted {command} of" in res.stderr
     assert sorted(p.relative_to(staging) for p in staging.rglob("*")) == before
     assert not (tmp_path / "study").exists()
     res = botsim(command, "--resume", tmp_path / "nothing", *QUIET)
