@@ -360,6 +360,7 @@ def write_sweep(
     target = Path(target)
     with staged_folder(target, force, inputs) as staging:
         manifest = _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra)
+        _write_study_tables(staging, manifest)
         _finish(staging, manifest, report, progress)
     return target
 
@@ -407,8 +408,10 @@ def sweep_to_folder(
             result = run_sweep(plan, n, seed, chunks=staging / CHUNKS, **run_options)
             extra = {**(manifest_extra or {}), **({"resumed": True} if resume else {})}
             manifest = _write_sweep_into(staging, result, sweep_text, level, extra)
-            # Written: the report reads the tables back, so the summary need not stay in memory
+            # Written: the derived tables and the report read the summary back from the file,
+            # so the copy in memory goes first (never two at once)
             result.summary_from(lambda: pd.read_parquet(target / "summary.parquet"))
+            _write_study_tables(staging, manifest)
             _finish(staging, manifest, report, report_progress)
     if result is None:
         return target, None
@@ -423,8 +426,9 @@ def _write_sweep_into(
     confidence: float,
     manifest_extra: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """The tables of a sweep, into its staging folder; returns its manifest (the report and
-    the manifest are written by :func:`_finish`)."""
+    """The tables of a sweep, into its staging folder; returns its manifest (the derived
+    tables are written by :func:`_write_study_tables`, the report and the manifest by
+    :func:`_finish`)."""
     from botsim.stats import group_aggregates, time_to_metrics, time_to_table
 
     plan = result.plan
@@ -484,5 +488,4 @@ def _write_sweep_into(
         **_environment(),
         **(manifest_extra or {}),
     }
-    _write_study_tables(staging, manifest)
     return manifest

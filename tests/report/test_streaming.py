@@ -206,3 +206,26 @@ def _counting(calls: list[int]):
         return real(scenario, seed, replication, keep_events)
 
     return simulate
+
+
+def test_the_sweep_tables_are_derived_after_the_summary_left_memory(tmp_path, monkeypatch) -> None:
+    """The contrasts/tornado tables read the summary back from the written file: the stacked
+    summary the sweep held while it ran is dropped first, so there are never two copies."""
+    import gc
+
+    from botsim.experiment.runner import _Loader
+    from botsim.experiment.sweep import SweepResult
+    from botsim.report import folders, sweep_to_folder
+
+    real = folders._write_study_tables
+    held: list[bool] = []
+
+    def checking(staging, manifest) -> None:
+        results = [o for o in gc.get_objects() if isinstance(o, SweepResult)]
+        held.extend(not isinstance(r.__dict__["_summary_value"], _Loader) for r in results)
+        real(staging, manifest)
+
+    monkeypatch.setattr(folders, "_write_study_tables", checking)
+    plan = sweep_from_dict(json.loads(grid(tmp_path).read_text()), tmp_path / "grid.yaml")
+    folder, _ = sweep_to_folder(tmp_path / "sweep", plan, 4, 3, report=False)
+    assert held == [False] and (folder / "contrasts.csv").is_file()
