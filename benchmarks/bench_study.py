@@ -4,6 +4,8 @@
     python benchmarks/bench_study.py sweep -n 10000 --repeats 3  # the 100,000-replication study
     python benchmarks/bench_study.py dask -n 1000 --repeats 3    # LocalCluster(2) vs pool
     python benchmarks/bench_study.py profile -n 300              # cProfile: where time goes
+    python benchmarks/bench_study.py pipeline -n 200 --repeats 3 # pipelined vs in turn
+    python benchmarks/bench_study.py pipeline --drivers -n 50    # the same, the run's drivers
     python benchmarks/bench_study.py ... --report-only           # never fail, only report
 
 Targets (issue 19, "Targets"):
@@ -20,6 +22,16 @@ Targets (issue 19, "Targets"):
 * **dask** - the same sweep on a Dask ``LocalCluster`` of 2 workers (``--scheduler local
   --workers 2``) at most 1.15x the process pool's wall time (``--workers 2``), alternating order
   over ``--repeats`` pairs, cluster start-up included in its time (as a user sees it).
+
+* **pipeline** (session 7, no target) - the experiments of a study pipelined on one process
+  pool (``run_experiments``: the next variant's chunks submitted while the previous variant's
+  last chunks run) against one experiment after another on the same pool (``run_experiment``
+  per variant, the code before session 7), alternating order over ``--repeats`` pairs, in this
+  process, the pool started and warm before the clock starts. Besides wall time it prints the
+  workers' idle share, ``1 - sum(chunk run time) / (workers x wall)``: the share of the
+  workers' time with no chunk to run, which the pipelining is meant to remove and which other
+  load on the machine disturbs far less than the wall time. ``--drivers``: the variants of the
+  run's drivers of manila-finance-20 (50 replications each by default) instead of the sweep.
 
 Wall-clock figures need an otherwise idle machine: on 2 cores any other load lands on the
 workers. The script prints the load average before and after each measurement.
@@ -172,6 +184,62 @@ def profile(n: int, top: int) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def bench_pipeline(n: int, repeats: int, workers: int, drivers: bool) -> dict[str, Any]:
+    """Pipelined vs one experiment after another, on one warm process pool, in this process."""
+    import time
+
+    sys.path.insert(0, str(ROOT))
+    from botsim.experiment.executors import open_backend
+    from botsim.experiment.runner import run_experiment, run_experiments
+
+    if drivers:
+        from botsim.experiment.drivers import plan_drivers
+        from botsim.inputs.loader import load_scenario
+
+        plan = plan_drivers(load_scenario(PAIR[0]), base_dir=PAIR[0].parent).plan
+    else:
+        from botsim.experiment.sweep import load_sweep
+
+        plan = load_sweep(SWEEP)
+    scenarios = [pt.scenario for pt in plan.points]
+    seed = plan.root_seed()
+    print(f"  {len(scenarios)} experiments x {n} replications, {workers} workers", flush=True)
+    found: dict[str, list[tuple[float, float]]] = {"pipelined": [], "in turn": []}
+    for k in range(repeats):
+        order = ["pipelined", "in turn"] if k % 2 == 0 else ["in turn", "pipelined"]
+        for how in order:
+            with open_backend(workers, None) as backend:
+                while backend.starting():  # pool start-up is outside the measurement
+                    time.sleep(0.05)
+                busy: list[float] = []
+                result = backend.result
+
+                def timed_result(future: Any, result: Any = result, busy: list = busy) -> Any:
+                    chunk = result(future)
+                    busy.append(chunk.elapsed)
+                    return chunk
+
+                backend.result = timed_result
+                load = _load()
+                started = time.perf_counter()
+                if how == "pipelined":
+                    run_experiments(scenarios, n, seed, backend=backend)
+                else:
+                    for scenario in scenarios:
+                        run_experiment(scenario, n, seed, backend=backend)
+                wall = time.perf_counter() - started
+            idle = 1 - sum(busy) / (workers * wall)
+            found[how].append((wall, idle))
+            print(f"    {how:<10} wall {wall:6.2f} s, workers idle {idle:5.1%} (load {load})")
+    figures: dict[str, Any] = {}
+    for how, runs in found.items():
+        figures[f"{how} median wall s"] = statistics.median(w for w, _ in runs)
+        figures[f"{how} median idle"] = statistics.median(i for _, i in runs)
+    figures["wall ratio"] = figures["pipelined median wall s"] / figures["in turn median wall s"]
+    figures["target"] = 1.0
+    return figures
+
+
 def _show(name: str, figures: dict[str, Any], value: float) -> bool:
     ok = value <= figures["target"]
     shown = ", ".join(
@@ -184,7 +252,7 @@ def _show(name: str, figures: dict[str, Any], value: float) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["memory", "sweep", "dask", "profile"])
+    parser.add_argument("what", choices=["memory", "sweep", "dask", "profile", "pipeline"])
     parser.add_argument("-n", "--replications", type=int, default=10_000)
     parser.add_argument("--sizes", type=int, nargs=2, default=[1_000, 10_000])
     parser.add_argument("--compare-sizes", type=int, nargs=2, default=[5_000, 50_000])
@@ -193,6 +261,7 @@ def main() -> int:
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument("--top", type=int, default=60, help="profile: lines shown")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--drivers", action="store_true", help="pipeline: the run's drivers")
     args = parser.parse_args()
     extra = ["--no-progress"]
     extra += ["--workers", str(args.workers)] if args.workers else []
@@ -207,6 +276,9 @@ def main() -> int:
         ok &= _show("memory sweep", figures, figures["ratio"])
         figures = bench_memory("compare", args.compare_sizes, extra)
         ok &= _show("memory compare", figures, figures["ratio"])
+    elif args.what == "pipeline":
+        figures = bench_pipeline(args.replications, args.repeats, args.workers or 2, args.drivers)
+        _show("pipeline", figures, figures["wall ratio"])  # no target: informative
     elif args.what == "sweep":
         figures = bench_sweep(args.replications, args.repeats, extra)
         ok &= _show("sweep", figures, figures["median wall s"])

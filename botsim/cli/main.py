@@ -337,15 +337,15 @@ def _print_drivers(folder: Path, horizon: float) -> None:
         click.echo(line)
 
 
-def _stopped(exc: Any) -> NoReturn:
+def _stopped(exc: Any, command: str = "run") -> NoReturn:
     """Exit 130 (interrupted) or 1 (a worker lost), saying where the finished replications
-    are and how to resume."""
+    are and how to resume (with ``botsim <command> --resume``)."""
     if exc.staging is None:
         click.echo(f"{exc.why}; nothing was written", err=True)
     else:
         click.echo(
             f"{exc.why}: finished replications are saved in {exc.staging} (incomplete); "
-            f"resume with: botsim run --resume {exc.staging}",
+            f"resume with: botsim {command} --resume {exc.staging}",
             err=True,
         )
     sys.exit(130 if exc.interrupted else 1)

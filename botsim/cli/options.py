@@ -62,10 +62,11 @@ def check_before_running(checks: Sequence[Callable[[], str]]) -> list[str]:
 def output_check(target: Path, force: bool, inputs: tuple[str | Path, ...] = ()) -> str:
     """The output folder of a comparison or sweep, checked before it runs: not there (unless
     ``force``) and creatable (:func:`botsim.experiment.preflight.check_writable`)."""
-    from botsim.experiment.outputs import check_destination
+    from botsim.experiment.outputs import check_destination, check_no_interrupted
     from botsim.experiment.preflight import check_writable
 
     check_destination(target, force, inputs)
+    check_no_interrupted(target, force, inputs)  # an interrupted study there: --resume it
     base = check_writable(target)
     state = "exists, replaced at the end (--force)" if target.exists() else "new"
     return f"output folder: {target} ({state}; {base} is writable)"

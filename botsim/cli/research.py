@@ -70,9 +70,9 @@ common_options = [
     click.option(
         "--confidence",
         type=click.FloatRange(0.5, 0.999),
-        default=0.95,
-        show_default=True,
-        help="Confidence level of every interval (jointly, with Bonferroni, for k > 2).",
+        default=None,
+        help="Confidence level of every interval (jointly, with Bonferroni, for k > 2) "
+        "[default: 0.95; with --resume, the interrupted study's].",
     ),
     workers_option(
         "Local worker processes (default: all cores, at most one per replication; "
@@ -87,6 +87,15 @@ common_options = [
     ),
     click.option("--no-report", is_flag=True, help="Write the tables only (no figures/HTML)."),
     no_progress_option(),
+    click.option(
+        "--resume",
+        "resume",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Finish an interrupted study (its --out folder or its .incomplete-* folder): only "
+        "the replications it had not saved are run, to the same numbers. Its inputs, seed, "
+        "count and confidence are checked against what is given.",
+    ),
     click.option(
         "--dry-run",
         is_flag=True,
@@ -112,6 +121,39 @@ def _target(out: Path | None, root: Path, name: str) -> Path:
         fail_input(str(exc))
 
 
+def _resume_target(resume: Path | None, out: Path | None, kind: str) -> dict[str, Any]:
+    """The partial manifest of the study ``--resume`` names ({} without --resume)."""
+    from botsim.experiment.outputs import read_partial, study_folder
+
+    if resume is None:
+        return {}
+    if out is not None:
+        fail_input(f"--resume finishes the {kind} in its own folder; --out cannot be combined")
+    return read_partial(study_folder(resume)) or {}
+
+
+def _resume_check(
+    resume: Path, kind: str, hashes: list[str], seed: int | None, n: int, level: float | None
+) -> str:
+    from botsim.experiment.outputs import StagedStudy, study_folder
+
+    return StagedStudy.check_resumable(study_folder(resume), kind, hashes, seed, n, level)
+
+
+@contextlib.contextmanager
+def _stops_kept(command: str):
+    """Ctrl-C or kill (SIGTERM) keeps the study's finished chunks: exit 130 (1 for a lost
+    worker) saying how to resume (as ``botsim run`` does)."""
+    from botsim.cli.main import _sigterm_as_interrupt, _stopped
+    from botsim.experiment.run_folder import RunStopped
+
+    try:
+        with _sigterm_as_interrupt():
+            yield
+    except RunStopped as exc:
+        _stopped(exc, command)
+
+
 def _dry_run(lines: list[str]) -> None:
     for line in lines:
         click.echo(f"  ok  {line}")
@@ -119,7 +161,7 @@ def _dry_run(lines: list[str]) -> None:
 
 
 @click.command()
-@click.argument("scenario_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("scenario_files", nargs=-1, type=click.Path(dir_okay=False))
 @overrides_option("Override a value in every scenario (repeatable).")
 @_with_common
 def compare(
@@ -129,12 +171,13 @@ def compare(
     seed: int | None,
     out: Path | None,
     outputs_root: Path,
-    confidence: float,
+    confidence: float | None,
     workers: int | None,
     scheduler: str | None,
     force: bool,
     no_report: bool,
     no_progress: bool,
+    resume: Path | None,
     dry_run: bool,
 ) -> None:
     """Compare scenarios pairwise under common random numbers.
@@ -150,6 +193,17 @@ def compare(
     from botsim.inputs.loader import ScenarioError, load_scenario
     from botsim.report import ReportError, compare_to_folder
 
+    saved = _resume_target(resume, out, "compare")
+    sources = list(scenario_files)
+    extra = {"overrides": list(overrides)} if scenario_files else {}  # else the saved ones
+    if resume is not None and not scenario_files:
+        # The resolved scenarios the interrupted comparison saved (its files may have moved).
+        from botsim.experiment.outputs import saved_scenario_files
+
+        scenario_files = tuple(str(p) for p in saved_scenario_files(resume) if p.is_file())
+        sources = list(saved.get("sources") or scenario_files)
+        if len(scenario_files) < 2:
+            fail_input(f"no interrupted comparison with saved scenarios at {resume}")
     if len(scenario_files) < 2:
         fail_input("compare needs at least two scenario files")
     scenarios = []
@@ -159,15 +213,27 @@ def compare(
         except ScenarioError as exc:
             fail_input(str(exc))
     names = unique_names([s.name for s in scenarios])
-    n = replications or scenarios[0].replications
+    n = replications or saved.get("replications") or scenarios[0].replications
     workers = planned_workers(workers, scheduler, n)
-    target = _target(out, outputs_root, "compare-" + "-vs-".join(names))
-    inputs = tuple(scenario_files)
+    if resume is not None:
+        from botsim.experiment.outputs import scenario_hash
+
+        hashes = [scenario_hash(s) for s in scenarios]
+        target = resume
+
+        def folder_check() -> str:
+            return _resume_check(resume, "compare", hashes, seed, n, confidence)
+    else:
+        target = _target(out, outputs_root, "compare-" + "-vs-".join(names))
+
+        def folder_check() -> str:
+            return output_check(target, force, tuple(scenario_files))
+
     checks = check_before_running(
         [
             lambda: f"scenarios: {len(scenarios)} valid",
             lambda: check_comparison_columns(scenarios),
-            lambda: output_check(target, force, inputs),
+            folder_check,
             lambda: check_memory(
                 scenarios,
                 n,
@@ -191,31 +257,35 @@ def compare(
         bar.set_total(n * len(scenarios))
 
     try:
-        with bar, _executor_errors():
+        with bar, _executor_errors(), _stops_kept("compare"):
             folder, comparison = compare_to_folder(
                 target,
                 scenarios,
                 n,
                 seed,
-                sources=list(scenario_files),
+                sources=sources,
                 confidence=confidence,
-                manifest_extra={"overrides": list(overrides)},
+                manifest_extra=extra,
                 force=force,
                 report=not no_report,
                 progress=bar.advance,
                 on_start=announce,
                 report_progress=None if no_report else bar.steps("report"),
+                resume=resume is not None,
                 **_executor_options(workers, scheduler),
             )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))
+    if comparison is None:  # a resumed comparison that had only its final rename left
+        click.echo(f"folder: {folder}")
+        return
     from botsim.report.console import print_comparison, print_decision
     from botsim.report.decision import from_comparison
 
     table, horizon, seed = comparison.table, comparison.horizon, comparison.seed
     if any(len(r.summary) for r in comparison.results):
         print_decision(from_comparison(comparison))
-    level = table["confidence"].iloc[0] if len(table) else confidence
+    level = table["confidence"].iloc[0] if len(table) else comparison.confidence
     click.echo(
         f"paired comparison (common random numbers), {n} replications, seed {seed}, "
         f"{level:.4g} intervals" + (" (Bonferroni)" if len(names) > 2 else "")
@@ -241,12 +311,13 @@ def sweep(
     seed: int | None,
     out: Path | None,
     outputs_root: Path,
-    confidence: float,
+    confidence: float | None,
     workers: int | None,
     scheduler: str | None,
     force: bool,
     no_report: bool,
     no_progress: bool,
+    resume: Path | None,
     dry_run: bool,
 ) -> None:
     """Run a sweep file: a grid of scenario variants or one-at-a-time sensitivity.
@@ -265,11 +336,25 @@ def sweep(
     from botsim.experiment.executors import planned_workers
     from botsim.experiment.memory import check_memory
 
-    n = plan.replications(replications)
+    saved = _resume_target(resume, out, "sweep")
+    n = plan.replications(replications or saved.get("replications"))
     workers = planned_workers(workers, scheduler, n)
-    target = _target(out, outputs_root, f"sweep-{plan.sweep.name}")
     inputs = _sweep_inputs(sweep_file, plan)
     k = len(plan.points)
+    if resume is not None:
+        from botsim.experiment.outputs import scenario_hash
+
+        hashes = [scenario_hash(pt.scenario) for pt in plan.points]
+        target = resume
+
+        def folder_check() -> str:
+            return _resume_check(resume, "sweep", hashes, seed, n, confidence)
+    else:
+        target = _target(out, outputs_root, f"sweep-{plan.sweep.name}")
+
+        def folder_check() -> str:
+            return output_check(target, force, inputs)
+
     checks = check_before_running(
         [
             lambda: f"variants: {k} valid scenarios",
@@ -277,7 +362,7 @@ def sweep(
                 check_columns(plan)
                 or f"columns: {', '.join(plan.columns)} (no clash with a result column)"
             ),
-            lambda: output_check(target, force, inputs),
+            folder_check,
             lambda: check_memory(
                 [pt.scenario for pt in plan.points],
                 n,
@@ -298,7 +383,7 @@ def sweep(
     bar = ProgressBar(show_progress(click.get_current_context(), no_progress))
     try:
         text = Path(sweep_file).read_text(encoding="utf-8")
-        with bar, _executor_errors():
+        with bar, _executor_errors(), _stops_kept(f"sweep {sweep_file}"):
             bar.start(f"{k} variants")
             bar.set_total(n * k)
             folder, result = sweep_to_folder(
@@ -313,10 +398,14 @@ def sweep(
                 inputs=inputs,
                 progress=bar.advance,
                 report_progress=None if no_report else bar.steps("report"),
+                resume=resume is not None,
                 **options,
             )
     except (OutputError, ReportError) as exc:
         fail_input(str(exc))
+    if result is None:  # a resumed sweep that had only its final rename left
+        click.echo(f"folder: {folder}")
+        return
     _print_sweep(folder, confidence)
     _exit_on_failures(result.failures, n * len(plan.points))
 
@@ -330,13 +419,14 @@ def _sweep_inputs(sweep_file: str, plan: Any) -> tuple[str | Path, ...]:
     return (sweep_file, path if path.is_absolute() else Path(sweep_file).parent / path)
 
 
-def _print_sweep(folder: Path, confidence: float) -> None:
+def _print_sweep(folder: Path, confidence: float | None) -> None:
     from botsim.report.console import contrast_verdict, fmt_months
     from botsim.report.study import load_study
     from botsim.report.tables import sweep_contrasts, sweep_grid, tornado
 
-    study = load_study(folder)
-    study.confidence = confidence
+    study = load_study(folder)  # its confidence level is the manifest's
+    if confidence is not None:
+        study.confidence = confidence
     m = study.manifest
     contrasts = sweep_contrasts(study) if len(study.summary) else None
     if len(study.summary):

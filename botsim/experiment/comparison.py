@@ -106,15 +106,16 @@ def run_comparison(
 
     ``replications`` and ``seed`` default to the first scenario's. ``run_options`` are passed
     to :func:`botsim.experiment.runner.run_experiment` (e.g. ``workers``, ``scheduler``: one
-    executor is opened for all scenarios). ``on_start(name, replications, seed)`` is called
-    before each scenario runs. ``chunks`` is a folder where each scenario's replications are
-    saved chunk by chunk as they finish (:func:`chunk_stores`): its monthly series then stay on
-    disk, not in memory (``botsim compare`` writes them from there), so memory does not grow
-    with the replications.
+    executor is opened for all scenarios, and the scenarios are pipelined on it:
+    :func:`botsim.experiment.runner.run_experiments`). ``on_start(name, replications, seed)``
+    is called for each scenario before they run. ``chunks`` is a folder where each scenario's
+    replications are saved chunk by chunk as they finish (:func:`chunk_stores`): its monthly
+    series then stay on disk, not in memory (``botsim compare`` writes them from there), so
+    memory does not grow with the replications.
     """
     import contextlib
 
-    from botsim.experiment.runner import run_experiment
+    from botsim.experiment.runner import run_experiments
     from botsim.experiment.sweep import share_backend
     from botsim.stats import compare_summaries
 
@@ -123,19 +124,17 @@ def run_comparison(
     names = unique_names([s.name for s in scenarios])
     n = replications or scenarios[0].replications
     seed = seed if seed is not None else scenarios[0].seed
-    results = []
     # One store per experiment in ``chunks``; else a store given (the same for every one).
     given = run_options.pop("store", None)
     count = len(scenarios)
     stores = chunk_stores(chunks, count) if chunks is not None else [given] * count
+    if on_start is not None:
+        for name in names:
+            on_start(name, n, seed)
     with contextlib.ExitStack() as stack:
         options = share_backend(run_options, stack)
-        for name, scenario, store in zip(names, scenarios, stores):
-            if on_start is not None:
-                on_start(name, n, seed)
-            results.append(
-                run_experiment(scenario, n, seed, progress=progress, store=store, **options)
-            )
+        # pipelined: the next scenario's chunks start while the last ones of the previous run
+        results = run_experiments(scenarios, n, seed, progress=progress, stores=stores, **options)
     horizon = min(s.horizon_months for s in scenarios)
     summaries = {
         nm: r.summary for nm, r in zip(names, results) if len(getattr(r.summary, "columns", []))

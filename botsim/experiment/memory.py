@@ -9,8 +9,10 @@ flight. :func:`estimate_run_memory` adds these up from the scenario's declared r
 memory it may use (:attr:`botsim.inputs.limits.Limits.memory_fraction`).
 
 Since issue 19 every command (run, compare, sweep) streams its monthly series to disk chunk by
-chunk instead of holding them; the estimate still counts them as held, so it errs high (a
-safe refusal threshold, not a forecast of the peak; benchmarks/README.md has measured peaks).
+chunk instead of holding them: the estimate counts the series of only as many replications as
+a command holds at once (:func:`held_series_replications`: the report's figure sample), and
+every replication's summary row, which is held. It is a refusal threshold that errs high, not a
+forecast of the peak (benchmarks/README.md has measured peaks).
 """
 
 from __future__ import annotations
@@ -60,6 +62,27 @@ processes (the forkserver). Dask's local workers are counted the same (assumptio
 tests/model/test_executors.py measures a worker again."""
 
 
+FIGURE_SERIES_REPLICATIONS = 2_000
+"""The report's figure sample, shared between the groups of a study
+(``botsim.report.study.SERIES_REPLICATIONS``; tests/unit/test_loader.py checks they agree): the
+most monthly series a streaming command holds at once. The chunks in flight (two per worker, of
+about a quarter of a second of work: tens of replications) and the writer's row group (50,000
+rows, about 1,350 replications of 36 months) hold fewer."""
+FIGURE_SERIES_MIN_PER_GROUP = 500
+"""At least this many replications per group in the figure sample
+(``botsim.report.study.SERIES_MIN_PER_GROUP``)."""
+
+
+def held_series_replications(replications: int, groups: int = 1) -> int:
+    """Replications whose monthly series a run, comparison or sweep of ``groups`` experiments
+    of ``replications`` each holds in memory at once: they are streamed to disk chunk by chunk,
+    and the report reads back its figure sample (:data:`FIGURE_SERIES_REPLICATIONS` shared
+    between the groups, at least :data:`FIGURE_SERIES_MIN_PER_GROUP` each), never more than
+    all of them."""
+    per_group = max(FIGURE_SERIES_REPLICATIONS // max(groups, 1), FIGURE_SERIES_MIN_PER_GROUP)
+    return min(replications, per_group) * groups
+
+
 def _expected_employees(scenario: Scenario) -> float:
     """Upper-end guess of people ever employed: seats x (1 + worst hazard x years)."""
     years = scenario.horizon_months / 12
@@ -97,39 +120,53 @@ def worker_processes(workers: int) -> int:
     return 0 if workers <= 1 else workers + 1
 
 
+def _row_bytes(scenario: Scenario, columns: tuple[int, int] | None) -> tuple[int, int]:
+    """Peak bytes of one replication's summary row and of its monthly series."""
+    summary_columns, series_columns = columns or result_columns(scenario)
+    months = scenario.horizon_months + 1
+    return summary_columns * SUMMARY_VALUE_BYTES, months * series_columns * SERIES_VALUE_BYTES
+
+
+def _fixed_bytes(scenario: Scenario, workers: int) -> int:
+    """The part that does not grow with the replications: interpreter and tables' base, the
+    worker processes, and one replication in flight per worker."""
+    months = scenario.horizon_months + 1
+    employees = _expected_employees(scenario)
+    in_flight = employees * (months * EMPLOYEE_MONTH_BYTES + EVENTS_PER_EMPLOYEE * EVENT_BYTES)
+    processes = worker_processes(workers) * WORKER_PROCESS_BYTES
+    return int(BASE_BYTES + TABLES_BASE_BYTES + processes + workers * in_flight)
+
+
 def estimate_run_memory(
     scenario: Scenario,
     replications: int,
     workers: int = 1,
     columns: tuple[int, int] | None = None,
+    series_replications: int | None = None,
 ) -> int:
     """Bytes a run of ``replications`` is expected to hold at its peak (rounded-up estimate).
 
-    ``BASE + TABLES_BASE + R * (S * SUMMARY_VALUE + (H + 1) * T * SERIES_VALUE)`` for the
-    result tables kept until the run folder is written (S summary and T series columns, see
-    :func:`result_columns`), plus, per worker, one replication in flight:
-    ``employees * ((H + 1) * EMPLOYEE_MONTH + EVENTS_PER_EMPLOYEE * EVENT)``, plus the worker
-    processes themselves (:func:`worker_processes` x ``WORKER_PROCESS_BYTES``). Pass the
-    workers that will really start (:func:`botsim.experiment.executors.cap_workers`).
+    ``BASE + TABLES_BASE + R * S * SUMMARY_VALUE + R_s * (H + 1) * T * SERIES_VALUE`` for the
+    result tables: every replication's summary row (S summary columns, see
+    :func:`result_columns`) and the monthly series (T columns) of the ``R_s`` replications held
+    at once (``series_replications``; default :func:`held_series_replications`: the series
+    are streamed to disk; pass ``R`` for a run that keeps them all in memory), plus, per worker,
+    one replication in flight: ``employees * ((H + 1) * EMPLOYEE_MONTH + EVENTS_PER_EMPLOYEE *
+    EVENT)``, plus the worker processes themselves (:func:`worker_processes` x
+    ``WORKER_PROCESS_BYTES``). Pass the workers that will really start
+    (:func:`botsim.experiment.executors.cap_workers`).
     """
     if replications < 0 or workers < 1:
         raise LimitError(
             f"replications must be >= 0 and workers >= 1, got {replications} and {workers}"
         )
-    summary_columns, series_columns = columns or result_columns(scenario)
-    months = scenario.horizon_months + 1
-    per_replication = (
-        summary_columns * SUMMARY_VALUE_BYTES + months * series_columns * SERIES_VALUE_BYTES
-    )
-    employees = _expected_employees(scenario)
-    in_flight = employees * (months * EMPLOYEE_MONTH_BYTES + EVENTS_PER_EMPLOYEE * EVENT_BYTES)
-    processes = worker_processes(workers) * WORKER_PROCESS_BYTES
+    if series_replications is None:
+        series_replications = held_series_replications(replications)
+    summary_row, series = _row_bytes(scenario, columns)
     return int(
-        BASE_BYTES
-        + TABLES_BASE_BYTES
-        + processes
-        + replications * per_replication
-        + workers * in_flight
+        _fixed_bytes(scenario, workers)
+        + replications * summary_row
+        + min(series_replications, replications) * series
     )
 
 
@@ -208,28 +245,35 @@ def check_study_memory(
     workers: int = 1,
     limits: Limits = DEFAULT_LIMITS,
 ) -> int:
-    """Refuse (:class:`LimitError`) experiments run one after the other whose results are all
-    kept in memory (a comparison, a sweep) when their estimate exceeds the memory they may use.
+    """Refuse (:class:`LimitError`) a run, comparison or sweep (the experiments ``scenarios``
+    of ``replications`` each, run on one executor) whose estimate exceeds the memory it may
+    use.
 
-    The estimate is :func:`estimate_run_memory`'s: the largest fixed part (base, one
-    replication in flight per worker) plus every experiment's result tables. ``what`` names the
-    study in the refusal, ``advice`` ends it. Returns the estimate in bytes.
+    The estimate is :func:`estimate_run_memory`'s: the largest fixed part (base, the worker
+    processes, one replication in flight per worker), every experiment's summary rows (held
+    until the folder is written) and the monthly series of the replications held at once
+    (:func:`held_series_replications`, shared between the experiments; the rest is streamed to
+    disk). ``what`` names the study in the refusal, ``advice`` ends it. Returns the estimate in
+    bytes.
     """
-    fixed = results = 0
+    held = held_series_replications(replications, len(scenarios)) / max(len(scenarios), 1)
+    fixed = summaries = series = 0
     for scenario in scenarios:
         columns = result_columns(scenario)
-        base = estimate_run_memory(scenario, 0, workers, columns)
-        fixed = max(fixed, base)
-        results += estimate_run_memory(scenario, replications, workers, columns) - base
-    estimate = fixed + results
+        fixed = max(fixed, _fixed_bytes(scenario, workers))
+        summary_row, series_row = _row_bytes(scenario, columns)
+        summaries += replications * summary_row
+        series += held * series_row
+    estimate = int(fixed + summaries + series)
     if available is None:
         available = available_memory()
     if available is None:
         return estimate
     allowed = available * limits.memory_fraction
     if estimate > allowed:
-        per_rep = results / max(replications, 1)
-        fit = max(int((allowed - fixed) // per_rep), 0) if per_rep > 0 else 0
+        per_rep = summaries / max(replications, 1)
+        room = allowed - fixed - series
+        fit = max(int(room // per_rep), 0) if per_rep > 0 else 0
         processes = worker_processes(workers)
         on_workers = (
             f" ({_mb(processes * WORKER_PROCESS_BYTES)} of it for {workers} worker processes "
@@ -260,8 +304,8 @@ def check_memory(
 ) -> str:
     """Refuse (:class:`LimitError`) a study whose results and workers would not fit in memory:
     one run when ``what`` is None (:func:`check_run_memory`), else the experiments of a
-    comparison or sweep, all kept until their folder is written (:func:`check_study_memory`;
-    ``what`` names them, ``advice`` ends the message). ``workers`` None counts all cores.
+    comparison or sweep (:func:`check_study_memory`; ``what`` names them, ``advice`` ends the
+    message). ``workers`` None counts all cores.
     Returns a line saying what was estimated."""
     from botsim.experiment.executors import default_workers
 

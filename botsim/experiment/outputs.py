@@ -197,6 +197,22 @@ def check_replaceable(
         )
 
 
+def check_no_interrupted(target: Path, force: bool, inputs: Iterable[str | Path] = ()) -> None:
+    """Refuse to start ``target`` over an interrupted run or study of it (its ``.incomplete-*``
+    folder, which ``--resume`` finishes) unless ``force`` discards it."""
+    staging = staging_path(Path(target))
+    if not staging.exists():
+        return
+    if not force:
+        partial = _read_json(staging / PARTIAL)
+        kind = partial.get("kind", "run") if isinstance(partial, dict) else "run"
+        raise OutputError(
+            f"an interrupted {kind} of {target} exists in {staging}; finish it with "
+            f"`botsim {kind} --resume {staging}` or pass --force to discard it"
+        )
+    check_replaceable(staging, inputs)
+
+
 def staging_path(target: Path) -> Path:
     """Where the run that will become ``target`` is built."""
     return target.parent / f"{INCOMPLETE_PREFIX}{target.name}"
@@ -658,6 +674,9 @@ class StagedRun:
     so two resumes cannot write the same run.
     """
 
+    KIND = "run"
+    """The command whose folder this is (``partial.json``'s ``kind``; none for a run)."""
+
     def __init__(
         self, staging: Path, partial: dict[str, Any], inputs: tuple[str | Path, ...] = ()
     ) -> None:
@@ -666,7 +685,8 @@ class StagedRun:
         self.target = staging.parent / staging.name[len(INCOMPLETE_PREFIX) :]
         # Files the run was made from: a --force replacement never removes a folder holding one.
         source = partial.get("scenario_file")
-        self.inputs = tuple(inputs) or ((source,) if isinstance(source, str) else ())
+        saved = (source,) if isinstance(source, str) else tuple(partial.get("inputs", ()))
+        self.inputs = tuple(inputs) or saved
         self._lock_fd: int | None = None
         self.chunks = ChunkFolder(staging / CHUNKS)
 
@@ -695,13 +715,7 @@ class StagedRun:
                 f"a run of {target} is still running in {staging} (held by a live botsim "
                 "process); wait for it to finish or choose another --out"
             )
-        if staging.exists() and not force:
-            raise OutputError(
-                f"an interrupted run of {target} exists in {staging}; finish it with "
-                f"`botsim run --resume {staging}` or pass --force to discard it"
-            )
-        if staging.exists():
-            check_replaceable(staging, inputs)
+        check_no_interrupted(target, force, inputs)
         partial = {
             "format": FORMAT,
             "target": target.name,
@@ -731,9 +745,10 @@ class StagedRun:
         return run
 
     @classmethod
-    def open(cls, path: Path) -> StagedRun:
-        """The interrupted run at ``path``: its ``.incomplete-*`` folder or its final name."""
-        path = Path(path)
+    def open(cls, path: Path, kind: str | None = None) -> Any:
+        """The interrupted run at ``path``: its ``.incomplete-*`` folder or its final name
+        (``kind``: the command that must have started it, default :attr:`KIND`)."""
+        path, kind = Path(path), kind or cls.KIND
         staging = path if path.name.startswith(INCOMPLETE_PREFIX) else staging_path(path)
         if not staging.is_dir():
             if is_complete(path):
@@ -742,8 +757,10 @@ class StagedRun:
                     if report_pending(path)
                     else ""
                 )
-                raise ResumeError(f"{path} is a complete run already; nothing to resume{missing}")
-            raise ResumeError(f"no interrupted run at {path}")
+                raise ResumeError(
+                    f"{path} is a complete {kind} already; nothing to resume{missing}"
+                )
+            raise ResumeError(f"no interrupted {kind} at {path}")
         try:
             if (staging / MANIFEST).is_file() and not (staging / PARTIAL).is_file():
                 # cut short between the last write and the final rename
@@ -756,6 +773,12 @@ class StagedRun:
             raise ResumeError(
                 f"{staging} is not a resumable botsim run (no partial manifest)"
             ) from None
+        found = partial.get("kind", "run")
+        if found != kind:
+            raise ResumeError(
+                f"{staging} is an interrupted {found}, not a {kind}: finish it with "
+                f"`botsim {found} --resume {staging}`"
+            )
         run = cls(staging, partial)
         run._lock()
         return run
@@ -882,3 +905,182 @@ class StagedRun:
         self.release()
         _replace_folder(self.staging, self.target, force, self.inputs)
         return self.target
+
+
+def combined_hash(hashes: Sequence[str]) -> str:
+    """One SHA-256 over the scenario hashes of a comparison or sweep (same inputs, same hash)."""
+    return hashlib.sha256("\n".join(hashes).encode("ascii")).hexdigest()
+
+
+def study_folder(path: Path) -> Path:
+    """The final folder of a study given either of its names (``X`` or ``.incomplete-X``)."""
+    path = Path(path)
+    if path.name.startswith(INCOMPLETE_PREFIX):
+        return path.parent / path.name[len(INCOMPLETE_PREFIX) :]
+    return path
+
+
+def read_partial(path: Path) -> dict[str, Any] | None:
+    """The partial manifest of the interrupted run or study at ``path`` (either name), read
+    without taking its lock; None if there is none."""
+    partial = _read_json(staging_path(study_folder(path)) / PARTIAL)
+    return partial if isinstance(partial, dict) else None
+
+
+def saved_scenario_files(path: Path, count: int | None = None) -> list[Path]:
+    """The resolved scenarios an interrupted study at ``path`` (either name) saved
+    (:meth:`StagedStudy.save_scenarios`), in order; ``count`` of them, else as many as its
+    partial manifest names."""
+    path = Path(path)
+    staging = path if path.name.startswith(INCOMPLETE_PREFIX) else staging_path(path)
+    if count is None:
+        count = len((read_partial(path) or {}).get("scenario_hashes", []))
+    return [Path(staging) / CHUNKS / f"{k + 1:04d}" / "scenario.yaml" for k in range(count)]
+
+
+class StagedStudy(StagedRun):
+    """A comparison or sweep under construction in ``.incomplete-<name>``, resumable as a run is.
+
+    The same staging folder as a run's (:class:`StagedRun`: lock, ``partial.json``, the final
+    rename), holding one chunk folder per experiment under ``chunks/``
+    (:func:`botsim.experiment.comparison.chunk_stores`). The tables, report and manifest are
+    written into :attr:`staging` by the report layer, then :meth:`commit` renames it. The
+    partial manifest records the study's kind, the hash of every experiment's resolved
+    scenario, the seed, the count and the confidence level, and ``--resume`` refuses anything
+    else (:meth:`check_study`).
+    """
+
+    KIND = "study"
+    KEEP = frozenset({PARTIAL, LOCK, CHUNKS})
+    """What a resumed study keeps of its staging folder (the rest was derived and is redone)."""
+
+    @classmethod
+    def start(
+        cls,
+        target: Path,
+        kind: str,
+        hashes: Sequence[str],
+        seed: int,
+        replications: int,
+        *,
+        extra: dict[str, Any] | None = None,
+        force: bool = False,
+        inputs: tuple[str | Path, ...] = (),
+    ) -> StagedStudy:
+        """Start the staging folder of a new study (refusing to replace anything without
+        ``force``, and an interrupted study of the same folder: ``--resume`` finishes it)."""
+        target = Path(target)
+        if target.name.startswith(INCOMPLETE_PREFIX) or target.name in ("", ".", ".."):
+            raise OutputError(f"invalid output folder name {target.name!r}")
+        check_destination(target, force, inputs)
+        staging = staging_path(target)
+        if staging.exists() and is_locked(staging):
+            raise OutputError(
+                f"a {kind} of {target} is still running in {staging} (held by a live botsim "
+                "process); wait for it to finish or choose another --out"
+            )
+        check_no_interrupted(target, force, inputs)
+        partial = {
+            "format": FORMAT,
+            "kind": kind,
+            "target": target.name,
+            "scenario_hash": combined_hash(hashes),
+            "scenario_hashes": list(hashes),
+            "botsim_version": __version__,
+            "seed": int(seed),
+            "replications": int(replications),
+            "created_utc": _now(),
+            "inputs": [str(item) for item in inputs],
+            **(extra or {}),
+        }
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if staging.exists():
+                shutil.rmtree(staging)
+            staging.mkdir()
+            study = cls(staging, partial, tuple(inputs))
+            study._lock()
+            (staging / CHUNKS).mkdir()
+            # partial.json last: a staging folder without it is an aborted start, not a study.
+            _write_atomic(staging / PARTIAL, _json_bytes(partial))
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise OutputError(
+                f"cannot create folder {staging}: {_describe_os_error(exc)}"
+            ) from None
+        return study
+
+    def save_scenarios(self, scenarios: Sequence[Scenario]) -> None:
+        """Keep each experiment's resolved scenario beside its chunks (``chunks/0001/
+        scenario.yaml``...), so that a comparison can be resumed without its files."""
+        for path, scenario in zip(saved_scenario_files(self.staging, len(scenarios)), scenarios):
+            if not path.is_file():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _write_atomic(path, dump_yaml(scenario_to_dict(scenario)).encode())
+
+    def check_study(
+        self,
+        hashes: Sequence[str],
+        seed: int | None = None,
+        replications: int | None = None,
+        confidence: float | None = None,
+    ) -> None:
+        """Refuse to resume with other scenarios or variants, seed, count or confidence."""
+        kind = self.partial["kind"]
+        saved = list(self.partial.get("scenario_hashes", []))
+        if list(hashes) != saved:
+            what = "scenarios" if kind == "compare" else "variants"
+            differ = [
+                k + 1 for k, (a, b) in enumerate(zip(hashes, saved)) if a != b
+            ] or "their number"
+            raise ResumeError(
+                f"{self.staging} is a {kind} of other {what} ({len(saved)} {what}, hash "
+                f"{self.partial['scenario_hash'][:12]}); these ({len(hashes)}, hash "
+                f"{combined_hash(hashes)[:12]}) differ in {what} {differ}"
+            )
+        given = (("seed", seed), ("replications", replications), ("confidence", confidence))
+        for key, value in given:
+            if value is not None and key in self.partial and value != self.partial[key]:
+                raise ResumeError(
+                    f"{self.staging} was started with {key} {self.partial[key]}, not {value}"
+                )
+
+    @classmethod
+    def check_resumable(
+        cls,
+        path: Path,
+        kind: str,
+        hashes: Sequence[str],
+        seed: int | None = None,
+        replications: int | None = None,
+        confidence: float | None = None,
+    ) -> str:
+        """What ``--resume`` will do with ``path``, checked before anything runs (the same
+        refusals as :meth:`open` and :meth:`check_study`, as :class:`ResumeError`); touches
+        nothing."""
+        study = cls.open(path, kind)
+        try:
+            study.check_study(hashes, seed, replications, confidence)
+            saved = sum(len(ChunkFolder(folder).files()) for folder in study.chunk_folders())
+        finally:
+            study.release()
+        return f"resume: {study.staging} ({saved} chunk(s) of replications saved, not run again)"
+
+    def chunk_folders(self) -> list[Path]:
+        return sorted(p for p in (self.staging / CHUNKS).glob("*") if p.is_dir())
+
+    def clear_derived(self) -> None:
+        """Remove what an interrupted attempt wrote besides its chunks (tables, report): a
+        resumed study writes them again from the chunks."""
+        for item in self.staging.iterdir():
+            if item.name in self.KEEP:
+                continue
+            if item.is_dir() and not item.is_symlink():
+                shutil.rmtree(item)
+            else:
+                item.unlink()
+
+    def discard(self) -> None:
+        """Remove the staging folder (a study that failed for good, not one cut short)."""
+        self.release()
+        shutil.rmtree(self.staging, ignore_errors=True)

@@ -532,37 +532,8 @@ class _Runner:
         return max(1, min(size, balance, 5_000))
 
     def run_until(self, target: int) -> None:
-        """Run every replication < ``target`` that is not done yet.
-
-        While the backend's workers are still starting, chunks run in this process (at most
-        half of the replications, so the workers still get their share).
-        """
-        todo = [r for r in range(target) if r not in self.done]
-        if not todo:
-            return
-        cursor = 0
-        inflight: dict[Any, list[int]] = {}
-        capacity = 2 * self.backend.workers
-        local_limit = len(todo) // 2
-        try:
-            while self.backend.starting() and cursor < local_limit:
-                size = self._chunk_size(len(todo) - cursor, LOCAL_CHUNK_SECONDS)
-                reps = self._next_chunk(todo, cursor, min(size, local_limit - cursor))
-                cursor += len(reps)
-                self._finish(run_chunk(self.scenario, self.seed, reps))
-            while cursor < len(todo) or inflight:
-                while cursor < len(todo) and len(inflight) < capacity:
-                    reps = self._next_chunk(todo, cursor, self._chunk_size(len(todo) - cursor))
-                    cursor += len(reps)
-                    future = self.backend.submit(run_chunk, self.scenario, self.seed, reps)
-                    inflight[future] = reps
-                for future in self.backend.wait(inflight, timeout=0.5):
-                    inflight.pop(future)
-                    chunk = self.backend.result(future)
-                    self._finish(chunk)
-        except BaseException:
-            self.backend.cancel(inflight)
-            raise
+        """Run every replication < ``target`` that is not done yet (:func:`_run_in_turn`)."""
+        _run_in_turn([(self, target)], self.backend)
 
     @staticmethod
     def _next_chunk(todo: list[int], cursor: int, size: int) -> list[int]:
@@ -618,6 +589,156 @@ def _below(columns: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
     return {k: v[keep] for k, v in columns.items()}
 
 
+def _run_in_turn(work: Sequence[tuple[_Runner, int]], backend: Any) -> list[float | None]:
+    """Run, experiment after experiment, every replication < its target that its runner has
+    not done yet, on one ``backend``; returns when each experiment's last chunk finished
+    (``time.perf_counter()``; None for one with nothing to run).
+
+    The experiments are *pipelined*: once an experiment has no chunk left to submit, the next
+    one's chunks are submitted while its last chunks still run, so the workers do not idle at
+    the boundary between two experiments (the variants of a sweep, the scenarios of a
+    comparison). Only the hand-off order changes: each chunk is rebuilt from (seed,
+    replication) alone and each experiment's tables are assembled in replication order, so
+    the numbers are the same as running the experiments one after another.
+
+    While the backend's workers are still starting, chunks of the first experiment run in this
+    process (at most half of its replications, so the workers still get their share).
+    """
+    todos = [[r for r in range(target) if r not in runner.done] for runner, target in work]
+    left = [len(todo) for todo in todos]  # replications not finished yet, per experiment
+    finished: list[float | None] = [None] * len(work)
+    unsubmitted = sum(left)
+    inflight: dict[Any, int] = {}
+    capacity = 2 * backend.workers
+    k, cursor = 0, 0
+
+    def done(j: int, chunk: ChunkResult) -> None:
+        work[j][0]._finish(chunk)
+        left[j] -= len(chunk.replications)
+        if left[j] == 0:
+            finished[j] = time.perf_counter()
+
+    try:
+        while k < len(work) and not todos[k]:
+            k += 1
+        if k < len(work):
+            runner, todo, local_limit = work[k][0], todos[k], len(todos[k]) // 2
+            while backend.starting() and cursor < local_limit:
+                size = runner._chunk_size(len(todo) - cursor, LOCAL_CHUNK_SECONDS)
+                reps = runner._next_chunk(todo, cursor, min(size, local_limit - cursor))
+                cursor += len(reps)
+                unsubmitted -= len(reps)
+                done(k, run_chunk(runner.scenario, runner.seed, reps))
+        while True:
+            while len(inflight) < capacity:
+                while k < len(work) and cursor >= len(todos[k]):
+                    previous = work[k][0].seconds_per_rep
+                    k, cursor = k + 1, 0
+                    if k < len(work) and work[k][0].seconds_per_rep is None:
+                        # sizes the first chunks (numbers do not depend on chunk sizes)
+                        work[k][0].seconds_per_rep = previous
+                if k >= len(work):
+                    break
+                runner = work[k][0]
+                # Balance on everything still to submit: only the last experiment has a tail.
+                reps = runner._next_chunk(todos[k], cursor, runner._chunk_size(unsubmitted))
+                cursor += len(reps)
+                unsubmitted -= len(reps)
+                inflight[backend.submit(run_chunk, runner.scenario, runner.seed, reps)] = k
+            if not inflight:
+                break
+            for future in backend.wait(inflight, timeout=0.5):
+                done(inflight.pop(future), backend.result(future))
+    except BaseException:
+        backend.cancel(inflight)
+        raise
+    return finished
+
+
+def _open(backend: Any, workers: int | None, scheduler: str | None) -> tuple[Any, bool]:
+    """The backend to use, and whether this call opened it (and must close it)."""
+    from botsim.experiment.executors import open_backend
+
+    if backend is not None:
+        return backend, False
+    return open_backend(workers, scheduler), True
+
+
+def _experiment_result(
+    runner: _Runner, n: int, store: ChunkStore | None, wall_time: float, executor: str
+) -> ExperimentResult:
+    """One experiment's tables from its runner's chunks, in replication order."""
+    result = ExperimentResult(
+        scenario=runner.scenario,
+        seed=runner.seed,
+        replications=n,
+        summary=columns_to_frame(runner.summary_columns(n)),
+        failures=runner.failures(n),
+        wall_time=wall_time,
+        executor=executor,
+    )
+    if store is None:
+        result.timeseries = columns_to_frame(runner.series_columns(n))
+    else:
+        result.timeseries_from(store.load_series, getattr(store, "series_parts", None))
+    return result
+
+
+def run_experiments(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    seed: int,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | Progress | None = None,
+    *,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    backend: Any = None,
+    stores: Sequence[ChunkStore | None] | None = None,
+) -> list[ExperimentResult]:
+    """Run ``replications`` replications of each of ``scenarios`` with the same ``seed``
+    (common random numbers), pipelined on one executor (:func:`_run_in_turn`): the results
+    are those of :func:`run_experiment` called on each scenario in turn, without the workers
+    idling between two scenarios.
+
+    ``stores`` gives each experiment its chunk store (or None), as ``store`` does for
+    :func:`run_experiment`; ``progress`` counts every experiment's replications. Each result's
+    ``wall_time`` is its share of the whole: from the previous experiment's end (or the start)
+    to its own end, so that they add up to the call's wall time.
+    """
+    stores = list(stores) if stores is not None else [None] * len(scenarios)
+    if len(stores) != len(scenarios):
+        raise ValueError(f"{len(scenarios)} scenarios but {len(stores)} chunk stores")
+    if progress is None or callable(progress):
+        progress = _CallbackProgress(progress)
+    started = time.perf_counter()
+    backend, own_backend = _open(backend, workers, scheduler)
+    try:
+        runners = []
+        for scenario, store in zip(scenarios, stores):
+            note_executor = getattr(store, "note_executor", None)
+            if note_executor is not None:
+                note_executor(backend.description)  # the run folder says what ran it
+            runners.append(_Runner(scenario, seed, backend, store, progress, chunk_size))
+        progress.set_total(replications * len(runners))
+        progress.advance(sum(1 for r in runners for rep in r.done if rep < replications))
+        finished = _run_in_turn([(r, replications) for r in runners], backend)
+    finally:
+        if own_backend:
+            backend.close()
+    results = []
+    boundary = started
+    for k, (runner, store) in enumerate(zip(runners, stores)):
+        end = max(boundary, finished[k] or boundary)
+        if k == len(runners) - 1:
+            end = time.perf_counter()
+        results.append(
+            _experiment_result(runner, replications, store, end - boundary, backend.description)
+        )
+        boundary = end
+    return results
+
+
 def run_experiment(
     scenario: Scenario,
     replications: int | None = None,
@@ -640,68 +761,56 @@ def run_experiment(
     chunk (or is an object with ``advance(n)`` and ``set_total(n)``). ``store`` saves each chunk
     as it finishes and supplies chunks saved by an interrupted run, which are not run again.
     """
-    from botsim.experiment.executors import open_backend
-
     replications = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
+    if precision is None:
+        return run_experiments(
+            [scenario],
+            replications,
+            seed,
+            chunk_size,
+            progress,
+            workers=workers,
+            scheduler=scheduler,
+            backend=backend,
+            stores=[store],
+        )[0]
     if progress is None or callable(progress):
         progress = _CallbackProgress(progress)
     started = time.perf_counter()
-    own_backend = backend is None
-    if own_backend:
-        backend = open_backend(workers, scheduler)
-    status = None
+    backend, own_backend = _open(backend, workers, scheduler)
     try:
         note_executor = getattr(store, "note_executor", None)
         if note_executor is not None:
             note_executor(backend.description)  # the run folder says what ran it
         runner = _Runner(scenario, seed, backend, store, progress, chunk_size)
-        if precision is None:
-            n = replications
-            progress.set_total(n)
-            progress.advance(sum(1 for r in runner.done if r < n))
+        n = precision.min_replications
+        progress.set_total(precision.max_replications)
+        progress.advance(len(runner.done))
+        while True:
             runner.run_until(n)
-        else:
-            n = precision.min_replications
-            progress.set_total(precision.max_replications)
-            progress.advance(len(runner.done))
-            while True:
-                runner.run_until(n)
-                status = precision_status(
-                    runner.summary_columns(n), precision, scenario.horizon_months
-                )
-                log.info(
-                    "%d replications: %s",
-                    n,
-                    ", ".join(
-                        f"{k} ±{v['relative_half_width']:.1%}" for k, v in status["metrics"].items()
-                    ),
-                )
-                if status["met"] or n >= precision.max_replications:
-                    break
-                n = _next_count(n, status, precision)
+            status = precision_status(runner.summary_columns(n), precision, scenario.horizon_months)
+            log.info(
+                "%d replications: %s",
+                n,
+                ", ".join(
+                    f"{k} ±{v['relative_half_width']:.1%}" for k, v in status["metrics"].items()
+                ),
+            )
+            if status["met"] or n >= precision.max_replications:
+                break
+            n = _next_count(n, status, precision)
     finally:
         if own_backend:
             backend.close()
-    result = ExperimentResult(
-        scenario=scenario,
-        seed=seed,
-        replications=n,
-        summary=columns_to_frame(runner.summary_columns(n)),
-        failures=runner.failures(n),
-        wall_time=time.perf_counter() - started,
-        executor=backend.description,
+    result = _experiment_result(
+        runner, n, store, time.perf_counter() - started, backend.description
     )
-    if store is None:
-        result.timeseries = columns_to_frame(runner.series_columns(n))
-    else:
-        result.timeseries_from(store.load_series, getattr(store, "series_parts", None))
-    if precision is not None:
-        result.precision = {
-            **precision.as_dict(),
-            "target_relative_half_width": precision.target,
-            "replications_needed": n,
-            "reached": status["met"],
-            "metrics": status["metrics"],
-        }
+    result.precision = {
+        **precision.as_dict(),
+        "target_relative_half_width": precision.target,
+        "replications_needed": n,
+        "reached": status["met"],
+        "metrics": status["metrics"],
+    }
     return result

@@ -234,6 +234,12 @@ class SweepPlan:
         """Replications per variant: ``override``, else the sweep file's, else the base's."""
         return override or self.sweep.replications or self.base.replications
 
+    def root_seed(self, override: int | None = None) -> int:
+        """The seed every variant shares: ``override``, else the sweep file's, else the base's."""
+        if override is not None:
+            return override
+        return self.sweep.seed if self.sweep.seed is not None else self.base.seed
+
     def points_table(self) -> Any:
         import pandas as pd
 
@@ -543,12 +549,12 @@ def run_sweep(
     import pandas as pd
 
     from botsim.experiment.comparison import chunk_stores
-    from botsim.experiment.runner import run_experiment
+    from botsim.experiment.runner import run_experiments
 
     check_columns(plan)  # before anything runs: a clash would only show when stacking
     sweep = plan.sweep
     n = plan.replications(replications)
-    seed = seed if seed is not None else (sweep.seed if sweep.seed is not None else plan.base.seed)
+    seed = plan.root_seed(seed)
     started = time.perf_counter()
     summaries, results, failures = [], [], []
     executor = "serial"
@@ -558,10 +564,16 @@ def run_sweep(
     stores = chunk_stores(chunks, count) if chunks is not None else [given] * count
     with contextlib.ExitStack() as stack:
         run_options = share_backend(run_options, stack)
-        for pt, store in zip(plan.points, stores):
-            res = run_experiment(
-                pt.scenario, n, seed, progress=progress, store=store, **run_options
-            )
+        # pipelined: the next variant's chunks start while the last ones of the previous run
+        found = run_experiments(
+            [pt.scenario for pt in plan.points],
+            n,
+            seed,
+            progress=progress,
+            stores=stores,
+            **run_options,
+        )
+        for pt, res in zip(plan.points, found):
             executor = str(getattr(res, "executor", executor))
             cells = {k: _cell(v) for k, v in pt.params.items()}
             tags = {"sweep": sweep.name, "point": pt.index, "label": pt.label, **cells}

@@ -11,9 +11,8 @@ import contextlib
 import datetime as dt
 import json
 import platform
-import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,9 @@ from botsim.experiment.comparison import comparison_failures, unique_names
 from botsim.experiment.outputs import (
     CHUNKS,
     MANIFEST,
+    StagedStudy,
     _write_atomic,
+    combined_hash,
     scenario_hash,
     staged_folder,
     write_stacked_series,
@@ -54,13 +55,6 @@ def _finish(
     _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2, default=str).encode())
 
 
-def combined_hash(hashes: Sequence[str]) -> str:
-    """One SHA-256 over the scenario hashes of a comparison or sweep (same inputs, same hash)."""
-    import hashlib
-
-    return hashlib.sha256("\n".join(hashes).encode("ascii")).hexdigest()
-
-
 def write_compare(
     target: str | Path,
     results: Sequence[Any],
@@ -86,6 +80,78 @@ def write_compare(
     return target
 
 
+@contextlib.contextmanager
+def staged_study(
+    target: Path,
+    kind: str,
+    hashes: Sequence[str],
+    seed: int | None,
+    replications: int | None,
+    confidence: float | None,
+    *,
+    resume: bool = False,
+    force: bool = False,
+    inputs: Sequence[str | Path] = (),
+    extra: dict[str, Any] | None = None,
+) -> Iterator[StagedStudy]:
+    """The staging folder of a comparison or sweep (``kind``), its chunks kept until the end.
+
+    A new study starts ``.incomplete-<target>`` (:meth:`StagedStudy.start`); with ``resume``
+    the interrupted one is opened instead, after checking it was started with the same
+    scenarios or variants (``hashes``), and the ``seed``, ``replications`` and ``confidence``
+    given (None: the saved ones); what it wrote besides its chunks is cleared. The body runs
+    the study into it (the saved chunks are not run again) and writes its tables, report and
+    manifest; then the folder is renamed to ``target``.
+
+    Cut short by Ctrl-C (or SIGTERM turned into it) or a lost worker, the folder is kept and
+    :class:`botsim.experiment.run_folder.RunStopped` names it; a full disk keeps it too
+    (:class:`OutputError` saying how to resume). Any other failure removes it.
+    """
+    from botsim.experiment.executors import WorkerLost
+    from botsim.experiment.outputs import OutputError, _describe_os_error
+    from botsim.experiment.run_folder import RunStopped
+
+    if resume:
+        staged = StagedStudy.open(target, kind)
+        try:
+            staged.check_study(hashes, seed, replications, confidence)
+            if not staged.finalized:
+                staged.clear_derived()
+        except BaseException:
+            staged.release()
+            raise
+    else:
+        staged = StagedStudy.start(
+            target,
+            kind,
+            hashes,
+            seed,
+            replications,
+            extra={"confidence": confidence, **(extra or {})},
+            force=force,
+            inputs=tuple(inputs),
+        )
+    try:
+        yield staged
+    except KeyboardInterrupt:
+        staged.release()
+        raise RunStopped("interrupted", staged.staging) from None
+    except WorkerLost as exc:
+        staged.release()
+        raise RunStopped(str(exc), staged.staging, interrupted=False) from exc
+    except OSError as exc:
+        staged.release()
+        raise OutputError(
+            f"cannot write {staged.staging}: {_describe_os_error(exc)}; completed replications "
+            f"are kept: free the space or fix the folder, then "
+            f"`botsim {kind} --resume {staged.staging}`"
+        ) from None
+    except BaseException:
+        staged.discard()
+        raise
+    staged.commit(force)
+
+
 def compare_to_folder(
     target: str | Path,
     scenarios: Sequence[Any],
@@ -93,11 +159,12 @@ def compare_to_folder(
     seed: int | None = None,
     *,
     sources: Sequence[str] | None = None,
-    confidence: float = 0.95,
+    confidence: float | None = None,
     manifest_extra: dict[str, Any] | None = None,
     force: bool = False,
     report: bool = True,
     report_progress: Callable[[int, int], None] | None = None,
+    resume: bool = False,
     **run_options: Any,
 ) -> tuple[Path, Any]:
     """Run a paired comparison straight into the folder ``target`` (what ``botsim compare``
@@ -106,29 +173,54 @@ def compare_to_folder(
     replication count. ``run_options`` go to
     :func:`botsim.experiment.comparison.run_comparison` (``progress``, ``on_start``,
     ``workers``, ``scheduler``); ``report_progress(done, total)`` follows the building of the
-    report. Returns the folder and the :class:`Comparison`."""
-    from botsim.experiment.comparison import run_comparison
+    report; ``confidence`` defaults to 0.95.
 
-    target = Path(target)
-    with staged_folder(target, force, sources or ()) as staging:
-        comparison = run_comparison(
-            scenarios,
-            replications,
-            seed,
-            confidence=confidence,
-            chunks=staging / CHUNKS,
-            **run_options,
-        )
-        _write_compare_into(
-            staging,
-            comparison.results,
-            sources,
-            confidence,
-            manifest_extra,
-            report,
-            comparison.table,
-            report_progress,
-        )
+    Interrupted, the staging folder and its chunks are kept (:func:`staged_study`);
+    ``resume=True`` finishes the interrupted comparison of ``target`` (either of its names),
+    running only the replications it had not saved, to the same numbers. Returns the folder
+    and the :class:`Comparison` (None when a resumed comparison had only its final rename
+    left)."""
+    from botsim.experiment.comparison import run_comparison
+    from botsim.experiment.outputs import read_partial, study_folder
+
+    target = study_folder(Path(target)) if resume else Path(target)
+    saved = (read_partial(target) or {}) if resume else {}
+    n = replications or saved.get("replications") or scenarios[0].replications
+    seed = seed if seed is not None else saved.get("seed", scenarios[0].seed)
+    level = confidence if confidence is not None else saved.get("confidence", 0.95)
+    manifest_extra = {**(saved.get("manifest_extra") or {}), **(manifest_extra or {})}
+    comparison = None
+    with staged_study(
+        target,
+        "compare",
+        [scenario_hash(s) for s in scenarios],
+        seed,
+        n,
+        level,
+        resume=resume,
+        force=force,
+        inputs=sources or (),
+        extra={"sources": list(sources) if sources else None, "manifest_extra": manifest_extra},
+    ) as staged:
+        # A resumed comparison cut short between its last write and its final rename has only
+        # the rename left (done on leaving the block).
+        if not staged.finalized:
+            staged.save_scenarios(scenarios)  # what --resume without the files runs
+            comparison = run_comparison(
+                scenarios, n, seed, confidence=level, chunks=staged.staging / CHUNKS, **run_options
+            )
+            _write_compare_into(
+                staged.staging,
+                comparison.results,
+                sources,
+                level,
+                {**(manifest_extra or {}), **({"resumed": True} if resume else {})},
+                report,
+                comparison.table,
+                report_progress,
+            )
+    if comparison is None:
+        return target, None
     _series_from_folder(
         target, [({"scenario": nm}, r) for nm, r in zip(comparison.names, comparison.results)]
     )
@@ -207,7 +299,6 @@ def _write_compare_into(
         staging / "timeseries.parquet",
         [({"scenario": name}, res) for name, res in zip(names, results)],
     )
-    shutil.rmtree(staging / CHUNKS, ignore_errors=True)  # streamed: no longer needed
     by_name = {n: summary[summary["scenario"] == n].drop(columns="scenario") for n in names}
     if comparisons is None:
         comparisons = compare_summaries(by_name, horizon, confidence=confidence)
@@ -269,6 +360,7 @@ def write_sweep(
     target = Path(target)
     with staged_folder(target, force, inputs) as staging:
         manifest = _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra)
+        _write_study_tables(staging, manifest)
         _finish(staging, manifest, report, progress)
     return target
 
@@ -280,31 +372,49 @@ def sweep_to_folder(
     seed: int | None = None,
     *,
     sweep_text: str | None = None,
-    confidence: float = 0.95,
+    confidence: float | None = None,
     manifest_extra: dict[str, Any] | None = None,
     force: bool = False,
     report: bool = True,
     inputs: Sequence[str | Path] = (),
     report_progress: Callable[[int, int], None] | None = None,
+    resume: bool = False,
     **run_options: Any,
 ) -> tuple[Path, Any]:
     """Run a sweep straight into the folder ``target`` (what ``botsim sweep`` does), each
     variant's replications saved chunk by chunk into the staging folder and
     ``timeseries.parquet`` streamed from there, so memory stays flat in the replication count
-    (see :func:`compare_to_folder`). ``run_options`` go to
+    (see :func:`compare_to_folder`, also for ``resume``). ``run_options`` go to
     :func:`botsim.experiment.sweep.run_sweep`; ``report_progress`` as for
-    :func:`compare_to_folder`. Returns the folder and the SweepResult."""
+    :func:`compare_to_folder`. Returns the folder and the SweepResult (None when a resumed
+    sweep had only its final rename left)."""
     import pandas as pd
 
+    from botsim.experiment.outputs import read_partial, study_folder
     from botsim.experiment.sweep import run_sweep
 
-    target = Path(target)
-    with staged_folder(target, force, inputs) as staging:
-        result = run_sweep(plan, replications, seed, chunks=staging / CHUNKS, **run_options)
-        manifest = _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra)
-        # Written: the report reads the tables back, so the summary need not stay in memory.
-        result.summary_from(lambda: pd.read_parquet(target / "summary.parquet"))
-        _finish(staging, manifest, report, report_progress)
+    target = study_folder(Path(target)) if resume else Path(target)
+    saved = (read_partial(target) or {}) if resume else {}
+    n = plan.replications(replications or saved.get("replications"))
+    seed = plan.root_seed(seed if seed is not None else saved.get("seed"))
+    level = confidence if confidence is not None else saved.get("confidence", 0.95)
+    hashes = [scenario_hash(pt.scenario) for pt in plan.points]
+    result = None
+    with staged_study(
+        target, "sweep", hashes, seed, n, level, resume=resume, force=force, inputs=inputs
+    ) as staged:
+        if not staged.finalized:  # else a resumed sweep with only its final rename left
+            staging = staged.staging
+            result = run_sweep(plan, n, seed, chunks=staging / CHUNKS, **run_options)
+            extra = {**(manifest_extra or {}), **({"resumed": True} if resume else {})}
+            manifest = _write_sweep_into(staging, result, sweep_text, level, extra)
+            # Written: the derived tables and the report read the summary back from the file,
+            # so the copy in memory goes first (never two at once)
+            result.summary_from(lambda: pd.read_parquet(target / "summary.parquet"))
+            _write_study_tables(staging, manifest)
+            _finish(staging, manifest, report, report_progress)
+    if result is None:
+        return target, None
     _series_from_folder(target, result.series_sources())
     return target, result
 
@@ -316,8 +426,9 @@ def _write_sweep_into(
     confidence: float,
     manifest_extra: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """The tables of a sweep, into its staging folder; returns its manifest (the report and
-    the manifest are written by :func:`_finish`)."""
+    """The tables of a sweep, into its staging folder; returns its manifest (the derived
+    tables are written by :func:`_write_study_tables`, the report and the manifest by
+    :func:`_finish`)."""
     from botsim.stats import group_aggregates, time_to_metrics, time_to_table
 
     plan = result.plan
@@ -329,7 +440,6 @@ def _write_sweep_into(
     points.to_csv(staging / "points.csv", index=False)
     result.summary.to_parquet(staging / "summary.parquet", index=False)
     write_stacked_series(staging / "timeseries.parquet", result.series_sources())
-    shutil.rmtree(staging / CHUNKS, ignore_errors=True)  # streamed: no longer needed
     tag_cols = [c for c in ("sweep", "point", "label", "varied", "level") if c in result.summary]
     keys = ["point", "label", *plan.columns]
     by_point = result.summary.drop(columns=[c for c in tag_cols if c not in keys])
@@ -378,5 +488,4 @@ def _write_sweep_into(
         **_environment(),
         **(manifest_extra or {}),
     }
-    _write_study_tables(staging, manifest)
     return manifest

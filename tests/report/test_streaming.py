@@ -128,18 +128,26 @@ def test_workers_1_and_2_give_identical_study_tables(tmp_path, command) -> None:
     assert_same_tables(*folders, csvs)
 
 
-def test_an_interrupted_study_leaves_no_folder(tmp_path, monkeypatch) -> None:
-    """Ctrl-C during a streamed comparison: the staging folder (chunks included) is removed and
-    nothing looks like a result."""
+def test_an_interrupted_study_keeps_its_staging_folder_and_nothing_looks_complete(
+    tmp_path, monkeypatch
+) -> None:
+    """Ctrl-C during a streamed comparison: the staging folder is kept, with its chunks, for
+    ``--resume`` (tests/cli/test_study_resume.py), and named; nothing looks like a result."""
+    from botsim.experiment.outputs import INCOMPLETE_PREFIX
+    from botsim.experiment.run_folder import RunStopped
     from botsim.report import compare_to_folder
 
     def ctrl_c(self, chunk) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(ChunkFolder, "save_chunk", ctrl_c)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(RunStopped) as stopped:
         compare_to_folder(tmp_path / "cmp", [small_scenario(), small_scenario()], 4, 1)
-    assert list(tmp_path.iterdir()) == []
+    assert stopped.value.interrupted and stopped.value.staging == tmp_path / (
+        INCOMPLETE_PREFIX + "cmp"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == [INCOMPLETE_PREFIX + "cmp"]
+    assert not is_complete(stopped.value.staging)
 
 
 @pytest.mark.parametrize("study", ["compare", "sweep"])
@@ -148,7 +156,7 @@ def test_a_study_cut_short_resumes_from_its_saved_chunks_to_the_same_numbers(
 ) -> None:
     """The library's resume of a study: run_comparison / run_sweep given the ``chunks`` folder
     of a run that was cut short load the chunks saved there and run only the rest, with the
-    same numbers as an uninterrupted run (the CLI has no --resume for studies yet)."""
+    same numbers as an uninterrupted run (the CLI's --resume: tests/cli/test_study_resume.py)."""
     from botsim.experiment.comparison import run_comparison
 
     if study == "compare":
@@ -198,3 +206,26 @@ def _counting(calls: list[int]):
         return real(scenario, seed, replication, keep_events)
 
     return simulate
+
+
+def test_the_sweep_tables_are_derived_after_the_summary_left_memory(tmp_path, monkeypatch) -> None:
+    """The contrasts/tornado tables read the summary back from the written file: the stacked
+    summary the sweep held while it ran is dropped first, so there are never two copies."""
+    import gc
+
+    from botsim.experiment.runner import _Loader
+    from botsim.experiment.sweep import SweepResult
+    from botsim.report import folders, sweep_to_folder
+
+    real = folders._write_study_tables
+    held: list[bool] = []
+
+    def checking(staging, manifest) -> None:
+        results = [o for o in gc.get_objects() if isinstance(o, SweepResult)]
+        held.extend(not isinstance(r.__dict__["_summary_value"], _Loader) for r in results)
+        real(staging, manifest)
+
+    monkeypatch.setattr(folders, "_write_study_tables", checking)
+    plan = sweep_from_dict(json.loads(grid(tmp_path).read_text()), tmp_path / "grid.yaml")
+    folder, _ = sweep_to_folder(tmp_path / "sweep", plan, 4, 3, report=False)
+    assert held == [False] and (folder / "contrasts.csv").is_file()
