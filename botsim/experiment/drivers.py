@@ -928,7 +928,8 @@ COST_DRIVERS_FILE = "cost_drivers.parquet"
 """The cost drivers table of a comparison folder (one row per variant and replication)."""
 
 BREAK_EVEN_TERMS = 3
-"""Break-even values stated in words: those of the terms with the largest swing (a setting)."""
+"""Break-even values stated in words: those of the terms with the largest swing that a valid
+value reaches, and at most as many that none reaches (a setting)."""
 
 
 @dataclass(frozen=True)
@@ -1250,7 +1251,7 @@ def _break_evens(
             swing = abs(float(np.nanmean(high)) - float(np.nanmean(low)))
             swings.append((swing, c))
         swings.sort(key=lambda t: -t[0])
-        found = 0
+        found = unreachable = 0
         for swing, c in swings:
             if found == BREAK_EVEN_TERMS or not swing:
                 break
@@ -1268,9 +1269,11 @@ def _break_evens(
             if found_even is None:
                 continue
             why = _unreachable(found_even, c, by_name[c.name], docs, factor)
-            found_even = replace(found_even, factor=factor, valid=not why, why=why)
-            out.append(found_even)
-            found += 1
+            if why and unreachable == BREAK_EVEN_TERMS:
+                continue
+            out.append(replace(found_even, factor=factor, valid=not why, why=why))
+            found += not why
+            unreachable += bool(why)
     return out
 
 

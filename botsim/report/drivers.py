@@ -462,8 +462,8 @@ def break_even_text(
     tried = " to ".join(_bare(v, name, factor, currency) for v in even["tried"])
     if not even["valid"]:
         return (
-            f"{even['assumption']}: no valid value does it ({even['why']}; the line through "
-            f"the tried {tried} crosses at {_bare(even['value'], name, factor, currency)})"
+            f"{even['assumption']}: no valid value does it (it would take "
+            f"{_bare(even['value'], name, factor, currency)}, extrapolating the tried {tried})"
         )
     lo, hi = even["ci_low"], even["ci_high"]
     interval = (
@@ -472,6 +472,12 @@ def break_even_text(
         else "not bounded by the tried values"
     )
     how = "extrapolated linearly beyond" if even["extrapolated"] else "interpolated within"
+    low_tried, high_tried = even["tried"]
+    width = high_tried - low_tried
+    if even["extrapolated"] and (
+        even["value"] < low_tried - width or even["value"] > high_tried + width
+    ):  # more than the tried range away: the line is a guess there
+        how = "a linear guess far beyond"
     return (
         f"{even['assumption']} {verb} {_term_value(even['value'], name, factor, currency)} "
         f"(now {now}; {round(confidence * 100)} % interval {interval}; {how} the tried "
@@ -515,7 +521,14 @@ def cost_answer_lines(drivers: Drivers, confidence: float = 0.95) -> list[str]:
         f"months ({round(confidence * 100)} % interval of A - B {total['ci_low']:+,.0f} to "
         f"{total['ci_high']:+,.0f}{pv_text})."
     )
-    evens = [e for e in entry.get("break_even", []) if e["metric"] == COST_DRIVER_METRICS[0]]
+    by_metric = {
+        m: sorted(
+            (e for e in entry.get("break_even", []) if e["metric"] == m),
+            key=lambda e: not e["valid"],  # stable: the reachable ones first, by swing
+        )
+        for m in COST_DRIVER_METRICS
+    }
+    evens = by_metric[COST_DRIVER_METRICS[0]]
     if evens:
         lines.append(
             f"  {a} stays cheaper only while (one term at a time, the others as now):"
@@ -527,7 +540,7 @@ def cost_answer_lines(drivers: Drivers, confidence: float = 0.95) -> list[str]:
             + break_even_text(e, names.get(e["assumption"], ""), currency, cheaper, confidence)
             for e in evens
         ]
-    pv_evens = [e for e in entry.get("break_even", []) if e["metric"] == COST_DRIVER_METRICS[1]]
+    pv_evens = by_metric[COST_DRIVER_METRICS[1]]
     if pv_evens:
         pv_cheaper = pv is not None and pv["mean"] < 0
         lines.append(
