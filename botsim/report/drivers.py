@@ -485,10 +485,36 @@ def break_even_text(
     )
 
 
-def cost_answer_lines(drivers: Drivers, confidence: float = 0.95) -> list[str]:
+def _paired_totals(folder: str | Path, a: str, b: str) -> dict[str, dict[str, float]]:
+    """The comparison's own paired difference A - B of each cost metric (every replication),
+    from its ``comparisons.csv`` (empty when absent)."""
+    import pandas as pd
+
+    path = Path(folder) / "comparisons.csv"
+    if not path.is_file():
+        return {}
+    table = pd.read_csv(path)
+    rows = table[(table["scenario_a"] == a) & (table["scenario_b"] == b)]
+    out = {}
+    for _, r in rows[rows["metric"].isin(COST_DRIVER_METRICS)].iterrows():
+        out[r["metric"]] = {
+            "n": int(r["n_pairs"]),
+            "mean": float(r["diff"]),
+            "ci_low": float(r["ci_low"]),
+            "ci_high": float(r["ci_high"]),
+        }
+    return out
+
+
+def cost_answer_lines(
+    drivers: Drivers,
+    confidence: float = 0.95,
+    full: dict[str, dict[str, float]] | None = None,
+) -> list[str]:
     """The comparison's cost answer and the terms that decide it, in plain words: the paired
     difference A - B (total and present value), the break-even values of the most decisive
-    terms, a choice (the markup base) that flips it, and the largest swings."""
+    terms, a choice (the markup base) and the largest swings. ``full``: the comparison's own
+    difference over all its replications (:func:`_paired_totals`), stated first when given."""
     entry = drivers.entry
     a, b = entry.get("scenario_a", "A"), entry.get("scenario_b", "B")
     currency = entry.get("currency", "")
@@ -509,6 +535,12 @@ def cost_answer_lines(drivers: Drivers, confidence: float = 0.95) -> list[str]:
     total = totals.get(COST_DRIVER_METRICS[0])
     if total is None or math.isnan(total["mean"]):
         return [*lines, "  no replication of both scenarios completed"]
+    drivers_total = total
+    if full and COST_DRIVER_METRICS[0] in full:
+        total = full[COST_DRIVER_METRICS[0]]
+        totals[COST_DRIVER_METRICS[1]] = full.get(
+            COST_DRIVER_METRICS[1], totals.get(COST_DRIVER_METRICS[1])
+        )
     cheaper = total["mean"] < 0
     words = "less" if cheaper else "more"
     pv = totals.get(COST_DRIVER_METRICS[1])
@@ -521,6 +553,11 @@ def cost_answer_lines(drivers: Drivers, confidence: float = 0.95) -> list[str]:
         f"months ({round(confidence * 100)} % interval of A - B {total['ci_low']:+,.0f} to "
         f"{total['ci_high']:+,.0f}{pv_text})."
     )
+    if total is not drivers_total:
+        lines.append(
+            f"  (the break-evens rest on the drivers' {int(entry.get('replications', 0)):,} "
+            f"replications, where A - B is {drivers_total['mean']:+,.0f})"
+        )
     by_metric = {
         m: sorted(
             (e for e in entry.get("break_even", []) if e["metric"] == m),
@@ -587,9 +624,12 @@ def cost_console_lines(folder: str | Path) -> list[str]:
         manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
         confidence = float(manifest.get("confidence", 0.95))
         drivers = load_cost_drivers(folder, manifest, confidence)
-    except (OSError, ValueError) as exc:
+        if drivers is None:
+            return []
+        full = _paired_totals(folder, drivers.entry["scenario_a"], drivers.entry["scenario_b"])
+    except (OSError, ValueError, KeyError) as exc:
         raise ReportError(f"cannot read the cost drivers of {folder}: {exc}") from None
-    return [] if drivers is None else cost_answer_lines(drivers, confidence)
+    return cost_answer_lines(drivers, confidence, full)
 
 
 def cost_decision_html(folder: str | Path, study: Study) -> str:
@@ -597,7 +637,8 @@ def cost_decision_html(folder: str | Path, study: Study) -> str:
     drivers = load_cost_drivers(folder, study.manifest, study.confidence)
     if drivers is None:
         return ""
-    lines = cost_answer_lines(drivers, study.confidence)
+    full = _paired_totals(folder, drivers.entry["scenario_a"], drivers.entry["scenario_b"])
+    lines = cost_answer_lines(drivers, study.confidence, full)
     items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in lines[1:])
     return (
         f'<h3 id="cost-answer">What decides the cost answer</h3><p class="note">'
