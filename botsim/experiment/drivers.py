@@ -1019,19 +1019,14 @@ def break_even(
 
 def _numbers(plan: DriverPlan, driver: Driver, change: Change) -> tuple[list[float], bool] | None:
     """The low, base and high values of a driver as numbers (a scaled term: its factors x0.75,
-    x1, x1.25), and whether they are factors; None for a choice or a structured value."""
-    if change.kind == "choice":
+    x1, x1.25; an end kept at base: x1), and whether they are factors; None for a choice, a
+    shift (FX drift inside its path) or values that differ between the matched paths."""
+    if change.kind in ("choice", "shift"):
         return None
-    if change.kind in ("scale", "shift"):
-        if change.kind == "shift":
-            return None
-        pts = {p.level: p for p in plan.plan.points if p.varied == driver.name}
-        factors = [1 - change.amount, 1.0, 1 + change.amount]
-        return [
-            factors[0] if "low" in pts and driver.low != "x1" else 1.0,
-            1.0,
-            factors[2] if "high" in pts and driver.high != "x1" else 1.0,
-        ], True
+    if change.kind == "scale":
+        low = 1 - change.amount if driver.low != "x1" else 1.0
+        high = 1 + change.amount if driver.high != "x1" else 1.0
+        return [low, 1.0, high], True
     base_point = plan.plan.points[0]
     values = [base_point.params[driver.name]]
     for level in ("low", "high"):
