@@ -305,9 +305,10 @@ CANDIDATES: tuple[Candidate, ...] = (
         "the partner's fee during Build and Operate", _per_fte,
     ),
     Candidate(
-        "owned_overhead", "owned-entity overhead", "costs.owned_overhead_per_month",
+        "owned_overhead", "owned management and travel", "costs.owned_overhead_per_month",
         Change("relative", 0.25),
-        "the fixed cost of running the entity after transfer (an assumption)", _transfers,
+        "management and travel the client carries once it owns the team (an assumption)",
+        _transfers,
     ),
     Candidate(
         "governance_cost", "governance cost once owned", "locations[*].governance_monthly_cost",
