@@ -379,6 +379,24 @@ def test_outsourcing_billed_per_hour() -> None:
     assert s["total_cost_outsourcing"] == pytest.approx(6480.0, **EXACT)
 
 
+def test_the_report_states_the_basis_of_each_counterfactual() -> None:
+    from botsim.report.decision import counterfactual_basis, facts_of_scenario
+
+    hourly = scenario_with(
+        3,
+        outsourcing_pricing="billed_rate",
+        outsourcing_billed_rate_per_hour={"agent": 9},
+        billed_hours_per_fte_month=160,
+        onshore_monthly_cost={"agent": 5000},
+    )
+    out, on = counterfactual_basis(hourly.costs.model_dump(mode="json"))
+    assert out == "billed agent USD 9 an hour x 160 hours per FTE-month"
+    assert on == "loaded salaries (agent USD 5,000 a month) plus a seat at USD 1,000 a month"
+    assert facts_of_scenario(hourly).outsourcing_basis == out
+    markup = facts_of_scenario(scenario_with(3, outsourcing_markup=0.5)).outsourcing_basis
+    assert markup.endswith("plus a vendor markup of 50%")
+
+
 def test_outsourcing_markup_applies_to_the_same_cost_lines() -> None:
     """The vendor bears salaries 2,000, seats 2 x 200 and support 800, plus its 50 % margin."""
     scenario = scenario_with(
