@@ -164,6 +164,23 @@ def _dry_run(lines: list[str]) -> None:
 @click.argument("scenario_files", nargs=-1, type=click.Path(dir_okay=False))
 @overrides_option("Override a value in every scenario (repeatable).")
 @_with_common
+@click.option(
+    "--drivers/--no-drivers",
+    default=True,
+    show_default=True,
+    envvar="BOTSIM_DRIVERS",
+    help="After the comparison, move each cost term (fees, governance, buy-out, wages, FX, "
+    "discount rate...) to a low and a high value, one at a time with the same seed, and say "
+    "which terms decide the cost difference of the first two scenarios and at what value it "
+    "changes sign (cost_drivers.parquet). --no-drivers (or BOTSIM_DRIVERS=0) skips it.",
+)
+@click.option(
+    "--drivers-replications",
+    type=click.IntRange(2, 1_000_000),
+    default=None,
+    metavar="N",
+    help="Replications per variant of the cost drivers (default: 50, at most the comparison's).",
+)
 def compare(
     scenario_files: tuple[str, ...],
     overrides: tuple[str, ...],
@@ -179,6 +196,8 @@ def compare(
     no_progress: bool,
     resume: Path | None,
     dry_run: bool,
+    drivers: bool,
+    drivers_replications: int | None,
 ) -> None:
     """Compare scenarios pairwise under common random numbers.
 
@@ -206,6 +225,10 @@ def compare(
             fail_input(f"no interrupted comparison with saved scenarios at {resume}")
     if len(scenario_files) < 2:
         fail_input("compare needs at least two scenario files")
+    if not drivers and drivers_replications is not None:
+        fail_input(
+            "--drivers-replications sizes the drivers; it cannot be combined with --no-drivers"
+        )
     scenarios = []
     for path in scenario_files:
         try:
@@ -272,6 +295,9 @@ def compare(
                 on_start=announce,
                 report_progress=None if no_report else bar.steps("report"),
                 resume=resume is not None,
+                drivers=drivers,
+                drivers_replications=drivers_replications,
+                drivers_progress=_CostDriversProgress(bar),
                 **_executor_options(workers, scheduler),
             )
     except (OutputError, ReportError) as exc:
@@ -283,6 +309,7 @@ def compare(
     from botsim.report.decision import from_comparison
 
     table, horizon, seed = comparison.table, comparison.horizon, comparison.seed
+    _print_cost_answer(folder)  # first: which terms decide the cost answer (issue 16)
     if any(len(r.summary) for r in comparison.results):
         print_decision(from_comparison(comparison))
     level = table["confidence"].iloc[0] if len(table) else comparison.confidence
@@ -300,6 +327,40 @@ def compare(
     elif not no_report:
         click.echo("report: not written (no replication completed)")
     _exit_on_failures(comparison.failures, n * len(comparison.results))
+
+
+class _CostDriversProgress:
+    """The progress of a comparison's cost drivers: a new bar (or a line) when they start."""
+
+    def __init__(self, bar: ProgressBar) -> None:
+        self.bar = bar
+
+    def set_total(self, total: int) -> None:
+        if self.bar.show:
+            self.bar.new_task("what decides the cost answer (one at a time)")
+            self.bar.set_total(total)
+        else:
+            click.echo(
+                f"what decides the cost answer: {total:,} replications (cost terms one at a time)",
+                err=True,
+            )
+
+    def advance(self, n: int) -> None:
+        self.bar.advance(n)
+
+
+def _print_cost_answer(folder: Path) -> None:
+    """The cost answer and the terms that decide it (when the comparison has cost drivers)."""
+    from botsim.report import ReportError
+    from botsim.report.drivers import cost_console_lines
+
+    try:
+        lines = cost_console_lines(folder)
+    except ReportError as exc:  # the comparison is complete; the table is kept
+        click.echo(f"warning: cost drivers not summarised: {exc}", err=True)
+        return
+    for line in lines:
+        click.echo(line)
 
 
 @click.command()

@@ -25,15 +25,21 @@ materially under "Assumptions you should replace".
 
 from __future__ import annotations
 
+import bisect
 import copy
 import datetime as dt
+import itertools
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import Field
 
 from botsim.experiment.sweep import (
     Sweep,
@@ -48,13 +54,14 @@ from botsim.inputs.loader import (
     load_profile,
     scenario_to_dict,
 )
-from botsim.inputs.scenario import PAY_RATE_LINES, Scenario
+from botsim.inputs.scenario import PAY_RATE_LINES, LognormalFx, Scenario
 
 DRIVER_METRICS = (
     "time_to_full_team",
     "time_to_stable_team",
     "time_to_transfer_ready",
     "total_cost_bot",
+    "pv_cost_bot",
 )
 """Key metrics (names of the metric catalogue) whose drivers are shown, one tornado each."""
 
@@ -70,9 +77,11 @@ STALE_AFTER_DAYS = 730
 """A profile checked (``as_of``) more than this many days before the run is flagged as a stale
 source (assumption: labour-market rates and costs move within two years)."""
 
-MAX_DRIVERS = 20
-"""Most assumptions moved in one drivers sweep (the limit of a sweep's parameters); candidates
-beyond it, in :data:`CANDIDATES` order, are listed as left out."""
+MAX_DRIVERS = 40
+"""Most assumptions moved in one drivers sweep; candidates beyond it, in :data:`CANDIDATES`
+order, are listed as left out. Not the user sweep's limit of 20 parameters (a sweep file is
+written by hand; the drivers' sweep is built here, :class:`DriversSweep`): a bound on the work,
+1 + 2 x 40 variants, above the candidates any scenario uses (issue 16 item 7)."""
 
 DRIVERS_FILE = "drivers.parquet"
 """The drivers table of a run folder (one row per variant and replication)."""
@@ -80,27 +89,43 @@ DRIVERS_FILE = "drivers.parquet"
 SWEEP_NAME = "drivers"
 
 
+class DriversSweep(Sweep):
+    """The one-at-a-time sweep of a drivers run: a sweep bound by :data:`MAX_DRIVERS`, not by
+    the limit of a hand-written sweep file."""
+
+    parameters: Annotated[list[SweepParameter], Field(min_length=1, max_length=MAX_DRIVERS)]
+
+
 @dataclass(frozen=True)
 class Change:
     """How a candidate is moved: ``relative`` (base x (1 -/+ amount); whole numbers rounded,
-    at least -/+1), ``delta`` (base -/+ amount) or ``scale`` (every number under ``keys`` of
-    a list or mapping, or every parameter of a distribution, times (1 -/+ amount))."""
+    at least -/+1), ``delta`` (base -/+ amount), ``scale`` (every number under ``keys`` of
+    a list or mapping, or every parameter of a distribution, times (1 -/+ amount)), ``shift``
+    (every number under ``keys`` -/+ amount) or ``choice`` (the low end is ``options[0]``,
+    the high end ``options[1]``; the one equal to the base stays at base)."""
 
-    kind: Literal["relative", "delta", "scale"]
-    amount: float
+    kind: Literal["relative", "delta", "scale", "shift", "choice"]
+    amount: float = 0.0
     keys: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()  # keys whose numbers a scale never moves (rates of a salary)
+    options: tuple[Any, ...] = ()
 
     @property
     def text(self) -> str:
-        if self.kind == "delta":
+        if self.kind in ("delta", "shift"):
             return f"-/+ {self.amount:g}"
+        if self.kind == "choice":
+            return " / ".join(str(o) for o in self.options)
         return f"-/+ {self.amount:.0%}"
 
     def moved(self, base: Any, sign: int) -> Any:
         """The value at the low (``sign`` -1) or high (+1) end."""
         if self.kind == "scale":
             return _scale(base, 1 + sign * self.amount, self.keys, keep=self.keep)
+        if self.kind == "shift":
+            return _shift(base, sign * self.amount, self.keys)
+        if self.kind == "choice":
+            return self.options[0 if sign < 0 else 1]
         sweep_parameter = SweepParameter(path="x", **{self.kind: self.amount})
         return _perturb(base, sweep_parameter, sign)
 
@@ -131,6 +156,29 @@ def _markup(scenario: Scenario) -> bool:
 
 def _per_fte(scenario: Scenario) -> bool:
     return scenario.costs.partner_fee_model == "per_fte"
+
+
+def _fx_given(scenario: Scenario) -> bool:
+    return bool(scenario.costs.fx)
+
+
+def _fx_drawn(scenario: Scenario) -> bool:
+    return any(isinstance(p, LognormalFx) for p in scenario.costs.fx.values())
+
+
+def _usd_rate_used(scenario: Scenario) -> bool:
+    """``costs.exchange_rate`` converts a USD cost currency into another scenario currency."""
+    c = scenario.costs
+    used = any(loc.cost_currency == "USD" for loc in scenario.locations)
+    return used and c.currency != "USD" and "USD" not in c.fx
+
+
+def _no_fee_schedule(scenario: Scenario) -> bool:
+    return _transfers(scenario) and not scenario.costs.transfer_fee_schedule
+
+
+def _fee_schedule(scenario: Scenario) -> bool:
+    return _transfers(scenario) and bool(scenario.costs.transfer_fee_schedule)
 
 
 def _attrition_limit_set(scenario: Scenario) -> bool:
@@ -257,9 +305,10 @@ CANDIDATES: tuple[Candidate, ...] = (
         "the partner's fee during Build and Operate", _per_fte,
     ),
     Candidate(
-        "owned_overhead", "owned-entity overhead", "costs.owned_overhead_per_month",
+        "owned_overhead", "owned management and travel", "costs.owned_overhead_per_month",
         Change("relative", 0.25),
-        "the fixed cost of running the entity after transfer (an assumption)", _transfers,
+        "management and travel the client carries once it owns the team (an assumption)",
+        _transfers,
     ),
     Candidate(
         "governance_cost", "governance cost once owned", "locations[*].governance_monthly_cost",
@@ -270,14 +319,93 @@ CANDIDATES: tuple[Candidate, ...] = (
     Candidate(
         "transfer_fee", "transfer fee", "costs.transfer_fee",
         Change("relative", 0.25),
-        "the buy-out paid at transfer (an assumption)", _transfers,
+        "the buy-out paid at transfer (an assumption)", _no_fee_schedule,
+    ),
+    # Issue 16 item 7: the rest of the cost terms (not bound by a user sweep's 20 parameters).
+    Candidate(
+        "transfer_fee_schedule", "transfer fee schedule", "costs.transfer_fee_schedule",
+        Change("scale", 0.25, ("fee",)),
+        "the buy-out paid at transfer, by month (an assumption)", _fee_schedule,
+    ),
+    Candidate(
+        "partner_markup_base", "partner markup base", "costs.partner_markup_base",
+        Change("choice", options=("salaries", "total_cost")),
+        "whether the markup also applies to seats and people support (a contract term)",
+        _markup,
+    ),
+    Candidate(
+        "partner_management_fee", "partner management fee",
+        "costs.partner_management_fee_per_month", Change("relative", 0.25),
+        "the partner's monthly management fee in Build and Operate (a contract term)",
+    ),
+    Candidate(
+        "recruiting_fee", "partner recruiting fee per hire", "costs.recruiting_fee_per_hire",
+        Change("relative", 0.25),
+        "paid on every hire before the transfer (an assumption)",
+    ),
+    Candidate(
+        "people_support", "people support cost", "locations[*].support_cost",
+        Change("scale", 0.25, ("monthly_cost",)),
+        "HR, payroll, finance and compliance by headcount step (an assumption)",
+    ),
+    Candidate(
+        "entity_setup_cost", "entity set-up cost", "locations[*].entity.setup_cost",
+        Change("relative", 0.25),
+        "the client's own entity, paid when its set-up starts (an assumption)", _transfers,
+    ),
+    Candidate(
+        "transfer_liability", "liabilities assumed at transfer",
+        "locations[*].transfer_liability.months_per_year_of_service", Change("relative", 0.5),
+        "accrued severance or cesantías taken over with the staff", _transfers,
+    ),
+    Candidate(
+        "retention_bonus", "retention bonus per transferring employee",
+        "costs.retention_bonus_per_employee", Change("relative", 0.25),
+        "owed to each employee who transfers (a contract term)", _transfers,
+    ),
+    Candidate(
+        "transfer_one_off", "one-off transfer costs", "costs.transfer_one_off_cost",
+        Change("relative", 0.25),
+        "re-papering, registrations, lease assignment (an assumption)", _transfers,
+    ),
+    Candidate(
+        "fx_level", "exchange-rate level", "costs.fx",
+        Change("scale", 0.1, ("rate", "monthly")),
+        "every location cost in another currency moves with its rate (PHP, COP: 10-20 % a "
+        "year against the dollar)", _fx_given,
+    ),
+    Candidate(
+        "usd_rate", "USD exchange rate", "costs.exchange_rate",
+        Change("relative", 0.1),
+        "converts the profiles' US-dollar costs into the scenario currency", _usd_rate_used,
+    ),
+    Candidate(
+        "fx_drift", "exchange-rate drift", "costs.fx",
+        Change("shift", 0.05, ("drift",)),
+        "the mean yearly change of a drawn exchange rate (an assumption)", _fx_drawn,
+    ),
+    Candidate(
+        "discount_rate", "discount rate", "costs.discount_rate",
+        Change("delta", 0.04),
+        "present values only (an assumption: 8 %, a typical cost of capital)",
     ),
 )  # fmt: skip
 """The candidate assumptions, in report order when their effects tie. At most
-:data:`MAX_DRIVERS` are moved (the first that apply): a transfer scenario uses 20 of these,
-so people support, the transfer liability, the discount rate (present values only, not a
-driver metric), the partner markup base (a choice, not a number) and exchange-rate paths are
-not candidates."""
+:data:`MAX_DRIVERS` are moved (the first that apply)."""
+
+COST_TERMS = frozenset({
+    "salary_level", "wage_growth", "seat_cost", "partner_markup", "partner_fee_per_fte",
+    "owned_overhead", "governance_cost", "transfer_fee", "transfer_fee_schedule",
+    "partner_markup_base", "partner_management_fee", "recruiting_fee", "people_support",
+    "entity_setup_cost", "transfer_liability", "retention_bonus", "transfer_one_off",
+    "fx_level", "usd_rate", "fx_drift", "discount_rate",
+})  # fmt: skip
+"""The candidates that are cost terms: they change the cost ledger and nothing the simulation
+draws or decides (costs do not feed back into the model), so under common random numbers every
+variant simulates the same team and a change of cost is exact, not noisy."""
+
+COST_CANDIDATES: tuple[Candidate, ...] = tuple(c for c in CANDIDATES if c.name in COST_TERMS)
+"""What ``botsim compare`` moves to find the terms that decide its cost answer."""
 
 
 # --------------------------------------------------------------------------- values and paths
@@ -305,6 +433,17 @@ def _scale(
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
     return value * factor if under or not keys else value
+
+
+def _shift(value: Any, amount: float, keys: tuple[str, ...], under: bool = False) -> Any:
+    """``value`` with ``amount`` added to the numbers under ``keys``."""
+    if isinstance(value, dict):
+        return {k: _shift(v, amount, keys, under or k in keys) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shift(v, amount, keys, under) for v in value]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return value + amount if under else value
 
 
 def _pattern_parts(pattern: str) -> list[str]:
@@ -621,7 +760,7 @@ def plan_drivers(
             chosen.append(found)
     if not chosen:
         return DriverPlan([], skipped, None)
-    sweep = Sweep(
+    sweep = DriversSweep(
         name=SWEEP_NAME,
         base=doc,
         mode="one_at_a_time",
@@ -780,19 +919,418 @@ def drivers_replications(requested: int | None, run_replications: int) -> int:
     return max(MIN_REPLICATIONS, min(DEFAULT_REPLICATIONS, run_replications))
 
 
+# ------------------------------------------------------------------ the cost answer of a comparison
+
+COST_DRIVER_METRICS = ("total_cost_bot", "pv_cost_bot")
+"""The cost answer of a comparison: total cost and its present value over the horizon; the
+cost drivers table holds their paired difference A - B per replication under these names."""
+
+COST_DRIVERS_FILE = "cost_drivers.parquet"
+"""The cost drivers table of a comparison folder (one row per variant and replication)."""
+
+BREAK_EVEN_TERMS = 3
+"""Break-even values stated in words: those of the terms with the largest swing that a valid
+value reaches, and at most as many that none reaches (a setting)."""
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """The value of one term at which the mean paired cost difference A - B is 0.
+
+    ``value`` is found by linear interpolation of the mean difference between the tried values
+    (low, base, high), or by linear extrapolation from the nearest two beyond them
+    (``extrapolated``); ``ci_low``..``ci_high`` are the values where the ends of the difference's
+    confidence interval cross 0 in the same way (NaN when one never does). ``cheaper_side``
+    says on which side of ``value`` A costs less than B ("above" or "below"); ``valid`` is
+    False when no valid value of the term reaches it (a negative amount), ``why`` says so.
+    ``factor``: the values are multiples of the base (a term scaled in several places)."""
+
+    metric: str
+    assumption: str
+    base: float
+    value: float
+    ci_low: float
+    ci_high: float
+    cheaper_side: str
+    extrapolated: bool
+    valid: bool
+    factor: bool
+    tried: tuple[float, float]
+    why: str = ""
+
+
+def _crossing(xs: list[float], ys: list[float]) -> tuple[float, bool]:
+    """Where the piecewise-linear line through (xs, ys) (xs increasing) crosses 0: inside the
+    range by interpolation, else extrapolated from the end segment nearer 0 (NaN when flat)."""
+    for x, y in zip(xs, ys):
+        if y == 0:
+            return x, False
+    for (x0, y0), (x1, y1) in itertools.pairwise(zip(xs, ys)):
+        if (y0 < 0) != (y1 < 0):
+            return x0 + (x1 - x0) * (0 - y0) / (y1 - y0), False
+    (x0, y0), (x1, y1) = (xs[0], ys[0]), (xs[1], ys[1])
+    if abs(ys[-1]) < abs(ys[0]):
+        (x0, y0), (x1, y1) = (xs[-2], ys[-2]), (xs[-1], ys[-1])
+    if y1 == y0 or not all(map(math.isfinite, (y0, y1))):
+        return math.nan, True
+    return x0 + (x1 - x0) * (0 - y0) / (y1 - y0), True
+
+
+def break_even(
+    points: list[tuple[float, Any]], confidence: float, metric: str = "", assumption: str = ""
+) -> BreakEven | None:
+    """The break-even of a term from its tried values and the per-replication differences
+    A - B at each: ``points`` = [(value, differences), ...] with the base second (low, base,
+    high). None when the term does not move the difference or fewer than two values differ."""
+    from botsim import stats
+
+    base = float(points[1][0]) if len(points) > 1 else math.nan
+    unique: dict[float, Any] = {}
+    for x, d in points:
+        unique.setdefault(float(x), d)
+    if len(unique) < 2:
+        return None
+    xs = sorted(unique)
+    stats_at = [stats.describe(np.asarray(unique[x], dtype=float), confidence) for x in xs]
+    mean = [s["mean"] for s in stats_at]
+    if len(set(mean)) < 2:
+        return None
+    value, extrapolated = _crossing(xs, mean)
+    if math.isnan(value):
+        return None
+    roots = [_crossing(xs, [s[k] for s in stats_at])[0] for k in ("ci_low", "ci_high")]
+    lo, hi = (min(roots), max(roots)) if not any(map(math.isnan, roots)) else (math.nan,) * 2
+    # The side where A is cheaper: the sign of the slope at the crossing.
+    k = min(max(bisect.bisect_left(xs, value), 1), len(xs) - 1)
+    slope = (mean[k] - mean[k - 1]) / (xs[k] - xs[k - 1])
+    return BreakEven(
+        metric=metric,
+        assumption=assumption,
+        base=base,
+        value=float(value),
+        ci_low=float(lo),
+        ci_high=float(hi),
+        cheaper_side="above" if slope < 0 else "below",
+        extrapolated=extrapolated,
+        valid=True,
+        factor=False,
+        tried=(xs[0], xs[-1]),
+    )
+
+
+def _numbers(plan: DriverPlan, driver: Driver, change: Change) -> tuple[list[float], bool] | None:
+    """The low, base and high values of a driver as numbers (a scaled term: its factors x0.75,
+    x1, x1.25; an end kept at base: x1), and whether they are factors; None for a choice, a
+    shift (FX drift inside its path) or values that differ between the matched paths."""
+    if change.kind in ("choice", "shift"):
+        return None
+    if change.kind == "scale":
+        low = 1 - change.amount if driver.low != "x1" else 1.0
+        high = 1 + change.amount if driver.high != "x1" else 1.0
+        return [low, 1.0, high], True
+    base_point = plan.plan.points[0]
+    values = [base_point.params[driver.name]]
+    for level in ("low", "high"):
+        point = next(p for p in plan.plan.points if p.varied == driver.name and p.level == level)
+        values.append(point.params[driver.name])
+
+    def scalar(v: Any) -> float | None:
+        if isinstance(v, list):  # one value per matched path: a number if they agree
+            v = {json.dumps(x) for x in v}
+            v = json.loads(v.pop()) if len(v) == 1 else None
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return None
+        return float(v)
+
+    numbers = [scalar(v) for v in values]
+    if any(n is None for n in numbers):
+        return None
+    base, low, high = numbers
+    return [low, base, high], False  # type: ignore[list-item]
+
+
+@dataclass
+class CostDriversResult:
+    """Which terms decide a comparison's cost answer: the paired difference A - B of total
+    cost and its present value per variant and replication, and the break-even values."""
+
+    names: tuple[str, str]
+    seed: int
+    replications: int
+    horizon: int
+    currency: str
+    drivers: list[dict[str, Any]]
+    skipped: list[tuple[str, str]]
+    table: Any
+    break_evens: list[BreakEven]
+    wall_time: float = 0.0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def manifest_entry(self) -> dict[str, Any]:
+        """What the comparison's manifest says about its cost drivers (table: COST_DRIVERS_FILE)."""
+        return {
+            "file": COST_DRIVERS_FILE,
+            "scenario_a": self.names[0],
+            "scenario_b": self.names[1],
+            "values": "paired difference A - B per replication",
+            "replications": self.replications,
+            "seed": self.seed,
+            "horizon_months": self.horizon,
+            "currency": self.currency,
+            "metrics": list(COST_DRIVER_METRICS),
+            "assumptions": self.drivers,
+            "skipped": [{"assumption": a, "why": w} for a, w in self.skipped],
+            "break_even": [asdict(b) for b in self.break_evens],
+            "failed_replications": len(self.failures),
+            "wall_time_seconds": round(self.wall_time, 3),
+        }
+
+
+def plan_cost_drivers(
+    a: Scenario, b: Scenario, base_dir: Path | None = None
+) -> tuple[DriverPlan, DriverPlan]:
+    """The cost terms each scenario of a pair uses (:data:`COST_CANDIDATES`), planned as for a
+    run's drivers."""
+    return (
+        plan_drivers(a, COST_CANDIDATES, base_dir=base_dir),
+        plan_drivers(b, COST_CANDIDATES, base_dir=base_dir),
+    )
+
+
+def cost_variant_count(plans: tuple[DriverPlan, DriverPlan]) -> int:
+    return sum(variant_count(p) for p in plans)
+
+
+def _rows(table: Any, label: str, level: str) -> Any:
+    """A variant's rows of a drivers table by replication (the base when the term is not
+    moved in that scenario: it does not apply there, so it cannot change its cost)."""
+    hit = table[(table["varied"] == label) & (table["level"] == level)]
+    if not len(hit):
+        hit = table[table["level"] == "base"]
+    return hit.set_index("replication")
+
+
+def run_cost_drivers(
+    a: Scenario,
+    b: Scenario,
+    replications: int,
+    seed: int,
+    *,
+    names: tuple[str, str] | None = None,
+    confidence: float = 0.95,
+    base_dir: Path | None = None,
+    progress: Any = None,
+    **run_options: Any,
+) -> CostDriversResult:
+    """Move each cost term of ``a`` and ``b`` to its low and high value (in both scenarios at
+    once where both use it), ``replications`` per variant with ``seed`` (the comparison's:
+    common random numbers), and return the paired difference A - B of total cost and present
+    value per variant and the break-even values of the most decisive terms.
+
+    Each scenario's variants run as its drivers do (:func:`run_drivers`, the one-at-a-time
+    sweep); a term that one scenario does not use (no transfer: no governance) keeps its base
+    there. Costs do not feed back into the simulation, so every variant simulates the same
+    team as the base: the differences move only through the ledger.
+    """
+    import contextlib
+
+    import pandas as pd
+
+    from botsim.experiment.sweep import share_backend
+
+    check_replications(replications)
+    started = time.perf_counter()
+    names = names or (a.name, b.name)
+    plans = plan_cost_drivers(a, b, base_dir)
+    advance = progress
+    if progress is not None and hasattr(progress, "advance"):
+        progress.set_total(cost_variant_count(plans) * replications)
+        advance = progress.advance
+    with contextlib.ExitStack() as stack:
+        options = share_backend(run_options, stack)
+        results = [
+            run_drivers(s, replications, seed, plan=p, progress=advance, **options)
+            for s, p in zip((a, b), plans)
+        ]
+    by_name: dict[str, tuple[Driver | None, Driver | None]] = {}
+    for k, res in enumerate(results):
+        for d in res.drivers:
+            pair = list(by_name.get(d.name, (None, None)))
+            pair[k] = d
+            by_name[d.name] = (pair[0], pair[1])
+    order = [c for c in COST_CANDIDATES if c.name in by_name]
+    tables = [r.table for r in results]
+    metrics = list(COST_DRIVER_METRICS)
+    variants: list[tuple[str, str, str]] = [("", "base", "base")]
+    for c in order:
+        variants += [(c.label, lv, f"{c.label} {lv}") for lv in ("low", "high")]
+    frames = []
+    described: list[dict[str, Any]] = []
+    for c in order:
+        da, db = by_name[c.name]
+        first = da or db
+        assert first is not None
+        value = (
+            first.value
+            if da is None or db is None or da.value == db.value
+            else (f"A {da.value}; B {db.value}")
+        )
+        entry = asdict(first)
+        entry.update(value=value, in_scenarios=[n for n, d in zip(names, (da, db)) if d])
+        described.append(entry)
+    empty = any(t is None for t in tables)
+    if not empty:
+        for point, (label, level, text) in enumerate(variants):
+            sides = []
+            for t in tables:
+                rows = (
+                    _rows(t, label, level)
+                    if label
+                    else t[t["level"] == "base"].set_index("replication")
+                )
+                sides.append(rows[metrics])
+            joined = sides[0].sub(sides[1], fill_value=math.nan)  # replications of both only
+            frame = joined.reset_index()
+            frame.insert(0, "point", point)
+            frame.insert(1, "label", text)
+            frame.insert(2, "varied", label)
+            frame.insert(3, "level", level)
+            for entry in described:
+                moved = entry["label"] == label
+                shown = {"low": entry["low"], "high": entry["high"]}
+                base = "x1" if str(entry["low"]).startswith("x") else entry["value"]
+                frame[entry["label"]] = shown[level] if moved else base
+            frames.append(frame)
+    table = pd.concat(frames, ignore_index=True) if frames else None
+    evens: list[BreakEven] = []
+    if table is not None:
+        evens = _break_evens(table, order, by_name, plans, a, b, confidence)
+    return CostDriversResult(
+        names=names,
+        seed=seed,
+        replications=replications,
+        horizon=min(a.horizon_months, b.horizon_months),
+        currency=a.costs.currency,
+        drivers=described,
+        skipped=[s for s in results[0].skipped if s[0] not in {d["label"] for d in described}],
+        table=table,
+        break_evens=evens,
+        wall_time=time.perf_counter() - started,
+        failures=[f for r in results for f in r.failures],
+    )
+
+
+def _break_evens(
+    table: Any,
+    order: list[Candidate],
+    by_name: dict[str, tuple[Driver | None, Driver | None]],
+    plans: tuple[DriverPlan, DriverPlan],
+    a: Scenario,
+    b: Scenario,
+    confidence: float,
+) -> list[BreakEven]:
+    """Break-even values of the terms with the largest swing of the total difference (then of
+    the present value), at most BREAK_EVEN_TERMS each, for terms given as numbers (in both
+    scenarios, the same numbers)."""
+    out: list[BreakEven] = []
+    docs = (_base_document(a), _base_document(b))
+    for metric in COST_DRIVER_METRICS:
+
+        def values(label: str, level: str, metric: str = metric) -> Any:
+            hit = table[(table["varied"] == label) & (table["level"] == level)]
+            return hit.sort_values("replication")[metric].to_numpy(dtype=float)
+
+        base = table[table["level"] == "base"].sort_values("replication")[metric].to_numpy(float)
+        swings = []
+        for c in order:
+            low, high = values(c.label, "low"), values(c.label, "high")
+            swing = abs(float(np.nanmean(high)) - float(np.nanmean(low)))
+            swings.append((swing, c))
+        swings.sort(key=lambda t: -t[0])
+        found = unreachable = 0
+        for swing, c in swings:
+            if found == BREAK_EVEN_TERMS or not swing:
+                break
+            numbers = []
+            for k, d in enumerate(by_name[c.name]):
+                if d is not None:
+                    numbers.append(_numbers(plans[k], d, c.change))
+            if any(n is None for n in numbers) or len({json.dumps(n) for n in numbers}) != 1:
+                continue
+            (xs, factor) = numbers[0]  # type: ignore[misc]
+            low, high = values(c.label, "low"), values(c.label, "high")
+            found_even = break_even(
+                [(xs[0], low), (xs[1], base), (xs[2], high)], confidence, metric, c.label
+            )
+            if found_even is None:
+                continue
+            why = _unreachable(found_even, c, by_name[c.name], docs, factor)
+            if why and unreachable == BREAK_EVEN_TERMS:
+                continue
+            out.append(replace(found_even, factor=factor, valid=not why, why=why))
+            found += not why
+            unreachable += bool(why)
+    return out
+
+
+def _unreachable(
+    even: BreakEven,
+    candidate: Candidate,
+    drivers: tuple[Driver | None, Driver | None],
+    docs: tuple[dict[str, Any], dict[str, Any]],
+    factor: bool,
+) -> str:
+    """Why no valid value of the term reaches its break-even ("" when one does)."""
+    if factor:
+        return "" if even.value >= 0 else "it would take a negative amount"
+    for doc, driver in zip(docs, drivers):
+        if driver is None:
+            continue
+        paths = instances(doc, candidate.path)
+        prefix = _common_prefix(paths) if len(paths) > 1 else paths[0]
+        if len(paths) == 1:
+            container: Any = even.value
+        else:
+            container = copy.deepcopy(_get(doc, prefix))
+            for p in paths:
+                _set(container, p[len(prefix) :], even.value)
+        problem = _invalid(doc, prefix, container)
+        if problem:
+            return f"not a valid value ({problem})"
+    return ""
+
+
+def write_cost_drivers(folder: Path, result: CostDriversResult) -> Path | None:
+    """Write the cost drivers table into ``folder`` (atomically); nothing when none ran."""
+    from botsim.experiment.outputs import _write_with
+
+    if result.table is None:
+        return None
+    path = Path(folder) / COST_DRIVERS_FILE
+    _write_with(path, lambda p: result.table.to_parquet(p, index=False))
+    return path
+
+
 __all__ = [
     "CANDIDATES",
+    "COST_CANDIDATES",
     "DRIVER_METRICS",
+    "BreakEven",
     "Candidate",
     "Change",
+    "CostDriversResult",
     "Driver",
     "DriverPlan",
     "DriversResult",
+    "break_even",
     "describe",
     "instances",
+    "plan_cost_drivers",
     "plan_drivers",
     "provenance",
+    "run_cost_drivers",
     "run_drivers",
     "source_flags",
+    "write_cost_drivers",
     "write_drivers",
 ]

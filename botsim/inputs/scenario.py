@@ -1472,6 +1472,20 @@ class Costs(Frozen):
         "US$6-14 per hour, about 1,000-2,350 per FTE-month at 168 hours, mb.com.ph 2021 "
         "[weak]).",
     )
+    outsourcing_billed_rate_per_hour: dict[Name, Amount] = Field(
+        default_factory=dict,
+        description="Billed outsourcing price per hour by role family (scenario currency), "
+        "used with outsourcing_pricing 'billed_rate' instead of the rate per FTE-month: the "
+        "price of an FTE-month is this rate x billed_hours_per_fte_month (a Philippine "
+        "source: US$6-14 per hour, mb.com.ph 2021 [weak]). Give this or "
+        "outsourcing_billed_rate_per_fte_month, not both.",
+    )
+    billed_hours_per_fte_month: Annotated[float, Field(gt=0, le=744)] = Field(
+        default=168.0,
+        description="Hours billed per FTE-month with a per-hour outsourcing rate (assumption: "
+        "8 hours x 21 working days, the basis of the per-FTE conversion of the mb.com.ph "
+        "range).",
+    )
     onshore_seat_monthly_cost: Amount = Field(
         default=1000.0,
         description="Onshore counterfactual: per-seat cost per month (facility, IT, licences), "
@@ -1522,6 +1536,24 @@ class Costs(Frozen):
             if step.from_month <= month + PLAN_STEP_ROUNDING:
                 fee = step.fee
         return fee
+
+    @model_validator(mode="after")
+    def _one_billed_rate(self) -> Costs:
+        if self.outsourcing_billed_rate_per_fte_month and self.outsourcing_billed_rate_per_hour:
+            raise ValueError(
+                "outsourcing_billed_rate_per_fte_month and outsourcing_billed_rate_per_hour "
+                "both price outsourcing; give one (per FTE-month or per hour)"
+            )
+        return self
+
+    def billed_rate_per_fte_month(self, family: str) -> float:
+        """The outsourcing price of an FTE-month of ``family`` (NaN without a rate): the rate
+        per FTE-month, or the rate per hour x billed_hours_per_fte_month."""
+        if family in self.outsourcing_billed_rate_per_fte_month:
+            return self.outsourcing_billed_rate_per_fte_month[family]
+        if family in self.outsourcing_billed_rate_per_hour:
+            return self.outsourcing_billed_rate_per_hour[family] * self.billed_hours_per_fte_month
+        return math.nan
 
     @model_validator(mode="after")
     def _per_fte_fee_given(self) -> Costs:
@@ -1700,10 +1732,13 @@ class Scenario(Frozen):
         if c.outsourcing_pricing == "billed_rate":
             lead = self.management.lead_family if self.management else None
             families = {r.role_family for r in self.roles} | ({lead} if lead else set())
-            missing = sorted(families - set(c.outsourcing_billed_rate_per_fte_month))
+            field = "outsourcing_billed_rate_per_fte_month"
+            if c.outsourcing_billed_rate_per_hour:
+                field = "outsourcing_billed_rate_per_hour"
+            missing = sorted(families - set(getattr(c, field)))
             if missing:
                 raise ValueError(
-                    "costs.outsourcing_billed_rate_per_fte_month: outsourcing_pricing "
+                    f"costs.{field}: outsourcing_pricing "
                     f"'billed_rate' needs a rate for every role family, missing {missing}"
                 )
         return self

@@ -20,6 +20,7 @@ D = DAYS_PER_MONTH; amounts are in the scenario currency: a location's cost line
 * BOT_m           = the sum of the lines
 * outsourcing_m   = (salaries + seats + support) * (1 + outsourcing_markup), the vendor's margin
                     on the same cost lines | billed rate per FTE-month * head-months
+                    (a rate per hour: x billed hours per FTE-month)
 * onshore_m       = sum_i days_i,m / D * onshore cost(family_i) + onshore seats + onshore support
 
 Cumulative savings S_m = cum(alternative) - cum(BOT). Break-even month: the first month from
@@ -250,7 +251,7 @@ def _local_rates(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
             table[_OFFSHORE, column], table[_BASE, column], table[_BENEFITS, column] = path
             table[_ONSHORE, column] = c.onshore_monthly_cost.get(family, math.nan)
             table[_SEAT, column] = loc.seat_monthly_cost
-            table[_BILLED, column] = c.outsourcing_billed_rate_per_fte_month.get(family, math.nan)
+            table[_BILLED, column] = c.billed_rate_per_fte_month(family)
     table.flags.writeable = False
     return table, location_of
 

@@ -282,7 +282,7 @@ def write_report(
     """
     from botsim.experiment.outputs import REPORT_PENDING, _write_atomic, mark_report_written
     from botsim.report.decision import from_study, render_html
-    from botsim.report.drivers import drivers_section
+    from botsim.report.drivers import cost_decision_html, cost_drivers_section, drivers_section
     from botsim.report.figures import BUILDERS, build_figures
     from botsim.report.html import findings_html, render
 
@@ -326,6 +326,11 @@ def write_report(
         drivers = drivers_section(folder, study, staging)  # "What drives this answer"
         sections = [drivers, *sections] if drivers else sections
         decision = render_html(from_study(study, comparisons))  # the first section
+        if study.kind == "compare":  # which cost terms decide its answer (issue 16)
+            cost = cost_drivers_section(folder, study, staging)
+            sections = [cost, *sections] if cost else sections
+            end = decision.rindex("</section>")
+            decision = decision[:end] + cost_decision_html(folder, study) + decision[end:]
         page = render(
             study, rendered, sections, decision + findings_html(study, time_to, comparisons)
         )

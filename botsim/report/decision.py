@@ -58,6 +58,8 @@ class Facts:
     currency: str = "currency"
     policy: str = "never"
     earliest_transfer_month: float | None = None  # at_month: its month; when_ready: earliest
+    outsourcing_basis: str = ""  # how the counterfactuals are priced, in words (issue 16)
+    onshore_basis: str = ""
 
 
 @dataclass
@@ -82,22 +84,63 @@ class Decision:
 def facts_of_scenario(scenario: Any) -> Facts:
     """:class:`Facts` of a validated :class:`~botsim.inputs.scenario.Scenario`."""
     t = scenario.transfer
-    return _facts(
+    facts = _facts(
         scenario.horizon_months, scenario.costs.currency, t.policy, t.month, t.earliest_month
     )
+    return _with_basis(facts, scenario.costs.model_dump(mode="json"))
+
+
+def counterfactual_basis(costs: Mapping[str, Any]) -> tuple[str, str]:
+    """How the outsourcing and onshore counterfactuals of a scenario's ``costs`` are priced,
+    in words (the report states the basis of each: issue 16 item 4)."""
+    currency = str(costs.get("currency", ""))
+
+    def amounts(rates: Mapping[str, Any], per: str) -> str:
+        return ", ".join(f"{family} {currency} {float(v):,.4g}{per}" for family, v in rates.items())
+
+    if costs.get("outsourcing_pricing") == "billed_rate":
+        hourly = costs.get("outsourcing_billed_rate_per_hour") or {}
+        if hourly:
+            hours = float(costs.get("billed_hours_per_fte_month", 0))
+            out = f"billed {amounts(hourly, ' an hour')} x {hours:g} hours per FTE-month"
+        else:
+            rates = costs.get("outsourcing_billed_rate_per_fte_month") or {}
+            out = f"billed {amounts(rates, ' per FTE-month')}"
+    else:
+        markup = float(costs.get("outsourcing_markup", 0))
+        out = (
+            "the same team's salaries, seats and people support plus a vendor markup of "
+            f"{markup:.0%}"
+        )
+    onshore = costs.get("onshore_monthly_cost") or {}
+    seat = float(costs.get("onshore_seat_monthly_cost", 0))
+    on = f"loaded salaries ({amounts(onshore, ' a month')})"
+    if seat:
+        on += f" plus a seat at {currency} {seat:,.0f} a month"
+    if costs.get("onshore_support_cost"):
+        on += " and people support by headcount"
+    return out, on
+
+
+def _with_basis(facts: Facts, costs: Mapping[str, Any]) -> Facts:
+    from dataclasses import replace
+
+    out, on = counterfactual_basis(costs)
+    return replace(facts, outsourcing_basis=out, onshore_basis=on)
 
 
 def facts_of_document(doc: Mapping[str, Any], horizon: float) -> Facts:
     """:class:`Facts` of a resolved scenario read back from its YAML (a report's folder)."""
     costs = doc.get("costs") if isinstance(doc.get("costs"), Mapping) else {}
     t = doc.get("transfer") if isinstance(doc.get("transfer"), Mapping) else {}
-    return _facts(
+    facts = _facts(
         horizon,
         str(costs.get("currency", "currency")),
         str(t.get("policy", "never")),
         t.get("month"),
         t.get("earliest_month"),
     )
+    return _with_basis(facts, costs) if costs else facts
 
 
 def _facts(horizon: float, currency: str, policy: str, month: Any, earliest: Any) -> Facts:
@@ -523,6 +566,15 @@ def render_html(d: Decision) -> str:
         "same team under each counterfactual, as a share of its cost.</p>",
         table_html(pd.DataFrame(rows), "decision-table"),
     ]
+    bases = {(f.outsourcing_basis, f.onshore_basis): g for g, f in d.facts.items()}
+    for (out, on), group in bases.items():
+        if out or on:
+            where = f" ({html.escape(group)})" if len(bases) > 1 else ""
+            parts.append(
+                f'<p class="note counterfactual-basis">Counterfactuals{where}, on the same '
+                f"simulated team: outsourcing priced as {html.escape(out)}; onshore as "
+                f"{html.escape(on)}.</p>"
+            )
     if len(d.verdicts):
         names = {
             "setting": "where",

@@ -16,7 +16,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from botsim.experiment.drivers import DRIVER_METRICS, DRIVERS_FILE
+from botsim.experiment.drivers import (
+    COST_DRIVER_METRICS,
+    COST_DRIVERS_FILE,
+    DRIVER_METRICS,
+    DRIVERS_FILE,
+)
 from botsim.metrics import catalogue
 from botsim.report import tables
 from botsim.report.study import ReportError, Study
@@ -45,13 +50,19 @@ class Drivers:
 
 
 def drivers_study(
-    table: Any, manifest: dict[str, Any], horizon: float, confidence: float = 0.95
+    table: Any,
+    manifest: dict[str, Any],
+    horizon: float,
+    confidence: float = 0.95,
+    entry: dict[str, Any] | None = None,
+    key_metric: str = DRIVER_METRICS[0],
 ) -> Study:
-    """The drivers table as a one-at-a-time sweep study (the run's horizon and confidence)."""
+    """The drivers table as a one-at-a-time sweep study (the run's horizon and confidence);
+    ``entry`` is the manifest's description of the table (a run's ``drivers`` by default)."""
     summary = table.copy()
     summary.insert(0, "group", summary["label"].astype(str))
     groups = list(dict.fromkeys(summary["group"]))
-    entry = manifest.get("drivers") or {}
+    entry = entry if entry is not None else manifest.get("drivers") or {}
     params = [a["label"] for a in entry.get("assumptions", []) if a["label"] in summary]
     return Study(
         kind="sweep",
@@ -63,7 +74,7 @@ def drivers_study(
         horizons={g: float(horizon) for g in groups},
         params=params,
         mode="one_at_a_time",
-        key_metric=DRIVER_METRICS[0],
+        key_metric=key_metric,
         confidence=confidence,
     )
 
@@ -373,3 +384,313 @@ def console_lines(folder: str | Path, horizon: float) -> list[str]:
                 f"{r['where to set it']}: {r['moves']} [{r['flagged as']}]"
             )
     return lines
+
+
+# ------------------------------------------------------------- the cost answer of a comparison
+
+_UNITS = {
+    "partner_markup": ("percent", ""),
+    "wage_growth": ("percent", " a year"),
+    "discount_rate": ("percent", " a year"),
+    "fx_drift": ("percent", " a year"),
+    "transfer_liability": ("number", " months of pay per year of service"),
+    "usd_rate": ("number", ""),
+    "owned_overhead": ("money", " a month"),
+    "governance_cost": ("money", " a month"),
+    "seat_cost": ("money", " a seat-month"),
+    "partner_management_fee": ("money", " a month"),
+    "partner_fee_per_fte": ("money", " a head-month"),
+    "recruiting_fee": ("money", " a hire"),
+    "retention_bonus": ("money", " an employee"),
+}
+"""How a term's value reads in words (default: an amount of money; scaled terms as x base)."""
+
+
+def load_cost_drivers(
+    folder: str | Path, manifest: dict[str, Any], confidence: float = 0.95
+) -> Drivers | None:
+    """The cost drivers of a comparison folder (:data:`COST_DRIVERS_FILE`): the paired cost
+    difference A - B as a one-at-a-time study and its tornado per cost metric; None when the
+    comparison has none (``--no-drivers``, older folders)."""
+    import pandas as pd
+
+    entry = manifest.get("cost_drivers")
+    path = Path(folder) / COST_DRIVERS_FILE
+    if not isinstance(entry, dict) or not path.is_file():
+        return None
+    try:
+        table = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"cannot read {path}: {exc}") from None
+    horizon = float(entry.get("horizon_months", manifest.get("horizon_months", 0)))
+    study = drivers_study(table, manifest, horizon, confidence, entry, COST_DRIVER_METRICS[0])
+    found = {m: tables.tornado(study, m) for m in COST_DRIVER_METRICS if m in table}
+    return Drivers(study, found, list(entry.get("assumptions", [])), entry)
+
+
+def _term_value(value: float, name: str, factor: bool, currency: str) -> str:
+    if factor:
+        return f"x{value:.2f} its current values"
+    kind, per = _UNITS.get(name, ("money", ""))
+    if kind == "percent":
+        return f"{value:.1%}{per}"
+    if kind == "number":
+        return f"{value:.3g}{per}"
+    return f"{currency} {value:,.0f}{per}"
+
+
+def _bare(value: float, name: str, factor: bool, currency: str) -> str:
+    """A value without its ``per`` words (for ranges)."""
+    if factor:
+        return f"x{value:.2f}"
+    kind, _ = _UNITS.get(name, ("money", ""))
+    if kind == "percent":
+        return f"{value:.1%}"
+    if kind == "number":
+        return f"{value:.3g}"
+    return f"{value:,.0f}"
+
+
+def break_even_text(
+    even: dict[str, Any], name: str, currency: str, cheaper: bool, confidence: float = 0.95
+) -> str:
+    """One break-even in words: "partner markup were above 24.0 % (now 20.0 %; ...)"."""
+    factor = bool(even["factor"])
+    side = even["cheaper_side"]
+    verb = f"stays {side}" if cheaper else f"were {side}"
+    now = _bare(even["base"], name, factor, currency)
+    tried = " to ".join(_bare(v, name, factor, currency) for v in even["tried"])
+    if not even["valid"]:
+        return (
+            f"{even['assumption']}: no valid value does it (it would take "
+            f"{_bare(even['value'], name, factor, currency)}, extrapolating the tried {tried})"
+        )
+    lo, hi = even["ci_low"], even["ci_high"]
+    interval = (
+        f"{_bare(lo, name, factor, currency)} to {_bare(hi, name, factor, currency)}"
+        if not (math.isnan(lo) or math.isnan(hi))
+        else "not bounded by the tried values"
+    )
+    how = "extrapolated linearly beyond" if even["extrapolated"] else "interpolated within"
+    low_tried, high_tried = even["tried"]
+    width = high_tried - low_tried
+    if even["extrapolated"] and (
+        even["value"] < low_tried - width or even["value"] > high_tried + width
+    ):  # more than the tried range away: the line is a guess there
+        how = "a linear guess far beyond"
+    return (
+        f"{even['assumption']} {verb} {_term_value(even['value'], name, factor, currency)} "
+        f"(now {now}; {round(confidence * 100)} % interval {interval}; {how} the tried "
+        f"{tried})"
+    )
+
+
+def _paired_totals(folder: str | Path, a: str, b: str) -> dict[str, dict[str, float]]:
+    """The comparison's own paired difference A - B of each cost metric (every replication),
+    from its ``comparisons.csv`` (empty when absent)."""
+    import pandas as pd
+
+    path = Path(folder) / "comparisons.csv"
+    if not path.is_file():
+        return {}
+    table = pd.read_csv(path)
+    rows = table[(table["scenario_a"] == a) & (table["scenario_b"] == b)]
+    out = {}
+    for _, r in rows[rows["metric"].isin(COST_DRIVER_METRICS)].iterrows():
+        out[r["metric"]] = {
+            "n": int(r["n_pairs"]),
+            "mean": float(r["diff"]),
+            "ci_low": float(r["ci_low"]),
+            "ci_high": float(r["ci_high"]),
+        }
+    return out
+
+
+def cost_answer_lines(
+    drivers: Drivers,
+    confidence: float = 0.95,
+    full: dict[str, dict[str, float]] | None = None,
+) -> list[str]:
+    """The comparison's cost answer and the terms that decide it, in plain words: the paired
+    difference A - B (total and present value), the break-even values of the most decisive
+    terms, a choice (the markup base) and the largest swings. ``full``: the comparison's own
+    difference over all its replications (:func:`_paired_totals`), stated first when given."""
+    entry = drivers.entry
+    a, b = entry.get("scenario_a", "A"), entry.get("scenario_b", "B")
+    currency = entry.get("currency", "")
+    horizon = int(entry.get("horizon_months", 0))
+    names = {d["label"]: d.get("name", "") for d in drivers.assumptions}
+    base = drivers.study.summary[drivers.study.summary["level"] == "base"]
+    lines = [
+        f"what decides the cost answer ({len(drivers.assumptions)} cost terms moved one at a "
+        f"time, in both scenarios where both use them; {int(entry.get('replications', 0)):,} "
+        "replications each, same seed):"
+    ]
+    from botsim import stats
+
+    totals = {}
+    for metric in COST_DRIVER_METRICS:
+        if metric in base:
+            totals[metric] = stats.describe(base[metric].to_numpy(dtype=float), confidence)
+    total = totals.get(COST_DRIVER_METRICS[0])
+    if total is None or math.isnan(total["mean"]):
+        return [*lines, "  no replication of both scenarios completed"]
+    drivers_total = total
+    if full and COST_DRIVER_METRICS[0] in full:
+        total = full[COST_DRIVER_METRICS[0]]
+        totals[COST_DRIVER_METRICS[1]] = full.get(
+            COST_DRIVER_METRICS[1], totals.get(COST_DRIVER_METRICS[1])
+        )
+    cheaper = total["mean"] < 0
+    words = "less" if cheaper else "more"
+    pv = totals.get(COST_DRIVER_METRICS[1])
+    pv_text = ""
+    if pv is not None and not math.isnan(pv["mean"]):
+        pv_words = "less" if pv["mean"] < 0 else "more"
+        pv_text = f"; present value {currency} {abs(pv['mean']):,.0f} {pv_words}"
+    lines.append(
+        f"  {a} costs {currency} {abs(total['mean']):,.0f} {words} than {b} over {horizon} "
+        f"months ({round(confidence * 100)} % interval of A - B {total['ci_low']:+,.0f} to "
+        f"{total['ci_high']:+,.0f}{pv_text})."
+    )
+    if total is not drivers_total:
+        lines.append(
+            f"  (the break-evens rest on the drivers' {int(entry.get('replications', 0)):,} "
+            f"replications, where A - B is {drivers_total['mean']:+,.0f})"
+        )
+    by_metric = {
+        m: sorted(
+            (e for e in entry.get("break_even", []) if e["metric"] == m),
+            key=lambda e: not e["valid"],  # stable: the reachable ones first, by swing
+        )
+        for m in COST_DRIVER_METRICS
+    }
+    evens = by_metric[COST_DRIVER_METRICS[0]]
+    if evens:
+        lines.append(
+            f"  {a} stays cheaper only while (one term at a time, the others as now):"
+            if cheaper
+            else f"  {a} would cost less if (one term at a time, the others as now):"
+        )
+        lines += [
+            "    "
+            + break_even_text(e, names.get(e["assumption"], ""), currency, cheaper, confidence)
+            for e in evens
+        ]
+    pv_evens = by_metric[COST_DRIVER_METRICS[1]]
+    if pv_evens:
+        pv_cheaper = pv is not None and pv["mean"] < 0
+        lines.append(
+            f"  in present value, {a} stays cheaper only while:"
+            if pv_cheaper
+            else f"  in present value, {a} would cost less if:"
+        )
+        lines += [
+            "    "
+            + break_even_text(e, names.get(e["assumption"], ""), currency, pv_cheaper, confidence)
+            for e in pv_evens
+        ]
+    table = drivers.tables.get(COST_DRIVER_METRICS[0])
+    if table is not None and len(table):
+        for _, r in table.iterrows():  # a choice: its other value in words
+            info = next((d for d in drivers.assumptions if d["label"] == r["parameter"]), {})
+            if info.get("name") != "partner_markup_base":
+                continue
+            for level in ("low", "high"):
+                if _num(r[f"{level}_effect"]):
+                    lines.append(
+                        f"  with {r['parameter']} {r[f'{level}_value']} instead of "
+                        f"{info.get('value', 'its value')}: A - B "
+                        f"{_num(r[f'{level}_mean']):+,.0f} over {horizon} months"
+                    )
+        top = [
+            f"{r['parameter']} ({_amount(_num(r['low_effect']), COST_DRIVER_METRICS[0])} / "
+            f"{_amount(_num(r['high_effect']), COST_DRIVER_METRICS[0])})"
+            for _, r in table.head(5).iterrows()
+            if _num(r["swing"])
+        ]
+        if top:
+            lines.append("  largest swings of A - B (low / high end): " + ", ".join(top))
+    return lines
+
+
+def cost_console_lines(folder: str | Path) -> list[str]:
+    """:func:`cost_answer_lines` of a comparison folder (nothing without cost drivers)."""
+    import json
+
+    from botsim.experiment.outputs import MANIFEST
+
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+        confidence = float(manifest.get("confidence", 0.95))
+        drivers = load_cost_drivers(folder, manifest, confidence)
+        if drivers is None:
+            return []
+        full = _paired_totals(folder, drivers.entry["scenario_a"], drivers.entry["scenario_b"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise ReportError(f"cannot read the cost drivers of {folder}: {exc}") from None
+    return cost_answer_lines(drivers, confidence, full)
+
+
+def cost_decision_html(folder: str | Path, study: Study) -> str:
+    """The cost answer in words for the report's decision section ("" without cost drivers)."""
+    drivers = load_cost_drivers(folder, study.manifest, study.confidence)
+    if drivers is None:
+        return ""
+    full = _paired_totals(folder, drivers.entry["scenario_a"], drivers.entry["scenario_b"])
+    lines = cost_answer_lines(drivers, study.confidence, full)
+    items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in lines[1:])
+    return (
+        f'<h3 id="cost-answer">What decides the cost answer</h3><p class="note">'
+        f"{html.escape(lines[0].rstrip(':'))}. Break-even: the value of a term at which the "
+        "mean paired difference is 0, by linear interpolation between its tried values (or "
+        "extrapolation beyond them); its interval is where the ends of the difference's "
+        "confidence interval cross 0. Details in the section below.</p><ul>" + items + "</ul>"
+    )
+
+
+def cost_drivers_section(folder: str | Path, study: Study, staging: Path) -> tuple[str, str] | None:
+    """The report section of a comparison's cost drivers: the tornado of the paired cost
+    difference (rendered into ``staging``) and every term's effect on it and on its present
+    value."""
+    from botsim.report.build import _render
+    from botsim.report.html import figure_html, table_html
+
+    drivers = load_cost_drivers(folder, study.manifest, study.confidence)
+    if drivers is None:
+        return None
+    entry = drivers.entry
+    a, b = entry.get("scenario_a", "A"), entry.get("scenario_b", "B")
+    parts = [
+        f'<p class="note">Each cost term below was moved to a low and a high value with every '
+        f"other value at base, in both scenarios where both use it, "
+        f"{int(entry.get('replications', 0)):,} replications per variant, all with the "
+        "comparison's seed (common random numbers: costs do not feed back into the simulation, "
+        "so every variant simulates the same teams and only the ledger moves). Bars: change of "
+        f"the mean paired difference A - B (A = {html.escape(str(a))}, B = "
+        f"{html.escape(str(b))}) against the base.</p>"
+    ]
+    for metric in drivers.tables:
+        spec = _figure(drivers, metric)
+        if spec is None:
+            continue
+        spec.name = f"cost_drivers_{metric}"
+        spec.title = f"What moves A - B of the {_metric_name(metric)}"
+        png, svg = _render(spec)
+        (staging / f"{spec.name}.png").write_bytes(png)
+        (staging / f"{spec.name}.svg").write_bytes(svg)
+        parts.append(figure_html(spec, png))
+    parts.append(
+        "<h3>Every cost term tried</h3>"
+        '<p class="note">Change of the mean of A - B at the low / high value (* = material: '
+        f"at least {MATERIAL_SHARE:.0%} of the base difference, significant).</p>"
+        + table_html(_effects_table(drivers), "cost-drivers-table")
+    )
+    skipped = entry.get("skipped") or []
+    if skipped:
+        items = "".join(
+            f"<li>{html.escape(str(s['assumption']))}: {html.escape(str(s['why']))}</li>"
+            for s in skipped
+        )
+        parts.append(f"<details><summary>Not tried here</summary><ul>{items}</ul></details>")
+    return "What decides the cost answer: every term", "".join(parts)

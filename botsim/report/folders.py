@@ -165,6 +165,9 @@ def compare_to_folder(
     report: bool = True,
     report_progress: Callable[[int, int], None] | None = None,
     resume: bool = False,
+    drivers: bool = False,
+    drivers_replications: int | None = None,
+    drivers_progress: Any = None,
     **run_options: Any,
 ) -> tuple[Path, Any]:
     """Run a paired comparison straight into the folder ``target`` (what ``botsim compare``
@@ -173,7 +176,10 @@ def compare_to_folder(
     replication count. ``run_options`` go to
     :func:`botsim.experiment.comparison.run_comparison` (``progress``, ``on_start``,
     ``workers``, ``scheduler``); ``report_progress(done, total)`` follows the building of the
-    report; ``confidence`` defaults to 0.95.
+    report; ``confidence`` defaults to 0.95. ``drivers`` adds which cost terms decide the answer
+    of the first two scenarios (:func:`botsim.experiment.drivers.run_cost_drivers`,
+    ``drivers_replications`` per variant, progress to ``drivers_progress``) as
+    ``cost_drivers.parquet`` and the manifest's ``cost_drivers``.
 
     Interrupted, the staging folder and its chunks are kept (:func:`staged_study`);
     ``resume=True`` finishes the interrupted comparison of ``target`` (either of its names),
@@ -209,6 +215,10 @@ def compare_to_folder(
             comparison = run_comparison(
                 scenarios, n, seed, confidence=level, chunks=staged.staging / CHUNKS, **run_options
             )
+            if drivers:
+                manifest_extra = _cost_drivers_into(
+                    staged.staging, comparison, drivers_replications, drivers_progress, run_options
+                ) | (manifest_extra or {})
             _write_compare_into(
                 staged.staging,
                 comparison.results,
@@ -225,6 +235,36 @@ def compare_to_folder(
         target, [({"scenario": nm}, r) for nm, r in zip(comparison.names, comparison.results)]
     )
     return target, comparison
+
+
+def _cost_drivers_into(
+    staging: Path,
+    comparison: Any,
+    replications: int | None,
+    progress: Any,
+    run_options: dict[str, Any],
+) -> dict[str, Any]:
+    """Run the cost drivers of a comparison's first two scenarios into ``staging``; returns
+    the manifest entry (nothing when a scenario has no completed replication)."""
+    from botsim.experiment.drivers import drivers_replications as count
+    from botsim.experiment.drivers import run_cost_drivers, write_cost_drivers
+
+    results = comparison.results[:2]
+    if not all(len(getattr(r.summary, "columns", [])) and len(r.summary) for r in results):
+        return {}
+    executor = {k: v for k, v in run_options.items() if k in ("workers", "scheduler", "backend")}
+    found = run_cost_drivers(
+        results[0].scenario,
+        results[1].scenario,
+        count(replications, comparison.replications),
+        comparison.seed,
+        names=(comparison.names[0], comparison.names[1]),
+        confidence=comparison.confidence,
+        progress=progress,
+        **executor,
+    )
+    write_cost_drivers(staging, found)
+    return {"cost_drivers": found.manifest_entry()}
 
 
 def _check_compare(results: Sequence[Any]) -> None:

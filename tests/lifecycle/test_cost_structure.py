@@ -365,6 +365,38 @@ def test_like_for_like_counterfactuals_savings_and_present_values() -> None:
     assert series["pv_savings_vs_outsourcing"][-1] == pytest.approx(600 * sum(v), **EXACT)
 
 
+def test_outsourcing_billed_per_hour() -> None:
+    """Billed US$9 an hour at 160 hours per FTE-month: 1,440 per FTE-month; two agents, the
+    second from mid-month 2 (half a month): 2,880, then 2,160, then 2,880."""
+    scenario = scenario_with(
+        3,
+        outsourcing_pricing="billed_rate",
+        outsourcing_billed_rate_per_hour={"agent": 9},
+        billed_hours_per_fte_month=160,
+    )
+    series, s = ledger(scenario, staff([0.0, 0.0], exits=[math.inf, 1.5 * D]))
+    assert series["cost_outsourcing"] == pytest.approx([2880.0, 2160.0, 1440.0], **EXACT)
+    assert s["total_cost_outsourcing"] == pytest.approx(6480.0, **EXACT)
+
+
+def test_the_report_states_the_basis_of_each_counterfactual() -> None:
+    from botsim.report.decision import counterfactual_basis, facts_of_scenario
+
+    hourly = scenario_with(
+        3,
+        outsourcing_pricing="billed_rate",
+        outsourcing_billed_rate_per_hour={"agent": 9},
+        billed_hours_per_fte_month=160,
+        onshore_monthly_cost={"agent": 5000},
+    )
+    out, on = counterfactual_basis(hourly.costs.model_dump(mode="json"))
+    assert out == "billed agent USD 9 an hour x 160 hours per FTE-month"
+    assert on == "loaded salaries (agent USD 5,000 a month) plus a seat at USD 1,000 a month"
+    assert facts_of_scenario(hourly).outsourcing_basis == out
+    markup = facts_of_scenario(scenario_with(3, outsourcing_markup=0.5)).outsourcing_basis
+    assert markup.endswith("plus a vendor markup of 50%")
+
+
 def test_outsourcing_markup_applies_to_the_same_cost_lines() -> None:
     """The vendor bears salaries 2,000, seats 2 x 200 and support 800, plus its 50 % margin."""
     scenario = scenario_with(
@@ -426,6 +458,28 @@ def test_discount_factors_by_hand() -> None:
         (
             {"costs": {"outsourcing_pricing": "billed_rate"}},
             ["costs.outsourcing_billed_rate_per_fte_month", "agent"],
+        ),
+        (
+            {
+                "costs": {
+                    "outsourcing_pricing": "billed_rate",
+                    "outsourcing_billed_rate_per_hour": {"x": 9},
+                }
+            },
+            ["costs.outsourcing_billed_rate_per_hour", "agent"],
+        ),
+        (
+            {
+                "costs": {
+                    "outsourcing_billed_rate_per_fte_month": {"agent": 1500},
+                    "outsourcing_billed_rate_per_hour": {"agent": 9},
+                }
+            },
+            ["costs", "outsourcing_billed_rate_per_hour", "give one"],
+        ),
+        (
+            {"costs": {"billed_hours_per_fte_month": 0}},
+            ["costs.billed_hours_per_fte_month", "greater than 0"],
         ),
         (
             {
