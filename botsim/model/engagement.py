@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import itertools
 
-import simpy
-
 from botsim.inputs.scenario import DAYS_PER_MONTH, PLAN_STEP_ROUNDING, Scenario
 from botsim.model.desk import LeadTeam, RoleDesk, month_end_targets, role_recruiting
 from botsim.model.hazards import HazardTable
@@ -28,7 +26,7 @@ from botsim.model.management import Management
 from botsim.model.random import AVAILABILITY_STREAM, ReplicationStreams, UniformBlocks
 from botsim.model.records import Recorder
 from botsim.model.recruiting import RecruiterSlots, Recruitment
-from botsim.model.tasks import EndOfInstant, start
+from botsim.model.tasks import EndOfInstant, Environment, start
 from botsim.model.transfer import Transfer
 from botsim.model.workforce import (
     HIRE_BLOCKS_AHEAD,
@@ -43,7 +41,7 @@ class Engagement:
 
     def __init__(self, scenario: Scenario, streams: ReplicationStreams) -> None:
         self.scenario = scenario
-        self.env = simpy.Environment()
+        self.env = Environment()
         self.recorder = Recorder()
         self.streams = streams
         self._ids = itertools.count()

@@ -17,6 +17,11 @@ task itself in SimPy's queue instead of a new Timeout object per wait (a quarter
 of an event). This uses SimPy's ``Environment.schedule`` and the ``callbacks``,
 ``_ok`` and ``_value`` attributes of its events, as ``simpy.events.Process`` itself does
 (simpy 4.x; pinned below 5 in pyproject.toml; tests/unit/test_recruiter_slots.py covers it).
+
+:class:`Environment` is SimPy's environment with the run loop inlined and the clock a plain
+attribute: the mechanisms read ``env.now`` for almost every thing they do, and SimPy's property
+and its ``step`` method per event cost more than the work of many events (benchmarks/README.md,
+"Session 7"). It processes the same events in the same order with the same values.
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ import gc
 import threading
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL
+from simpy.events import NORMAL, URGENT
 
 LATE = NORMAL + 1
 """Priority of :class:`EndOfInstant` waits: after every normal event of the same instant."""
@@ -98,7 +104,12 @@ class Task:
             _current = None  # holds no finished replication alive
             return
         _current = None
-        self._wait_on(nxt)
+        if type(nxt) is float and nxt >= 0:  # the usual wait, as _wait_on schedules it
+            self.callbacks = self.wake_callbacks
+            env = self.env
+            heappush(env._queue, (env._now + nxt, NORMAL, next(env._eid), self))
+        else:
+            self._wait_on(nxt)
 
     def _wait_on(self, target: Wait) -> None:
         priority = NORMAL
@@ -117,7 +128,53 @@ class Task:
         if not delay >= 0:
             raise ValueError(f"a task cannot wait a negative or undefined delay: {delay!r}")
         self.callbacks = self.wake_callbacks
-        self.env.schedule(self, priority, delay)  # type: ignore[arg-type]
+        env = self.env  # Environment.schedule, inlined
+        heappush(env._queue, (env._now + delay, priority, next(env._eid), self))
+
+
+class Environment(simpy.Environment):
+    """``simpy.Environment`` with ``now`` a plain attribute and :meth:`run` (to a time) as one
+    loop: the same events in the same order (time, priority, scheduling order), each event's
+    callbacks called as ``Environment.step`` calls them, a waiting :class:`Task` resumed
+    directly, and a failed event that nothing defused raised as SimPy raises it."""
+
+    now: float = 0.0  # shadows SimPy's read-only property; kept equal to ``_now``
+
+    def __init__(self, initial_time: float = 0) -> None:
+        super().__init__(initial_time)
+        self.now = self._now
+
+    def step(self) -> None:
+        if self._queue:  # the clock moves to the next event before its callbacks run
+            self.now = self._queue[0][0]
+        super().step()
+
+    def run(self, until: Any = None) -> Any:
+        """As ``simpy.Environment.run``; to a time (a number) with the loop inlined."""
+        if until is None or isinstance(until, simpy.Event):
+            return super().run(until)  # steps through self.step: the clock follows
+        at = until if isinstance(until, int) else float(until)
+        if at <= self._now:
+            raise ValueError(f"until ({at}) must be greater than the current simulation time")
+        # As SimPy: an event scheduled before every other event of that moment stops the run.
+        stop = simpy.Event(self)
+        heappush(self._queue, (self._now + (at - self._now), URGENT, next(self._eid), stop))
+        queue = self._queue
+        while True:
+            now, _, _, event = heappop(queue)  # never empty: ``stop`` is in it
+            self._now = self.now = now
+            if event is stop:
+                return None
+            callbacks, event.callbacks = event.callbacks, None
+            if type(event) is Task:  # a task as its own timer: resume it
+                event._resume(event)
+                continue
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                exc = type(event._value)(*event._value.args)  # as Environment.step
+                exc.__cause__ = event._value
+                raise exc
 
 
 def current() -> Task:
