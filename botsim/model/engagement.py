@@ -26,7 +26,7 @@ from botsim.model.management import Management
 from botsim.model.random import AVAILABILITY_STREAM, ReplicationStreams, UniformBlocks
 from botsim.model.records import Recorder
 from botsim.model.recruiting import RecruiterSlots, Recruitment
-from botsim.model.tasks import EndOfInstant, Environment, start
+from botsim.model.tasks import EndOfInstant, Environment, dismantle, start
 from botsim.model.transfer import Transfer
 from botsim.model.workforce import (
     HIRE_BLOCKS_AHEAD,
@@ -172,7 +172,25 @@ class Engagement:
         self.close_month(self.scenario.horizon_months)
         return self.recorder
 
+    def close(self) -> None:
+        """Once the replication is over: stop its waiting tasks and unlink its parts, which
+        refer to each other, so that they are freed at once (the recorder stays valid)."""
+        self.env.close()
+        dismantle(
+            self.workforce,
+            self.management,
+            self.recruitment,
+            self.transfer,
+            *self.desks,
+            *self.teams,
+            self,
+        )
+
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> Recorder:
     """Run one replication; its randomness comes from (seed, replication) alone."""
-    return Engagement(scenario, ReplicationStreams(seed, replication)).run()
+    engagement = Engagement(scenario, ReplicationStreams(seed, replication))
+    try:
+        return engagement.run()
+    finally:
+        engagement.close()

@@ -76,7 +76,8 @@ class Task:
         try:
             first = generator.send(None)
         except StopIteration:
-            return  # it ended before waiting on anything
+            self.resume = self.wake_callbacks = None  # ended before waiting on anything
+            return
         finally:
             _current = outer
         self._wait_on(first)
@@ -90,6 +91,7 @@ class Task:
         global _current
         if self.cancelled:
             self.generator.close()
+            self.resume = self.wake_callbacks = None
             return
         # SimPy runs one step at a time, so a resume never nests in another task's step (a
         # start does: Task.__init__ restores the outer task).
@@ -102,6 +104,7 @@ class Task:
                 nxt = self.generator.throw(event._value)
         except StopIteration:
             _current = None  # holds no finished replication alive
+            self.resume = self.wake_callbacks = None  # a finished task is not its own cycle
             return
         _current = None
         if type(nxt) is float and nxt >= 0:  # the usual wait, as _wait_on schedules it
@@ -149,6 +152,17 @@ class Environment(simpy.Environment):
             self.now = self._queue[0][0]
         super().step()
 
+    def close(self) -> None:
+        """After the run: stop the tasks still waiting in the queue and empty it, so that the
+        replication's objects are freed by reference counting rather than left to Python's
+        cyclic garbage collector. The environment cannot run again."""
+        for *_, event in self._queue:
+            if type(event) is Task:
+                event.generator.close()
+                event.callbacks = event.resume = event.wake_callbacks = None
+        self._queue.clear()
+        vars(self).clear()  # SimPy binds process, timeout and event to the environment
+
     def run(self, until: Any = None) -> Any:
         """As ``simpy.Environment.run``; to a time (a number) with the loop inlined."""
         if until is None or isinstance(until, simpy.Event):
@@ -190,6 +204,16 @@ def start(env: simpy.Environment, generator: Generator[Wait, Any, Any]) -> Task:
     (at start) or out of ``Environment.step`` (later), failing the run as an unhandled process
     failure would."""
     return Task(env, generator)
+
+
+def dismantle(*parts: object) -> None:
+    """Unlink objects that refer to one another (an engagement and its components) once a
+    replication is over. Left linked, they and everything they hold (records, tasks, random
+    streams) wait for Python's cyclic garbage collector, whose pass after each replication
+    then visits every one of them (benchmarks/README.md, "Session 7"); unlinked, reference
+    counting frees them at once. The parts cannot be used afterwards."""
+    for part in parts:
+        vars(part).clear()
 
 
 _gc_pauses = 0  # blocks of garbage_collected_once running now

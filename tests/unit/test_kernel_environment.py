@@ -4,10 +4,17 @@ the same failures as ``simpy.Environment``."""
 
 from __future__ import annotations
 
+import gc
+from pathlib import Path
+
 import pytest
 import simpy
 
+from botsim import load_scenario
+from botsim.model.engagement import run_replication
 from botsim.model.tasks import EndOfInstant, Environment, start
+
+MANILA = Path(__file__).resolve().parents[2] / "scenarios" / "manila-finance-20.yaml"
 
 
 def _trace(env: simpy.Environment, until: float | None) -> list[tuple]:
@@ -114,3 +121,37 @@ def test_until_must_lie_ahead():
     env.run(until=3)
     with pytest.raises(ValueError, match="must be greater"):
         env.run(until=3)
+
+
+def test_close_stops_the_waiting_tasks_and_empties_the_queue():
+    env = Environment()
+    stopped: list[str] = []
+
+    def waiting(name: str, gap: float):
+        try:
+            yield gap
+            yield gap
+        finally:
+            stopped.append(name)
+
+    start(env, waiting("short", 1.0))
+    start(env, waiting("long", 50.0))
+    env.run(until=10)
+    assert stopped == ["short"]
+    env.close()
+    assert stopped == ["short", "long"]
+
+
+def test_a_finished_replication_leaves_no_cyclic_garbage():
+    """run_replication unlinks the engagement's parts (tasks.dismantle): reference counting
+    frees them at once, and the collector's pass after a replication finds nothing."""
+    scenario = load_scenario(MANILA)
+    gc.collect()
+    gc.disable()
+    try:
+        recorder = run_replication(scenario, 7, 0)
+        assert recorder.events and len(recorder.month_ends) == scenario.horizon_months
+        del recorder
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
