@@ -124,7 +124,10 @@ class LeadTeam:
         return count
 
     def target_at(self, month: float) -> int:
-        return sum(desk.target_at(month) for desk in self.desks)
+        target = 0
+        for desk in self.desks:
+            target += desk.target_at(month)
+        return target
 
 
 @by_identity()
