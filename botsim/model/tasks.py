@@ -14,9 +14,10 @@ resumes. :func:`current` is the task whose step is running (SimPy's ``active_pro
 A task may also yield a number: a delay in simulated time, as ``yield env.timeout(delay)``
 would wait, scheduled the same way (same priority, same place in the queue's order), with the
 task itself in SimPy's queue instead of a new Timeout object per wait (a quarter of the cost
-of an event). This uses SimPy's ``Environment.schedule`` and the ``callbacks``,
-``_ok`` and ``_value`` attributes of its events, as ``simpy.events.Process`` itself does
-(simpy 4.x; pinned below 5 in pyproject.toml; tests/unit/test_recruiter_slots.py covers it).
+of an event). This uses SimPy's event queue as ``Environment.schedule`` fills it (``_queue``,
+``_eid``, ``_now``) and the ``callbacks``, ``_ok`` and ``_value`` attributes of its events, as
+``simpy.events.Process`` itself does (simpy 4.x; pinned below 5 in pyproject.toml;
+tests/unit/test_recruiter_slots.py and tests/unit/test_kernel_environment.py cover it).
 
 :class:`Environment` is SimPy's environment with the run loop inlined and the clock a plain
 attribute: the mechanisms read ``env.now`` for almost every thing they do, and SimPy's property
