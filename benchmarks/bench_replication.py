@@ -47,6 +47,7 @@ from floor_model import FloorParams, simulate_floor
 
 from botsim import load_scenario, simulate
 from botsim.metrics.replication import replication_metrics
+from botsim.model import tasks
 from botsim.model.engagement import Engagement
 from botsim.model.random import ReplicationStreams
 
@@ -56,19 +57,25 @@ DEFAULT_SCENARIO = ROOT / "scenarios" / "manila-finance-20.yaml"
 
 @contextmanager
 def counting_simpy_steps():
-    """Count ``simpy.Environment.step`` calls (= events processed) while the block runs."""
+    """Count ``simpy.Environment.step`` calls (= events processed) while the block runs.
+
+    botsim's kernel environment (``tasks.Environment``) runs its own loop; for the count it
+    runs SimPy's, which processes the same events one ``step`` at a time."""
     counter = {"events": 0}
     original = simpy.Environment.step
+    kernel_run = tasks.Environment.run
 
     def step(env: simpy.Environment) -> None:
         counter["events"] += 1
         original(env)
 
     simpy.Environment.step = step
+    tasks.Environment.run = simpy.Environment.run
     try:
         yield counter
     finally:
         simpy.Environment.step = original
+        tasks.Environment.run = kernel_run
 
 
 def events_per_replication(run_one: Callable[[int], object], replications: int) -> float:

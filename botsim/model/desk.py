@@ -112,13 +112,22 @@ class LeadTeam:
     pending_leads: int = 0  # promotions under way and lead requisitions open
 
     def agent_count(self) -> int:
-        return sum(len(desk.agents) for desk in self.desks)
+        count = 0
+        for desk in self.desks:
+            count += len(desk.agents)
+        return count
 
     def lead_count(self) -> int:
-        return sum(len(desk.leads) for desk in self.desks)
+        count = 0
+        for desk in self.desks:
+            count += len(desk.leads)
+        return count
 
     def target_at(self, month: float) -> int:
-        return sum(desk.target_at(month) for desk in self.desks)
+        target = 0
+        for desk in self.desks:
+            target += desk.target_at(month)
+        return target
 
 
 @by_identity()

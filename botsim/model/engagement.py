@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import itertools
 
-import simpy
-
 from botsim.inputs.scenario import DAYS_PER_MONTH, PLAN_STEP_ROUNDING, Scenario
 from botsim.model.desk import LeadTeam, RoleDesk, month_end_targets, role_recruiting
 from botsim.model.hazards import HazardTable
@@ -28,7 +26,7 @@ from botsim.model.management import Management
 from botsim.model.random import AVAILABILITY_STREAM, ReplicationStreams, UniformBlocks
 from botsim.model.records import Recorder
 from botsim.model.recruiting import RecruiterSlots, Recruitment
-from botsim.model.tasks import EndOfInstant, start
+from botsim.model.tasks import EndOfInstant, Environment, dismantle, start
 from botsim.model.transfer import Transfer
 from botsim.model.workforce import (
     HIRE_BLOCKS_AHEAD,
@@ -43,7 +41,7 @@ class Engagement:
 
     def __init__(self, scenario: Scenario, streams: ReplicationStreams) -> None:
         self.scenario = scenario
-        self.env = simpy.Environment()
+        self.env = Environment()
         self.recorder = Recorder()
         self.streams = streams
         self._ids = itertools.count()
@@ -135,31 +133,35 @@ class Engagement:
 
     def close_month(self, month: int) -> MonthKpis:
         """Report the month-end state to the lifecycle pipeline; keep and return its KPI row."""
-        desks = self.desks
-        searching = tuple([desk.searching for desk in desks])
-        requisitions = Requisitions(
-            sum([desk.open_requisitions for desk in desks]),
-            sum(searching),
-            sum([desk.accepted_in_notice for desk in desks]),
-            searching,
-        )
+        # One pass over the desks (a comprehension per field cost more than the month's KPIs).
+        open_requisitions = accepted_in_notice = agents_in_notice = 0
+        searching, targets, agents = [], [], []
+        for desk in self.desks:
+            open_requisitions += desk.open_requisitions
+            accepted_in_notice += desk.accepted_in_notice
+            agents_in_notice += desk.agents_in_notice
+            searching.append(desk.searching)
+            targets.append(desk.monthly_targets[month])
+            agents.append(desk.agents.copy())
+        by_role = tuple(searching)
         hires, exits, attrition_exits, tenured_exits = self.workforce.month_flows()
+        transfer = self.transfer
         record = MonthEnd(
             month,
             month * DAYS_PER_MONTH,
-            tuple([desk.monthly_targets[month] for desk in desks]),
-            tuple([desk.agents.copy() for desk in desks]),
+            tuple(targets),
+            tuple(agents),
             tuple([team.lead_count() for team in self.teams]) if self.has_leads else self.no_leads,
             hires,
             exits,
             attrition_exits,
             tenured_exits,
-            sum([desk.agents_in_notice for desk in desks]),
-            requisitions,
+            agents_in_notice,
+            Requisitions(open_requisitions, sum(by_role), accepted_in_notice, by_role),
             self.workforce.full_day,
-            self.transfer.entity_ready_day(),
-            self.transfer.start_day,
-            self.transfer.done_day,
+            transfer.entity_ready_day(),
+            transfer.start_day,
+            transfer.done_day,
         )
         row = self.lifecycle.step(record)
         self.recorder.month_ends.append(row)
@@ -170,7 +172,25 @@ class Engagement:
         self.close_month(self.scenario.horizon_months)
         return self.recorder
 
+    def close(self) -> None:
+        """Once the replication is over: stop its waiting tasks and unlink its parts, which
+        refer to each other, so that they are freed at once (the recorder stays valid)."""
+        self.env.close()
+        dismantle(
+            self.workforce,
+            self.management,
+            self.recruitment,
+            self.transfer,
+            *self.desks,
+            *self.teams,
+            self,
+        )
+
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> Recorder:
     """Run one replication; its randomness comes from (seed, replication) alone."""
-    return Engagement(scenario, ReplicationStreams(seed, replication)).run()
+    engagement = Engagement(scenario, ReplicationStreams(seed, replication))
+    try:
+        return engagement.run()
+    finally:
+        engagement.close()

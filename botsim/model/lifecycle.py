@@ -393,7 +393,7 @@ class Lifecycle:
         sc = self.scenario
         mgmt, client = sc.management, sc.client
         end = rec.day
-        heads_by_role = [len(agents) for agents in rec.agents]
+        heads_by_role = list(map(len, rec.agents))
         headcount = sum(heads_by_role)
         target = float(sum(rec.targets))
 
@@ -403,7 +403,9 @@ class Lifecycle:
         if mgmt is not None:
             span = self._span
             for t, roles in enumerate(self._teams):
-                team_agents = sum([heads_by_role[r] for r in roles])
+                team_agents = 0
+                for r in roles:
+                    team_agents += heads_by_role[r]
                 if overloaded(team_agents, rec.leads[t], span):
                     for r in roles:
                         over_role[r] = True
@@ -552,7 +554,9 @@ class Lifecycle:
         if not slow and not lost:  # no ramp day lost to overload: the plain clock
             full_now = bisect_right(starts, end - ramp.full_output_tenure)
             ramping = starts[full_now:]
-            output = float(full_now) + sum([ramp.productivity(end - start) for start in ramping])
+            output = float(full_now)
+            if ramping:
+                output += sum([ramp.productivity(end - start) for start in ramping])
             return output, len(ramping), tenured
         looked_at = list(islice(agents.items(), first, None)) if first < len(starts) else []
         if lost:

@@ -154,8 +154,10 @@ class Workforce:
         (> 0): ceil(stability.full_team_fraction x target), the full team."""
         if self.full_day == math.inf:
             month = self.engagement.month_now()
-            target = sum([desk.target_at(month) for desk in self.desks])
-            agents = sum([len(desk.agents) for desk in self.desks])
+            target = agents = 0
+            for desk in self.desks:
+                target += desk.target_at(month)
+                agents += len(desk.agents)
             if target > 0 and agents >= self.full_team_seats(target):
                 self.full_day = self.env.now
                 self.recorder.record(self.env.now, TEAM_FULL, 0, -1)
