@@ -1405,14 +1405,16 @@ class Costs(Frozen):
     )
     onshore_monthly_cost: dict[Name, Amount] = Field(
         default_factory=lambda: {
-            "customer_experience": 5500.0,
+            "customer_experience": 4640.0,
             "finance": 7500.0,
             "it_support": 8000.0,
             "team_lead": 9000.0,
         },
-        description="Onshore fully loaded monthly cost per role family for the onshore "
-        "counterfactual (assumption: US levels); a family without an entry makes the onshore "
-        "comparison unavailable (NaN).",
+        description="Onshore loaded monthly pay per role family for the onshore counterfactual "
+        "(seats and support are their own lines). customer_experience: the US median of "
+        "$42,830 a year (BLS) / 12 x 1.3 employer load = 4,640 (economics-and-dynamics "
+        "reference); the other families: assumption (US levels). A family without an entry "
+        "makes the onshore comparison unavailable (NaN).",
     )
 
     # Contract terms, time in money and like-for-like counterfactuals (issue 16). Defaults add
