@@ -293,7 +293,7 @@ class WorkingCalendar(Frozen):
         if len(set(days)) == len(WEEKDAYS):
             raise ValueError(
                 "every day of the week is a weekend day: the calendar has no working days; "
-                "leave at least one day out"
+                f"leave at least one day out, got {days}"
             )
         return days
 

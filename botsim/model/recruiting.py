@@ -321,8 +321,10 @@ def search(
             else:  # the stages count working days (the offer's answer: calendar days)
                 stages = 0.0
                 for draw in stage_draws:
-                    stages += draw(rng)
-                answer = calendar.workdays.after(start + at, stages) - start + offer
+                    duration = draw(rng)
+                    answer += duration
+                    stages += duration
+                answer += calendar.workdays.delay(start + at, stages)
             q = acceptance
             if calendar is not None:
                 answer, q = calendar.answer(start, answer, offer, acceptance)
@@ -362,8 +364,8 @@ def search(
                 offer = durations[0]
                 offer = offer if type(offer) is float else offer(values[first])
                 if calendar.workdays is not None:
-                    answer = _working_answer(
-                        calendar.workdays, start, at, offer, durations, values, first
+                    answer += _working_delay(
+                        calendar.workdays, start + at, durations, values, first
                     )
                 answer, q = calendar.answer(start, answer, offer, acceptance)
                 accepts = values[i] < q
@@ -380,18 +382,16 @@ def search(
     return best, declined
 
 
-def _working_answer(
+def _working_delay(
     workdays: WorkingDays,
-    start: float,
-    at: float,
-    offer: float,
+    arrival: float,
     durations: tuple[UniformDuration, ...],
     values: list[float],
     first: int,
 ) -> float:
-    """A finalist's answer (days after ``start``) when the stages count working days: the
-    stages' durations (``durations[1:]``, from the finalist's uniforms after ``first``) end on
-    the working day :meth:`WorkingDays.after` gives from the arrival ``at``; the offer's answer
+    """The days a finalist's answer moves when the stages count working days: the stages
+    (``durations[1:]``, from the finalist's uniforms after ``first``) run from the ``arrival``
+    day for that many working days (:meth:`WorkingDays.delay`); the offer's answer
     (``durations[0]``) follows in calendar days."""
     i = first + (type(durations[0]) is not float)
     stages = 0.0
@@ -401,7 +401,7 @@ def _working_answer(
         else:
             stages += duration(values[i])
             i += 1
-    return workdays.after(start + at, stages) - start + offer
+    return workdays.delay(arrival, stages)
 
 
 class RecruiterSlots:

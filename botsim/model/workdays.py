@@ -10,7 +10,9 @@ runs only on working days. A recruiting stage of d working days started at t end
 
     after(t, d) = min { t' >= t : W(t') = W(t) + d }
 
-(for whole d and t the start of a working day: the end of the d-th working day from t), and a
+(for whole d and t the start of a working day: the end of the d-th working day from t); the
+search adds the delay after(t, d) - t - d to its stage sum, exactly 0 when no day off is
+met, so times before the calendar first acts keep every digit (common random numbers). A
 hire's first day, on or after t, is ``next_working(t)``: t itself on a working day, else the
 start of the next working day.
 
@@ -37,7 +39,7 @@ stage ending after the horizon is never reported, and beyond the table time stay
 class WorkingDays:
     """The working days of one location from engagement day 0 (see the module docstring)."""
 
-    __slots__ = ("before", "days", "working")
+    __slots__ = ("before", "days", "next_off", "working")
 
     def __init__(self, working: list[bool]) -> None:
         self.working = working  # day k is a working day
@@ -48,6 +50,12 @@ class WorkingDays:
             count += works
         before.append(count)
         self.before = before  # working days before day k (k = 0..len(working))
+        next_off, off = [0] * len(working), len(working)
+        for k in range(len(working) - 1, -1, -1):
+            if not working[k]:
+                off = k
+            next_off[k] = off
+        self.next_off = next_off  # the first day off on or after day k (len: none)
 
     @classmethod
     def of(cls, start: datetime.date, calendar, n_days: int) -> WorkingDays:
@@ -78,6 +86,15 @@ class WorkingDays:
         if j < len(self.days):
             return self.days[j] + (w - j)
         return len(self.working) + (w - self.before[-1])
+
+    def delay(self, t: float, d: float) -> float:
+        """Calendar days beyond ``d`` that a stage of ``d`` working days from ``t`` takes:
+        ``after(t, d) - t - d``, and exactly 0.0 when it meets no day off (so a time computed
+        as t + d is kept to the last digit where the calendar does not act)."""
+        k = int(t)
+        if d <= 0.0 or k >= len(self.working) or t + d <= self.next_off[k]:
+            return 0.0
+        return self.after(t, d) - t - d
 
     def next_working(self, t: float) -> float:
         """``t`` on a working day, else the start of the next working day."""
