@@ -23,6 +23,9 @@ With a calendar (issue 17; :class:`SearchCalendar`), the applicant rate follows 
 month's seasonal multiplier (finalists placed by a change of time), the acceptance the answer
 month's, and an ``offers`` hiring freeze holds offers until it ends; a ``searches`` freeze
 delays the search start, and the recruiter plan changes the slots (:class:`RecruiterSlots`).
+With a location's working calendar (:mod:`botsim.model.workdays`) the stages count working
+days and hires start on working days (:func:`first_working_day`); a notice buy-out shortens
+the notice of a share of the hires (:meth:`Recruitment.buy_out`).
 
 The funnel's parameters are prepared once per ``Recruiting`` (:func:`funnel_of`): the search
 loop then only draws and adds, which matters because it runs for every finalist of every
