@@ -29,7 +29,7 @@ import datetime
 import math
 
 from botsim.inputs.caching import by_identity
-from botsim.inputs.scenario import WEEKDAYS, Location, Scenario
+from botsim.inputs.scenario import WEEKDAYS, Scenario, WorkingCalendar
 
 TABLE_MARGIN_DAYS = 400
 """Days the table reaches beyond the horizon (an implementation bound, not a model value: a
@@ -58,7 +58,7 @@ class WorkingDays:
         self.next_off = next_off  # the first day off on or after day k (len: none)
 
     @classmethod
-    def of(cls, start: datetime.date, calendar, n_days: int) -> WorkingDays:
+    def of(cls, start: datetime.date, calendar: WorkingCalendar, n_days: int) -> WorkingDays:
         """Days 0..n_days-1 from ``start`` under the location's ``WorkingCalendar``."""
         weekend = {WEEKDAYS.index(name) for name in calendar.weekend}
         last = start + datetime.timedelta(days=n_days - 1)
@@ -118,11 +118,7 @@ def working_days(scenario: Scenario) -> dict[str, WorkingDays]:
     start = scenario.start_date.replace(day=1)  # month 0 is the start date's whole month
     n_days = math.ceil(scenario.horizon_days) + TABLE_MARGIN_DAYS
     return {
-        loc.name: _table(start, loc, n_days)
+        loc.name: WorkingDays.of(start, loc.working_calendar, n_days)
         for loc in scenario.locations
         if loc.working_calendar is not None
     }
-
-
-def _table(start: datetime.date, location: Location, n_days: int) -> WorkingDays:
-    return WorkingDays.of(start, location.working_calendar, n_days)

@@ -198,7 +198,7 @@ def test_a_calendar_without_a_start_date_changes_nothing() -> None:
     assert run_replication(with_calendar, SEED, 0).events == run_replication(plain, SEED, 0).events
 
 
-def test_with_an_office_week_searches_end_and_hires_start_on_working_days() -> None:
+def test_with_an_office_week_hires_start_on_working_days() -> None:
     events = churn_events(working_calendar={})
     days = working_days(make_scenario(start_date="2026-06-01", location={"working_calendar": {}}))[
         "lab"
