@@ -889,9 +889,9 @@ class LocationValues(Frozen):
     )
     working_calendar: WorkingCalendar | None = Field(
         default=None,
-        description="Weekends and public holidays (issue 17): recruiting stages count working "
-        "days and hires start on working days; in force only with the scenario's start_date; "
-        "none = every day is a working day.",
+        description="Weekends and public holidays (issue 17): the recruiting stages' calendar "
+        "days are laid on working days (the same mean over a year) and hires start on working "
+        "days; in force only with the scenario's start_date; none = every day is a working day.",
     )
     # Ramp-down and layoffs (issue 17, item 4). Defaults: no notice, no severance.
     layoff_notice_days: Days = Field(

@@ -23,9 +23,10 @@ With a calendar (issue 17; :class:`SearchCalendar`), the applicant rate follows 
 month's seasonal multiplier (finalists placed by a change of time), the acceptance the answer
 month's, and an ``offers`` hiring freeze holds offers until it ends; a ``searches`` freeze
 delays the search start, and the recruiter plan changes the slots (:class:`RecruiterSlots`).
-With a location's working calendar (:mod:`botsim.model.workdays`) the stages count working
-days and hires start on working days (:func:`first_working_day`); a notice buy-out shortens
-the notice of a share of the hires (:meth:`Recruitment.buy_out`).
+With a location's working calendar (:mod:`botsim.model.workdays`) the stages' calendar days
+are laid on its working days (same yearly mean) and hires start on working days
+(:func:`first_working_day`); a notice buy-out shortens the notice of a share of the hires
+(:meth:`Recruitment.buy_out`).
 
 The funnel's parameters are prepared once per ``Recruiting`` (:func:`funnel_of`): the search
 loop then only draws and adds, which matters because it runs for every finalist of every
@@ -160,7 +161,7 @@ class SearchCalendar:
         self.applicants = applicants  # multipliers January..December, or None
         self.acceptance = acceptance
         self.offer_freezes = offer_freezes  # (start day, end day) of each offers freeze
-        self.workdays = workdays  # the location's working days (stages count them), or None
+        self.workdays = workdays  # the location's working days (stages laid on them), or None
 
     @classmethod
     def of(cls, scenario: Scenario, location: Location) -> SearchCalendar | None:
@@ -321,7 +322,7 @@ def search(
             if calendar is None or calendar.workdays is None:
                 for draw in stage_draws:
                     answer += draw(rng)
-            else:  # the stages count working days (the offer's answer: calendar days)
+            else:  # the stages laid on working days (the offer's answer: calendar days)
                 stages = 0.0
                 for draw in stage_draws:
                     duration = draw(rng)
@@ -392,10 +393,10 @@ def _working_delay(
     values: list[float],
     first: int,
 ) -> float:
-    """The days a finalist's answer moves when the stages count working days: the stages
-    (``durations[1:]``, from the finalist's uniforms after ``first``) run from the ``arrival``
-    day for that many working days (:meth:`WorkingDays.delay`); the offer's answer
-    (``durations[0]``) follows in calendar days."""
+    """The days a finalist's answer moves when the stages are laid on working days: the
+    stages (``durations[1:]``, from the finalist's uniforms after ``first``, in calendar days)
+    run from the ``arrival`` day for rho times as many working days (:meth:`WorkingDays.delay`);
+    the offer's answer (``durations[0]``) follows in calendar days."""
     i = first + (type(durations[0]) is not float)
     stages = 0.0
     for duration in durations[1:]:

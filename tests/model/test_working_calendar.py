@@ -1,12 +1,16 @@
 """The working calendar and the buy-out of candidate notice (issue 17, items 1 and 6).
 
 * closed forms: a stage of d working days in a 5-day week without holidays lasts the calendar
-  days counted by hand, also through the candidate search; Easter and the Colombian holidays
-  of 2026 (Law 51 of 1983 moves them to Monday) fall on their published dates;
+  days counted by hand, also through the candidate search; a stage of d calendar days laid on
+  rho d working days (rho the working share of the year, counted by hand) lasts d on average
+  over the working time of a year: exactly for a periodic 5-day week, within the stated
+  wrap-around bound for the Philippine 2027 calendar; Easter and the Colombian holidays of
+  2026 (Law 51 of 1983 moves them to Monday) fall on their published dates;
 * class starts move to the next working day, and a moved class still takes the hires ready
   before it;
-* common random numbers: a calendar leaves every event before it first acts unchanged, and
-  changes nothing without a start date;
+* common random numbers: a calendar with rho = 1 (no day off in the start year) leaves every
+  event before its first day off unchanged, one with every day a working day every event; one
+  with rho < 1 acts from the first stage; nothing changes without a start date;
 * the buy-out: the mean notice served equals (1 - i) [(1 - p) E N + p E max(N - D, 0)] within
   3 SE; its draws leave the search and onboarding streams alone; its cost on the ledger is
   hand-computed.
@@ -67,7 +71,9 @@ def test_a_stage_of_d_working_days_lasts_the_days_counted_by_hand(
 ) -> None:
     days = office_days()
     assert days.after(start, d) - start == pytest.approx(calendar_days, abs=1e-12)
-    assert days.delay(start, d) == pytest.approx(calendar_days - d, abs=1e-12)
+    # With rho = 1 (the exact path) the delay of d stage days is after(t, d) - t - d.
+    exact = WorkingDays(days.working)
+    assert exact.delay(start, d) == pytest.approx(calendar_days - d, abs=1e-12)
 
 
 def test_whole_weeks_of_working_days_are_seven_calendar_days_each() -> None:
@@ -77,10 +83,99 @@ def test_whole_weeks_of_working_days_are_seven_calendar_days_each() -> None:
         assert days.after(0.0, 5 * k) == 7 * k - 2
 
 
-def test_a_search_stage_of_six_working_days_from_a_saturday_ends_ten_days_later() -> None:
-    # One stage of 6 working days, instant offer, everyone accepts, applicants ~ every 10
-    # minutes: the first finalist arrives on the Saturday (day 5), the stage runs Monday 7 to
-    # Monday 14 (the 6th working day), so the search ends at day 15: 10 days after its start.
+def test_the_working_share_of_a_year_counted_by_hand() -> None:
+    # 2026 begins on a Thursday: 52 weeks and one Thursday, 261 weekdays of 365 days.
+    assert office_days().rho == 261 / 365
+    # Philippines 2027 (begins on a Friday: 261 weekdays): of its 15 holidays, Black Saturday
+    # (27 March), Labor Day, Independence Day, Ninoy Aquino Day (21 August) and Christmas fall
+    # on a Saturday; the other 10 (1 January, 25-26 March, 9 April, 30 August, 1 and 30
+    # November, 8, 30 and 31 December) on weekdays: 251 working days.
+    calendar = load_profile("philippines").values.working_calendar
+    assert WorkingDays.of(datetime.date(2027, 1, 1), calendar, 400).rho == 251 / 365
+    # The year is the start date's calendar year, whatever the start month.
+    assert WorkingDays.of(datetime.date(2027, 11, 1), calendar, 400).rho == 251 / 365
+    # Every day a working day: exactly 1 (the exact path).
+    assert WorkingDays.of(MONDAY, WorkingCalendar(weekend=[]), 400).rho == 1.0
+
+
+WEEK = WorkingDays([k % 7 < 5 for k in range(800)], rho=5 / 7)  # 5-day week, rho over weeks
+
+
+@pytest.mark.parametrize(
+    ("start", "d", "calendar_days"),
+    [
+        (0.5, 7.0, 7.0),  # Monday noon: 5 working days end the next Monday noon
+        (2.0, 7.0, 7.0),  # Wednesday: to the end of the next Tuesday
+        (5.0, 7.0, 7.0),  # Saturday: Monday to the end of the next Friday
+        (0.0, 7.0, 5.0),  # Monday 0:00: the end of Friday (the working instant of next Monday)
+        (0.5, 1.4, 1.0),  # 1 working day from Monday noon: Tuesday noon, shorter than 1.4
+        (4.5, 1.4, 3.0),  # ... from Friday noon: Monday noon, longer across the weekend
+    ],
+)
+def test_a_stage_of_d_calendar_days_lasts_the_days_counted_by_hand(
+    start: float, d: float, calendar_days: float
+) -> None:
+    # A stage of d calendar days holds w = 5/7 d working days: 7 days -> 5, 1.4 days -> 1.
+    assert WEEK.after(start, WEEK.rho * d) - start == pytest.approx(calendar_days, abs=1e-9)
+    assert WEEK.delay(start, d) == pytest.approx(calendar_days - d, abs=1e-9)
+
+
+GRID = 8  # starts at the midpoints of eighths of a day
+
+
+def mean_over_working_time(days: WorkingDays, d: float, n_days: int) -> float:
+    """Mean of after(t, rho d) - t over starts t spread evenly over the working time of days
+    0..n_days-1 (midpoints of eighths: exact when rho d is a whole number of eighths, since
+    the length is then constant on each eighth)."""
+    starts = (np.arange(n_days * GRID) + 0.5) / GRID
+    starts = starts[[days.working[int(t)] for t in starts]]
+    return float(np.mean([days.after(t, days.rho * d) - t for t in starts]))
+
+
+@pytest.mark.parametrize("w", [2.0, 5.5, 9.25, 21.125])
+def test_over_whole_weeks_a_stage_lasts_d_on_average_exactly(w: float) -> None:
+    # Over starts spread over the working time of whole periods P with N working days,
+    # mean of T(u + w) - T(u) = (1/N) int_0^w [T(u + N) - T(u)] du = w P / N = d (T the
+    # inverse of W): the stage's mean is exactly d, whatever d.
+    d = w * 7 / 5
+    assert mean_over_working_time(WEEK, d, 7 * 52) == pytest.approx(d, abs=1e-9)
+
+
+def test_a_stage_started_on_a_weekend_waits_for_monday() -> None:
+    # Over every start of the week (weekend included), w = 5.5 (d = 7.7): the working starts
+    # average d; a start at s in the weekend [5, 7) ends where one on Monday 7 does, 7.5 days
+    # after Monday (hand count), so lasts 7 - s + 7.5: mean (2 + 2 x 7.5) / 7 over the weekend
+    # share. Mean: (5 d + 2 + 15) / 7 = 7.9286 (d + 0.23: the wait for Monday).
+    d = 7.7
+    starts = (np.arange(7 * 52 * GRID) + 0.5) / GRID
+    mean = float(np.mean([WEEK.after(t, WEEK.rho * d) - t for t in starts]))
+    assert mean == pytest.approx((5 * d + 2 + 15) / 7, abs=1e-9)
+
+
+@pytest.mark.parametrize("w", [1.5, 8.75, 20.25])
+def test_over_a_philippine_year_a_stage_lasts_d_on_average(w: float) -> None:
+    # The real calendar is not periodic: the identity above leaves
+    # (1/N) int_0^w [T(u + N) - T(u) - P] du, at most w/N x max |T(u + N) - T(u) - P| over
+    # u in [0, w] (N = 251 working days in P = 365: the span of a year of working days from
+    # the first w of 2027 against 365 days), a few hundredths of a day.
+    calendar = load_profile("philippines").values.working_calendar
+    days = WorkingDays.of(datetime.date(2027, 1, 1), calendar, 800)
+    n, p = 251, 365
+    d = w / days.rho
+    spans = [
+        days.after(0.0, u + n) - days.after(0.0, u) - p for u in np.arange(w * GRID + 1) / GRID
+    ]
+    bound = w / n * max(abs(x) for x in spans)
+    assert bound < 0.2
+    assert abs(mean_over_working_time(days, d, p) - d) <= bound + 1e-9
+
+
+def test_a_search_stage_of_six_days_from_a_saturday_ends_on_the_friday() -> None:
+    # One stage of 6 calendar days, instant offer, everyone accepts, applicants ~ every 10
+    # minutes: the first finalist arrives on the Saturday (day 5). 2026 has 261 weekdays in 365
+    # days (52 weeks and a Thursday), so the stage holds w = 6 x 261/365 = 4.29 working days:
+    # Monday 7 to Thursday 10 and 0.29 of Friday 11, ending at day 11 + 0.29: 2 + w days after
+    # the search's start.
     scenario = make_scenario(
         start_date="2026-06-01",
         location={
@@ -96,9 +191,11 @@ def test_a_search_stage_of_six_working_days_from_a_saturday_ends_ten_days_later(
     assert calendar is not None and calendar.workdays is not None
     source = UniformBlocks(np.random.default_rng(SEED))
     funnel = funnel_of(location.recruiting)
+    assert calendar.workdays.rho == 261 / 365
+    expected = 2.0 + 6.0 * 261 / 365
     for _ in range(20):
         duration, declined = search(source, funnel, calendar=calendar, start=5.0)
-        if duration == pytest.approx(10.0, abs=1e-9):
+        if duration == pytest.approx(expected, abs=1e-9):
             continue
         # Only a first finalist arriving after the weekend (p = e^-286) could end elsewhere.
         raise AssertionError(duration)
@@ -138,7 +235,8 @@ def test_a_holiday_is_not_a_working_day_and_the_table_counts_the_rest() -> None:
     assert not days.working[11] and days.working[10]
     assert days.count(0, 14) == 9  # two weeks of five days less the holiday
     assert days.after(8.0, 3) == 11.0  # Tue 8, Wed 9, Thu 10: ends before the holiday
-    assert days.delay(8.0, 3) == 0.0
+    assert WorkingDays(days.working).delay(8.0, 3) == 0.0  # rho = 1: no day off met, exactly 0
+    assert days.rho == (261 - 1) / 365  # 2026: 261 weekdays, one of them the holiday
     assert days.after(9.0, 3) == 15.0  # Wed, Thu, (Fri off), Mon 14 -> Mon's end
 
 
@@ -177,16 +275,27 @@ def churn_events(**location: object) -> list:
     return run_replication(scenario, SEED, 0).events
 
 
-def test_a_calendar_leaves_every_event_before_it_first_acts_unchanged() -> None:
-    # No weekend, and days 200-259 are holidays: the calendar acts from day 200 on.
+def test_a_calendar_with_rho_one_leaves_every_event_before_its_first_day_off_unchanged() -> None:
+    # No weekend, and days 220-279 (January-March 2027) are holidays: none in 2026, the year
+    # rho is taken over, so rho = 1 (the exact path) and the calendar acts from day 220 on.
     plain = churn_events()
-    off = [(MONDAY + datetime.timedelta(days=200 + k)).isoformat() for k in range(60)]
+    off = [(MONDAY + datetime.timedelta(days=220 + k)).isoformat() for k in range(60)]
     calendar = {"weekend": [], "holidays": off}
     with_calendar = churn_events(working_calendar=calendar)
-    assert [e for e in with_calendar if e.day < 200] == [e for e in plain if e.day < 200]
+    assert [e for e in with_calendar if e.day < 220] == [e for e in plain if e.day < 220]
     assert with_calendar != plain  # it does act
-    # A calendar with no day off acts nowhere: identical event logs.
+    # A calendar with every day a working day (rho = 1, no day off) acts nowhere: identical
+    # event logs, to the last digit.
     assert churn_events(working_calendar={"weekend": []}) == plain
+
+
+def test_a_calendar_with_days_off_in_its_year_acts_from_the_first_stage() -> None:
+    # One holiday in 2026 (rho = 364/365 < 1): every stage is laid on rho d working days, so
+    # the first accepted offer already moves (by less than a day: the stages are short).
+    plain = churn_events()
+    moved = churn_events(working_calendar={"weekend": [], "holidays": ["2026-12-25"]})
+    first = [next(e.day for e in log if e.kind == OFFER_ACCEPTED) for log in (plain, moved)]
+    assert first[0] != first[1] and abs(first[0] - first[1]) < 1.0
 
 
 def test_a_calendar_without_a_start_date_changes_nothing() -> None:
