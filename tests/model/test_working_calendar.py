@@ -124,12 +124,13 @@ GRID = 8  # starts at the midpoints of eighths of a day
 
 
 def mean_over_working_time(days: WorkingDays, d: float, n_days: int) -> float:
-    """Mean of after(t, rho d) - t over starts t spread evenly over the working time of days
-    0..n_days-1 (midpoints of eighths: exact when rho d is a whole number of eighths, since
-    the length is then constant on each eighth)."""
+    """Mean length d + delay(t, d) = after(t, rho d) - t of a stage the search lays from t,
+    over starts t spread evenly over the working time of days 0..n_days-1 (midpoints of
+    eighths: exact when rho d is a whole number of eighths, since the length is then constant
+    on each eighth)."""
     starts = (np.arange(n_days * GRID) + 0.5) / GRID
     starts = starts[[days.working[int(t)] for t in starts]]
-    return float(np.mean([days.after(t, days.rho * d) - t for t in starts]))
+    return float(np.mean([d + days.delay(t, d) for t in starts]))
 
 
 @pytest.mark.parametrize("w", [2.0, 5.5, 9.25, 21.125])
@@ -148,7 +149,7 @@ def test_a_stage_started_on_a_weekend_waits_for_monday() -> None:
     # share. Mean: (5 d + 2 + 15) / 7 = 7.9286 (d + 0.23: the wait for Monday).
     d = 7.7
     starts = (np.arange(7 * 52 * GRID) + 0.5) / GRID
-    mean = float(np.mean([WEEK.after(t, WEEK.rho * d) - t for t in starts]))
+    mean = float(np.mean([d + WEEK.delay(t, d) for t in starts]))
     assert mean == pytest.approx((5 * d + 2 + 15) / 7, abs=1e-9)
 
 
