@@ -196,6 +196,118 @@ class Seasonality(Frozen):
         return 1.0 if values is None else max(values)
 
 
+# ------------------------------------------------------------- working calendar (issue 17)
+# Issue 17, item 1: weekends and public holidays of a location (docs/model.md, "Working
+# calendar"). In force only with the scenario's start_date, like the seasons.
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
+"""Day names in ``datetime.date.weekday()`` order (Monday = 0)."""
+MAX_EASTER_OFFSET = 120
+"""Largest distance in days of a holiday from Easter Sunday (Colombia's Sacred Heart Monday is
++71; assumption: no movable feast lies further away)."""
+MONTH_DAY = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+class AnnualHoliday(Frozen):
+    """A public holiday every year: a fixed month-day, or a day counted from Easter Sunday;
+    optionally moved to the next Monday (Colombia's Law 51 of 1983, "Ley Emiliani")."""
+
+    name: str = Field(default="", max_length=80, description="What the holiday is (a label).")
+    date: Annotated[str, Field(pattern=MONTH_DAY)] | None = Field(
+        default=None, description="Month and day (MM-DD), e.g. 12-25."
+    )
+    easter_offset: Annotated[int, Field(ge=-MAX_EASTER_OFFSET, le=MAX_EASTER_OFFSET)] | None = (
+        Field(
+            default=None,
+            description="Days after Easter Sunday (Gregorian), e.g. -2 for Good Friday.",
+        )
+    )
+    move_to_monday: bool = Field(
+        default=False,
+        description="A holiday that does not fall on a Monday is observed on the next Monday.",
+    )
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> AnnualHoliday:
+        if (self.date is None) == (self.easter_offset is None):
+            raise ValueError("give exactly one of date (MM-DD) and easter_offset")
+        if self.date is not None:
+            month, day = int(self.date[:2]), int(self.date[3:])
+            try:
+                datetime.date(2001, month, day)  # a year without 29 February
+            except ValueError:
+                raise ValueError(f"date {self.date!r} is not a day of every year (MM-DD)") from None
+        return self
+
+    def in_year(self, year: int) -> datetime.date:
+        """The day it is observed in ``year``."""
+        if self.date is not None:
+            day = datetime.date(year, int(self.date[:2]), int(self.date[3:]))
+        else:
+            day = easter_sunday(year) + datetime.timedelta(days=self.easter_offset or 0)
+        if self.move_to_monday and day.weekday() != 0:
+            day += datetime.timedelta(days=7 - day.weekday())
+        return day
+
+
+def easter_sunday(year: int) -> datetime.date:
+    """Gregorian Easter Sunday of ``year`` (the anonymous Gregorian algorithm, "Meeus/Jones/
+    Butcher"; Meeus, Astronomical Algorithms, 1991, ch. 8)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    el = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * el) // 451
+    month = (h + el - 7 * m + 114) // 31
+    day = (h + el - 7 * m + 114) % 31 + 1
+    return datetime.date(year, month, day)
+
+
+class WorkingCalendar(Frozen):
+    """The days a location's recruiters work and its training classes start: every day but the
+    weekend days and the public holidays. In force only with the scenario's ``start_date``."""
+
+    weekend: Annotated[list[Weekday], Field(max_length=7)] = Field(
+        default_factory=lambda: ["saturday", "sunday"],
+        description="Days of the week that are not working days (assumption: Saturday and "
+        "Sunday, an office week).",
+    )
+    holidays: Annotated[list[StartDate], Field(max_length=2_000)] = Field(
+        default_factory=list,
+        description="Dated public holidays (YYYY-MM-DD): one-off or proclaimed each year "
+        "(e.g. holidays set by the lunar calendar).",
+    )
+    annual_holidays: Annotated[list[AnnualHoliday], Field(max_length=100)] = Field(
+        default_factory=list,
+        description="Public holidays every year: a month-day or a day from Easter, optionally "
+        "moved to the next Monday.",
+    )
+
+    @field_validator("weekend")
+    @classmethod
+    def _some_working_day(cls, days: list[str]) -> list[str]:
+        if len(set(days)) == len(WEEKDAYS):
+            raise ValueError(
+                "every day of the week is a weekend day: the calendar has no working days; "
+                f"leave at least one day out, got {days}"
+            )
+        return days
+
+    def days_off(self, first: datetime.date, last: datetime.date) -> set[datetime.date]:
+        """The public holidays from ``first`` to ``last`` (inclusive)."""
+        off = {day for day in self.holidays if first <= day <= last}
+        for year in range(first.year, last.year + 1):
+            for holiday in self.annual_holidays:
+                day = holiday.in_year(year)
+                if first <= day <= last:
+                    off.add(day)
+        return off
+
+
 class RecruiterStep(Frozen):
     """From engagement ``month`` on, the location has ``recruiters`` recruiters."""
 
@@ -223,6 +335,31 @@ class HiringFreeze(Frozen):
                 f"to_month {self.to_month:g} must be after from_month {self.from_month:g}"
             )
         return self
+
+
+class NoticeBuyout(Frozen):
+    """The new employer buys out part of the notice of a share of its hires (issue 17, item 6):
+    of the accepted candidates who serve a notice, ``share`` (drawn on its own random stream)
+    have up to ``max_days`` of it bought out, at ``cost_per_hire`` plus ``cost_per_day`` per day
+    bought (docs/model.md, "Notice buy-out")."""
+
+    share: Probability = Field(
+        description="Share of the hires serving a notice whose notice is bought out."
+    )
+    max_days: Days | None = Field(
+        default=None,
+        description="Most notice days bought per hire (the rest is served); none = all of it.",
+    )
+    cost_per_day: Amount = Field(
+        default=0.0,
+        description="Cost per notice day bought, in the location's cost_currency (assumption: "
+        "0 unless stated; e.g. the day rate the current employer asks).",
+    )
+    cost_per_hire: Amount = Field(
+        default=0.0,
+        description="Fixed cost per bought-out hire, in the location's cost_currency "
+        "(assumption: 0 unless stated).",
+    )
 
 
 class Recruiting(Frozen):
@@ -264,6 +401,11 @@ class Recruiting(Frozen):
         "currently employed, or notice bought out by the new employer); the rest serve "
         "candidate_notice. Mean notice = (1 - share) x E[candidate_notice] (assumption: 0, "
         "everyone serves it, unless the profile or scenario states a share).",
+    )
+    notice_buyout: NoticeBuyout | None = Field(
+        default=None,
+        description="Buy-out of candidate notice (issue 17, item 6); none = every hire who "
+        "serves a notice serves all of it.",
     )
     recruiter_plan: Annotated[list[RecruiterStep], Field(max_length=120)] = Field(
         default_factory=list,
@@ -745,6 +887,12 @@ class LocationValues(Frozen):
         description="Multipliers by calendar month (applicants, offer acceptance, resignation); "
         "in force only with the scenario's start_date.",
     )
+    working_calendar: WorkingCalendar | None = Field(
+        default=None,
+        description="Weekends and public holidays (issue 17): the recruiting stages' calendar "
+        "days are laid on working days (the same mean over a year) and hires start on working "
+        "days; in force only with the scenario's start_date; none = every day is a working day.",
+    )
     # Ramp-down and layoffs (issue 17, item 4). Defaults: no notice, no severance.
     layoff_notice_days: Days = Field(
         default=0.0,
@@ -850,6 +998,11 @@ class Role(Frozen):
         default=None,
         description="Overrides the location's recruiting.immediate_start_share for this role; "
         "none = the location's.",
+    )
+    notice_buyout: NoticeBuyout | None = Field(
+        default=None,
+        description="Overrides the location's recruiting.notice_buyout for this role (issue "
+        "17, item 6); none = the location's.",
     )
     stage_pass_rates: dict[Name, Annotated[float, Field(gt=0, le=1)]] | None = Field(
         default=None,
@@ -1776,6 +1929,12 @@ class Scenario(Frozen):
         if role.immediate_start_share is not None:
             return role.immediate_start_share
         return self.location(role.location).recruiting.immediate_start_share
+
+    def notice_buyout_for(self, role: Role) -> NoticeBuyout | None:
+        """The role's notice buy-out (its override, else its location's; issue 17)."""
+        if role.notice_buyout is not None:
+            return role.notice_buyout
+        return self.location(role.location).recruiting.notice_buyout
 
     @property
     def horizon_days(self) -> float:

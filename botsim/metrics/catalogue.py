@@ -265,6 +265,7 @@ SERIES: tuple[Metric, ...] = (
     _s("cost_owned_overhead", "currency", "owned: management and travel, other overhead",
        "lower"),
     _s("cost_severance", "currency", "statutory severance of layoffs", "lower"),
+    _s("cost_notice_buyout", "currency", "candidate notice bought out", "lower"),
     _s("cost_bot", "currency", "BOT", "lower"),
     _s("cost_outsourcing", "currency", "outsourcing", "lower"),
     _s("cost_onshore", "currency", "onshore", "lower"),

@@ -16,6 +16,8 @@ D = DAYS_PER_MONTH; amounts are in the scenario currency: a location's cost line
 * one-off_m       = build set-up (month 1) + entity set-up (month it starts)
 * transfer_m      = buy-out fee(month) + one-off transfer costs + retention bonuses
                     + liabilities assumed (months of pay per year of service), month of transfer
+* notice buy-out_m = sum over hires whose notice was bought out, offer accepted in month m,
+                    of (cost per hire + cost per day * days bought) * x_l,m   (issue 17)
 * owned_m         = seats, support, governance and overheads carried by the client once it owns
 * BOT_m           = the sum of the lines
 * outsourcing_m   = (salaries + seats + support) * (1 + outsourcing_markup), the vendor's margin
@@ -52,7 +54,13 @@ from botsim.inputs.scenario import (
 )
 from botsim.metrics.intervals import count_le, month_grid
 from botsim.model.random import stream_seed
-from botsim.model.records import ENTITY_SETUP_STARTED, EmployeeTable, Event, ExitKind
+from botsim.model.records import (
+    ENTITY_SETUP_STARTED,
+    NOTICE_BOUGHT_OUT,
+    EmployeeTable,
+    Event,
+    ExitKind,
+)
 
 LEDGER_LINES = (
     "cost_salaries",
@@ -65,6 +73,7 @@ LEDGER_LINES = (
     "cost_transfer",
     "cost_owned_overhead",
     "cost_severance",
+    "cost_notice_buyout",
 )
 """The monthly series columns of the BOT ledger's lines, which add up to ``cost_bot``."""
 
@@ -542,6 +551,7 @@ def cost_ledger(
             transfer[m] += _transfer_costs(scenario, emp, rates, emp_location, transfer_done, m)
 
     severance = _severance_costs(scenario, emp, rates, emp_location, edges)
+    notice_buyout = _notice_buyout_costs(scenario, events, edges, fx)
 
     # Lines the client carries once it owns the team.
     seats = billed_seats + (seats_all - partner_seats)
@@ -560,7 +570,7 @@ def cost_ledger(
     # added only when they have amounts: a scenario without them costs to the last digit what
     # it did.
     bot = salaries + partner_fee + recruiting + (one_off + transfer) + owned
-    for line in (seats, support, governance, severance):
+    for line in (seats, support, governance, severance, notice_buyout):
         if line.any():
             bot = bot + line
     if c.outsourcing_pricing == "billed_rate":
@@ -592,6 +602,7 @@ def cost_ledger(
             "cost_transfer": transfer,
             "cost_owned_overhead": owned,
             "cost_severance": severance,
+            "cost_notice_buyout": notice_buyout,
             "cost_bot": bot,
             "cost_outsourcing": outsourcing,
             "cost_onshore": onshore_cost,
@@ -714,6 +725,27 @@ def _severance_costs(
         severance = scenario.locations[int(emp_location[e])].severance
         months = severance_months(severance, np.asarray([emp.exit[e] - emp.start[e]]))[0]
         out[m] += months * rates[_BASE, e, m]
+    return out
+
+
+def _notice_buyout_costs(
+    scenario: Scenario, events: list[Event], edges: np.ndarray, fx: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Candidate notice bought out (issue 17, item 6; docs/model.md, "Notice buy-out"), in the
+    month the offer was accepted: cost_per_hire + cost_per_day x days bought, in the
+    location's cost currency converted at that month's rate. Not in any role's direct cost."""
+    n_months = len(edges) - 1
+    out = np.zeros(n_months)
+    for ev in events:
+        if ev[1] != NOTICE_BOUGHT_OUT:
+            continue
+        m = max(_month_index(edges, ev.day), 0)
+        if m >= n_months:
+            continue
+        role = scenario.roles[ev.role]
+        buyout = scenario.notice_buyout_for(role)
+        currency = scenario.location(role.location).cost_currency
+        out[m] += (buyout.cost_per_hire + buyout.cost_per_day * ev.value) * fx[currency][m]
     return out
 
 

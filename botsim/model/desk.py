@@ -15,6 +15,7 @@ from botsim.inputs.scenario import (
     PLAN_STEP_ROUNDING,
     Attrition,
     Location,
+    NoticeBuyout,
     Recruiting,
     Role,
     Scenario,
@@ -47,6 +48,8 @@ class RoleDesk:
     immediate_start_share: float  # accepted candidates available at once (no notice)
     availability_rng: np.random.Generator | None  # draws who is available at once
     recruiting: Recruiting | None = None  # the role's funnel (stage overrides); None = location's
+    notice_buyout: NoticeBuyout | None = None  # issue 17: the role's notice buy-out, if any
+    buyout_rng: np.random.Generator | None = None  # draws whose notice is bought out
     agents: dict[int, float] = field(default_factory=dict)  # employee id -> start day
     leads: dict[int, float] = field(default_factory=dict)
     tenures: dict[int, Task] = field(default_factory=dict)  # each employee's process

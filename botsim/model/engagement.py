@@ -23,7 +23,12 @@ from botsim.model.desk import LeadTeam, RoleDesk, month_end_targets, role_recrui
 from botsim.model.hazards import HazardTable
 from botsim.model.lifecycle import Lifecycle, MonthEnd, MonthKpis, Requisitions, lead_teams
 from botsim.model.management import Management
-from botsim.model.random import AVAILABILITY_STREAM, ReplicationStreams, UniformBlocks
+from botsim.model.random import (
+    AVAILABILITY_STREAM,
+    NOTICE_BUYOUT_STREAM,
+    ReplicationStreams,
+    UniformBlocks,
+)
 from botsim.model.records import Recorder
 from botsim.model.recruiting import RecruiterSlots, Recruitment
 from botsim.model.tasks import EndOfInstant, Environment, dismantle, start
@@ -78,6 +83,7 @@ class Engagement:
             key = (loc.name, role.name)
             attrition = scenario.attrition_for(role)
             immediate_share = scenario.immediate_start_share_for(role)
+            buyout = scenario.notice_buyout_for(role)
             desk = RoleDesk(
                 index=i,
                 role=role,
@@ -101,6 +107,9 @@ class Engagement:
                 if immediate_share > 0
                 else None,
                 recruiting=role_recruiting(scenario)[i],
+                notice_buyout=buyout,
+                # Its own named stream, created only with a buy-out (issue 17): no draw moves.
+                buyout_rng=streams.stream(NOTICE_BUYOUT_STREAM, *key) if buyout else None,
             )
             desk.monthly_targets = targets
             desks.append(desk)

@@ -23,6 +23,12 @@ and no-show draws of the onboarding stream stay where they were (common random n
 is created only when the share is above 0."""
 
 
+NOTICE_BUYOUT_STREAM = "notice_buyout"
+"""Stream ("notice_buyout", location, role): whether an accepted candidate's notice is bought
+out (issue 17, item 6), one uniform per accepted offer. Its own name, created only when a
+buy-out is set, so no other draw moves (common random numbers)."""
+
+
 def _name_key(name: str) -> int:
     # crc32 is stable across processes and Python versions (unlike hash()).
     return zlib.crc32(name.encode("utf-8"))

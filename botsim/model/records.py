@@ -37,6 +37,7 @@ class EventKind(Vocabulary):
     TRANSFER_STARTED = "transfer_started"
     TRANSFER_COMPLETED = "transfer_completed"  # value: headcount lost
     TEAM_FULL = "team_full"  # the first moment the agents fill the full-team seats (> 0)
+    NOTICE_BOUGHT_OUT = "notice_bought_out"  # subject: requisition; value: notice days bought
 
 
 class ExitKind(Vocabulary):
@@ -78,6 +79,7 @@ ENTITY_READY = EventKind.ENTITY_READY
 TRANSFER_STARTED = EventKind.TRANSFER_STARTED
 TRANSFER_COMPLETED = EventKind.TRANSFER_COMPLETED
 TEAM_FULL = EventKind.TEAM_FULL
+NOTICE_BOUGHT_OUT = EventKind.NOTICE_BOUGHT_OUT
 
 LEAD = "lead"
 """``detail`` of a HIRED event for a team lead (agents have an empty detail)."""

@@ -23,6 +23,10 @@ With a calendar (issue 17; :class:`SearchCalendar`), the applicant rate follows 
 month's seasonal multiplier (finalists placed by a change of time), the acceptance the answer
 month's, and an ``offers`` hiring freeze holds offers until it ends; a ``searches`` freeze
 delays the search start, and the recruiter plan changes the slots (:class:`RecruiterSlots`).
+With a location's working calendar (:mod:`botsim.model.workdays`) the stages' calendar days
+are laid on its working days (same yearly mean) and hires start on working days
+(:func:`first_working_day`); a notice buy-out shortens the notice of a share of the hires
+(:meth:`Recruitment.buy_out`).
 
 The funnel's parameters are prepared once per ``Recruiting`` (:func:`funnel_of`): the search
 loop then only draws and adds, which matters because it runs for every finalist of every
@@ -55,12 +59,14 @@ from botsim.inputs.scenario import (
 from botsim.model.random import UniformBlocks
 from botsim.model.records import (
     NO_SHOW,
+    NOTICE_BOUGHT_OUT,
     OFFER_ACCEPTED,
     REQUISITION_OPENED,
     SEARCH_STARTED,
     RequisitionReason,
 )
 from botsim.model.tasks import start
+from botsim.model.workdays import WorkingDays, working_days
 
 if TYPE_CHECKING:
     from botsim.model.desk import RoleDesk
@@ -141,7 +147,7 @@ class SearchCalendar:
     finalists, only moved in time (where s = 1 everywhere, not moved at all).
     """
 
-    __slots__ = ("acceptance", "applicants", "offer_freezes", "offset")
+    __slots__ = ("acceptance", "applicants", "offer_freezes", "offset", "workdays")
 
     def __init__(
         self,
@@ -149,11 +155,13 @@ class SearchCalendar:
         applicants: tuple[float, ...] | None,
         acceptance: tuple[float, ...] | None,
         offer_freezes: tuple[tuple[float, float], ...],
+        workdays: WorkingDays | None = None,
     ) -> None:
         self.offset = offset or 0  # calendar month (0 = January) of engagement month 0
         self.applicants = applicants  # multipliers January..December, or None
         self.acceptance = acceptance
         self.offer_freezes = offer_freezes  # (start day, end day) of each offers freeze
+        self.workdays = workdays  # the location's working days (stages laid on them), or None
 
     @classmethod
     def of(cls, scenario: Scenario, location: Location) -> SearchCalendar | None:
@@ -169,9 +177,10 @@ class SearchCalendar:
         if offset is not None:  # seasons only with a calendar (a start date)
             applicants = _seasonal(season.applicants)
             acceptance = _seasonal(season.offer_acceptance)
-        if applicants is None and acceptance is None and not freezes:
+        workdays = working_days(scenario).get(location.name)  # issue 17: working calendar
+        if applicants is None and acceptance is None and not freezes and workdays is None:
             return None
-        return cls(offset, applicants, acceptance, freezes)
+        return cls(offset, applicants, acceptance, freezes, workdays)
 
     def factor(self, values: tuple[float, ...], day: float) -> float:
         """The multiplier of ``values`` in the calendar month of ``day``."""
@@ -310,8 +319,16 @@ def search(
                 break
             offer = offer_draw(rng)
             answer = at + offer
-            for draw in stage_draws:
-                answer += draw(rng)
+            if calendar is None or calendar.workdays is None:
+                for draw in stage_draws:
+                    answer += draw(rng)
+            else:  # the stages laid on working days (the offer's answer: calendar days)
+                stages = 0.0
+                for draw in stage_draws:
+                    duration = draw(rng)
+                    answer += duration
+                    stages += duration
+                answer += calendar.workdays.delay(start + at, stages)
             q = acceptance
             if calendar is not None:
                 answer, q = calendar.answer(start, answer, offer, acceptance)
@@ -350,6 +367,10 @@ def search(
             else:  # the offer duration is the first drawn (from the finalist's first uniform)
                 offer = durations[0]
                 offer = offer if type(offer) is float else offer(values[first])
+                if calendar.workdays is not None:
+                    answer += _working_delay(
+                        calendar.workdays, start + at, durations, values, first
+                    )
                 answer, q = calendar.answer(start, answer, offer, acceptance)
                 accepts = values[i] < q
             i += 1
@@ -363,6 +384,28 @@ def search(
         if answer < best:
             declined += 1
     return best, declined
+
+
+def _working_delay(
+    workdays: WorkingDays,
+    arrival: float,
+    durations: tuple[UniformDuration, ...],
+    values: list[float],
+    first: int,
+) -> float:
+    """The days a finalist's answer moves when the stages are laid on working days: the
+    stages (``durations[1:]``, from the finalist's uniforms after ``first``, in calendar days)
+    run from the ``arrival`` day for rho times as many working days (:meth:`WorkingDays.delay`);
+    the offer's answer (``durations[0]``) follows in calendar days."""
+    i = first + (type(durations[0]) is not float)
+    stages = 0.0
+    for duration in durations[1:]:
+        if type(duration) is float:
+            stages += duration
+        else:
+            stages += duration(values[i])
+            i += 1
+    return workdays.delay(arrival, stages)
 
 
 class RecruiterSlots:
@@ -418,6 +461,28 @@ def next_class_day(day: float, classes: TrainingClasses | None) -> float:
     return classes.first_class_day + k * classes.interval_days
 
 
+def first_working_day(
+    day: float, classes: TrainingClasses | None, workdays: WorkingDays | None
+) -> float:
+    """A hire ready on ``day`` starts on the first class start on or after it, each class
+    moved to its next working day (without classes: ``day`` moved to a working day; issue 17,
+    "Working calendar"). Without working days: :func:`next_class_day`."""
+    if workdays is None:
+        return next_class_day(day, classes)
+    if classes is None:
+        return workdays.next_working(day)
+    scheduled = next_class_day(day, classes)
+    start = workdays.next_working(scheduled)
+    # An earlier class moved past a holiday may still be ahead of ``day``.
+    earlier = scheduled - classes.interval_days
+    while earlier >= classes.first_class_day:
+        moved = workdays.next_working(earlier)
+        if moved < day:
+            break
+        start, earlier = moved, earlier - classes.interval_days
+    return start
+
+
 def expected_candidate_days(recruiting: Recruiting) -> float:
     """Mean days one applicant spends in the funnel (stages reached, plus the offer if reached).
 
@@ -442,6 +507,7 @@ class Recruitment:
         self.policy: Policy = scenario.policy
         self.search_freezes = any(f.scope == "searches" for f in scenario.policy.hiring_freezes)
         self.calendars = {loc.name: SearchCalendar.of(scenario, loc) for loc in scenario.locations}
+        self.workdays = working_days(scenario)  # issue 17: locations with a working calendar
 
     def start_plans(self) -> None:
         """Start every location's recruiter plan and every role's plan (at time 0)."""
@@ -488,6 +554,17 @@ class Recruitment:
         desk.open_requisitions += 1
         start(self.env, self.recruiting(desk, req_id, lead))
 
+    def buy_out(self, desk: RoleDesk, req_id: int, notice: float, u: float) -> float:
+        """The notice left to serve after a buy-out (docs/model.md, "Notice buy-out"): with
+        probability ``share`` (``u`` < share) a hire with notice to serve has min(notice,
+        max_days) of it bought, recorded with the days bought for the cost ledger."""
+        buyout = desk.notice_buyout
+        if notice <= 0.0 or u >= buyout.share:
+            return notice
+        bought = notice if buyout.max_days is None else min(notice, buyout.max_days)
+        self.recorder.record(self.env.now, NOTICE_BOUGHT_OUT, req_id, desk.index, value=bought)
+        return notice - bought
+
     def recruiting(self, desk: RoleDesk, req_id: int, lead: bool):
         """Wait for a recruiter, search until an offer is accepted, then the hire's notice;
         the hire then works on in this process (``Workforce.working``)."""
@@ -526,7 +603,11 @@ class Recruitment:
             desk.availability_rng.random() < desk.immediate_start_share
         ):
             notice = 0.0  # available at once
-        first_day = next_class_day(env.now + notice, self.training_classes)
+        if desk.buyout_rng is not None:  # issue 17: one uniform per accepted offer
+            notice = self.buy_out(desk, req_id, notice, desk.buyout_rng.random())
+        first_day = first_working_day(
+            env.now + notice, self.training_classes, self.workdays.get(desk.location.name)
+        )
         yield first_day - env.now
         desk.accepted_in_notice -= 1
         if not shows_up:
