@@ -113,7 +113,7 @@ def botsim_breakdown(scenario, seed: int, replications: int, rounds: int) -> dic
             t1 = time.process_time()
             recorder = engagement.run()
             t2 = time.process_time()
-            replication_metrics(scenario, recorder.events, recorder.month_ends)
+            replication_metrics(scenario, recorder)
             t3 = time.process_time()
             spent["build"] += t1 - t0
             spent["run"] += t2 - t1

@@ -125,9 +125,7 @@ def simulate(
     seed = scenario.seed if seed is None else seed
     with garbage_collected_once():
         recorder = run_replication(scenario, seed, replication)
-        summary, series = replication_metrics(
-            scenario, recorder.events, recorder.month_ends, seed, replication
-        )
+        summary, series = replication_metrics(scenario, recorder, seed, replication)
     return ReplicationResult(replication, summary, series, recorder.events if keep_events else None)
 
 
