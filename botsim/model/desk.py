@@ -41,7 +41,6 @@ class RoleDesk:
     search_uniforms: UniformBlocks  # the search stream, read in blocks
     onboarding_rng: np.random.Generator
     attrition_uniforms: UniformBlocks  # the attrition stream, HIRE_DRAW_BLOCK per hire
-    transfer_rng: np.random.Generator | None
     max_multiplier: float  # the engagement's bound on the voluntary-hazard multiplier
     attrition: Attrition  # the role's (its override, else its location's)
     immediate_start_share: float  # accepted candidates available at once (no notice)

@@ -63,7 +63,6 @@ class Engagement:
 
     def _desks(self) -> list[RoleDesk]:
         scenario, streams = self.scenario, self.streams
-        transfer = scenario.transfer
         max_multiplier = voluntary_bound(scenario)
         recruiters = {
             loc.name: RecruiterSlots(
@@ -90,10 +89,6 @@ class Engagement:
                 attrition_uniforms=UniformBlocks(
                     streams.stream("attrition", *key), HIRE_DRAW_BLOCK * HIRE_BLOCKS_AHEAD
                 ),
-                # Named streams: creating only the ones in use shifts no other draws.
-                transfer_rng=streams.stream("transfer", *key)
-                if transfer.policy != "never"
-                else None,
                 max_multiplier=max_multiplier,
                 immediate_start_share=immediate_share,
                 # Its own named stream, created only when in use: no other draw moves.
