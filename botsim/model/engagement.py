@@ -18,9 +18,15 @@ from __future__ import annotations
 
 import itertools
 
+from botsim.inputs.caching import by_identity
 from botsim.inputs.scenario import DAYS_PER_MONTH, PLAN_STEP_ROUNDING, Scenario
-from botsim.model.desk import LeadTeam, RoleDesk, month_end_targets, role_recruiting
-from botsim.model.hazards import HazardTable
+from botsim.model.desk import (
+    DeskSettings,
+    LeadTeam,
+    RoleDesk,
+    month_end_targets,
+    role_recruiting,
+)
 from botsim.model.lifecycle import Lifecycle, MonthEnd, MonthKpis, Requisitions, lead_teams
 from botsim.model.management import Management
 from botsim.model.random import AVAILABILITY_STREAM, ReplicationStreams, UniformBlocks
@@ -63,7 +69,6 @@ class Engagement:
 
     def _desks(self) -> list[RoleDesk]:
         scenario, streams = self.scenario, self.streams
-        max_multiplier = voluntary_bound(scenario)
         recruiters = {
             loc.name: RecruiterSlots(
                 self.env,
@@ -72,33 +77,24 @@ class Engagement:
             for loc in scenario.locations
         }
         desks = []
-        for i, (role, targets) in enumerate(zip(scenario.roles, month_end_targets(scenario))):
-            loc = scenario.location(role.location)
-            key = (loc.name, role.name)
-            attrition = scenario.attrition_for(role)
-            immediate_share = scenario.immediate_start_share_for(role)
-            desk = RoleDesk(
-                index=i,
-                role=role,
-                location=loc,
-                recruiters=recruiters[loc.name],
-                attrition=attrition,
-                hazards=HazardTable.from_attrition(attrition),
-                search_uniforms=UniformBlocks(streams.stream("search", *key)),
-                onboarding_rng=streams.stream("onboarding", *key),
-                attrition_uniforms=UniformBlocks(
-                    streams.stream("attrition", *key), HIRE_DRAW_BLOCK * HIRE_BLOCKS_AHEAD
-                ),
-                max_multiplier=max_multiplier,
-                immediate_start_share=immediate_share,
-                # Its own named stream, created only when in use: no other draw moves.
-                availability_rng=streams.stream(AVAILABILITY_STREAM, *key)
-                if immediate_share > 0
-                else None,
-                recruiting=role_recruiting(scenario)[i],
+        for i, settings in enumerate(desk_settings(scenario)):
+            key = (settings.location.name, settings.role.name)
+            desks.append(
+                RoleDesk(
+                    index=i,
+                    recruiters=recruiters[settings.location.name],
+                    search_uniforms=UniformBlocks(streams.stream("search", *key)),
+                    onboarding_rng=streams.stream("onboarding", *key),
+                    attrition_uniforms=UniformBlocks(
+                        streams.stream("attrition", *key), HIRE_DRAW_BLOCK * HIRE_BLOCKS_AHEAD
+                    ),
+                    # Its own named stream, created only when in use: no other draw moves.
+                    availability_rng=streams.stream(AVAILABILITY_STREAM, *key)
+                    if settings.immediate_start_share > 0
+                    else None,
+                    settings=settings,
+                )
             )
-            desk.monthly_targets = targets
-            desks.append(desk)
         return desks
 
     def new_id(self) -> int:
@@ -180,6 +176,26 @@ class Engagement:
             *self.teams,
             self,
         )
+
+
+@by_identity()
+def desk_settings(scenario: Scenario) -> tuple[DeskSettings, ...]:
+    """Each role's desk settings; once per scenario (every replication's desks share them)."""
+    max_multiplier = voluntary_bound(scenario)
+    return tuple(
+        DeskSettings.of(
+            role,
+            scenario.location(role.location),
+            scenario.attrition_for(role),
+            recruiting,
+            max_multiplier,
+            scenario.immediate_start_share_for(role),
+            targets,
+        )
+        for role, recruiting, targets in zip(
+            scenario.roles, role_recruiting(scenario), month_end_targets(scenario), strict=True
+        )
+    )
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> Recorder:
