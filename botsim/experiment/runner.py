@@ -124,7 +124,7 @@ def simulate(
     """Run one replication of ``scenario``; ``seed`` defaults to the scenario's seed."""
     seed = scenario.seed if seed is None else seed
     with garbage_collected_once():
-        recorder = run_replication(scenario, seed, replication)
+        recorder = run_replication(scenario, seed, replication, keep_events)
         summary, series = replication_metrics(scenario, recorder, seed, replication)
         events = recorder.events if keep_events else None
         # Freed here, with the collector still paused: the collector counts the records as new

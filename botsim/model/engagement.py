@@ -45,10 +45,12 @@ from botsim.model.workforce import (
 class Engagement:
     """One replication of the offshore team: its desks, its mechanisms and its month-ends."""
 
-    def __init__(self, scenario: Scenario, streams: ReplicationStreams) -> None:
+    def __init__(
+        self, scenario: Scenario, streams: ReplicationStreams, keep_events: bool = True
+    ) -> None:
         self.scenario = scenario
         self.env = Environment()
-        self.recorder = Recorder()
+        self.recorder = Recorder(keep_events)
         self.streams = streams
         self._ids = itertools.count()
         self.desks = self._desks()
@@ -198,9 +200,13 @@ def desk_settings(scenario: Scenario) -> tuple[DeskSettings, ...]:
     )
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int) -> Recorder:
-    """Run one replication; its randomness comes from (seed, replication) alone."""
-    engagement = Engagement(scenario, ReplicationStreams(seed, replication))
+def run_replication(
+    scenario: Scenario, seed: int, replication: int, keep_events: bool = True
+) -> Recorder:
+    """Run one replication; its randomness comes from (seed, replication) alone. Without
+    ``keep_events`` the recorder holds the tables, milestones and month-end rows, not the
+    events themselves (the same numbers; what the metrics need)."""
+    engagement = Engagement(scenario, ReplicationStreams(seed, replication), keep_events)
     try:
         return engagement.run()
     finally:

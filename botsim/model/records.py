@@ -136,9 +136,10 @@ _INF = math.inf
 
 
 class Recorder:
-    """Collects the records of one replication: its events in the order they happen, the rows
-    of its employee and requisition tables as the events come, and the month-end KPI rows of
-    the lifecycle pipeline (:mod:`botsim.model.lifecycle`), in month order.
+    """Collects the records of one replication: its events in the order they happen (unless
+    ``keep_events`` is false), the rows of its employee and requisition tables as the events
+    come, its milestone events, and the month-end KPI rows of the lifecycle pipeline
+    (:mod:`botsim.model.lifecycle`), in month order.
 
     The mechanisms record through one method per kind (:meth:`hired`, :meth:`exited`, ...),
     which appends the :class:`Event` and updates the tables' rows at once, so :meth:`tables`
@@ -147,9 +148,20 @@ class Recorder:
     replays a list of events (:meth:`replay`).
     """
 
-    __slots__ = ("_append", "_requisitions", "_staff", "events", "milestones", "month_ends")
+    __slots__ = (
+        "_append",
+        "_requisitions",
+        "_staff",
+        "events",
+        "keep_events",
+        "milestones",
+        "month_ends",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, keep_events: bool = True) -> None:
+        # Without ``keep_events`` (what a run's replications need) the events themselves are
+        # not kept: the tables, the milestones and the month-end rows are.
+        self.keep_events = keep_events
         self.events: list[Event] = []
         self.milestones: list[Event] = []  # neither employee nor requisition events
         self.month_ends: list = []  # MonthKpis rows
@@ -164,35 +176,42 @@ class Recorder:
     def requisition_opened(
         self, day: float, requisition: int, role: int, reason: RequisitionReason
     ) -> None:
-        self._append(_new_event(Event, (day, REQUISITION_OPENED, requisition, role, reason, 0.0)))
+        if self.keep_events:
+            self._append(
+                _new_event(Event, (day, REQUISITION_OPENED, requisition, role, reason, 0.0))
+            )
         self._requisitions[requisition] = [
             requisition, role, reason, day, _INF, _INF, _INF, 0, False
         ]  # fmt: skip
 
     def search_started(self, day: float, requisition: int, role: int) -> None:
         """A recruiter took the requisition."""
-        self._append(_new_event(Event, (day, SEARCH_STARTED, requisition, role, "", 0.0)))
+        if self.keep_events:
+            self._append(_new_event(Event, (day, SEARCH_STARTED, requisition, role, "", 0.0)))
         self._requisitions[requisition][4] = day
 
     def offer_accepted(
         self, day: float, requisition: int, role: int, offers_declined: float
     ) -> None:
-        self._append(
-            _new_event(Event, (day, OFFER_ACCEPTED, requisition, role, "", offers_declined))
-        )
+        if self.keep_events:
+            self._append(
+                _new_event(Event, (day, OFFER_ACCEPTED, requisition, role, "", offers_declined))
+            )
         row = self._requisitions[requisition]
         row[5], row[7] = day, offers_declined  # a whole number: the int64 column keeps it
 
     def no_show(self, day: float, requisition: int, role: int) -> None:
         """The accepted hire did not start (the requisition closes)."""
-        self._append(_new_event(Event, (day, NO_SHOW, requisition, role, "", 0.0)))
+        if self.keep_events:
+            self._append(_new_event(Event, (day, NO_SHOW, requisition, role, "", 0.0)))
         row = self._requisitions[requisition]
         row[6], row[8] = day, True
 
     def hired(self, day: float, employee: int, role: int, detail: str, requisition: float) -> None:
         """An employee started (``detail`` is :data:`LEAD` for a team lead, else empty), hired
         from ``requisition`` (-1 for a lead promoted from within); the requisition closes."""
-        self._append(_new_event(Event, (day, HIRED, employee, role, detail, requisition)))
+        if self.keep_events:
+            self._append(_new_event(Event, (day, HIRED, employee, role, detail, requisition)))
         # The requisition, a whole number, may come as a float (a replayed event): the int64
         # column converts it exactly, and a float key finds the same entry.
         self._staff[employee] = [employee, role, day, _INF, _INF, "", detail == LEAD, requisition]
@@ -202,11 +221,13 @@ class Recorder:
 
     def resigned(self, day: float, employee: int, role: int) -> None:
         """Notice starts."""
-        self._append(_new_event(Event, (day, RESIGNED, employee, role, "", 0.0)))
+        if self.keep_events:
+            self._append(_new_event(Event, (day, RESIGNED, employee, role, "", 0.0)))
         self._staff[employee][3] = day
 
     def exited(self, day: float, employee: int, role: int, kind: ExitKind) -> None:
-        self._append(_new_event(Event, (day, EXITED, employee, role, kind, 0.0)))
+        if self.keep_events:
+            self._append(_new_event(Event, (day, EXITED, employee, role, kind, 0.0)))
         row = self._staff[employee]
         row[4], row[5] = day, kind
         if row[3] == _INF:  # left without notice: the resignation day is the exit day
@@ -235,13 +256,14 @@ class Recorder:
             self.exited(day, subject, role, detail)
         else:
             event = _new_event(Event, (day, kind, subject, role, detail, value))
-            self._append(event)
+            if self.keep_events:
+                self._append(event)
             self.milestones.append(event)
 
     @classmethod
     def replay(cls, events: Iterable[Event]) -> Recorder:
         """A recorder holding ``events`` (recorded in their order), for their tables."""
-        recorder = cls()
+        recorder = cls(keep_events=False)  # the events are at hand
         record = recorder.record
         for event in events:
             record(*event)

@@ -47,9 +47,9 @@ EVENTS = [
 ]
 
 
-def record_through_the_kind_methods() -> Recorder:
+def record_through_the_kind_methods(keep_events: bool = True) -> Recorder:
     """What the mechanisms call, event by event (the milestones through ``record``)."""
-    rec = Recorder()
+    rec = Recorder(keep_events)
     rec.record(0.0, ENTITY_SETUP_STARTED, 0, -1, "manila")
     rec.requisition_opened(1.0, 0, 0, RequisitionReason.PLAN)
     rec.requisition_opened(1.0, 1, 0, RequisitionReason.PLAN)
@@ -118,3 +118,30 @@ def test_empty_tables() -> None:
     assert len(staff.employee) == 0 and staff.start.dtype == float
     assert len(req.requisition) == 0 and req.no_show.dtype == bool
     assert milestones == []
+
+
+def test_without_keeping_the_events_the_tables_and_milestones_are_the_same() -> None:
+    kept, not_kept = record_through_the_kind_methods(), record_through_the_kind_methods(False)
+    assert not_kept.events == []
+    for left, right in zip(kept.tables()[:2], not_kept.tables()[:2], strict=True):
+        for name in left.__dataclass_fields__:
+            np.testing.assert_array_equal(getattr(left, name), getattr(right, name))
+    assert not_kept.tables()[2] == kept.tables()[2] == [EVENTS[0], EVENTS[10]]
+
+
+def test_a_replication_without_its_events_gives_the_same_metrics() -> None:
+    from pathlib import Path
+
+    from botsim import load_scenario
+    from botsim.metrics.replication import replication_metrics
+    from botsim.model.engagement import run_replication
+
+    scenario = load_scenario(
+        Path(__file__).resolve().parents[2] / "scenarios" / "manila-finance-20.yaml"
+    )
+    kept, not_kept = (run_replication(scenario, 7, 3, keep) for keep in (True, False))
+    assert kept.events and not not_kept.events
+    a, b = (replication_metrics(scenario, rec, 7, 3) for rec in (kept, not_kept))
+    assert a[0] == b[0]
+    for name in a[1]:
+        np.testing.assert_array_equal(a[1][name], b[1][name])
