@@ -109,11 +109,11 @@ def botsim_breakdown(scenario, seed: int, replications: int, rounds: int) -> dic
         spent = dict.fromkeys(phases, 0.0)
         for rep in range(replications):
             t0 = time.process_time()
-            engagement = Engagement(scenario, ReplicationStreams(seed, rep))
+            engagement = Engagement(scenario, ReplicationStreams(seed, rep), keep_events=False)
             t1 = time.process_time()
             recorder = engagement.run()
             t2 = time.process_time()
-            replication_metrics(scenario, recorder.events, recorder.month_ends)
+            replication_metrics(scenario, recorder)
             t3 = time.process_time()
             spent["build"] += t1 - t0
             spent["run"] += t2 - t1

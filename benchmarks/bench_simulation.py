@@ -5,8 +5,9 @@ pipeline, kernel) on the shipped sweep's ten variants and the Manila scenario.
     .venv/bin/python benchmarks/bench_simulation.py fingerprint          # event-log hashes
     .venv/bin/python benchmarks/bench_simulation.py compare /tmp/base    # paired against /tmp/base
 
-``time`` prints the mean CPU ms of ``run_replication`` (inside the collector pause, as
-``simulate`` runs it, so the collection that follows a replication is counted) per variant.
+``time`` prints the mean CPU ms of ``run_replication`` (inside the collector pause and without
+keeping the events, as ``simulate`` runs it, so the collection that follows a replication is
+counted) per variant.
 ``fingerprint`` hashes the event records and month-end rows of 40 replications per variant:
 a speed change must leave every hash as it was. ``compare SRC`` runs this tree and another
 copy of the package (``SRC`` holds its ``botsim/``, e.g. ``git archive BASE botsim | tar -x -C
@@ -48,12 +49,21 @@ def runner(simulate: bool):
         from botsim import simulate as run_one
 
         return lambda scenario, rep: run_one(scenario, SEED, rep)
+    import inspect
+
     from botsim.model.engagement import run_replication
     from botsim.model.tasks import garbage_collected_once
 
+    # As simulate runs it: without keeping the events, where the copy can (since session 7).
+    kept = (
+        {"keep_events": False}
+        if "keep_events" in inspect.signature(run_replication).parameters
+        else {}
+    )
+
     def run_one(scenario, rep: int) -> None:
         with garbage_collected_once():
-            run_replication(scenario, SEED, rep)
+            run_replication(scenario, SEED, rep, **kept)
 
     return run_one
 

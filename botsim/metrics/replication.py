@@ -34,13 +34,7 @@ from botsim.metrics.costs import cost_ledger, fx_paths
 from botsim.metrics.intervals import count_le
 from botsim.model.hazards import HazardTable
 from botsim.model.lifecycle import CRITERIA, MonthKpis, annualised, time_to_stable
-from botsim.model.records import (
-    ATTRITION_EXITS,
-    EmployeeTable,
-    Event,
-    ExitKind,
-    tables,
-)
+from botsim.model.records import ATTRITION_EXITS, EmployeeTable, ExitKind, Recorder
 
 
 def target_steps(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -285,20 +279,21 @@ def recruiter_slots(scenario: Scenario) -> int:
 
 def replication_metrics(
     scenario: Scenario,
-    events: list[Event],
-    month_ends: list[MonthKpis],
+    records: Recorder,
     seed: int | None = None,
     replication: int = 0,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The summary row and the monthly series of one replication, from its event records and
-    its month-end KPI rows; ``seed`` (default the scenario's) and ``replication`` select the
-    replication's exchange-rate paths (``costs.fx``).
+    """The summary row and the monthly series of one replication, from its records (the
+    employee and requisition tables, the milestone events and the month-end KPI rows);
+    ``seed`` (default the scenario's) and ``replication`` select the replication's
+    exchange-rate paths (``costs.fx``).
 
     Headcount, hires and exits in the series are agents (the planned seats); team leads are
     reported separately (``leads``). ``attrition_exits`` excludes promotions to lead.
     """
     horizon = scenario.horizon_days
-    staff, req, milestones = tables(events)
+    staff, req, milestones = records.tables()
+    month_ends = records.month_ends
     # Without team leads every employee is an agent: the table itself serves as the subset.
     emp = readiness.subset(staff, ~staff.is_lead) if staff.is_lead.any() else staff
     days = AgentDays.of(emp)

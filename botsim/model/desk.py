@@ -5,7 +5,7 @@ management, transfer) act on desks; the month-end record reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 import numpy as np
 
@@ -26,30 +26,88 @@ from botsim.model.recruiting import Draw, Funnel, RecruiterSlots, duration_draw,
 from botsim.model.tasks import Task
 
 
-@dataclass
-class RoleDesk:
-    """One role in one location: its processes' parameters, random streams and live staff.
+@dataclass(frozen=True)
+class DeskSettings:
+    """A role's desk parameters, which depend on the scenario alone: prepared once per scenario
+    (:meth:`of`, cached by the engagement) and copied into every replication's desk.
 
-    The parameters the per-event processes read are copied out of the (pydantic) scenario once
-    per desk, as plain floats and tuples: reading them per event costs more than the event.
+    They are copied out of the (pydantic) scenario as plain floats and tuples: the per-event
+    processes read them, and reading the scenario per event costs more than the event.
     """
 
-    index: int
     role: Role
     location: Location
-    recruiters: RecruiterSlots
+    attrition: Attrition  # the role's (its override, else its location's)
     hazards: HazardTable
+    max_multiplier: float  # the engagement's bound on the voluntary-hazard multiplier
+    immediate_start_share: float  # accepted candidates available at once (no notice)
+    notice_buyout: NoticeBuyout | None  # issue 17: the role's notice buy-out, if any
+    recruiting: Recruiting  # the role's funnel (its location's, with the role's stage overrides)
+    monthly_targets: tuple[int, ...]  # the target at each month-end
+    plan: tuple[tuple[float, int], ...]  # (month, headcount) per step
+    funnel: Funnel
+    candidate_notice: Draw
+    no_show: float
+    exit_bands: ExitBands  # dominating hazard, scaled by max_multiplier
+    voluntary_shares: tuple[float, ...]  # per band, at max_multiplier
+    probation_days: float
+    probation_failure: float
+    walkout_share: float
+    notice_days: float
+    layoff_notice_days: float
+
+    @classmethod
+    def of(
+        cls,
+        role: Role,
+        location: Location,
+        attrition: Attrition,
+        recruiting: Recruiting,
+        max_multiplier: float,
+        immediate_start_share: float,
+        notice_buyout: NoticeBuyout | None,
+        monthly_targets: tuple[int, ...],
+    ) -> DeskSettings:
+        hazards = HazardTable.from_attrition(attrition)
+        return cls(
+            role=role,
+            location=location,
+            attrition=attrition,
+            hazards=hazards,
+            max_multiplier=max_multiplier,
+            immediate_start_share=immediate_start_share,
+            notice_buyout=notice_buyout,
+            recruiting=recruiting,
+            monthly_targets=monthly_targets,
+            plan=tuple((step.month, step.headcount) for step in role.plan),
+            funnel=funnel_of(recruiting),
+            candidate_notice=duration_draw(recruiting.candidate_notice),
+            no_show=recruiting.no_show,
+            exit_bands=scaled_bands(hazards, max_multiplier),
+            voluntary_shares=tuple(
+                voluntary_share(hazards, band, max_multiplier) for band in range(len(hazards.bands))
+            ),
+            probation_days=location.probation.months * DAYS_PER_MONTH,
+            probation_failure=location.probation.failure_probability,
+            walkout_share=attrition.no_notice_share,
+            notice_days=location.notice_days,
+            layoff_notice_days=location.layoff_notice_days,
+        )
+
+
+@dataclass
+class RoleDesk:
+    """One role in one location in one replication: its random streams, its live staff and
+    requisition counts, and (copied from its :class:`DeskSettings`) its parameters."""
+
+    index: int
+    recruiters: RecruiterSlots
     search_uniforms: UniformBlocks  # the search stream, read in blocks
     onboarding_rng: np.random.Generator
     attrition_uniforms: UniformBlocks  # the attrition stream, HIRE_DRAW_BLOCK per hire
-    transfer_rng: np.random.Generator | None
-    max_multiplier: float  # the engagement's bound on the voluntary-hazard multiplier
-    attrition: Attrition  # the role's (its override, else its location's)
-    immediate_start_share: float  # accepted candidates available at once (no notice)
     availability_rng: np.random.Generator | None  # draws who is available at once
-    recruiting: Recruiting | None = None  # the role's funnel (stage overrides); None = location's
-    notice_buyout: NoticeBuyout | None = None  # issue 17: the role's notice buy-out, if any
-    buyout_rng: np.random.Generator | None = None  # draws whose notice is bought out
+    buyout_rng: np.random.Generator | None  # draws whose notice is bought out (issue 17)
+    settings: InitVar[DeskSettings]
     agents: dict[int, float] = field(default_factory=dict)  # employee id -> start day
     leads: dict[int, float] = field(default_factory=dict)
     tenures: dict[int, Task] = field(default_factory=dict)  # each employee's process
@@ -62,36 +120,30 @@ class RoleDesk:
     agents_in_notice: int = 0  # agents who resigned and have not left yet
     team: LeadTeam | None = None  # the lead team of the desk's location and role family
     surplus: int = 0  # seats a plan reduction removed that no exit has absorbed yet
-    plan: tuple[tuple[float, int], ...] = field(init=False)  # (month, headcount) per step
-    monthly_targets: tuple[int, ...] = field(init=False)  # the target at each month-end
+    # The settings' fields, as plain attributes (one lookup per read, not two).
+    role: Role = field(init=False)
+    location: Location = field(init=False)
+    attrition: Attrition = field(init=False)
+    hazards: HazardTable = field(init=False)
+    max_multiplier: float = field(init=False)
+    immediate_start_share: float = field(init=False)
+    notice_buyout: NoticeBuyout | None = field(init=False)
+    recruiting: Recruiting = field(init=False)
+    monthly_targets: tuple[int, ...] = field(init=False)
+    plan: tuple[tuple[float, int], ...] = field(init=False)
     funnel: Funnel = field(init=False)
     candidate_notice: Draw = field(init=False)
     no_show: float = field(init=False)
-    exit_bands: ExitBands = field(init=False)  # dominating hazard, scaled by max_multiplier
-    voluntary_shares: tuple[float, ...] = field(init=False)  # per band, at max_multiplier
+    exit_bands: ExitBands = field(init=False)
+    voluntary_shares: tuple[float, ...] = field(init=False)
     probation_days: float = field(init=False)
     probation_failure: float = field(init=False)
     walkout_share: float = field(init=False)
     notice_days: float = field(init=False)
     layoff_notice_days: float = field(init=False)
 
-    def __post_init__(self) -> None:
-        loc = self.location
-        recruiting = self.recruiting or loc.recruiting
-        self.plan = tuple((step.month, step.headcount) for step in self.role.plan)
-        self.funnel = funnel_of(recruiting)
-        self.candidate_notice = duration_draw(recruiting.candidate_notice)
-        self.no_show = recruiting.no_show
-        self.exit_bands = scaled_bands(self.hazards, self.max_multiplier)
-        self.voluntary_shares = tuple(
-            voluntary_share(self.hazards, band, self.max_multiplier)
-            for band in range(len(self.hazards.bands))
-        )
-        self.probation_days = loc.probation.months * DAYS_PER_MONTH
-        self.probation_failure = loc.probation.failure_probability
-        self.walkout_share = self.attrition.no_notice_share
-        self.notice_days = loc.notice_days
-        self.layoff_notice_days = loc.layoff_notice_days
+    def __post_init__(self, settings: DeskSettings) -> None:
+        self.__dict__.update(settings.__dict__)
 
     def target_at(self, month: float) -> int:
         """The role's planned headcount at ``month`` (``Role.target_at`` on the copied plan)."""

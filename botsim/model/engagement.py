@@ -18,9 +18,15 @@ from __future__ import annotations
 
 import itertools
 
+from botsim.inputs.caching import by_identity
 from botsim.inputs.scenario import DAYS_PER_MONTH, PLAN_STEP_ROUNDING, Scenario
-from botsim.model.desk import LeadTeam, RoleDesk, month_end_targets, role_recruiting
-from botsim.model.hazards import HazardTable
+from botsim.model.desk import (
+    DeskSettings,
+    LeadTeam,
+    RoleDesk,
+    month_end_targets,
+    role_recruiting,
+)
 from botsim.model.lifecycle import Lifecycle, MonthEnd, MonthKpis, Requisitions, lead_teams
 from botsim.model.management import Management
 from botsim.model.random import (
@@ -44,10 +50,12 @@ from botsim.model.workforce import (
 class Engagement:
     """One replication of the offshore team: its desks, its mechanisms and its month-ends."""
 
-    def __init__(self, scenario: Scenario, streams: ReplicationStreams) -> None:
+    def __init__(
+        self, scenario: Scenario, streams: ReplicationStreams, keep_events: bool = True
+    ) -> None:
         self.scenario = scenario
         self.env = Environment()
-        self.recorder = Recorder()
+        self.recorder = Recorder(keep_events)
         self.streams = streams
         self._ids = itertools.count()
         self.desks = self._desks()
@@ -68,8 +76,6 @@ class Engagement:
 
     def _desks(self) -> list[RoleDesk]:
         scenario, streams = self.scenario, self.streams
-        transfer = scenario.transfer
-        max_multiplier = voluntary_bound(scenario)
         recruiters = {
             loc.name: RecruiterSlots(
                 self.env,
@@ -78,41 +84,28 @@ class Engagement:
             for loc in scenario.locations
         }
         desks = []
-        for i, (role, targets) in enumerate(zip(scenario.roles, month_end_targets(scenario))):
-            loc = scenario.location(role.location)
-            key = (loc.name, role.name)
-            attrition = scenario.attrition_for(role)
-            immediate_share = scenario.immediate_start_share_for(role)
-            buyout = scenario.notice_buyout_for(role)
-            desk = RoleDesk(
-                index=i,
-                role=role,
-                location=loc,
-                recruiters=recruiters[loc.name],
-                attrition=attrition,
-                hazards=HazardTable.from_attrition(attrition),
-                search_uniforms=UniformBlocks(streams.stream("search", *key)),
-                onboarding_rng=streams.stream("onboarding", *key),
-                attrition_uniforms=UniformBlocks(
-                    streams.stream("attrition", *key), HIRE_DRAW_BLOCK * HIRE_BLOCKS_AHEAD
-                ),
-                # Named streams: creating only the ones in use shifts no other draws.
-                transfer_rng=streams.stream("transfer", *key)
-                if transfer.policy != "never"
-                else None,
-                max_multiplier=max_multiplier,
-                immediate_start_share=immediate_share,
-                # Its own named stream, created only when in use: no other draw moves.
-                availability_rng=streams.stream(AVAILABILITY_STREAM, *key)
-                if immediate_share > 0
-                else None,
-                recruiting=role_recruiting(scenario)[i],
-                notice_buyout=buyout,
-                # Its own named stream, created only with a buy-out (issue 17): no draw moves.
-                buyout_rng=streams.stream(NOTICE_BUYOUT_STREAM, *key) if buyout else None,
+        for i, settings in enumerate(desk_settings(scenario)):
+            key = (settings.location.name, settings.role.name)
+            desks.append(
+                RoleDesk(
+                    index=i,
+                    recruiters=recruiters[settings.location.name],
+                    search_uniforms=UniformBlocks(streams.stream("search", *key)),
+                    onboarding_rng=streams.stream("onboarding", *key),
+                    attrition_uniforms=UniformBlocks(
+                        streams.stream("attrition", *key), HIRE_DRAW_BLOCK * HIRE_BLOCKS_AHEAD
+                    ),
+                    # Its own named stream, created only when in use: no other draw moves.
+                    availability_rng=streams.stream(AVAILABILITY_STREAM, *key)
+                    if settings.immediate_start_share > 0
+                    else None,
+                    # Its own named stream, created only with a buy-out (issue 17): no draw moves.
+                    buyout_rng=streams.stream(NOTICE_BUYOUT_STREAM, *key)
+                    if settings.notice_buyout
+                    else None,
+                    settings=settings,
+                )
             )
-            desk.monthly_targets = targets
-            desks.append(desk)
         return desks
 
     def new_id(self) -> int:
@@ -196,9 +189,34 @@ class Engagement:
         )
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int) -> Recorder:
-    """Run one replication; its randomness comes from (seed, replication) alone."""
-    engagement = Engagement(scenario, ReplicationStreams(seed, replication))
+@by_identity()
+def desk_settings(scenario: Scenario) -> tuple[DeskSettings, ...]:
+    """Each role's desk settings; once per scenario (every replication's desks share them)."""
+    max_multiplier = voluntary_bound(scenario)
+    return tuple(
+        DeskSettings.of(
+            role,
+            scenario.location(role.location),
+            scenario.attrition_for(role),
+            recruiting,
+            max_multiplier,
+            scenario.immediate_start_share_for(role),
+            scenario.notice_buyout_for(role),
+            targets,
+        )
+        for role, recruiting, targets in zip(
+            scenario.roles, role_recruiting(scenario), month_end_targets(scenario), strict=True
+        )
+    )
+
+
+def run_replication(
+    scenario: Scenario, seed: int, replication: int, keep_events: bool = True
+) -> Recorder:
+    """Run one replication; its randomness comes from (seed, replication) alone. Without
+    ``keep_events`` the recorder holds the tables, milestones and month-end rows, not the
+    events themselves (the same numbers; what the metrics need)."""
+    engagement = Engagement(scenario, ReplicationStreams(seed, replication), keep_events)
     try:
         return engagement.run()
     finally:

@@ -7,6 +7,7 @@ computed afterwards from the tables built here (records first, statistics after)
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
@@ -66,7 +67,7 @@ class RequisitionReason(Vocabulary):
     LEAD = "lead"  # an external team lead
 
 
-# The kinds bound to module names: compared for every record when the tables are built.
+# The kinds bound to module names.
 REQUISITION_OPENED = EventKind.REQUISITION_OPENED
 SEARCH_STARTED = EventKind.SEARCH_STARTED
 OFFER_ACCEPTED = EventKind.OFFER_ACCEPTED
@@ -95,27 +96,6 @@ class Event(NamedTuple):
     role: int
     detail: str = ""
     value: float = 0.0
-
-
-_new_event = tuple.__new__
-"""Builds an Event from a ready tuple: half the cost of ``Event(...)``, paid on every record."""
-
-
-class Recorder:
-    """Collects the events of one replication, in the order they happen, and the month-end
-    KPI rows of the lifecycle pipeline (:mod:`botsim.model.lifecycle`), in month order."""
-
-    __slots__ = ("_append", "events", "month_ends")
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self.month_ends: list = []  # MonthKpis rows
-        self._append = self.events.append  # bound once: record runs for every event
-
-    def record(
-        self, day: float, kind: str, subject: int, role: int, detail: str = "", value: float = 0.0
-    ) -> None:
-        self._append(_new_event(Event, (day, kind, subject, role, detail, value)))
 
 
 @dataclass(frozen=True)
@@ -151,80 +131,186 @@ class RequisitionTable:
     no_show: np.ndarray
 
 
-def employee_table(events: list[Event]) -> EmployeeTable:
-    return tables(events, requisitions=False)[0]
+_new_event = tuple.__new__
+"""Builds an Event from a ready tuple: half the cost of ``Event(...)``, paid on every record."""
+
+_INF = math.inf
 
 
-def requisition_table(events: list[Event]) -> RequisitionTable:
-    return tables(events)[1]
+class Recorder:
+    """Collects the records of one replication: its events in the order they happen (unless
+    ``keep_events`` is false), the rows of its employee and requisition tables as the events
+    come, its milestone events, and the month-end KPI rows of the lifecycle pipeline
+    (:mod:`botsim.model.lifecycle`), in month order.
 
+    The mechanisms record through one method per kind (:meth:`hired`, :meth:`exited`, ...),
+    which appends the :class:`Event` and updates the tables' rows at once, so :meth:`tables`
+    needs no second pass over the events; any other event (the milestones: entity set-up,
+    transfer, full team) goes through :meth:`record`, which also accepts every kind and so
+    replays a list of events (:meth:`replay`).
+    """
 
-def tables(
-    events: list[Event], requisitions: bool = True
-) -> tuple[EmployeeTable, RequisitionTable | None, list[Event]]:
-    """The employee table, the requisition table (None when ``requisitions`` is false) and the
-    milestone events (entity set-up and transfer), from one pass over the records."""
-    staff: dict[int, list] = {}
-    reqs: dict[int, list] = {}
-    milestones: list[Event] = []
-    inf = math.inf
-    # Unpacking the tuple is several times cheaper than NamedTuple attribute access. Kinds are
-    # tested in order of frequency (each requisition gives three or four records); without
-    # the requisition table, requisition records fall through to the last branch.
-    for event in events:
-        day, kind, subject, role, detail, value = event
+    __slots__ = (
+        "_append",
+        "_requisitions",
+        "_staff",
+        "events",
+        "keep_events",
+        "milestones",
+        "month_ends",
+    )
+
+    def __init__(self, keep_events: bool = True) -> None:
+        # Without ``keep_events`` (what a run's replications need) the events themselves are
+        # not kept: the tables, the milestones and the month-end rows are.
+        self.keep_events = keep_events
+        self.events: list[Event] = []
+        self.milestones: list[Event] = []  # neither employee nor requisition events
+        self.month_ends: list = []  # MonthKpis rows
+        self._append = self.events.append  # bound once: every record appends
+        # Rows by employee and by requisition id, in the order of their first event (the
+        # columns of EmployeeTable and RequisitionTable; times ``inf`` until they happen).
+        self._staff: dict[int, list] = {}
+        self._requisitions: dict[int, list] = {}
+
+    # -- one method per kind of employee and requisition event --------------------------------
+
+    def requisition_opened(
+        self, day: float, requisition: int, role: int, reason: RequisitionReason
+    ) -> None:
+        if self.keep_events:
+            self._append(
+                _new_event(Event, (day, REQUISITION_OPENED, requisition, role, reason, 0.0))
+            )
+        self._requisitions[requisition] = [
+            requisition, role, reason, day, _INF, _INF, _INF, 0, False
+        ]  # fmt: skip
+
+    def search_started(self, day: float, requisition: int, role: int) -> None:
+        """A recruiter took the requisition."""
+        if self.keep_events:
+            self._append(_new_event(Event, (day, SEARCH_STARTED, requisition, role, "", 0.0)))
+        self._requisitions[requisition][4] = day
+
+    def offer_accepted(
+        self, day: float, requisition: int, role: int, offers_declined: float
+    ) -> None:
+        if self.keep_events:
+            self._append(
+                _new_event(Event, (day, OFFER_ACCEPTED, requisition, role, "", offers_declined))
+            )
+        row = self._requisitions[requisition]
+        row[5], row[7] = day, offers_declined  # a whole number: the int64 column keeps it
+
+    def no_show(self, day: float, requisition: int, role: int) -> None:
+        """The accepted hire did not start (the requisition closes)."""
+        if self.keep_events:
+            self._append(_new_event(Event, (day, NO_SHOW, requisition, role, "", 0.0)))
+        row = self._requisitions[requisition]
+        row[6], row[8] = day, True
+
+    def hired(self, day: float, employee: int, role: int, detail: str, requisition: float) -> None:
+        """An employee started (``detail`` is :data:`LEAD` for a team lead, else empty), hired
+        from ``requisition`` (-1 for a lead promoted from within); the requisition closes."""
+        if self.keep_events:
+            self._append(_new_event(Event, (day, HIRED, employee, role, detail, requisition)))
+        # The requisition, a whole number, may come as a float (a replayed event): the int64
+        # column converts it exactly, and a float key finds the same entry.
+        self._staff[employee] = [employee, role, day, _INF, _INF, "", detail == LEAD, requisition]
+        row = self._requisitions.get(requisition)
+        if row is not None:  # promoted leads have no requisition
+            row[6] = day
+
+    def resigned(self, day: float, employee: int, role: int) -> None:
+        """Notice starts."""
+        if self.keep_events:
+            self._append(_new_event(Event, (day, RESIGNED, employee, role, "", 0.0)))
+        self._staff[employee][3] = day
+
+    def exited(self, day: float, employee: int, role: int, kind: ExitKind) -> None:
+        if self.keep_events:
+            self._append(_new_event(Event, (day, EXITED, employee, role, kind, 0.0)))
+        row = self._staff[employee]
+        row[4], row[5] = day, kind
+        if row[3] == _INF:  # left without notice: the resignation day is the exit day
+            row[3] = day
+
+    # -- any other event, and replays ----------------------------------------------------------
+
+    def record(
+        self, day: float, kind: str, subject: int, role: int, detail: str = "", value: float = 0.0
+    ) -> None:
+        """Record an event of any kind: a milestone directly, an employee or requisition event
+        through its own method above (what the mechanisms call; this dispatch is for replays)."""
         if kind == REQUISITION_OPENED:
-            if requisitions:
-                reqs[subject] = [subject, role, detail, day, inf, inf, inf, 0, False]
+            self.requisition_opened(day, subject, role, detail)
         elif kind == SEARCH_STARTED:
-            if requisitions:
-                reqs[subject][4] = day
-        elif kind == HIRED:
-            # ``value`` (the requisition, a whole number) stays a float here: the int64 column
-            # converts it exactly, and a float key finds the same dict entry.
-            staff[subject] = [subject, role, day, inf, inf, "", detail == LEAD, value]
-            if requisitions and value in reqs:  # promoted leads have no requisition
-                reqs[value][6] = day
+            self.search_started(day, subject, role)
         elif kind == OFFER_ACCEPTED:
-            if requisitions:
-                row = reqs[subject]
-                row[5], row[7] = day, value  # offers declined: a whole number, as above
-        elif kind == EXITED:
-            row = staff[subject]
-            row[4], row[5] = day, detail
-            if row[3] == inf:
-                row[3] = day
-        elif kind == RESIGNED:
-            staff[subject][3] = day
+            self.offer_accepted(day, subject, role, value)
         elif kind == NO_SHOW:
-            if requisitions:
-                row = reqs[subject]
-                row[6], row[8] = day, True
+            self.no_show(day, subject, role)
+        elif kind == HIRED:
+            self.hired(day, subject, role, detail, value)
+        elif kind == RESIGNED:
+            self.resigned(day, subject, role)
+        elif kind == EXITED:
+            self.exited(day, subject, role, detail)
         else:
-            milestones.append(event)
-    cols = list(zip(*staff.values())) if staff else [[]] * 8
-    employees = EmployeeTable(
-        employee=np.asarray(cols[0], dtype=np.int64),
-        role=np.asarray(cols[1], dtype=np.int64),
-        start=np.asarray(cols[2], dtype=float),
-        resign=np.asarray(cols[3], dtype=float),
-        exit=np.asarray(cols[4], dtype=float),
-        exit_kind=np.asarray(cols[5], dtype=object),
-        is_lead=np.asarray(cols[6], dtype=bool),
-        requisition=np.asarray(cols[7], dtype=np.int64),
-    )
-    if not requisitions:
-        return employees, None, milestones
-    cols = list(zip(*reqs.values())) if reqs else [[]] * 9
-    req_table = RequisitionTable(
-        requisition=np.asarray(cols[0], dtype=np.int64),
-        role=np.asarray(cols[1], dtype=np.int64),
-        reason=np.asarray(cols[2], dtype=object),
-        opened=np.asarray(cols[3], dtype=float),
-        search_started=np.asarray(cols[4], dtype=float),
-        accepted=np.asarray(cols[5], dtype=float),
-        closed=np.asarray(cols[6], dtype=float),
-        offers_declined=np.asarray(cols[7], dtype=np.int64),
-        no_show=np.asarray(cols[8], dtype=bool),
-    )
-    return employees, req_table, milestones
+            event = _new_event(Event, (day, kind, subject, role, detail, value))
+            if self.keep_events:
+                self._append(event)
+            self.milestones.append(event)
+
+    @classmethod
+    def replay(cls, events: Iterable[Event]) -> Recorder:
+        """A recorder holding ``events`` (recorded in their order), for their tables."""
+        recorder = cls(keep_events=False)  # the events are at hand
+        record = recorder.record
+        for event in events:
+            record(*event)
+        return recorder
+
+    # -- the tables ------------------------------------------------------------------------------
+
+    def tables(self) -> tuple[EmployeeTable, RequisitionTable, list[Event]]:
+        """The employee table, the requisition table and the milestone events (entity set-up,
+        transfer, full team) of the events recorded so far."""
+        cols = list(zip(*self._staff.values())) if self._staff else [()] * 8
+        employees = EmployeeTable(
+            employee=np.asarray(cols[0], dtype=np.int64),
+            role=np.asarray(cols[1], dtype=np.int64),
+            start=np.asarray(cols[2], dtype=float),
+            resign=np.asarray(cols[3], dtype=float),
+            exit=np.asarray(cols[4], dtype=float),
+            exit_kind=np.asarray(cols[5], dtype=object),
+            is_lead=np.asarray(cols[6], dtype=bool),
+            requisition=np.asarray(cols[7], dtype=np.int64),
+        )
+        cols = list(zip(*self._requisitions.values())) if self._requisitions else [()] * 9
+        requisitions = RequisitionTable(
+            requisition=np.asarray(cols[0], dtype=np.int64),
+            role=np.asarray(cols[1], dtype=np.int64),
+            reason=np.asarray(cols[2], dtype=object),
+            opened=np.asarray(cols[3], dtype=float),
+            search_started=np.asarray(cols[4], dtype=float),
+            accepted=np.asarray(cols[5], dtype=float),
+            closed=np.asarray(cols[6], dtype=float),
+            offers_declined=np.asarray(cols[7], dtype=np.int64),
+            no_show=np.asarray(cols[8], dtype=bool),
+        )
+        return employees, requisitions, self.milestones
+
+
+def tables(events: Iterable[Event]) -> tuple[EmployeeTable, RequisitionTable, list[Event]]:
+    """The employee table, the requisition table and the milestone events of a list of events
+    (as :meth:`Recorder.tables` gives them for the events it recorded)."""
+    return Recorder.replay(events).tables()
+
+
+def employee_table(events: Iterable[Event]) -> EmployeeTable:
+    return tables(events)[0]
+
+
+def requisition_table(events: Iterable[Event]) -> RequisitionTable:
+    return tables(events)[1]

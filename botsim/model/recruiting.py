@@ -57,14 +57,7 @@ from botsim.inputs.scenario import (
     TrainingClasses,
 )
 from botsim.model.random import UniformBlocks
-from botsim.model.records import (
-    NO_SHOW,
-    NOTICE_BOUGHT_OUT,
-    OFFER_ACCEPTED,
-    REQUISITION_OPENED,
-    SEARCH_STARTED,
-    RequisitionReason,
-)
+from botsim.model.records import NOTICE_BOUGHT_OUT, RequisitionReason
 from botsim.model.tasks import start
 from botsim.model.workdays import WorkingDays, working_days
 
@@ -550,7 +543,7 @@ class Recruitment:
         self, desk: RoleDesk, reason: RequisitionReason, lead: bool = False
     ) -> None:
         req_id = self.engagement.new_id()
-        self.recorder.record(self.env.now, REQUISITION_OPENED, req_id, desk.index, reason)
+        self.recorder.requisition_opened(self.env.now, req_id, desk.index, reason)
         desk.open_requisitions += 1
         start(self.env, self.recruiting(desk, req_id, lead))
 
@@ -568,7 +561,7 @@ class Recruitment:
     def recruiting(self, desk: RoleDesk, req_id: int, lead: bool):
         """Wait for a recruiter, search until an offer is accepted, then the hire's notice;
         the hire then works on in this process (``Workforce.working``)."""
-        env, record = self.env, self.recorder.record
+        env, recorder = self.env, self.recorder
         recruiters = desk.recruiters
         in_line = recruiters.acquire()
         if in_line is not None:
@@ -578,7 +571,7 @@ class Recruitment:
             if thawed <= env.now:
                 break
             yield thawed - env.now
-        record(env.now, SEARCH_STARTED, req_id, desk.index)
+        recorder.search_started(env.now, req_id, desk.index)
         desk.searching += 1
         try:
             duration, offers_declined = search(
@@ -592,7 +585,7 @@ class Recruitment:
             raise SearchLimitError(f"locations[{where}] ({desk.location.name}): {exc}") from None
         yield duration
         recruiters.release()
-        record(env.now, OFFER_ACCEPTED, req_id, desk.index, value=offers_declined)
+        recorder.offer_accepted(env.now, req_id, desk.index, offers_declined)
         desk.searching -= 1
         desk.open_requisitions -= 1
         desk.accepted_in_notice += 1
@@ -611,7 +604,7 @@ class Recruitment:
         yield first_day - env.now
         desk.accepted_in_notice -= 1
         if not shows_up:
-            record(env.now, NO_SHOW, req_id, desk.index)
+            recorder.no_show(env.now, req_id, desk.index)
             reason = RequisitionReason.LEAD if lead else RequisitionReason.NO_SHOW
             self.open_requisition(desk, reason, lead)
             return

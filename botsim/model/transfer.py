@@ -101,13 +101,17 @@ class Transfer:
         self.in_window = False
         lost = 0
         consent_p = policy.consent.acceptance(policy.contract_acceptance)
+        streams = self.engagement.streams
         for desk in self.engagement.desks:
             # Automatic continuation: every contract carries over (p = 1); the draws are taken
             # all the same, so the stream stays aligned with a consent regime.
             p = 1.0 if desk.location.transfer_regime == "automatic_continuation" else consent_p
+            # The role's transfer stream, created here: a replication whose transfer never
+            # starts does not pay for it (a stream is a function of its name alone).
+            rng = streams.stream("transfer", desk.location.name, desk.role.name)
             staff = sorted([*desk.agents, *desk.leads])
             for employee_id in staff:
-                declines = desk.transfer_rng.random() >= p
+                declines = rng.random() >= p
                 if declines and employee_id not in desk.resigned:
                     lost += 1
                     workforce.leave(desk, employee_id, ExitKind.DECLINED_TRANSFER)

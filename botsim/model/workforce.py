@@ -19,15 +19,7 @@ from typing import TYPE_CHECKING
 from botsim.inputs.scenario import DAYS_PER_MONTH, MONTHS_PER_YEAR, Scenario
 from botsim.model import tasks
 from botsim.model.hazards import exit_tenure
-from botsim.model.records import (
-    EXITED,
-    HIRED,
-    LEAD,
-    RESIGNED,
-    TEAM_FULL,
-    ExitKind,
-    RequisitionReason,
-)
+from botsim.model.records import LEAD, TEAM_FULL, ExitKind, RequisitionReason
 from botsim.model.tasks import start
 
 if TYPE_CHECKING:
@@ -139,9 +131,7 @@ class Workforce:
         at its start, the same moment of simulated time.
         """
         employee_id = self.engagement.new_id()
-        self.recorder.record(
-            self.env.now, HIRED, employee_id, desk.index, LEAD if lead else "", value=req_id
-        )
+        self.recorder.hired(self.env.now, employee_id, desk.index, LEAD if lead else "", req_id)
         (desk.leads if lead else desk.agents)[employee_id] = self.env.now
         desk.tenures[employee_id] = tasks.current()  # the process that goes on as `working`
         if not lead:
@@ -203,7 +193,7 @@ class Workforce:
                 self.leave(desk, employee_id, ExitKind.WALKOUT)
                 return
             # Resignation with notice.
-            self.recorder.record(env.now, RESIGNED, employee_id, desk.index)
+            self.recorder.resigned(env.now, employee_id, desk.index)
             resigned.add(employee_id)
             desk.agents_in_notice += employee_id in agents
             if self.backfill_on_notice:
@@ -225,7 +215,7 @@ class Workforce:
         self, desk: RoleDesk, employee_id: int, kind: ExitKind, backfill: bool = True
     ) -> None:
         """An employee leaves the team (or, ``promoted``, their agent seat)."""
-        self.recorder.record(self.env.now, EXITED, employee_id, desk.index, kind)
+        self.recorder.exited(self.env.now, employee_id, desk.index, kind)
         was_lead = employee_id in desk.leads
         started = desk.leads.pop(employee_id) if was_lead else desk.agents.pop(employee_id)
         tenure = desk.tenures.pop(employee_id)

@@ -52,3 +52,31 @@ def test_by_value_computes_once_per_arguments_and_shares_read_only_arrays() -> N
     assert ramp(0.5, 4)[0].tolist() == [0.0, 0.5, 1.0, 1.5] and len(calls) == 2
     with pytest.raises(ValueError, match="read-only"):
         first[0][0] = 1.0  # shared by every caller: nobody may change it
+
+
+def test_desk_settings_are_prepared_once_per_scenario_and_copied_into_each_desk() -> None:
+    """Every replication's desks take their parameters from one DeskSettings per role and
+    scenario (engagement.desk_settings), equal to the scenario's own fields."""
+    from pathlib import Path
+
+    from botsim import load_scenario
+    from botsim.inputs.scenario import DAYS_PER_MONTH
+    from botsim.model.engagement import Engagement, desk_settings
+    from botsim.model.random import ReplicationStreams
+
+    scenario = load_scenario(
+        Path(__file__).resolve().parents[2] / "scenarios" / "manila-finance-20.yaml"
+    )
+    settings = desk_settings(scenario)
+    assert desk_settings(scenario) is settings
+    assert len(settings) == len(scenario.roles)
+    first, second = (Engagement(scenario, ReplicationStreams(7, r)) for r in (0, 1))
+    for a, b, own in zip(first.desks, second.desks, settings, strict=True):
+        assert a.funnel is b.funnel is own.funnel and a.exit_bands is own.exit_bands
+        assert a.agents is not b.agents  # the live state is each replication's own
+        loc = scenario.location(own.role.location)
+        assert a.probation_days == loc.probation.months * DAYS_PER_MONTH
+        assert a.notice_days == loc.notice_days and a.no_show == own.recruiting.no_show
+        assert a.plan == tuple((s.month, s.headcount) for s in own.role.plan)
+    for engagement in (first, second):
+        engagement.close()
