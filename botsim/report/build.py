@@ -71,6 +71,111 @@ def _render(spec: Any) -> tuple[bytes, bytes]:
     return png.getvalue(), svg.getvalue()
 
 
+def _render_pickled(blob: bytes) -> tuple[bytes, bytes]:
+    """:func:`_render` of a pickled figure (run by the drawing helper process)."""
+    import pickle
+    from types import SimpleNamespace
+
+    return _render(SimpleNamespace(figure=pickle.loads(blob)))
+
+
+def _import_matplotlib() -> None:
+    """The drawing helper's first task: import matplotlib (and the tick formatters figures
+    refer to) while the figures are built."""
+    import matplotlib.backends.backend_agg
+    import matplotlib.backends.backend_svg
+    import matplotlib.figure  # noqa: F401
+
+    import botsim.report.units  # noqa: F401
+
+
+class _Drawer:
+    """A second process that draws figures while this one draws others (``write_report``).
+
+    A report's figures are drawn one after another, each to PNG and SVG: about half of the
+    report's time, on one core. With a second core free (after the replications nothing else
+    runs) a helper process, started when the report starts so that its imports overlap with
+    building the tables and figures, draws figures from the front of the list (each pickled,
+    laid out and drawn there: the same bytes, tested) while this process draws them from the
+    back; whatever cannot be pickled or is left when the helper fails is drawn here. Figures
+    go to the helper only once its imports are done (until then this process draws), two at a
+    time, so that it always has the next one and this process waits at most for one figure at
+    the end. With one core, or if the helper cannot start, everything is drawn here.
+    """
+
+    def __init__(self) -> None:
+        self._pool = self._owned = None
+        from botsim.experiment.executors import default_workers
+
+        if default_workers() < 2:
+            return
+        try:
+            import concurrent.futures as cf
+            import multiprocessing as mp
+
+            method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+            self._pool = cf.ProcessPoolExecutor(1, mp_context=mp.get_context(method))
+            self._ready = self._pool.submit(_import_matplotlib)
+            self._owned = self._pool
+        except (OSError, RuntimeError, ValueError):  # no processes here: draw in this one
+            self._pool = None
+
+    def render(self, specs: list[Any], done: Callable[[int], None]) -> list[tuple[bytes, bytes]]:
+        """PNG and SVG bytes of every figure, in order; ``done(k)`` once figure k is drawn."""
+        import pickle
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        out: list[Any] = [None] * len(specs)
+        front, back = 0, len(specs)  # the helper takes figures from the front, we from the back
+        inflight: dict[Any, int] = {}
+
+        def collect(block: bool) -> None:
+            finished, _ = wait(inflight, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+            for future in finished:
+                k = inflight.pop(future)
+                try:
+                    out[k] = future.result()
+                except Exception:  # the helper failed (killed, broken): draw it here
+                    self._pool = None
+                    out[k] = _render(specs[k])
+                specs[k].figure = None
+                done(k)
+
+        while front < back:
+            while self._helping() and len(inflight) < 2 and front < back:
+                try:
+                    blob = pickle.dumps(specs[front].figure, protocol=pickle.HIGHEST_PROTOCOL)
+                    inflight[self._pool.submit(_render_pickled, blob)] = front
+                except Exception:  # not picklable, or the helper is gone: draw it here
+                    out[front] = _render(specs[front])
+                    specs[front].figure = None
+                    done(front)
+                front += 1
+            if front >= back:
+                break
+            back -= 1
+            out[back] = _render(specs[back])
+            specs[back].figure = None  # drawn: let the next figure reuse its memory
+            done(back)
+            if inflight:
+                collect(block=False)
+        while inflight:
+            collect(block=True)
+        return out
+
+    def _helping(self) -> bool:
+        if self._pool is None or not self._ready.done():
+            return False
+        if self._ready.exception() is not None:  # the helper could not start
+            self._pool = None
+        return self._pool is not None
+
+    def close(self) -> None:
+        if self._owned is not None:
+            self._owned.shutdown(wait=True, cancel_futures=True)
+            self._pool = self._owned = None
+
+
 def _criteria_section(study: Study) -> list[tuple[str, str]]:
     """The readiness criteria holding the team back at the decision months (issue 15), with
     the thresholds the run used when its manifest has them."""
@@ -280,11 +385,7 @@ def write_report(
     how far the building is (:data:`Progress`).
     Returns the path of ``report.html``.
     """
-    from botsim.experiment.outputs import REPORT_PENDING, _write_atomic, mark_report_written
-    from botsim.report.decision import from_study, render_html
-    from botsim.report.drivers import cost_decision_html, cost_drivers_section, drivers_section
-    from botsim.report.figures import BUILDERS, build_figures
-    from botsim.report.html import findings_html, render
+    from botsim.report.figures import BUILDERS
 
     folder = Path(folder)
     steps = {"done": 0, "total": 3 + 2 * len(BUILDERS)}  # an estimate until figures are built
@@ -293,6 +394,26 @@ def write_report(
         steps["done"] += n
         if progress is not None:
             progress(steps["done"], max(steps["total"], steps["done"]))
+
+    drawer = _Drawer()  # started now: its imports overlap with building the figures
+    try:
+        return _write_report(folder, manifest, drawer, step, steps)
+    finally:
+        drawer.close()
+
+
+def _write_report(
+    folder: Path,
+    manifest: dict[str, Any] | None,
+    drawer: _Drawer,
+    step: Callable[..., None],
+    steps: dict[str, int],
+) -> Path:
+    from botsim.experiment.outputs import REPORT_PENDING, _write_atomic, mark_report_written
+    from botsim.report.decision import from_study, render_html
+    from botsim.report.drivers import cost_decision_html, cost_drivers_section, drivers_section
+    from botsim.report.figures import BUILDERS, build_figures
+    from botsim.report.html import findings_html, render
 
     study = load_study(folder, manifest=manifest)
     step()
@@ -315,14 +436,12 @@ def write_report(
     try:
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
+        drawn = drawer.render(specs, lambda _k: step())
         rendered = []
-        for spec in specs:
-            png, svg = _render(spec)
+        for spec, (png, svg) in zip(specs, drawn):
             (staging / f"{spec.name}.png").write_bytes(png)
             (staging / f"{spec.name}.svg").write_bytes(svg)
             rendered.append((spec, png))
-            spec.figure = None  # drawn: let the next figure reuse its memory
-            step()
         drivers = drivers_section(folder, study, staging)  # "What drives this answer"
         sections = [drivers, *sections] if drivers else sections
         decision = render_html(from_study(study, comparisons))  # the first section

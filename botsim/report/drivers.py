@@ -234,6 +234,11 @@ def _figure(drivers: Drivers, metric: str) -> Any | None:
     return spec
 
 
+def _effect_tick(value: float, _pos: Any = None) -> str:
+    """A tick label of an effect axis (module level: the figure stays picklable)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+
+
 def _label_axis(ax: Any, metric: str, base_mean: float) -> None:
     """The change axis in the metric's unit, money with thousands separators."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -241,9 +246,7 @@ def _label_axis(ax: Any, metric: str, base_mean: float) -> None:
     mean = _amount(base_mean, metric, signed=False)
     ax.set_xlabel(f"change of the mean against the base (base mean {mean})")
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
-    ax.xaxis.set_major_formatter(
-        FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}")
-    )
+    ax.xaxis.set_major_formatter(FuncFormatter(_effect_tick))
 
 
 def _effects_table(drivers: Drivers) -> Any:

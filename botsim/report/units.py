@@ -6,6 +6,7 @@ One place for the words and formats of the report's tables, findings and figure 
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -106,8 +107,14 @@ def money_axis(ax: Any, code: str, axis: str = "y") -> str:
     top = max(abs(lo), abs(hi))
     scale, word = (1e6, "million") if top >= 1e6 else (1e3, "thousand") if top >= 1e4 else (1, "")
     digits = _digits(top / scale)
-    target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / scale:,.{digits}f}"))
+    target.set_major_formatter(FuncFormatter(functools.partial(_money_tick, scale, digits)))
     return f"{code} {word}".strip()
+
+
+def _money_tick(scale: float, digits: int, value: float, _pos: Any = None) -> str:
+    """A money tick label (a module-level function, so a figure can be pickled and drawn in
+    another process: ``report.build``)."""
+    return f"{value / scale:,.{digits}f}"
 
 
 def _digits(top: float) -> int:
