@@ -12,6 +12,7 @@ monthly series. A state observed at month-end m applies to month m, the interval
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from bisect import bisect_right
@@ -366,8 +367,12 @@ class Lifecycle:
         self._candidates_per_requisition = _candidates_per_requisition(sc)
         build_max = sc.build_max_months
         self._build_max_day = math.inf if build_max is None else build_max * DAYS_PER_MONTH
+        self._knowledge = sc.knowledge
+        self._last_targets: tuple[int, ...] | None = None  # the targets summed last month
+        self._last_target = 0.0
         # Parameters read every month, copied out of the (pydantic) scenario once.
         mgmt, client = sc.management, sc.client
+        self._has_management, self._has_client = mgmt is not None, client is not None
         if mgmt is not None:
             self._span = mgmt.span_of_control
             self._slow = 1.0 - mgmt.overload.ramp_speed
@@ -390,40 +395,51 @@ class Lifecycle:
 
     def step(self, rec: MonthEnd) -> MonthKpis:
         """The KPIs at month-end ``rec.month`` (records must come in month order)."""
-        sc = self.scenario
-        mgmt, client = sc.management, sc.client
+        # What stays the same from month to month is not computed again (each shortcut gives
+        # the value the formula would: the formulas themselves are called, once).
         end = rec.day
-        heads_by_role = list(map(len, rec.agents))
+        agents_by_role = rec.agents
+        heads_by_role = list(map(len, agents_by_role))
         headcount = sum(heads_by_role)
-        target = float(sum(rec.targets))
+        targets = rec.targets
+        if targets is not self._last_targets:  # a new plan step (or a record built apart)
+            self._last_targets, self._last_target = targets, float(sum(targets))
+        target = self._last_target
+        lead_counts = rec.leads
 
         # Management: leads, overload and lead coverage per lead team.
-        over_role = [False] * len(rec.agents)
+        over_role = None
         coverage, overloaded_roles = 1.0, 0
-        if mgmt is not None:
+        if self._has_management:
             span = self._span
             for t, roles in enumerate(self._teams):
                 team_agents = 0
                 for r in roles:
                     team_agents += heads_by_role[r]
-                if overloaded(team_agents, rec.leads[t], span):
+                over, team_coverage = _lead_team_state(team_agents, lead_counts[t], span)
+                if over:
+                    if over_role is None:
+                        over_role = [False] * len(agents_by_role)
                     for r in roles:
                         over_role[r] = True
                     overloaded_roles += len(roles)
-                coverage = min(coverage, lead_coverage(team_agents, rec.leads[t], span))
-        leads = sum(rec.leads)
+                coverage = min(coverage, team_coverage)
+        leads = sum(lead_counts)
         agents_per_lead = headcount / leads if leads > 0 else math.nan
 
         # Agents' output, with overload slowing the ramp and cutting output.
         fte = 0.0
-        ramping_by_role = [0] * len(rec.agents)
+        ramping_by_role = [0] * len(agents_by_role)
         tenured_ramped = 0
-        for r, agents in enumerate(rec.agents):
+        month = rec.month
+        for r, agents in enumerate(agents_by_role):
             if not agents:
                 continue
-            slow = self._slow if over_role[r] else 0.0
-            output, ramping, tenured = self._agent_output(r, agents, rec.month, slow)
-            if over_role[r]:
+            over = over_role is not None and over_role[r]
+            output, ramping, tenured = self._agent_output(
+                r, agents, month, self._slow if over else 0.0
+            )
+            if over:
                 output *= self._output_multiplier
             fte += output
             ramping_by_role[r] = ramping
@@ -432,8 +448,8 @@ class Lifecycle:
         # Client capacity and demand.
         capacity = demand = math.nan
         covered = 1.0  # the client criterion (1 without a client model)
-        if client is not None:
-            capacity = self._client_capacity[rec.month]
+        if self._has_client:
+            capacity = self._client_capacity[month]
             demand = 0.0
             for r, weight in enumerate(self._weights):
                 ramping = ramping_by_role[r]
@@ -443,21 +459,27 @@ class Lifecycle:
             fte *= 1.0 - self._shortfall_sensitivity * (1.0 - covered)
 
         # Phase.
-        build_end = min(rec.full_day, self._build_max_day)
-        phase = "build" if end < build_end else "operate"
+        full_day, build_max_day = rec.full_day, self._build_max_day
+        build_end = build_max_day if build_max_day < full_day else full_day  # min(), inlined
+        growing = end >= build_end
+        phase = "operate" if growing else "build"
         if rec.transfer_start_day <= end:
             phase = "transfer" if end < rec.transfer_done_day else "owned"
 
-        # Knowledge.
-        self.documentation = documentation_step(
-            sc.knowledge,
-            self.documentation,
-            end >= build_end,
-            tenured_ramped,
-            target,
-            rec.tenured_exits,
-            headcount + leads,
-        )
+        # Knowledge: unchanged in a month that neither grows it nor loses tenured staff
+        # (documentation_step then returns D_{m-1}, which lies in [0, 1]).
+        tenured_exits = rec.tenured_exits
+        if growing or tenured_exits:
+            self.documentation = documentation_step(
+                self._knowledge,
+                self.documentation,
+                growing,
+                tenured_ramped,
+                target,
+                tenured_exits,
+                headcount + leads,
+            )
+        documentation = self.documentation
 
         # Stability: thresholds once the team has been full (at stability.full_team_fraction),
         # and attrition over the trailing attrition window (fewer months at first).
@@ -465,69 +487,81 @@ class Lifecycle:
             target > 0
             and headcount >= self._headcount_fraction * target - TOLERANCE
             and fte >= self._capacity_fraction * target - TOLERANCE
-            and end >= rec.full_day
+            and end >= full_day
         )
         cum_x, cum_h = self._cum_exits, self._cum_heads
-        cum_x.append(cum_x[-1] + rec.attrition_exits)
-        cum_h.append(cum_h[-1] + headcount)
+        x_n = cum_x[-1] + rec.attrition_exits
+        h_n = cum_h[-1] + headcount
+        cum_x.append(x_n)
+        cum_h.append(h_n)
         n = len(cum_x) - 1  # month-ends so far; the windows hold fewer at the start
-        k = min(n, self._window)
-        annual = annualised(cum_x[n] - cum_x[n - k], cum_h[n] - cum_h[n - k], k)
-        k = min(n, RETENTION_WINDOW)
-        turnover = annualised(cum_x[n] - cum_x[n - k], cum_h[n] - cum_h[n - k], k)
+        k = n if n < self._window else self._window
+        annual = annualised(x_n - cum_x[n - k], h_n - cum_h[n - k], k)
+        k_retention = n if n < RETENTION_WINDOW else RETENTION_WINDOW
+        if k_retention != k:  # else the same window: the same rate
+            annual_retention = annualised(
+                x_n - cum_x[n - k_retention], h_n - cum_h[n - k_retention], k_retention
+            )
+        else:
+            annual_retention = annual
         stable = meets and annual <= self._max_attrition
-        self._meets_run = self._meets_run + 1 if meets else 0
-        self._stable_run = self._stable_run + 1 if stable else 0
+        meets_run = self._meets_run = self._meets_run + 1 if meets else 0
+        stable_run = self._stable_run = self._stable_run + 1 if stable else 0
 
         # Readiness.
-        retention = 1.0 - turnover if math.isfinite(turnover) else 0.0
+        retention = 1.0 - annual_retention if math.isfinite(annual_retention) else 0.0
         entity_ready = end >= rec.entity_ready_day
         min_retention, min_documentation = self._min_retention, self._min_documentation
         criteria = (
-            min(1.0, self._stable_run / self._stable_months),
+            min(1.0, stable_run / self._stable_months),
             min(max(retention / min_retention, 0.0), 1.0) if min_retention else 1.0,
             coverage,
             covered,
-            min(1.0, self.documentation / min_documentation) if min_documentation > 0 else 1.0,
+            min(1.0, documentation / min_documentation) if min_documentation > 0 else 1.0,
             1.0 if entity_ready else 0.0,
         )
 
         by_location = ()
         if self._locations:  # split teams
             by_location = tuple(
-                (name, sum(heads_by_role[r] for r in roles), sum(rec.targets[r] for r in roles))
+                (name, sum(heads_by_role[r] for r in roles), sum(targets[r] for r in roles))
                 for name, roles in self._locations
             )
-        searching = rec.requisitions.searching_by_role
-        candidates = sum(map(operator.mul, searching, self._candidates_per_requisition))
-        return MonthKpis(
-            rec.month,
-            target,
-            headcount,
-            fte,
-            rec.serving_notice,
-            rec.hires,
-            rec.exits,
-            rec.attrition_exits,
-            by_location,
-            leads,
-            agents_per_lead,
-            overloaded_roles,
-            coverage,
-            capacity,
-            demand,
-            phase,
-            self.documentation,
-            stable,
-            entity_ready,
-            retention,
-            criteria,
-            sum(criteria) / len(criteria),
-            min(criteria) >= 1.0 - TOLERANCE,
-            self._meets_run,
-            self._stable_run,
-            rec.requisitions,
-            candidates,
+        requisitions = rec.requisitions
+        candidates = sum(
+            map(operator.mul, requisitions.searching_by_role, self._candidates_per_requisition)
+        )
+        # _make: the fields in order, as MonthKpis(...) takes them, without its 27-argument call.
+        return _new_kpis(
+            (
+                month,
+                target,
+                headcount,
+                fte,
+                rec.serving_notice,
+                rec.hires,
+                rec.exits,
+                rec.attrition_exits,
+                by_location,
+                leads,
+                agents_per_lead,
+                overloaded_roles,
+                coverage,
+                capacity,
+                demand,
+                phase,
+                documentation,
+                stable,
+                entity_ready,
+                retention,
+                criteria,
+                sum(criteria) / len(criteria),
+                min(criteria) >= 1.0 - TOLERANCE,
+                meets_run,
+                stable_run,
+                requisitions,
+                candidates,
+            )
         )
 
     def _agent_output(
@@ -543,21 +577,23 @@ class Lifecycle:
         ``agents`` are in start order (hires are seated as they start).
         """
         ramp = self._ramps[role]
-        end, previous_end = month * DAYS_PER_MONTH, (month - 1) * DAYS_PER_MONTH
+        productivity, full_tenure = ramp.productivity, ramp.full_output_tenure
+        end = month * DAYS_PER_MONTH
         starts = list(agents.values())
         tenured = bisect_right(starts, end - ramp.tenured_and_ramped)
+        lost = self._lost_days[role]
+        if not slow and not lost:  # no ramp day lost to overload: the plain clock
+            full_now = bisect_right(starts, end - full_tenure)
+            if full_now == len(starts):
+                return float(full_now), 0, tenured
+            ramping = starts[full_now:]
+            output = float(full_now) + sum([productivity(end - start) for start in ramping])
+            return output, len(ramping), tenured
         # Started by then: at full output on the plain clock at the previous month-end, and so
         # on the ramp clock too unless behind (``lost``).
-        full_cut = previous_end - ramp.full_output_tenure
-        lost = self._lost_days[role]
+        previous_end = (month - 1) * DAYS_PER_MONTH
+        full_cut = previous_end - full_tenure
         first = bisect_right(starts, full_cut)
-        if not slow and not lost:  # no ramp day lost to overload: the plain clock
-            full_now = bisect_right(starts, end - ramp.full_output_tenure)
-            ramping = starts[full_now:]
-            output = float(full_now)
-            if ramping:
-                output += sum([ramp.productivity(end - start) for start in ramping])
-            return output, len(ramping), tenured
         looked_at = list(islice(agents.items(), first, None)) if first < len(starts) else []
         if lost:
             for employee in lost.keys() - agents.keys():
@@ -565,20 +601,31 @@ class Lifecycle:
             looked_at += [(e, agents[e]) for e in lost if agents[e] <= full_cut]
         output = float(len(agents) - len(looked_at))
         ramping = 0
+        training_days = ramp.training_days
         for employee, start in looked_at:
-            tenure = end - start
+            behind = lost.get(employee, 0.0)
             if slow:  # this month's overloaded days after the training ended
-                overlap = end - max(previous_end, start + ramp.training_days)
+                overlap = end - max(previous_end, start + training_days)
                 if overlap > 0:
-                    lost[employee] = lost.get(employee, 0.0) + slow * overlap
-            clock = tenure - lost.get(employee, 0.0)
-            if clock >= ramp.full_output_tenure:
+                    behind = lost[employee] = behind + slow * overlap
+            clock = (end - start) - behind
+            if clock >= full_tenure:
                 lost.pop(employee, None)
                 output += 1.0
             else:
-                output += ramp.productivity(clock)
+                output += productivity(clock)
                 ramping += 1
         return output, ramping, tenured
+
+
+_new_kpis = MonthKpis._make
+
+
+@functools.lru_cache(maxsize=4096)
+def _lead_team_state(agents: int, leads: int, span_of_control: int) -> tuple[bool, float]:
+    """:func:`overloaded` and :func:`lead_coverage` of a lead team (pure: computed once per
+    distinct team state; month-ends repeat the same few)."""
+    return overloaded(agents, leads, span_of_control), lead_coverage(agents, leads, span_of_control)
 
 
 def time_to_stable(rows: Sequence[MonthKpis], window: int) -> float:
