@@ -17,6 +17,7 @@ computes that month's lifecycle KPIs; the monthly steering review (lead promotio
 from __future__ import annotations
 
 import itertools
+import math
 
 from botsim.inputs.caching import by_identity
 from botsim.inputs.scenario import DAYS_PER_MONTH, PLAN_STEP_ROUNDING, Scenario
@@ -65,6 +66,8 @@ class Engagement:
             for desk in team.desks:
                 desk.team = team
         self.lifecycle = Lifecycle(scenario)
+        self._month_targets = targets_by_month(scenario)
+        self._entity_ready_day = math.inf
         self.has_leads = scenario.management is not None  # leads exist only with management
         self.no_leads = (0,) * len(self.teams)
         self.workforce = Workforce(self)
@@ -137,33 +140,40 @@ class Engagement:
         """Report the month-end state to the lifecycle pipeline; keep and return its KPI row."""
         # One pass over the desks (a comprehension per field cost more than the month's KPIs).
         open_requisitions = accepted_in_notice = agents_in_notice = 0
-        searching, targets, agents = [], [], []
+        searching, agents = [], []
         for desk in self.desks:
             open_requisitions += desk.open_requisitions
             accepted_in_notice += desk.accepted_in_notice
             agents_in_notice += desk.agents_in_notice
             searching.append(desk.searching)
-            targets.append(desk.monthly_targets[month])
             agents.append(desk.agents.copy())
         by_role = tuple(searching)
         hires, exits, attrition_exits, tenured_exits = self.workforce.month_flows()
         transfer = self.transfer
-        record = MonthEnd(
-            month,
-            month * DAYS_PER_MONTH,
-            tuple(targets),
-            tuple(agents),
-            tuple([team.lead_count() for team in self.teams]) if self.has_leads else self.no_leads,
-            hires,
-            exits,
-            attrition_exits,
-            tenured_exits,
-            agents_in_notice,
-            Requisitions(open_requisitions, sum(by_role), accepted_in_notice, by_role),
-            self.workforce.full_day,
-            transfer.entity_ready_day(),
-            transfer.start_day,
-            transfer.done_day,
+        entity_ready = self._entity_ready_day
+        if entity_ready == math.inf:  # once every entity is ready, that day stays
+            entity_ready = self._entity_ready_day = transfer.entity_ready_day()
+        # _make: the fields in order, as the constructors take them, without their calls.
+        record = _new_month_end(
+            (
+                month,
+                month * DAYS_PER_MONTH,
+                self._month_targets[month],
+                tuple(agents),
+                tuple([team.lead_count() for team in self.teams])
+                if self.has_leads
+                else self.no_leads,
+                hires,
+                exits,
+                attrition_exits,
+                tenured_exits,
+                agents_in_notice,
+                _new_requisitions((open_requisitions, sum(by_role), accepted_in_notice, by_role)),
+                self.workforce.full_day,
+                entity_ready,
+                transfer.start_day,
+                transfer.done_day,
+            )
         )
         row = self.lifecycle.step(record)
         self.recorder.month_ends.append(row)
@@ -208,6 +218,21 @@ def desk_settings(scenario: Scenario) -> tuple[DeskSettings, ...]:
             scenario.roles, role_recruiting(scenario), month_end_targets(scenario), strict=True
         )
     )
+
+
+@by_identity()
+def targets_by_month(scenario: Scenario) -> tuple[tuple[int, ...], ...]:
+    """The planned agents per role at each month-end 0..horizon (the desks' monthly targets,
+    month by month); once per scenario. Consecutive equal months share one tuple, so the
+    month-end pipeline sums the targets again only after a plan step."""
+    months: list[tuple[int, ...]] = []
+    for targets in zip(*(settings.monthly_targets for settings in desk_settings(scenario))):
+        months.append(months[-1] if months and months[-1] == targets else targets)
+    return tuple(months)
+
+
+_new_month_end = MonthEnd._make
+_new_requisitions = Requisitions._make
 
 
 def run_replication(
