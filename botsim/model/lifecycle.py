@@ -495,16 +495,16 @@ class Lifecycle:
         cum_x.append(x_n)
         cum_h.append(h_n)
         n = len(cum_x) - 1  # month-ends so far; the windows hold fewer at the start
-        k = n if n < self._window else self._window
-        annual = annualised(x_n - cum_x[n - k], h_n - cum_h[n - k], k)
-        k_retention = n if n < RETENTION_WINDOW else RETENTION_WINDOW
-        if k_retention != k:  # else the same window: the same rate
-            annual_retention = annualised(
-                x_n - cum_x[n - k_retention], h_n - cum_h[n - k_retention], k_retention
-            )
-        else:
-            annual_retention = annual
-        stable = meets and annual <= self._max_attrition
+        k = n if n < RETENTION_WINDOW else RETENTION_WINDOW
+        annual_retention = annualised(x_n - cum_x[n - k], h_n - cum_h[n - k], k)
+        stable = False
+        if meets:  # the attrition window matters only when the thresholds are met
+            if k != (n if n < self._window else self._window):
+                k = n if n < self._window else self._window
+                annual = annualised(x_n - cum_x[n - k], h_n - cum_h[n - k], k)
+            else:  # the same window: the same rate
+                annual = annual_retention
+            stable = annual <= self._max_attrition
         meets_run = self._meets_run = self._meets_run + 1 if meets else 0
         stable_run = self._stable_run = self._stable_run + 1 if stable else 0
 
