@@ -212,8 +212,17 @@ def compare_to_folder(
         # the rename left (done on leaving the block).
         if not staged.finalized:
             staged.save_scenarios(scenarios)  # what --resume without the files runs
+            names = unique_names([s.name for s in scenarios])
+            # timeseries.parquet is written while the replications run
+            stream = staged.stream_series([{"scenario": name} for name in names], n)
             comparison = run_comparison(
-                scenarios, n, seed, confidence=level, chunks=staged.staging / CHUNKS, **run_options
+                scenarios,
+                n,
+                seed,
+                confidence=level,
+                chunks=staged.staging / CHUNKS,
+                stream=stream,
+                **run_options,
             )
             if drivers:
                 manifest_extra = _cost_drivers_into(
@@ -228,6 +237,7 @@ def compare_to_folder(
                 report,
                 comparison.table,
                 report_progress,
+                stream,
             )
     if comparison is None:
         return target, None
@@ -304,8 +314,10 @@ def _write_compare_into(
     report: bool,
     comparisons: Any | None,
     progress: Callable[[int, int], None] | None = None,
+    stream: Any = None,
 ) -> None:
-    """The tables, report and manifest of a comparison, into its staging folder."""
+    """The tables, report and manifest of a comparison, into its staging folder (its
+    ``timeseries.parquet`` from ``stream`` when it was written while the replications ran)."""
     import pandas as pd
 
     from botsim.stats import compare_summaries, group_aggregates
@@ -338,6 +350,7 @@ def _write_compare_into(
     write_stacked_series(
         staging / "timeseries.parquet",
         [({"scenario": name}, res) for name, res in zip(names, results)],
+        stream,
     )
     by_name = {n: summary[summary["scenario"] == n].drop(columns="scenario") for n in names}
     if comparisons is None:
@@ -445,9 +458,11 @@ def sweep_to_folder(
     ) as staged:
         if not staged.finalized:  # else a resumed sweep with only its final rename left
             staging = staged.staging
-            result = run_sweep(plan, n, seed, chunks=staging / CHUNKS, **run_options)
+            # timeseries.parquet is written while the replications run
+            stream = staged.stream_series(plan.series_tags(), n)
+            result = run_sweep(plan, n, seed, chunks=staging / CHUNKS, stream=stream, **run_options)
             extra = {**(manifest_extra or {}), **({"resumed": True} if resume else {})}
-            manifest = _write_sweep_into(staging, result, sweep_text, level, extra)
+            manifest = _write_sweep_into(staging, result, sweep_text, level, extra, stream)
             # Written: the derived tables and the report read the summary back from the file,
             # so the copy in memory goes first (never two at once)
             result.summary_from(lambda: pd.read_parquet(target / "summary.parquet"))
@@ -465,10 +480,12 @@ def _write_sweep_into(
     sweep_text: str | None,
     confidence: float,
     manifest_extra: dict[str, Any] | None,
+    stream: Any = None,
 ) -> dict[str, Any]:
     """The tables of a sweep, into its staging folder; returns its manifest (the derived
     tables are written by :func:`_write_study_tables`, the report and the manifest by
-    :func:`_finish`)."""
+    :func:`_finish`; ``timeseries.parquet`` comes from ``stream`` when it was written while the
+    replications ran)."""
     from botsim.stats import group_aggregates, time_to_metrics, time_to_table
 
     plan = result.plan
@@ -479,7 +496,7 @@ def _write_sweep_into(
     points = plan.points_table()
     points.to_csv(staging / "points.csv", index=False)
     result.summary.to_parquet(staging / "summary.parquet", index=False)
-    write_stacked_series(staging / "timeseries.parquet", result.series_sources())
+    write_stacked_series(staging / "timeseries.parquet", result.series_sources(), stream)
     tag_cols = [c for c in ("sweep", "point", "label", "varied", "level") if c in result.summary]
     keys = ["point", "label", *plan.columns]
     by_point = result.summary.drop(columns=[c for c in tag_cols if c not in keys])
