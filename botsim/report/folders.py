@@ -42,15 +42,20 @@ def _environment() -> dict[str, Any]:
 
 
 def _finish(
-    staging: Path, manifest: dict[str, Any], report: bool, progress: Any | None = None
+    staging: Path,
+    manifest: dict[str, Any],
+    report: bool,
+    progress: Any | None = None,
+    study: Any = None,
 ) -> None:
+    """The report (from ``study`` when the caller has read it: a sweep's) and the manifest."""
     if report:
         from botsim.report.build import write_report
         from botsim.report.study import NoReplicationsError
 
         # Every replication failed: the folder holds the failures and no report.
         with contextlib.suppress(NoReplicationsError):
-            write_report(staging, manifest=manifest, progress=progress)
+            write_report(staging, manifest=manifest, progress=progress, study=study)
     # The manifest is written last: its presence marks the folder as complete.
     _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2, default=str).encode())
 
@@ -381,8 +386,10 @@ def _write_compare_into(
     _finish(staging, manifest, report, progress)
 
 
-def _write_study_tables(staging: Path, manifest: dict[str, Any]) -> None:
-    """Sweep tables derived from the saved ones: paired contrasts (grid) or tornado (OAT)."""
+def _write_study_tables(staging: Path, manifest: dict[str, Any]) -> Any:
+    """Sweep tables derived from the saved ones: paired contrasts (grid) or tornado (OAT).
+    Returns the :class:`botsim.report.study.Study` they were computed from, which the report
+    and the console summary reuse (with the contrasts computed here)."""
     from botsim.report.study import load_study
     from botsim.report.tables import sweep_contrasts, tornado
 
@@ -393,6 +400,7 @@ def _write_study_tables(staging: Path, manifest: dict[str, Any]) -> None:
         table, name = tornado(study), "tornado.csv"
     if len(table):
         table.to_csv(staging / name, index=False)
+    return study
 
 
 def write_sweep(
@@ -413,8 +421,8 @@ def write_sweep(
     target = Path(target)
     with staged_folder(target, force, inputs) as staging:
         manifest = _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra)
-        _write_study_tables(staging, manifest)
-        _finish(staging, manifest, report, progress)
+        study = _write_study_tables(staging, manifest)
+        _finish(staging, manifest, report, progress, study)
     return target
 
 
@@ -432,6 +440,7 @@ def sweep_to_folder(
     inputs: Sequence[str | Path] = (),
     report_progress: Callable[[int, int], None] | None = None,
     resume: bool = False,
+    on_study: Callable[[Any], None] | None = None,
     **run_options: Any,
 ) -> tuple[Path, Any]:
     """Run a sweep straight into the folder ``target`` (what ``botsim sweep`` does), each
@@ -439,8 +448,11 @@ def sweep_to_folder(
     ``timeseries.parquet`` streamed from there, so memory stays flat in the replication count
     (see :func:`compare_to_folder`, also for ``resume``). ``run_options`` go to
     :func:`botsim.experiment.sweep.run_sweep`; ``report_progress`` as for
-    :func:`compare_to_folder`. Returns the folder and the SweepResult (None when a resumed
-    sweep had only its final rename left)."""
+    :func:`compare_to_folder`. ``on_study`` is called, once the folder is complete, with the
+    :class:`botsim.report.study.Study` its derived tables and report were made from (the
+    contrasts and decision computed once): what a console summary reads instead of the
+    folder. Returns the folder and the SweepResult (None when a resumed sweep had only its
+    final rename left)."""
     import pandas as pd
 
     from botsim.experiment.outputs import read_partial, study_folder
@@ -452,7 +464,7 @@ def sweep_to_folder(
     seed = plan.root_seed(seed if seed is not None else saved.get("seed"))
     level = confidence if confidence is not None else saved.get("confidence", 0.95)
     hashes = [scenario_hash(pt.scenario) for pt in plan.points]
-    result = None
+    result = study = None
     with staged_study(
         target, "sweep", hashes, seed, n, level, resume=resume, force=force, inputs=inputs
     ) as staged:
@@ -466,10 +478,12 @@ def sweep_to_folder(
             # Written: the derived tables and the report read the summary back from the file,
             # so the copy in memory goes first (never two at once)
             result.summary_from(lambda: pd.read_parquet(target / "summary.parquet"))
-            _write_study_tables(staging, manifest)
-            _finish(staging, manifest, report, report_progress)
+            study = _write_study_tables(staging, manifest)
+            _finish(staging, manifest, report, report_progress, study)
     if result is None:
         return target, None
+    if on_study is not None and study is not None:
+        on_study(study)
     _series_from_folder(target, result.series_sources())
     return target, result
 
