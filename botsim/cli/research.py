@@ -442,6 +442,7 @@ def sweep(
     options = _executor_options(workers, scheduler)
     click.echo(f"running {len(plan.points)} variants of {plan.sweep.name}", err=True)
     bar = ProgressBar(show_progress(click.get_current_context(), no_progress))
+    studies: list[Any] = []  # the finished folder's tables, as its report read them
     try:
         text = Path(sweep_file).read_text(encoding="utf-8")
         with bar, _executor_errors(), _stops_kept(f"sweep {sweep_file}"):
@@ -460,6 +461,7 @@ def sweep(
                 progress=bar.advance,
                 report_progress=None if no_report else bar.steps("report"),
                 resume=resume is not None,
+                on_study=studies.append,
                 **options,
             )
     except (OutputError, ReportError) as exc:
@@ -467,7 +469,7 @@ def sweep(
     if result is None:  # a resumed sweep that had only its final rename left
         click.echo(f"folder: {folder}")
         return
-    _print_sweep(folder, confidence)
+    _print_sweep(folder, confidence, studies[0] if studies else None)
     _exit_on_failures(result.failures, n * len(plan.points))
 
 
@@ -480,12 +482,15 @@ def _sweep_inputs(sweep_file: str, plan: Any) -> tuple[str | Path, ...]:
     return (sweep_file, path if path.is_absolute() else Path(sweep_file).parent / path)
 
 
-def _print_sweep(folder: Path, confidence: float | None) -> None:
+def _print_sweep(folder: Path, confidence: float | None, study: Any = None) -> None:
+    """The sweep's console summary, from ``study`` (the folder's tables as its report read
+    them, with the contrasts and decision it computed) or read from ``folder``."""
     from botsim.report.console import contrast_verdict, fmt_months
     from botsim.report.study import load_study
     from botsim.report.tables import sweep_contrasts, sweep_grid, tornado
 
-    study = load_study(folder)  # its confidence level is the manifest's
+    if study is None:
+        study = load_study(folder)  # its confidence level is the manifest's
     if confidence is not None:
         study.confidence = confidence
     m = study.manifest
@@ -494,7 +499,7 @@ def _print_sweep(folder: Path, confidence: float | None) -> None:
         from botsim.report.console import print_decision
         from botsim.report.decision import from_study
 
-        print_decision(from_study(study, contrasts))
+        print_decision(from_study(study))
     click.echo(
         f"{m['sweep']}: {m['points']} variants x {m['replications']} replications, "
         f"seed {m['seed']} (common random numbers), {m['wall_time_seconds']:.1f} s"

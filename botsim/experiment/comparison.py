@@ -34,15 +34,20 @@ def unique_names(names: Sequence[str]) -> list[str]:
     return out
 
 
-def chunk_stores(chunks: Path | None, count: int) -> list[Any]:
+def chunk_stores(chunks: Path | None, count: int, stream: Any = None) -> list[Any]:
     """One chunk store per experiment of a study (``None`` each without a ``chunks`` folder):
     ``chunks/0001``, ``chunks/0002``... (:class:`botsim.experiment.outputs.ChunkFolder`, the
-    store ``botsim run`` saves its chunks in)."""
+    store ``botsim run`` saves its chunks in), each attached to ``stream`` when given (a
+    :class:`botsim.experiment.outputs.SeriesStream` writing the study's time series while
+    it runs)."""
     from botsim.experiment.outputs import ChunkFolder
 
     if chunks is None:
         return [None] * count
-    return [ChunkFolder(Path(chunks) / f"{k + 1:04d}") for k in range(count)]
+    stores = [ChunkFolder(Path(chunks) / f"{k + 1:04d}") for k in range(count)]
+    if stream is not None:
+        stores = [stream.attach(store, k) for k, store in enumerate(stores)]
+    return stores
 
 
 def comparison_failures(names: Sequence[str], results: Sequence[Any]) -> list[dict[str, Any]]:
@@ -100,6 +105,7 @@ def run_comparison(
     progress: Callable[[int], None] | None = None,
     on_start: Callable[[str, int, int], None] | None = None,
     chunks: Path | None = None,
+    stream: Any = None,
     **run_options: Any,
 ) -> Comparison:
     """Run every scenario with the same seed (common random numbers) and compare them in pairs.
@@ -111,7 +117,8 @@ def run_comparison(
     is called for each scenario before they run. ``chunks`` is a folder where each scenario's
     replications are saved chunk by chunk as they finish (:func:`chunk_stores`): its monthly
     series then stay on disk, not in memory (``botsim compare`` writes them from there), so
-    memory does not grow with the replications.
+    memory does not grow with the replications; ``stream`` (a
+    :class:`botsim.experiment.outputs.SeriesStream`) then writes those series while they run.
     """
     import contextlib
 
@@ -127,7 +134,7 @@ def run_comparison(
     # One store per experiment in ``chunks``; else a store given (the same for every one).
     given = run_options.pop("store", None)
     count = len(scenarios)
-    stores = chunk_stores(chunks, count) if chunks is not None else [given] * count
+    stores = chunk_stores(chunks, count, stream) if chunks is not None else [given] * count
     if on_start is not None:
         for name in names:
             on_start(name, n, seed)

@@ -505,10 +505,14 @@ class ChunkFolder:
     folder (:class:`StagedRun`), a comparison or sweep one folder per scenario or variant, so
     that a study's monthly series are on disk, not in memory, until its tables are written
     (:func:`write_series_parquet`). Each file is written to a temporary name and renamed.
+    Attached to a :class:`SeriesStream`, it offers each chunk to it once saved (and, when a
+    run is resumed, each chunk saved earlier as it loads it).
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        self.stream: SeriesStream | None = None  # offered each chunk saved (SeriesStream.attach)
+        self.experiment = 0
 
     def files(self) -> list[Path]:
         return sorted(self.folder.glob("*.npz"))
@@ -532,6 +536,8 @@ class ChunkFolder:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        if self.stream is not None:
+            self.stream.saved(self.experiment, chunk, path)
 
     def completed_chunks(self) -> Iterator[Any]:
         """Chunks saved earlier (for resuming), their series left on disk (``None``)."""
@@ -551,9 +557,12 @@ class ChunkFolder:
                 log.warning("unreadable chunk %s (%s): its replications run again", path, exc)
                 path.unlink(missing_ok=True)
                 continue
-            yield ChunkResult(
+            chunk = ChunkResult(
                 replications=replications, summary=summary, series=None, failures=failures
             )
+            if self.stream is not None:
+                self.stream.saved(self.experiment, chunk, path, live=False)
+            yield chunk
 
     def series_parts(self) -> Iterator[dict[str, Any]]:
         """Each saved chunk's monthly series (columns), in replication order, one at a time."""
@@ -608,48 +617,216 @@ def unified_schema(tables: Iterable[Any]) -> Any:
     return pa.unify_schemas(schemas, promote_options="permissive") if schemas else None
 
 
-def write_series_parquet(path: Path, parts: Iterable[Any], schema: Any = None) -> None:
-    """Stream parts of a table (in order) into one Parquet file, never all in memory.
+class SeriesWriter:
+    """Parts of a table, in order, into one Parquet file, never all in memory.
 
-    The one writer of every command's ``timeseries.parquet`` (run, compare, sweep). Parts are
-    gathered into row groups of about ``ROW_GROUP_ROWS`` rows: one row group per chunk would
-    make the file's metadata (and the writer's memory) grow with the number of chunks.
-    ``schema`` (default: the first row group's) is the file's; every part is conformed to it
-    (:func:`_conform`).
+    The one writer of every command's ``timeseries.parquet`` (run, compare, sweep), whether it
+    is fed after the replications (:func:`write_series_parquet`) or while they run
+    (:class:`SeriesStream`). Parts are gathered into row groups of about ``ROW_GROUP_ROWS``
+    rows: one row group per chunk would make the file's metadata (and the writer's memory)
+    grow with the number of chunks. ``schema`` (default: the first row group's) is the file's;
+    it may be set until the first row group is written (:attr:`started`); every part is
+    conformed to it (:func:`_conform`).
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    writer = None
-    pending: list[Any] = []
-    rows = 0
+    def __init__(self, path: Path, schema: Any = None) -> None:
+        self.path = Path(path)
+        self.schema = schema
+        self._writer: Any = None
+        self._pending: list[Any] = []
+        self._rows = 0
 
-    def flush() -> None:
-        nonlocal writer, schema, pending, rows
-        if not pending:
+    @property
+    def started(self) -> bool:
+        """The first row group is written: the file's schema is fixed."""
+        return self._writer is not None
+
+    def write(self, part: Any) -> None:
+        table = _arrow_table(part).replace_schema_metadata(None)
+        self._pending.append(table)
+        self._rows += table.num_rows
+        if self._rows >= ROW_GROUP_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self._pending:
             return
-        table = pa.concat_tables(pending, promote_options="permissive")
-        if writer is None:
-            schema = table.schema if schema is None else schema
-            writer = pq.ParquetWriter(path, schema)
-        writer.write_table(_conform(table, schema))
-        pending, rows = [], 0
+        table = pa.concat_tables(self._pending, promote_options="permissive")
+        if self._writer is None:
+            self.schema = table.schema if self.schema is None else self.schema
+            self._writer = pq.ParquetWriter(self.path, self.schema)
+        self._writer.write_table(_conform(table, self.schema))
+        self._pending, self._rows = [], 0
 
+    def close(self) -> None:
+        """Write what is left and close the file (an empty table if nothing was written)."""
+        try:
+            self._flush()
+            if self._writer is None:
+                import pandas as pd
+
+                pd.DataFrame({"replication": []}).to_parquet(self.path, index=False)
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+
+    def discard(self) -> None:
+        """Drop what was gathered, close the file and remove it."""
+        self._pending, self._rows = [], 0
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+            self._writer = None
+        self.path.unlink(missing_ok=True)
+
+
+def write_series_parquet(path: Path, parts: Iterable[Any], schema: Any = None) -> None:
+    """Stream parts of a table (in order) into one Parquet file (:class:`SeriesWriter`)."""
+    writer = SeriesWriter(path, schema)
     try:
         for part in parts:
-            table = _arrow_table(part).replace_schema_metadata(None)
-            pending.append(table)
-            rows += table.num_rows
-            if rows >= ROW_GROUP_ROWS:
-                flush()
-        flush()
-        if writer is None:
-            import pandas as pd
+            writer.write(part)
+    except BaseException:
+        writer.discard()
+        raise
+    writer.close()
 
-            pd.DataFrame({"replication": []}).to_parquet(path, index=False)
-    finally:
-        if writer is not None:
-            writer.close()
+
+STREAM_FILE = ".timeseries.parquet.stream"
+"""Where :class:`SeriesStream` writes ``timeseries.parquet`` while the replications run (in the
+staging folder; renamed into place when the folder's tables are written)."""
+STREAM_BUFFER_CHUNKS = 16
+"""Chunks that finished before an earlier one whose series :class:`SeriesStream` holds in
+memory; any further ones are read back from their chunk files when their turn comes (memory
+stays bounded however a slow chunk holds up the order)."""
+STREAM_READS_PER_CHUNK = 2
+"""Chunk files :class:`SeriesStream` reads back (chunks saved by an interrupted run, or not
+held in memory) each time a chunk finishes: the rest when the tables are written."""
+
+
+class SeriesStream:
+    """``timeseries.parquet`` written while the replications run, chunk by chunk, in order.
+
+    A study's experiments (a run's one, a comparison's scenarios, a sweep's variants) each save
+    their chunks in a :class:`ChunkFolder` :meth:`attach`-ed to the stream; each chunk saved is
+    offered here with its series still in memory. The file holds the experiments one after the
+    other, each in replication order, every row tagged with its experiment's ``tags`` (with
+    ``stacked``; a run's rows are written as they are): the same rows, schema and row groups as
+    :func:`write_stacked_series` (:func:`write_series_parquet` for a run) writes from the chunk
+    files afterwards, through the same :class:`SeriesWriter`. Chunks finish out of order
+    (several run at once): one that arrives before its turn waits, its series in memory (at
+    most :data:`STREAM_BUFFER_CHUNKS` of them; beyond that, and for chunks an interrupted run
+    saved, its chunk file is read back when its turn comes). The chunk files are kept: a run
+    cut short is resumed from them, and the stream then starts the file again.
+
+    The stream gives up (:meth:`finish` returns False and the caller writes the file from the
+    chunk files as before) when an experiment's series needs a column or type the file's
+    schema, fixed at its first row group, does not have, or when anything but a file-system
+    error goes wrong while writing.
+    """
+
+    def __init__(
+        self, path: Path, tags: Sequence[dict[str, Any]], replications: int, stacked: bool
+    ) -> None:
+        self.path = Path(path)
+        self.tags = list(tags)
+        self.replications = int(replications)
+        self.stacked = stacked
+        self.writer = SeriesWriter(self.path)
+        self.experiment = 0  # the experiment being written
+        self.next = 0  # its next replication
+        self.waiting: dict[tuple[int, int], tuple[int, Path, Any]] = {}
+        self.held = 0  # waiting chunks whose series are in memory
+        self.seen: set[int] = set()  # experiments whose first rows are written
+        self.failed = False
+        self.path.unlink(missing_ok=True)
+
+    def attach(self, store: ChunkFolder, experiment: int) -> ChunkFolder:
+        """Let ``store`` (experiment number ``experiment``) offer its chunks here."""
+        store.stream, store.experiment = self, experiment
+        return store
+
+    def saved(self, experiment: int, chunk: Any, path: Path, live: bool = True) -> None:
+        """A chunk of ``experiment`` is saved in ``path`` (``live``: just run, its series in
+        ``chunk.series``; else saved by an interrupted run, its series on disk only)."""
+        if self.failed:
+            return
+        series = chunk.series if live and self.held < STREAM_BUFFER_CHUNKS else None
+        self.waiting[(experiment, chunk.first)] = (chunk.replications[-1], Path(path), series)
+        self.held += series is not None
+        self._advance(STREAM_READS_PER_CHUNK if live else 0)
+
+    def _advance(self, reads: int | None) -> None:
+        """Write every chunk whose turn it is; at most ``reads`` read back from their files
+        (None: all)."""
+        import numpy as np
+
+        while not self.failed and self.experiment < len(self.tags):
+            if self.next >= self.replications:
+                self.experiment, self.next = self.experiment + 1, 0
+                continue
+            key = (self.experiment, self.next)
+            if key not in self.waiting:
+                return
+            last, path, series = self.waiting[key]
+            if series is None:
+                if reads is not None and reads <= 0:
+                    return
+                reads = None if reads is None else reads - 1
+                with np.load(path, allow_pickle=False) as data:
+                    series = _unpack_columns(data, "t")
+            else:
+                self.held -= 1
+            del self.waiting[key]
+            self._write(series)
+            self.next = last + 1
+
+    def _write(self, series: dict[str, Any]) -> None:
+        if not len(series.get("replication", ())):
+            return  # every replication of the chunk failed
+        try:
+            part = _tagged(series, self.tags[self.experiment]) if self.stacked else series
+            if self.stacked and self.experiment not in self.seen:
+                self.seen.add(self.experiment)
+                schema = unified_schema(
+                    [part]
+                    if self.writer.schema is None
+                    else [self.writer.schema.empty_table(), part]
+                )
+                if schema != self.writer.schema:
+                    if self.writer.started:
+                        raise ValueError("a later experiment has other series columns")
+                    self.writer.schema = schema
+            self.writer.write(part)
+        except OSError:
+            raise
+        except Exception as exc:
+            log.debug("timeseries.parquet is written after the replications: %s", exc)
+            self.discard()
+
+    def finish(self, path: Path) -> bool:
+        """Write what is left and move the file to ``path``; False (nothing written) if the
+        stream gave up or some chunk never came."""
+        if not self.failed:
+            self._advance(None)
+        if self.failed or self.experiment < len(self.tags) or self.waiting:
+            self.discard()
+            return False
+        self.writer.close()
+        os.replace(self.path, path)
+        self.failed = True  # done: nothing more is written
+        return True
+
+    def discard(self) -> None:
+        """Give up: drop what is held and remove the file."""
+        self.failed = True
+        self.waiting.clear()
+        self.held = 0
+        self.writer.discard()
 
 
 def _tagged(part: Any, tags: dict[str, Any]) -> Any:
@@ -683,11 +860,16 @@ def _stacked_parts(sources: Sequence[tuple[dict[str, Any], Any]]) -> tuple[Itera
     return parts(), schema
 
 
-def write_stacked_series(path: Path, sources: Sequence[tuple[dict[str, Any], Any]]) -> None:
+def write_stacked_series(
+    path: Path, sources: Sequence[tuple[dict[str, Any], Any]], stream: SeriesStream | None = None
+) -> None:
     """Write the monthly series of several experiments (``(tags, ExperimentResult)`` pairs, in
     order) into one Parquet file, streamed part by part (:func:`write_series_parquet`), each
     row tagged with its experiment's ``tags`` columns (a comparison's ``scenario``, a sweep's
-    ``point`` and parameters)."""
+    ``point`` and parameters). With ``stream`` (the same experiments' :class:`SeriesStream`)
+    the file it wrote while they ran is used, unless it gave up."""
+    if stream is not None and stream.finish(path):
+        return
     parts, schema = _stacked_parts(sources)
     write_series_parquet(path, parts, schema)
 
@@ -731,6 +913,7 @@ class StagedRun:
         self.inputs = tuple(inputs) or saved
         self._lock_fd: int | None = None
         self.chunks = ChunkFolder(staging / CHUNKS)
+        self.stream: SeriesStream | None = None
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -883,6 +1066,9 @@ class StagedRun:
         self._lock_fd = fd
 
     def release(self) -> None:
+        if self.stream is not None:  # finished, or cut short: its file goes
+            self.stream.discard()
+            self.stream = None
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -901,7 +1087,23 @@ class StagedRun:
     def load_series(self) -> Any:
         return self.chunks.load_series()
 
+    def stream_series(
+        self, tags: Sequence[dict[str, Any]] = ({},), replications: int | None = None
+    ) -> SeriesStream:
+        """Write ``timeseries.parquet`` while the replications run (:class:`SeriesStream`):
+        a run's chunks as they are (the default ``tags``), a study's experiments each tagged
+        with its ``tags`` (its chunk stores attached by
+        :func:`botsim.experiment.comparison.chunk_stores`)."""
+        count = self.partial["replications"] if replications is None else replications
+        stacked = any(tags)
+        self.stream = SeriesStream(self.staging / STREAM_FILE, tags, count, stacked)
+        if not stacked:
+            self.stream.attach(self.chunks, 0)
+        return self.stream
+
     def _write_series_parquet(self, path: Path) -> None:
+        if self.stream is not None and self.stream.finish(path):
+            return
         write_series_parquet(path, self.chunks.series_parts())
 
     # -- finishing -------------------------------------------------------------------------
@@ -921,7 +1123,7 @@ class StagedRun:
             if not self.finalized:
                 _write_tables(self.staging, result)
                 ts = self.staging / "timeseries.parquet"
-                if result.timeseries_loaded:
+                if result.timeseries_loaded and self.stream is None:
                     _write_with(ts, lambda p: result.timeseries.to_parquet(p, index=False))
                 else:
                     _write_with(ts, self._write_series_parquet)

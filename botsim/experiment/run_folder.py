@@ -184,6 +184,8 @@ def run_to_folder(
                 force=force,
                 inputs=(scenario_file,),
             )
+        if precision is None:  # timeseries.parquet is written while the replications run
+            staged.stream_series()
         if on_start is not None:
             on_start(backend.description)
         result = run_experiment(

@@ -240,6 +240,13 @@ class SweepPlan:
             return override
         return self.sweep.seed if self.sweep.seed is not None else self.base.seed
 
+    def series_tags(self) -> list[dict[str, Any]]:
+        """The columns each variant's monthly series rows get in a sweep's
+        ``timeseries.parquet``: point and parameters."""
+        return [
+            {"point": pt.index, **{k: _cell(v) for k, v in pt.params.items()}} for pt in self.points
+        ]
+
     def points_table(self) -> Any:
         import pandas as pd
 
@@ -505,10 +512,7 @@ class SweepResult:
     def series_sources(self) -> list[tuple[dict[str, Any], Any]]:
         """(columns the variant's series rows get: point and parameters, its result) per
         variant, in order (:func:`botsim.experiment.outputs.stacked_series`)."""
-        return [
-            ({"point": pt.index, **{k: _cell(v) for k, v in pt.params.items()}}, res)
-            for pt, res in zip(self.plan.points, self.results)
-        ]
+        return list(zip(self.plan.series_tags(), self.results))
 
     @property
     def timeseries(self) -> Any:
@@ -536,13 +540,15 @@ def run_sweep(
     seed: int | None = None,
     progress: Callable[[int], None] | None = None,
     chunks: Path | None = None,
+    stream: Any = None,
     **run_options: Any,
 ) -> SweepResult:
     """Run every variant with the same seed (CRN) and stack the results into tidy tables.
 
     ``run_options`` are passed to :func:`botsim.experiment.runner.run_experiment` (e.g. executors).
     ``chunks``: a folder where each variant's replications are saved as they finish, so their
-    monthly series stay on disk (see :func:`botsim.experiment.comparison.run_comparison`).
+    monthly series stay on disk (see :func:`botsim.experiment.comparison.run_comparison`, also
+    for ``stream``).
     Raises :class:`SweepError` before running anything if a parameter's column name is taken
     (:func:`check_columns`).
     """
@@ -561,7 +567,7 @@ def run_sweep(
     # One store per experiment in ``chunks``; else a store given (the same for every one).
     given = run_options.pop("store", None)
     count = len(plan.points)
-    stores = chunk_stores(chunks, count) if chunks is not None else [given] * count
+    stores = chunk_stores(chunks, count, stream) if chunks is not None else [given] * count
     with contextlib.ExitStack() as stack:
         run_options = share_backend(run_options, stack)
         # pipelined: the next variant's chunks start while the last ones of the previous run

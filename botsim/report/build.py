@@ -376,13 +376,16 @@ def write_report(
     folder: str | Path,
     manifest: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    study: Study | None = None,
 ) -> Path:
     """(Re)build ``report.html`` and ``figures/`` in ``folder`` from its saved tables.
 
     Refuses a folder that is not complete (interrupted or not a run folder) with ReportError,
     and one where no replication completed with its subclass NoReplicationsError (there is
     nothing to report: the failures are in failures.json). ``progress`` (optional) is told
-    how far the building is (:data:`Progress`).
+    how far the building is (:data:`Progress`). ``study`` is the folder's :class:`Study` when
+    the caller has read it already (a sweep's writer, for its derived tables; with
+    ``manifest``); else it is read here.
     Returns the path of ``report.html``.
     """
     from botsim.report.figures import BUILDERS
@@ -397,7 +400,7 @@ def write_report(
 
     drawer = _Drawer()  # started now: its imports overlap with building the figures
     try:
-        return _write_report(folder, manifest, drawer, step, steps)
+        return _write_report(folder, manifest, drawer, step, steps, study)
     finally:
         drawer.close()
 
@@ -408,6 +411,7 @@ def _write_report(
     drawer: _Drawer,
     step: Callable[..., None],
     steps: dict[str, int],
+    study: Study | None = None,
 ) -> Path:
     from botsim.experiment.outputs import REPORT_PENDING, _write_atomic, mark_report_written
     from botsim.report.decision import from_study, render_html
@@ -415,7 +419,8 @@ def _write_report(
     from botsim.report.figures import BUILDERS, build_figures
     from botsim.report.html import findings_html, render
 
-    study = load_study(folder, manifest=manifest)
+    if study is None:
+        study = load_study(folder, manifest=manifest)
     step()
     if not len(study.summary):
         raise NoReplicationsError(

@@ -619,7 +619,17 @@ def from_comparison(comparison: Any) -> Decision:
 def from_study(study: Any, comparisons: Any = None) -> Decision:
     """The decision summary of a report's :class:`~botsim.report.study.Study`; ``comparisons``
     is the paired table (compare: :func:`botsim.report.tables.comparisons`; sweep:
-    :func:`botsim.report.tables.sweep_contrasts`), computed here when not given."""
+    :func:`botsim.report.tables.sweep_contrasts`), computed here when not given: then the
+    decision is made once per study (the report and the console summary show the same one:
+    :func:`botsim.report.study.derived`)."""
+    if comparisons is None:
+        from botsim.report.study import derived
+
+        return derived(study, "decision", _decision)
+    return _decision(study, comparisons)
+
+
+def _decision(study: Any, comparisons: Any = None) -> Decision:
     from botsim.report import tables, units
 
     summaries = {

@@ -42,15 +42,20 @@ def _environment() -> dict[str, Any]:
 
 
 def _finish(
-    staging: Path, manifest: dict[str, Any], report: bool, progress: Any | None = None
+    staging: Path,
+    manifest: dict[str, Any],
+    report: bool,
+    progress: Any | None = None,
+    study: Any = None,
 ) -> None:
+    """The report (from ``study`` when the caller has read it: a sweep's) and the manifest."""
     if report:
         from botsim.report.build import write_report
         from botsim.report.study import NoReplicationsError
 
         # Every replication failed: the folder holds the failures and no report.
         with contextlib.suppress(NoReplicationsError):
-            write_report(staging, manifest=manifest, progress=progress)
+            write_report(staging, manifest=manifest, progress=progress, study=study)
     # The manifest is written last: its presence marks the folder as complete.
     _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2, default=str).encode())
 
@@ -212,8 +217,17 @@ def compare_to_folder(
         # the rename left (done on leaving the block).
         if not staged.finalized:
             staged.save_scenarios(scenarios)  # what --resume without the files runs
+            names = unique_names([s.name for s in scenarios])
+            # timeseries.parquet is written while the replications run
+            stream = staged.stream_series([{"scenario": name} for name in names], n)
             comparison = run_comparison(
-                scenarios, n, seed, confidence=level, chunks=staged.staging / CHUNKS, **run_options
+                scenarios,
+                n,
+                seed,
+                confidence=level,
+                chunks=staged.staging / CHUNKS,
+                stream=stream,
+                **run_options,
             )
             if drivers:
                 manifest_extra = _cost_drivers_into(
@@ -228,6 +242,7 @@ def compare_to_folder(
                 report,
                 comparison.table,
                 report_progress,
+                stream,
             )
     if comparison is None:
         return target, None
@@ -304,8 +319,10 @@ def _write_compare_into(
     report: bool,
     comparisons: Any | None,
     progress: Callable[[int, int], None] | None = None,
+    stream: Any = None,
 ) -> None:
-    """The tables, report and manifest of a comparison, into its staging folder."""
+    """The tables, report and manifest of a comparison, into its staging folder (its
+    ``timeseries.parquet`` from ``stream`` when it was written while the replications ran)."""
     import pandas as pd
 
     from botsim.stats import compare_summaries, group_aggregates
@@ -338,6 +355,7 @@ def _write_compare_into(
     write_stacked_series(
         staging / "timeseries.parquet",
         [({"scenario": name}, res) for name, res in zip(names, results)],
+        stream,
     )
     by_name = {n: summary[summary["scenario"] == n].drop(columns="scenario") for n in names}
     if comparisons is None:
@@ -368,8 +386,10 @@ def _write_compare_into(
     _finish(staging, manifest, report, progress)
 
 
-def _write_study_tables(staging: Path, manifest: dict[str, Any]) -> None:
-    """Sweep tables derived from the saved ones: paired contrasts (grid) or tornado (OAT)."""
+def _write_study_tables(staging: Path, manifest: dict[str, Any]) -> Any:
+    """Sweep tables derived from the saved ones: paired contrasts (grid) or tornado (OAT).
+    Returns the :class:`botsim.report.study.Study` they were computed from, which the report
+    and the console summary reuse (with the contrasts computed here)."""
     from botsim.report.study import load_study
     from botsim.report.tables import sweep_contrasts, tornado
 
@@ -380,6 +400,7 @@ def _write_study_tables(staging: Path, manifest: dict[str, Any]) -> None:
         table, name = tornado(study), "tornado.csv"
     if len(table):
         table.to_csv(staging / name, index=False)
+    return study
 
 
 def write_sweep(
@@ -400,8 +421,8 @@ def write_sweep(
     target = Path(target)
     with staged_folder(target, force, inputs) as staging:
         manifest = _write_sweep_into(staging, result, sweep_text, confidence, manifest_extra)
-        _write_study_tables(staging, manifest)
-        _finish(staging, manifest, report, progress)
+        study = _write_study_tables(staging, manifest)
+        _finish(staging, manifest, report, progress, study)
     return target
 
 
@@ -419,6 +440,7 @@ def sweep_to_folder(
     inputs: Sequence[str | Path] = (),
     report_progress: Callable[[int, int], None] | None = None,
     resume: bool = False,
+    on_study: Callable[[Any], None] | None = None,
     **run_options: Any,
 ) -> tuple[Path, Any]:
     """Run a sweep straight into the folder ``target`` (what ``botsim sweep`` does), each
@@ -426,8 +448,11 @@ def sweep_to_folder(
     ``timeseries.parquet`` streamed from there, so memory stays flat in the replication count
     (see :func:`compare_to_folder`, also for ``resume``). ``run_options`` go to
     :func:`botsim.experiment.sweep.run_sweep`; ``report_progress`` as for
-    :func:`compare_to_folder`. Returns the folder and the SweepResult (None when a resumed
-    sweep had only its final rename left)."""
+    :func:`compare_to_folder`. ``on_study`` is called, once the folder is complete, with the
+    :class:`botsim.report.study.Study` its derived tables and report were made from (the
+    contrasts and decision computed once): what a console summary reads instead of the
+    folder. Returns the folder and the SweepResult (None when a resumed sweep had only its
+    final rename left)."""
     import pandas as pd
 
     from botsim.experiment.outputs import read_partial, study_folder
@@ -439,22 +464,26 @@ def sweep_to_folder(
     seed = plan.root_seed(seed if seed is not None else saved.get("seed"))
     level = confidence if confidence is not None else saved.get("confidence", 0.95)
     hashes = [scenario_hash(pt.scenario) for pt in plan.points]
-    result = None
+    result = study = None
     with staged_study(
         target, "sweep", hashes, seed, n, level, resume=resume, force=force, inputs=inputs
     ) as staged:
         if not staged.finalized:  # else a resumed sweep with only its final rename left
             staging = staged.staging
-            result = run_sweep(plan, n, seed, chunks=staging / CHUNKS, **run_options)
+            # timeseries.parquet is written while the replications run
+            stream = staged.stream_series(plan.series_tags(), n)
+            result = run_sweep(plan, n, seed, chunks=staging / CHUNKS, stream=stream, **run_options)
             extra = {**(manifest_extra or {}), **({"resumed": True} if resume else {})}
-            manifest = _write_sweep_into(staging, result, sweep_text, level, extra)
+            manifest = _write_sweep_into(staging, result, sweep_text, level, extra, stream)
             # Written: the derived tables and the report read the summary back from the file,
             # so the copy in memory goes first (never two at once)
             result.summary_from(lambda: pd.read_parquet(target / "summary.parquet"))
-            _write_study_tables(staging, manifest)
-            _finish(staging, manifest, report, report_progress)
+            study = _write_study_tables(staging, manifest)
+            _finish(staging, manifest, report, report_progress, study)
     if result is None:
         return target, None
+    if on_study is not None and study is not None:
+        on_study(study)
     _series_from_folder(target, result.series_sources())
     return target, result
 
@@ -465,10 +494,12 @@ def _write_sweep_into(
     sweep_text: str | None,
     confidence: float,
     manifest_extra: dict[str, Any] | None,
+    stream: Any = None,
 ) -> dict[str, Any]:
     """The tables of a sweep, into its staging folder; returns its manifest (the derived
     tables are written by :func:`_write_study_tables`, the report and the manifest by
-    :func:`_finish`)."""
+    :func:`_finish`; ``timeseries.parquet`` comes from ``stream`` when it was written while the
+    replications ran)."""
     from botsim.stats import group_aggregates, time_to_metrics, time_to_table
 
     plan = result.plan
@@ -479,7 +510,7 @@ def _write_sweep_into(
     points = plan.points_table()
     points.to_csv(staging / "points.csv", index=False)
     result.summary.to_parquet(staging / "summary.parquet", index=False)
-    write_stacked_series(staging / "timeseries.parquet", result.series_sources())
+    write_stacked_series(staging / "timeseries.parquet", result.series_sources(), stream)
     tag_cols = [c for c in ("sweep", "point", "label", "varied", "level") if c in result.summary]
     keys = ["point", "label", *plan.columns]
     by_point = result.summary.drop(columns=[c for c in tag_cols if c not in keys])

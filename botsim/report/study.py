@@ -100,6 +100,9 @@ class Study:
     points: Any = None  # sweep: the points table
     description: str = ""
     series_note: str = ""  # said in the captions of figures drawn from a sample of the series
+    derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Tables computed from this study once and reused (:func:`derived`): a sweep writes its
+    contrasts, builds its report and prints its console summary from one study."""
 
     @property
     def horizon(self) -> float:
@@ -125,6 +128,16 @@ class Study:
             f"heatmap_month {self.heatmap_month:g} is beyond the horizon "
             f"({self.horizon:g} months): P(event by month {self.grid_month:g}) is shown instead."
         )
+
+
+def derived(study: Study, name: str, make: Any) -> Any:
+    """``make(study)``, computed once per study and confidence level (a table the folder's
+    tables, its report and the console summary all show): later calls return the first
+    result. The tables it is made from are read once and not changed afterwards."""
+    key = (name, study.confidence)
+    if key not in study.derived:
+        study.derived[key] = make(study)
+    return study.derived[key]
 
 
 def _read_text(path: Path) -> str:

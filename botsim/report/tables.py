@@ -140,10 +140,18 @@ def tornado(study: Study, metric: str | None = None) -> Any:
     """One-at-a-time effects on ``metric``: mean at low/high minus the base mean (paired, CRN).
 
     Time-to metrics are restricted to the horizon (censored runs count as the horizon).
+    Computed once per study and metric (``tornado.csv``, the report and the console summary
+    show the same table: :func:`botsim.report.study.derived`); each call returns a copy.
     """
-    import pandas as pd
+    from botsim.report.study import derived
 
     metric = metric or study.key_metric
+    return derived(study, f"tornado {metric}", lambda s: _tornado(s, metric)).copy()
+
+
+def _tornado(study: Study, metric: str) -> Any:
+    import pandas as pd
+
     values = key_metric_values(study, metric)
     values["varied"] = study.summary["varied"].to_numpy()
     values["level"] = study.summary["level"].to_numpy()
@@ -240,8 +248,16 @@ def sweep_contrasts(study: Study) -> Any:
     shares, P(event by month m) differences, not comparable / undefined rows).
 
     Each setting is its own family: with more than two values its pairwise intervals are
-    Bonferroni-adjusted (see :func:`botsim.stats.compare_summaries`).
+    Bonferroni-adjusted (see :func:`botsim.stats.compare_summaries`). Computed once per study
+    (``contrasts.csv``, the report, its decision and the console summary show the same table:
+    :func:`botsim.report.study.derived`); each call returns a copy.
     """
+    from botsim.report.study import derived
+
+    return derived(study, "sweep_contrasts", _sweep_contrasts).copy()
+
+
+def _sweep_contrasts(study: Study) -> Any:
     import pandas as pd
 
     if study.kind != "sweep" or study.mode != "grid" or not study.params:

@@ -220,10 +220,10 @@ def test_the_sweep_tables_are_derived_after_the_summary_left_memory(tmp_path, mo
     real = folders._write_study_tables
     held: list[bool] = []
 
-    def checking(staging, manifest) -> None:
+    def checking(staging, manifest):
         results = [o for o in gc.get_objects() if isinstance(o, SweepResult)]
         held.extend(not isinstance(r.__dict__["_summary_value"], _Loader) for r in results)
-        real(staging, manifest)
+        return real(staging, manifest)
 
     monkeypatch.setattr(folders, "_write_study_tables", checking)
     plan = sweep_from_dict(json.loads(grid(tmp_path).read_text()), tmp_path / "grid.yaml")
