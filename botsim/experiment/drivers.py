@@ -894,12 +894,16 @@ def _driver_table(summary: Any, drivers: list[Driver]) -> Any:
 
 def write_drivers(folder: Path, result: DriversResult) -> Path | None:
     """Write the drivers table into ``folder`` (atomically); nothing when no assumption ran."""
+    return _write_table(Path(folder) / DRIVERS_FILE, result.table)
+
+
+def _write_table(path: Path, table: Any) -> Path | None:
+    """Write ``table`` to the Parquet file ``path`` atomically; nothing when it is None."""
     from botsim.experiment.outputs import _write_with
 
-    if result.table is None:
+    if table is None:
         return None
-    path = Path(folder) / DRIVERS_FILE
-    _write_with(path, lambda p: result.table.to_parquet(p, index=False))
+    _write_with(path, lambda p: table.to_parquet(p, index=False))
     return path
 
 
@@ -1302,13 +1306,7 @@ def _unreachable(
 
 def write_cost_drivers(folder: Path, result: CostDriversResult) -> Path | None:
     """Write the cost drivers table into ``folder`` (atomically); nothing when none ran."""
-    from botsim.experiment.outputs import _write_with
-
-    if result.table is None:
-        return None
-    path = Path(folder) / COST_DRIVERS_FILE
-    _write_with(path, lambda p: result.table.to_parquet(p, index=False))
-    return path
+    return _write_table(Path(folder) / COST_DRIVERS_FILE, result.table)
 
 
 __all__ = [

@@ -197,6 +197,24 @@ def check_replaceable(
         )
 
 
+def claim_target(target: Path, kind: str, force: bool, inputs: Iterable[str | Path] = ()) -> Path:
+    """Check that a new ``kind`` (run, compare, sweep) may be written to ``target``: a valid
+    name, nothing there that ``force`` may not replace, no live botsim writing it, no
+    interrupted one waiting for ``--resume``; returns its staging folder."""
+    if target.name.startswith(INCOMPLETE_PREFIX) or target.name in ("", ".", ".."):
+        what = "run folder" if kind == "run" else "output folder"
+        raise OutputError(f"invalid {what} name {target.name!r}")
+    check_destination(target, force, inputs)
+    staging = staging_path(target)
+    if staging.exists() and is_locked(staging):
+        raise OutputError(
+            f"a {kind} of {target} is still running in {staging} (held by a live botsim "
+            "process); wait for it to finish or choose another --out"
+        )
+    check_no_interrupted(target, force, inputs)
+    return staging
+
+
 def check_no_interrupted(target: Path, force: bool, inputs: Iterable[str | Path] = ()) -> None:
     """Refuse to start ``target`` over an interrupted run or study of it (its ``.incomplete-*``
     folder, which ``--resume`` finishes) unless ``force`` discards it."""
@@ -931,16 +949,7 @@ class StagedRun:
         inputs: tuple[str | Path, ...] = (),
     ) -> StagedRun:
         target = Path(target)
-        if target.name.startswith(INCOMPLETE_PREFIX) or target.name in ("", ".", ".."):
-            raise OutputError(f"invalid run folder name {target.name!r}")
-        check_destination(target, force, inputs)
-        staging = staging_path(target)
-        if staging.exists() and is_locked(staging):
-            raise OutputError(
-                f"a run of {target} is still running in {staging} (held by a live botsim "
-                "process); wait for it to finish or choose another --out"
-            )
-        check_no_interrupted(target, force, inputs)
+        staging = claim_target(target, "run", force, inputs)
         partial = {
             "format": FORMAT,
             "target": target.name,
@@ -1214,16 +1223,7 @@ class StagedStudy(StagedRun):
         """Start the staging folder of a new study (refusing to replace anything without
         ``force``, and an interrupted study of the same folder: ``--resume`` finishes it)."""
         target = Path(target)
-        if target.name.startswith(INCOMPLETE_PREFIX) or target.name in ("", ".", ".."):
-            raise OutputError(f"invalid output folder name {target.name!r}")
-        check_destination(target, force, inputs)
-        staging = staging_path(target)
-        if staging.exists() and is_locked(staging):
-            raise OutputError(
-                f"a {kind} of {target} is still running in {staging} (held by a live botsim "
-                "process); wait for it to finish or choose another --out"
-            )
-        check_no_interrupted(target, force, inputs)
+        staging = claim_target(target, kind, force, inputs)
         partial = {
             "format": FORMAT,
             "kind": kind,

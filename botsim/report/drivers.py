@@ -329,12 +329,24 @@ def drivers_section(folder: str | Path, run: Study, staging: Path) -> tuple[str,
             f'<p class="note">None: no assumption labelled as such (or weakly sourced) moves a '
             f"key metric by {threshold} of its mean or more.</p>"
         )
-    parts.append(
-        "<h3>Every assumption tried</h3>"
-        f'<p class="note">Change of each metric\'s mean at the low / high value (* = material: '
-        f"at least {threshold} of the mean, significant).</p>"
-        + table_html(_effects_table(drivers), "drivers-table")
+    parts += _every_variant_tried(
+        "Every assumption tried",
+        "Change of each metric's mean at the low / high value (* = material: "
+        f"at least {threshold} of the mean, significant).",
+        _effects_table(drivers),
+        "drivers-table",
+        entry,
     )
+    return "What drives this answer", "".join(parts)
+
+
+def _every_variant_tried(
+    heading: str, note: str, effects: Any, css_class: str, entry: dict[str, Any]
+) -> list[str]:
+    """The table of every variant tried, and the assumptions not tried with the reason."""
+    from botsim.report.html import table_html
+
+    parts = [f'<h3>{heading}</h3><p class="note">{note}</p>' + table_html(effects, css_class)]
     skipped = entry.get("skipped") or []
     if skipped:
         items = "".join(
@@ -342,7 +354,7 @@ def drivers_section(folder: str | Path, run: Study, staging: Path) -> tuple[str,
             for s in skipped
         )
         parts.append(f"<details><summary>Not tried here</summary><ul>{items}</ul></details>")
-    return "What drives this answer", "".join(parts)
+    return parts
 
 
 # --------------------------------------------------------------------------- console
@@ -657,7 +669,7 @@ def cost_drivers_section(folder: str | Path, study: Study, staging: Path) -> tup
     difference (rendered into ``staging``) and every term's effect on it and on its present
     value."""
     from botsim.report.build import _render
-    from botsim.report.html import figure_html, table_html
+    from botsim.report.html import figure_html
 
     drivers = load_cost_drivers(folder, study.manifest, study.confidence)
     if drivers is None:
@@ -683,17 +695,12 @@ def cost_drivers_section(folder: str | Path, study: Study, staging: Path) -> tup
         (staging / f"{spec.name}.png").write_bytes(png)
         (staging / f"{spec.name}.svg").write_bytes(svg)
         parts.append(figure_html(spec, png))
-    parts.append(
-        "<h3>Every cost term tried</h3>"
-        '<p class="note">Change of the mean of A - B at the low / high value (* = material: '
-        f"at least {MATERIAL_SHARE:.0%} of the base difference, significant).</p>"
-        + table_html(_effects_table(drivers), "cost-drivers-table")
+    parts += _every_variant_tried(
+        "Every cost term tried",
+        "Change of the mean of A - B at the low / high value (* = material: "
+        f"at least {MATERIAL_SHARE:.0%} of the base difference, significant).",
+        _effects_table(drivers),
+        "cost-drivers-table",
+        entry,
     )
-    skipped = entry.get("skipped") or []
-    if skipped:
-        items = "".join(
-            f"<li>{html.escape(str(s['assumption']))}: {html.escape(str(s['why']))}</li>"
-            for s in skipped
-        )
-        parts.append(f"<details><summary>Not tried here</summary><ul>{items}</ul></details>")
     return "What decides the cost answer: every term", "".join(parts)
