@@ -444,14 +444,12 @@ def load_cost_drivers(
 
 
 def _term_value(value: float, name: str, factor: bool, currency: str) -> str:
+    """A value with its unit words (``_bare`` plus the currency and ``per``)."""
     if factor:
-        return f"x{value:.2f} its current values"
+        return f"{_bare(value, name, factor, currency)} its current values"
     kind, per = _UNITS.get(name, ("money", ""))
-    if kind == "percent":
-        return f"{value:.1%}{per}"
-    if kind == "number":
-        return f"{value:.3g}{per}"
-    return f"{currency} {value:,.0f}{per}"
+    money = f"{currency} " if kind == "money" else ""
+    return f"{money}{_bare(value, name, factor, currency)}{per}"
 
 
 def _bare(value: float, name: str, factor: bool, currency: str) -> str:
