@@ -960,23 +960,38 @@ class StagedRun:
             "created_utc": _now(),
             **(extra or {}),
         }
+        scenario_file = {"scenario.yaml": dump_yaml(scenario_to_dict(scenario)).encode()}
+        return cls._create(target, staging, partial, inputs, scenario_file, "run folder")
+
+    @classmethod
+    def _create(
+        cls,
+        target: Path,
+        staging: Path,
+        partial: dict[str, Any],
+        inputs: Iterable[str | Path],
+        files: dict[str, bytes],
+        what: str,
+    ) -> Any:
+        """Create the staging folder of a new run or study: locked, with ``files``, the
+        chunks folder and, last, ``partial.json`` (a staging folder without it is an aborted
+        start); nothing left behind when it cannot be created."""
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             if staging.exists():
                 shutil.rmtree(staging)
             staging.mkdir()
-            run = cls(staging, partial, tuple(inputs))
-            run._lock()
-            _write_atomic(staging / "scenario.yaml", dump_yaml(scenario_to_dict(scenario)).encode())
+            staged = cls(staging, partial, tuple(inputs))
+            staged._lock()
+            for name, data in files.items():
+                _write_atomic(staging / name, data)
             (staging / CHUNKS).mkdir()
-            # partial.json last: a staging folder without it is an aborted start, not a run.
             _write_atomic(staging / PARTIAL, _json_bytes(partial))
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
-            raise OutputError(
-                f"cannot create run folder {staging}: {_describe_os_error(exc)}"
-            ) from None
-        return run
+            problem = _describe_os_error(exc)
+            raise OutputError(f"cannot create {what} {staging}: {problem}") from None
+        return staged
 
     @classmethod
     def open(cls, path: Path, kind: str | None = None) -> Any:
@@ -1237,22 +1252,7 @@ class StagedStudy(StagedRun):
             "inputs": [str(item) for item in inputs],
             **(extra or {}),
         }
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if staging.exists():
-                shutil.rmtree(staging)
-            staging.mkdir()
-            study = cls(staging, partial, tuple(inputs))
-            study._lock()
-            (staging / CHUNKS).mkdir()
-            # partial.json last: a staging folder without it is an aborted start, not a study.
-            _write_atomic(staging / PARTIAL, _json_bytes(partial))
-        except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise OutputError(
-                f"cannot create folder {staging}: {_describe_os_error(exc)}"
-            ) from None
-        return study
+        return cls._create(target, staging, partial, inputs, {}, "folder")
 
     def save_scenarios(self, scenarios: Sequence[Scenario]) -> None:
         """Keep each experiment's resolved scenario beside its chunks (``chunks/0001/
