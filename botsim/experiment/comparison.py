@@ -40,11 +40,11 @@ def chunk_stores(chunks: Path | None, count: int, stream: Any = None) -> list[An
     store ``botsim run`` saves its chunks in), each attached to ``stream`` when given (a
     :class:`botsim.experiment.outputs.SeriesStream` writing the study's time series while
     it runs)."""
-    from botsim.experiment.outputs import ChunkFolder
+    from botsim.experiment.outputs import ChunkFolder, experiment_chunks
 
     if chunks is None:
         return [None] * count
-    stores = [ChunkFolder(Path(chunks) / f"{k + 1:04d}") for k in range(count)]
+    stores = [ChunkFolder(experiment_chunks(chunks, k)) for k in range(count)]
     if stream is not None:
         stores = [stream.attach(store, k) for k, store in enumerate(stores)]
     return stores

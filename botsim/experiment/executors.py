@@ -156,18 +156,28 @@ def _worker_init(parent_pid: int) -> None:
     threading.Thread(target=watch_parent, name="botsim-parent-watch", daemon=True).start()
 
 
+def process_context() -> Any:
+    """The ``multiprocessing`` context of every local process botsim starts (pool workers,
+    the report's drawing helper): ``forkserver`` where there is one, else ``spawn``.
+
+    forkserver: processes start from a clean server process (no inherited threads or locks of
+    the parent), with the simulation modules imported once in advance. The server is one per
+    process and keeps the preload it started with, so every user sets the same one: whichever
+    starts first, pool workers share the simulation's pages with it."""
+    import multiprocessing as mp
+
+    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    context = mp.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["botsim.experiment.runner"])
+    return context
+
+
 class ProcessPoolBackend(Backend):
     """A local pool of ``workers`` processes (the default: one per core)."""
 
     def __init__(self, workers: int) -> None:
-        import multiprocessing as mp
-
-        # forkserver: workers start from a clean server process (no inherited threads or
-        # locks of the parent), with the simulation modules imported once in advance.
-        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-        context = mp.get_context(method)
-        if method == "forkserver":
-            context.set_forkserver_preload(["botsim.experiment.runner"])
+        context = process_context()
         self.workers = workers
         self.description = f"process-pool(workers={workers})"
         self._pool = cf.ProcessPoolExecutor(

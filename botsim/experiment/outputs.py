@@ -1195,6 +1195,12 @@ def read_partial(path: Path) -> dict[str, Any] | None:
     return partial if isinstance(partial, dict) else None
 
 
+def experiment_chunks(chunks: Path, k: int) -> Path:
+    """The chunk folder of a study's ``k``-th experiment (from 0) in its ``chunks`` folder:
+    ``chunks/0001``, ``chunks/0002``..."""
+    return Path(chunks) / f"{k + 1:04d}"
+
+
 def saved_scenario_files(path: Path, count: int | None = None) -> list[Path]:
     """The resolved scenarios an interrupted study at ``path`` (either name) saved
     (:meth:`StagedStudy.save_scenarios`), in order; ``count`` of them, else as many as its
@@ -1203,7 +1209,8 @@ def saved_scenario_files(path: Path, count: int | None = None) -> list[Path]:
     staging = path if path.name.startswith(INCOMPLETE_PREFIX) else staging_path(path)
     if count is None:
         count = len((read_partial(path) or {}).get("scenario_hashes", []))
-    return [Path(staging) / CHUNKS / f"{k + 1:04d}" / "scenario.yaml" for k in range(count)]
+    chunks = Path(staging) / CHUNKS
+    return [experiment_chunks(chunks, k) / "scenario.yaml" for k in range(count)]
 
 
 class StagedStudy(StagedRun):

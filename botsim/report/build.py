@@ -105,16 +105,14 @@ class _Drawer:
 
     def __init__(self) -> None:
         self._pool = self._owned = None
-        from botsim.experiment.executors import default_workers
+        from botsim.experiment.executors import default_workers, process_context
 
         if default_workers() < 2:
             return
         try:
             import concurrent.futures as cf
-            import multiprocessing as mp
 
-            method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-            self._pool = cf.ProcessPoolExecutor(1, mp_context=mp.get_context(method))
+            self._pool = cf.ProcessPoolExecutor(1, mp_context=process_context())
             self._ready = self._pool.submit(_import_matplotlib)
             self._owned = self._pool
         except (OSError, RuntimeError, ValueError):  # no processes here: draw in this one

@@ -71,7 +71,7 @@ class Decision:
     facts: dict[str, Facts]
     replications: dict[str, int]
     milestones: Any  # group, metric, event, n, median, p10, p90, never, horizon
-    readiness: Any  # group, month, p, ci_low, ci_high, n, events, note
+    readiness: Any  # group, month, p, ci_low, ci_high, n, events, note, held_back
     costs: Any  # group, population, replications, share, total_cost(_p10/_p90), savings...
     break_even: Any  # group, metric, event, n, median, p10, p90, never, horizon
     verdicts: Any  # setting, metric, scenario_a, scenario_b, better, text
@@ -204,7 +204,33 @@ def readiness_rows(group: str, summary: Any, facts: Facts, confidence: float) ->
         elif pb["events"] == 0:
             row["note"] = f"no replication was ready by month {month:g}"
         rows.append(row)
+    held = held_back(summary)
+    if held:
+        at = first if first is not None and first <= facts.horizon else facts.horizon
+        held = f"{held} (at month {at:g})"
+    for row in rows:
+        row["held_back"] = held
     return rows
+
+
+def held_back(summary: Any) -> str:
+    """The readiness criteria not met in a single replication at the planned transfer month
+    (the horizon when none is planned: the ``unmet_<criterion>`` columns), in words (""
+    when each was met in some replication).
+
+    It says why no replication became transfer-ready: a scenario without an entity never
+    meets the entity criterion, whatever the team does."""
+    from botsim.model.lifecycle import CRITERIA
+
+    unmet_of = catalogue.metric("unmet_<criterion>").column
+    never = [
+        catalogue.label(f"criterion_{c}", "series").split(": ")[-1]
+        for c in CRITERIA
+        if unmet_of(criterion=c) in summary
+        and len(summary)
+        and bool(summary[unmet_of(criterion=c)].astype(bool).all())
+    ]
+    return ", ".join(never)
 
 
 def cost_rows(group: str, summary: Any) -> list[dict]:
@@ -445,7 +471,9 @@ def _short(value: float, horizon: float) -> str:
 
 def _readiness_text(rows: Any) -> str:
     if (rows["events"] == 0).all():
-        return f"0% at every month (no replication was ready by month {rows['month'].max():g})"
+        held = str(rows["held_back"].iloc[0]) if "held_back" in rows else ""
+        why = f"; not met in any replication: {held}" if held else ""
+        return f"0% at every month (no replication was ready by month {rows['month'].max():g}{why})"
     parts = []
     for _, r in rows.iterrows():
         if math.isnan(r["p"]):

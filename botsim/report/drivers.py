@@ -623,7 +623,9 @@ def cost_answer_lines(
             if _num(r["swing"])
         ]
         if top:
-            lines.append("  largest swings of A - B (low / high end): " + ", ".join(top))
+            lines.append(
+                f"  largest swings of A - B, {currency} (low / high end): " + ", ".join(top)
+            )
     return lines
 
 

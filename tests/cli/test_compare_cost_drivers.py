@@ -57,6 +57,7 @@ def test_console_states_the_cost_answer_first(compared) -> None:
     assert out.index("what decides the cost answer") < out.index("DECISION SUMMARY")
     assert "manila-transfer-at-18 costs USD" in out
     assert "partner markup were above" in out or "partner markup stays below" in out
+    assert "largest swings of A - B, USD (low / high end): " in out  # money with its currency
 
 
 def test_report_decision_section_says_which_terms_decide(compared) -> None:

@@ -100,6 +100,26 @@ def test_months_before_the_earliest_transfer_month_are_not_given_as_a_number() -
     assert decision.money(1234567.4, "EUR") == "EUR 1,234,567"
 
 
+def test_never_ready_says_which_criteria_no_replication_met() -> None:
+    """0 % transfer-ready names the criteria unmet in every replication (a managed partnership
+    has no entity), and only those: a criterion met in one replication is not blamed."""
+    summary = pd.DataFrame(
+        {
+            "replication": range(3),
+            "time_to_transfer_ready": [np.nan] * 3,
+            "time_to_transfer_ready_censored": [True] * 3,
+            "unmet_entity": [True, True, True],
+            "unmet_documentation": [True, False, True],
+            "unmet_stable": [False] * 3,
+        }
+    )
+    d = decision.decide("run", {"x": summary}, {"x": decision.Facts(horizon=24)})
+    text = "\n".join(decision.render_text(d))
+    assert "0% at every month (no replication was ready by month 24; " in text
+    assert "not met in any replication: entity (at month 24))" in text
+    assert decision.held_back(summary.assign(unmet_entity=[True, False, True])) == ""
+
+
 def _first_line(output: str) -> str:
     return next(line for line in output.splitlines() if line.strip())
 
