@@ -899,11 +899,11 @@ def write_drivers(folder: Path, result: DriversResult) -> Path | None:
 
 def _write_table(path: Path, table: Any) -> Path | None:
     """Write ``table`` to the Parquet file ``path`` atomically; nothing when it is None."""
-    from botsim.experiment.outputs import _write_with
+    from botsim.experiment.outputs import _write_with, write_parquet
 
     if table is None:
         return None
-    _write_with(path, lambda p: table.to_parquet(p, index=False))
+    _write_with(path, lambda p: write_parquet(table, p))
     return path
 
 

@@ -303,6 +303,34 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def dictionary_columns(schema: Any) -> list[str]:
+    """The columns of an Arrow ``schema`` that Parquet files dictionary-encode: text only
+    (scenario, location, phase... few distinct values). Numbers are written plain: encoding
+    them by dictionary too (pyarrow's default) made writing a sweep's time series twice as
+    slow and reading it back five times slower, for a file no smaller (benchmarks/README.md,
+    "Session 8")."""
+    import pyarrow as pa
+
+    return [
+        f.name
+        for f in schema
+        if pa.types.is_string(f.type)
+        or pa.types.is_large_string(f.type)
+        or pa.types.is_dictionary(f.type)
+    ]
+
+
+def write_parquet(frame: Any, path: Path) -> None:
+    """Write a data frame to the Parquet file ``path`` (no index; text dictionary-encoded,
+    numbers plain: :func:`dictionary_columns`). Every table botsim writes goes through it or
+    through :class:`SeriesWriter`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, path, use_dictionary=dictionary_columns(table.schema))
+
+
 def _write_with(path: Path, write: Any) -> None:
     """Let ``write(tmp_path)`` produce a file, then rename it into place."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -386,7 +414,7 @@ def _now() -> str:
 def _write_tables(folder: Path, result: Any) -> None:
     from botsim.stats import aggregate
 
-    _write_with(folder / "summary.parquet", lambda p: result.summary.to_parquet(p, index=False))
+    _write_with(folder / "summary.parquet", lambda p: write_parquet(result.summary, p))
     _write_with(
         folder / "aggregates.csv", lambda p: aggregate(result.summary).to_csv(p, index=False)
     )
@@ -467,9 +495,7 @@ def write_run(
         scenario = result.scenario
         _write_atomic(staging / "scenario.yaml", dump_yaml(scenario_to_dict(scenario)).encode())
         _write_tables(staging, result)
-        _write_with(
-            staging / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False)
-        )
+        _write_with(staging / "timeseries.parquet", lambda p: write_parquet(result.timeseries, p))
         partial = {**_base_manifest(scenario), "created_utc": _now()}
         manifest = _final_manifest(partial, result, manifest_extra or {})
         # The manifest is written last: its presence marks the content as complete.
@@ -675,7 +701,9 @@ class SeriesWriter:
         table = pa.concat_tables(self._pending, promote_options="permissive")
         if self._writer is None:
             self.schema = table.schema if self.schema is None else self.schema
-            self._writer = pq.ParquetWriter(self.path, self.schema)
+            self._writer = pq.ParquetWriter(
+                self.path, self.schema, use_dictionary=dictionary_columns(self.schema)
+            )
         self._writer.write_table(_conform(table, self.schema))
         self._pending, self._rows = [], 0
 
@@ -686,7 +714,7 @@ class SeriesWriter:
             if self._writer is None:
                 import pandas as pd
 
-                pd.DataFrame({"replication": []}).to_parquet(self.path, index=False)
+                write_parquet(pd.DataFrame({"replication": []}), self.path)
         finally:
             if self._writer is not None:
                 self._writer.close()
@@ -1148,7 +1176,7 @@ class StagedRun:
                 _write_tables(self.staging, result)
                 ts = self.staging / "timeseries.parquet"
                 if result.timeseries_loaded and self.stream is None:
-                    _write_with(ts, lambda p: result.timeseries.to_parquet(p, index=False))
+                    _write_with(ts, lambda p: write_parquet(result.timeseries, p))
                 else:
                     _write_with(ts, self._write_series_parquet)
                 manifest = _final_manifest(self.partial, result, extra or {})

@@ -26,6 +26,7 @@ from botsim.experiment.outputs import (
     combined_hash,
     scenario_hash,
     staged_folder,
+    write_parquet,
     write_stacked_series,
 )
 from botsim.inputs.loader import dump_yaml, scenario_to_dict
@@ -351,7 +352,7 @@ def _write_compare_into(
         summaries.append(s)
     summary = pd.concat(summaries, ignore_index=True)
     del summaries
-    summary.to_parquet(staging / "summary.parquet", index=False)
+    write_parquet(summary, staging / "summary.parquet")
     write_stacked_series(
         staging / "timeseries.parquet",
         [({"scenario": name}, res) for name, res in zip(names, results)],
@@ -509,7 +510,7 @@ def _write_sweep_into(
     _write_atomic(staging / "base-scenario.yaml", dump_yaml(scenario_to_dict(plan.base)).encode())
     points = plan.points_table()
     points.to_csv(staging / "points.csv", index=False)
-    result.summary.to_parquet(staging / "summary.parquet", index=False)
+    write_parquet(result.summary, staging / "summary.parquet")
     write_stacked_series(staging / "timeseries.parquet", result.series_sources(), stream)
     tag_cols = [c for c in ("sweep", "point", "label", "varied", "level") if c in result.summary]
     keys = ["point", "label", *plan.columns]
