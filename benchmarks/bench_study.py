@@ -18,7 +18,10 @@ Targets (issue 19, "Targets"):
 * **sweep** - the shipped sweep ``sweeps/ph-vs-co-by-size.yaml`` at 10,000 replications per
   variant, default options (all cores, report included) in at most 180 s wall, the report (what
   follows the replications: tables, figures, report.html) at most 20 % of it. Median and range
-  over ``--repeats`` runs, each in a fresh process.
+  over ``--repeats`` runs, each in a fresh process. Each run is printed with the machine's
+  speed just before and after it (:func:`machine_speed`: floor-model replications per second
+  of two processes at once), since on a shared VM that speed, not botsim, moves the wall time
+  by a fifth from one run to the next.
 * **dask** - the same sweep on a Dask ``LocalCluster`` of 2 workers (``--scheduler local
   --workers 2``) at most 1.15x the process pool's wall time (``--workers 2``), alternating order
   over ``--repeats`` pairs, cluster start-up included in its time (as a user sees it).
@@ -106,28 +109,63 @@ def bench_memory(kind: str, sizes: list[int], extra: list[str]) -> dict[str, Any
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+MACHINE_PROBE = (
+    "import sys, time\n"
+    "sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
+    "from botsim import load_scenario\n"
+    "from floor_model import FloorParams, simulate_floor\n"
+    "params = FloorParams.from_scenario(load_scenario(sys.argv[3], ['horizon_months=36']))\n"
+    "simulate_floor(params, 0)\n"
+    "n, t = 0, time.perf_counter()\n"
+    "while time.perf_counter() - t < float(sys.argv[4]):\n"
+    "    simulate_floor(params, n); n += 1\n"
+    "print(n / (time.perf_counter() - t))\n"
+)
+"""Floor-model replications per second in one process (``benchmarks/floor_model.py``, the
+36-month Manila core): a fixed workload that measures the machine, not botsim."""
+
+
+def machine_speed(seconds: float = 4.0, processes: int = 2) -> float:
+    """Floor-model replications per second of ``processes`` processes running at once: what
+    the machine delivers with every core busy, as a study's workers find it. This VM's speed
+    with both vCPUs busy moves by a fifth within minutes (session 8), so the sweep's time is
+    printed with this rate measured just before and after it."""
+    argv = [sys.executable, "-c", MACHINE_PROBE, str(ROOT), str(ROOT / "benchmarks"),
+            str(PAIR[0]), str(seconds)]  # fmt: skip
+    probes = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+    return sum(float(p.communicate()[0].strip().splitlines()[-1]) for p in probes)
+
+
 def bench_sweep(n: int, repeats: int, extra: list[str]) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="botsim-bench-"))
     try:
-        walls, shares, reps = [], [], []
+        walls, shares, reps, speeds = [], [], [], []
         for k in range(repeats):
             folder = tmp / f"sweep-{k}"
-            print(f"  sweep -n {n} run {k + 1} (load {_load()})", flush=True)
+            before = machine_speed()
+            print(
+                f"  sweep -n {n} run {k + 1} (load {_load()}; machine {before:.0f} floor "
+                "replications/s on 2 processes)",
+                flush=True,
+            )
             run = _timed(_study_argv("sweep", n, folder, extra))
             replications = _replication_seconds(folder)
+            after = machine_speed()
+            speeds.append((before + after) / 2)
             walls.append(run["wall"])
             reps.append(replications)
             shares.append((run["wall"] - replications) / run["wall"])
             print(
                 f"    wall {run['wall']:.1f} s, replications {replications:.1f} s, after them "
                 f"{run['wall'] - replications:.1f} s, CPU {run['cpu']:.0f} s, "
-                f"peak RSS {run['rss']:.0f} MB",
+                f"peak RSS {run['rss']:.0f} MB; machine after {after:.0f} replications/s",
                 flush=True,
             )
             shutil.rmtree(folder, ignore_errors=True)
         return {
             "median wall s": statistics.median(walls),
             "wall range": [min(walls), max(walls)],
+            "machine floor replications/s": speeds,
             "median replications s": statistics.median(reps),
             "median share after replications": statistics.median(shares),
             "target": 180.0,
