@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -112,6 +112,10 @@ class EmployeeTable:
     requisition: np.ndarray  # the requisition hired from; -1 for a lead promoted from within
 
 
+EMPLOYEE_DTYPES = (np.int64, np.int64, float, float, float, object, bool, np.int64)
+"""The dtypes of :class:`EmployeeTable`'s columns, in field order (:func:`_table`)."""
+
+
 @dataclass(frozen=True)
 class RequisitionTable:
     """One row per requisition: opened, search start, acceptance, start (``inf`` = not yet).
@@ -129,6 +133,17 @@ class RequisitionTable:
     closed: np.ndarray
     offers_declined: np.ndarray
     no_show: np.ndarray
+
+
+REQUISITION_DTYPES = (np.int64, np.int64, object, float, float, float, float, np.int64, bool)
+"""The dtypes of :class:`RequisitionTable`'s columns, in field order (:func:`_table`)."""
+
+
+def _table(cls: Any, dtypes: tuple[Any, ...], rows: Iterable[Iterable[Any]]) -> Any:
+    """A table ``cls`` (:class:`EmployeeTable`, :class:`RequisitionTable`) from its rows: one
+    array per field, in field order, of the field's dtype in ``dtypes``."""
+    cols = list(zip(*rows)) or [()] * len(dtypes)
+    return cls(*(np.asarray(c, dtype=d) for c, d in zip(cols, dtypes, strict=True)))
 
 
 _new_event = tuple.__new__
@@ -276,29 +291,8 @@ class Recorder:
     def tables(self) -> tuple[EmployeeTable, RequisitionTable, list[Event]]:
         """The employee table, the requisition table and the milestone events (entity set-up,
         transfer, full team) of the events recorded so far."""
-        cols = list(zip(*self._staff.values())) if self._staff else [()] * 8
-        employees = EmployeeTable(
-            employee=np.asarray(cols[0], dtype=np.int64),
-            role=np.asarray(cols[1], dtype=np.int64),
-            start=np.asarray(cols[2], dtype=float),
-            resign=np.asarray(cols[3], dtype=float),
-            exit=np.asarray(cols[4], dtype=float),
-            exit_kind=np.asarray(cols[5], dtype=object),
-            is_lead=np.asarray(cols[6], dtype=bool),
-            requisition=np.asarray(cols[7], dtype=np.int64),
-        )
-        cols = list(zip(*self._requisitions.values())) if self._requisitions else [()] * 9
-        requisitions = RequisitionTable(
-            requisition=np.asarray(cols[0], dtype=np.int64),
-            role=np.asarray(cols[1], dtype=np.int64),
-            reason=np.asarray(cols[2], dtype=object),
-            opened=np.asarray(cols[3], dtype=float),
-            search_started=np.asarray(cols[4], dtype=float),
-            accepted=np.asarray(cols[5], dtype=float),
-            closed=np.asarray(cols[6], dtype=float),
-            offers_declined=np.asarray(cols[7], dtype=np.int64),
-            no_show=np.asarray(cols[8], dtype=bool),
-        )
+        employees = _table(EmployeeTable, EMPLOYEE_DTYPES, self._staff.values())
+        requisitions = _table(RequisitionTable, REQUISITION_DTYPES, self._requisitions.values())
         return employees, requisitions, self.milestones
 
 
