@@ -627,6 +627,39 @@ def _all_field_names() -> set[str]:
     return names
 
 
+@functools.lru_cache(maxsize=4)
+def _field_homes(root: type[BaseModel]) -> dict[str, list[str]]:
+    """Each field name of ``root``'s schema -> the paths of the fields of that name, shortest
+    first, as a user writes them (``locations[i].recruiting``): where a field put in the wrong
+    section belongs."""
+    import typing
+
+    def in_list(annotation: Any) -> bool:
+        stack = [annotation]
+        while stack:
+            tp = stack.pop()
+            if typing.get_origin(tp) is list:
+                return True
+            stack.extend(a for a in typing.get_args(tp) if not isinstance(a, (str, int)))
+        return False
+
+    homes: dict[str, list[str]] = {}
+    queue: list[tuple[type[BaseModel], str]] = [(root, "")]
+    seen: set[type] = set()
+    while queue:  # breadth first: the shortest path wins
+        model, prefix = queue.pop(0)
+        if model in seen:
+            continue
+        seen.add(model)
+        for fname, finfo in model.model_fields.items():
+            name = finfo.alias or fname
+            path = f"{prefix}.{name}" if prefix else name
+            homes.setdefault(name, []).append(path)
+            step = path + ("[i]" if in_list(finfo.annotation) else "")
+            queue.extend((sub, step) for sub in _submodels(finfo.annotation))
+    return homes
+
+
 def _submodels(annotation: Any) -> list[type[BaseModel]]:
     import typing
 
@@ -717,8 +750,14 @@ def _problems(
             else:
                 known = known if known is not None else _all_field_names()
                 close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.7)
-            message = "unknown field" + (f" (did you mean {close[0]!r}?)" if close else "")
-            if siblings and not close and len(siblings) <= 12:
+            home = _field_homes(root).get(key) if siblings else None
+            if home is not None:  # a real field, in the wrong section
+                close = []
+                where = ", ".join(home[:3]) + (", ..." if len(home) > 3 else "")
+                message = f"unknown field here; {key!r} is a field at {where}"
+            else:
+                message = "unknown field" + (f" (did you mean {close[0]!r}?)" if close else "")
+            if siblings and not close and home is None and len(siblings) <= 12:
                 message += f"; allowed here: {', '.join(sorted(siblings))}"
         elif kind == "missing":
             message = "required field is missing"

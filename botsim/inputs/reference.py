@@ -487,7 +487,9 @@ expand to at most {_file_limit("MAX_NODES"):,} values, aliases included (see
 with its field path and the bad value, e.g.
 `locations[0].attrition.bands[1].voluntary: Input should be less than or equal to 5, got 7.0`;
 `botsim validate` and `botsim run` then exit with code 2. Unknown keys are errors (with a
-"did you mean" suggestion), types are strict (`"12"` in quotes is not a number, `true` is not 1),
+"did you mean" suggestion, or, for a real field in the wrong section, where it goes:
+`recruiting: unknown field here; 'recruiting' is a field at locations[i].recruiting`), types
+are strict (`"12"` in quotes is not a number, `true` is not 1),
 NaN and infinity are refused. At most {_file_limit("MAX_PROBLEMS_SHOWN")} problems are printed
 and at most {_file_limit("MAX_UNKNOWN_FIELDS_SHOWN")} unknown keys named, the rest counted ("and N
 more"). A mapping most of whose top-level keys are not scenario fields is reported as "does not
