@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -123,6 +124,14 @@ MACHINE_PROBE = (
 )
 """Floor-model replications per second in one process (``benchmarks/floor_model.py``, the
 36-month Manila core): a fixed workload that measures the machine, not botsim."""
+
+
+def _interpreter() -> str:
+    """Which CPython runs the benchmark: the same code needs ~20 % less CPU per replication
+    on a build optimised with PGO and LTO (Debian's ``/usr/bin/python3.11``) than on one
+    built without (pyenv's default), measured side by side (benchmarks/README.md, "Session 9")."""
+    base = getattr(sys, "_base_executable", sys.executable)
+    return f"{os.path.realpath(base)}, compiler {platform.python_compiler()}"
 
 
 def machine_speed(seconds: float = 4.0, processes: int = 2) -> float:
@@ -305,6 +314,7 @@ def main() -> int:
     extra += ["--workers", str(args.workers)] if args.workers else []
     extra += ["--no-report"] if args.no_report else []
     print(f"load average at the start: {_load()}; {os.cpu_count()} cores", flush=True)
+    print(f"python {platform.python_version()} ({_interpreter()})", flush=True)
     ok = True
     if args.what == "profile":
         profile(args.replications, args.top)
