@@ -543,8 +543,40 @@ def reference_markdown() -> str:
             "",
             *rows(SERIES),
             "",
+            *_drivers_tables_markdown(),
         ]
     )
+
+
+def _drivers_tables_markdown() -> list[str]:
+    """The drivers tables, which reuse summary column names: what those columns hold there."""
+    from botsim.experiment.drivers import (
+        COST_DRIVER_METRICS,
+        COST_DRIVERS_FILE,
+        DRIVER_METRICS,
+        DRIVERS_FILE,
+    )
+
+    def names(metrics: tuple[str, ...]) -> str:
+        return ", ".join(f"`{m}`" for m in metrics)
+
+    return [
+        "## Drivers tables (the same names, other rows)",
+        "",
+        "Both have one row per variant and replication: `point` (0 is the base), `label`, "
+        "`varied` (the assumption changed, empty for the base), `level` (`base`, `low` or "
+        "`high`), `replication`, the metric columns below, and one column per assumption "
+        'holding its value in that variant. Method: [model.md](model.md), "What drives this '
+        'answer" and "Which terms decide".',
+        "",
+        f"* `{DRIVERS_FILE}` (`botsim run`): {names(DRIVER_METRICS)} (the times with their "
+        "`_censored` flags), **as defined above**, for the run's scenario with one "
+        "assumption changed.",
+        f"* `{COST_DRIVERS_FILE}` (`botsim compare`): {names(COST_DRIVER_METRICS)} hold the "
+        "**paired difference A - B** of the first two scenarios (same replication, same "
+        "random streams), not either scenario's own cost; negative means A is cheaper.",
+        "",
+    ]
 
 
 if __name__ == "__main__":  # python -m botsim.metrics.catalogue: rewrite docs/metrics.md
