@@ -772,17 +772,24 @@ class SeriesStream:
     The stream gives up (:meth:`finish` returns False and the caller writes the file from the
     chunk files as before) when an experiment's series needs a column or type the file's
     schema, fixed at its first row group, does not have, or when anything but a file-system
-    error goes wrong while writing.
+    error goes wrong while writing. A study whose experiments have different series columns
+    (the cost columns of other locations or roles) passes the file's ``schema`` up front
+    (:func:`series_schema`), so that a later experiment's columns are in it from the start.
     """
 
     def __init__(
-        self, path: Path, tags: Sequence[dict[str, Any]], replications: int, stacked: bool
+        self,
+        path: Path,
+        tags: Sequence[dict[str, Any]],
+        replications: int,
+        stacked: bool,
+        schema: Any = None,
     ) -> None:
         self.path = Path(path)
         self.tags = list(tags)
         self.replications = int(replications)
         self.stacked = stacked
-        self.writer = SeriesWriter(self.path)
+        self.writer = SeriesWriter(self.path, schema)  # schema: known up front (series_schema)
         self.experiment = 0  # the experiment being written
         self.next = 0  # its next replication
         self.waiting: dict[tuple[int, int], tuple[int, Path, Any]] = {}
@@ -904,6 +911,30 @@ def _stacked_parts(sources: Sequence[tuple[dict[str, Any], Any]]) -> tuple[Itera
                 yield _tagged(part, tags)
 
     return parts(), schema
+
+
+def series_schema(scenarios: Sequence[Scenario], seed: int, tags: Sequence[dict[str, Any]]) -> Any:
+    """The schema :func:`write_stacked_series` gives the experiments' monthly series (every
+    column of any, in order of first appearance, each tagged), learned from replication 0 of
+    each experiment, run here as a worker runs a chunk (a few milliseconds each): the columns
+    and types of a chunk's series depend on the scenario, not on the replication. None when
+    replication 0 of every experiment fails. A :class:`SeriesStream` given this schema keeps
+    writing when a later experiment has columns the first lacks (a comparison of two
+    locations), where it would otherwise give up once its first row group is written.
+
+    Nothing is run, and None returned, when every experiment declares the same series columns
+    (:func:`botsim.metrics.catalogue.columns`): the first part's schema is then the file's."""
+    from botsim.experiment.runner import run_chunk
+    from botsim.metrics.catalogue import columns
+
+    if len({tuple(columns(scenario, "series")) for scenario in scenarios}) <= 1:
+        return None
+    parts = []
+    for scenario, tag in zip(scenarios, tags):
+        chunk = run_chunk(scenario, seed, [0])
+        if chunk.series is not None and len(chunk.series.get("replication", ())):
+            parts.append(_tagged(chunk.series, tag))
+    return unified_schema(parts) if parts else None
 
 
 def write_stacked_series(
@@ -1140,15 +1171,19 @@ class StagedRun:
         return self.chunks.load_series()
 
     def stream_series(
-        self, tags: Sequence[dict[str, Any]] = ({},), replications: int | None = None
+        self,
+        tags: Sequence[dict[str, Any]] = ({},),
+        replications: int | None = None,
+        schema: Any = None,
     ) -> SeriesStream:
         """Write ``timeseries.parquet`` while the replications run (:class:`SeriesStream`):
         a run's chunks as they are (the default ``tags``), a study's experiments each tagged
         with its ``tags`` (its chunk stores attached by
-        :func:`botsim.experiment.comparison.chunk_stores`)."""
+        :func:`botsim.experiment.comparison.chunk_stores`), in ``schema`` when it is known
+        up front (:func:`series_schema`)."""
         count = self.partial["replications"] if replications is None else replications
         stacked = any(tags)
-        self.stream = SeriesStream(self.staging / STREAM_FILE, tags, count, stacked)
+        self.stream = SeriesStream(self.staging / STREAM_FILE, tags, count, stacked, schema)
         if not stacked:
             self.stream.attach(self.chunks, 0)
         return self.stream

@@ -25,6 +25,7 @@ from botsim.experiment.outputs import (
     _write_atomic,
     combined_hash,
     scenario_hash,
+    series_schema,
     staged_folder,
     write_parquet,
     write_stacked_series,
@@ -220,7 +221,8 @@ def compare_to_folder(
             staged.save_scenarios(scenarios)  # what --resume without the files runs
             names = unique_names([s.name for s in scenarios])
             # timeseries.parquet is written while the replications run
-            stream = staged.stream_series([{"scenario": name} for name in names], n)
+            tags = [{"scenario": name} for name in names]
+            stream = staged.stream_series(tags, n, series_schema(scenarios, seed, tags))
             comparison = run_comparison(
                 scenarios,
                 n,
@@ -472,7 +474,9 @@ def sweep_to_folder(
         if not staged.finalized:  # else a resumed sweep with only its final rename left
             staging = staged.staging
             # timeseries.parquet is written while the replications run
-            stream = staged.stream_series(plan.series_tags(), n)
+            tags = plan.series_tags()
+            schema = series_schema([pt.scenario for pt in plan.points], seed, tags)
+            stream = staged.stream_series(tags, n, schema)
             result = run_sweep(plan, n, seed, chunks=staging / CHUNKS, stream=stream, **run_options)
             extra = {**(manifest_extra or {}), **({"resumed": True} if resume else {})}
             manifest = _write_sweep_into(staging, result, sweep_text, level, extra, stream)

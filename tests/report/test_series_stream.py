@@ -199,3 +199,62 @@ def test_every_command_writes_its_series_while_the_replications_run(
         sweep_to_folder(out, plan, 6, 3, report=False, chunk_size=2)
     assert sizes[-1] > 0 and sorted(sizes) == sizes and len(set(sizes)) > 2
     assert not list(out.glob("*.stream")) and len(pd.read_parquet(out / "timeseries.parquet"))
+
+
+def test_a_schema_known_up_front_keeps_the_stream_going(tmp_path, monkeypatch) -> None:
+    """Given the file's schema up front (every experiment's columns), the stream writes a
+    later experiment's extra column instead of giving up, and the file is the one written from
+    the chunk files afterwards."""
+    monkeypatch.setattr(outputs, "ROW_GROUP_ROWS", 7)
+    firsts = [
+        outputs._tagged(chunks_of(k, extra=k == 1)[0].series, tags) for k, tags in enumerate(TAGS)
+    ]
+    schema = outputs.unified_schema(firsts)
+    stream = SeriesStream(tmp_path / STREAM_FILE, TAGS, REPLICATIONS, stacked=True, schema=schema)
+    folders = stores(tmp_path, stream)
+    for k in range(len(TAGS)):
+        for c in chunks_of(k, extra=k == 1):
+            folders[k].save_chunk(c)
+    assert not stream.failed and (tmp_path / STREAM_FILE).exists()
+    write_stacked_series(tmp_path / "streamed.parquet", list(zip(TAGS, folders)), stream)
+    write_stacked_series(tmp_path / "afterwards.parquet", list(zip(TAGS, folders)))
+    assert (tmp_path / "streamed.parquet").read_bytes() == (
+        tmp_path / "afterwards.parquet"
+    ).read_bytes()
+
+
+def test_series_schema_runs_nothing_when_the_experiments_have_the_same_columns(
+    monkeypatch,
+) -> None:
+    from botsim.experiment import runner
+    from tests.report.conftest import small_scenario
+
+    def never(*args, **kwargs):
+        raise AssertionError("a replication was run to learn the schema")
+
+    monkeypatch.setattr(runner, "run_chunk", never)
+    scenarios = [small_scenario(), small_scenario("name=other", "policy.backfill=on_exit")]
+    assert outputs.series_schema(scenarios, 2, [{"scenario": "a"}, {"scenario": "b"}]) is None
+
+
+def test_a_comparison_of_different_roles_streams_its_series(tmp_path, monkeypatch) -> None:
+    """Two scenarios whose roles differ have different cost columns; the comparison still
+    writes timeseries.parquet while the replications run (never from the chunk files), with
+    every column of both, each scenario's rows empty in the other's columns."""
+    from botsim.report import compare_to_folder
+    from tests.report.conftest import small_scenario
+
+    def never(*args, **kwargs):
+        raise AssertionError("timeseries.parquet read back from the chunk files")
+
+    monkeypatch.setattr(outputs, "ROW_GROUP_ROWS", 40)  # written before the second scenario
+    monkeypatch.setattr(ChunkFolder, "series_parts", never)
+    scenarios = [small_scenario(), small_scenario("name=other", "roles[0].name=controller")]
+    out = tmp_path / "out"
+    compare_to_folder(out, scenarios, 12, 2, report=False, chunk_size=3)
+    table = pd.read_parquet(out / "timeseries.parquet")
+    a, b = "cost_direct__manila__finance-analyst", "cost_direct__manila__controller"
+    first = table["scenario"] == scenarios[0].name
+    assert table.loc[first, a].notna().all() and table.loc[first, b].isna().all()
+    assert table.loc[~first, b].notna().all() and table.loc[~first, a].isna().all()
+    assert pq.ParquetFile(out / "timeseries.parquet").metadata.num_row_groups > 1
