@@ -5,7 +5,9 @@
 Each round runs the same workload (``run_chunk`` over the ten variants of
 ``sweeps/ph-vs-co-by-size.yaml``, ``--reps`` replications each, after a warm-up) in this
 interpreter and in the other one **at the same time**, one process each on the two cores, and
-prints the CPU milliseconds per replication of both and their ratio. Running them together is
+prints the CPU milliseconds per replication of both and their ratio; each process is pinned
+to one core and the cores are swapped every round (use an even number of rounds). Running
+them together is
 what makes the comparison fair on this VM: its speed with both vCPUs busy moves by a fifth
 within minutes (benchmarks/README.md, "Session 8"), so runs one after the other compare the
 moments as much as the interpreters. The other interpreter needs botsim's dependencies
@@ -43,9 +45,11 @@ WORKLOAD = (
 """CPU ms per replication of ``run_chunk`` (what a study's worker runs) over the variants."""
 
 
-def _start(python: str, reps: int) -> subprocess.Popen:
+def _start(python: str, reps: int, cpu: int | None) -> subprocess.Popen:
+    """Start the workload under ``python``, pinned to ``cpu`` when given (Linux)."""
     argv = [python, "-c", WORKLOAD, str(ROOT), str(SWEEP), str(reps)]
-    return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    pin = None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, preexec_fn=pin)
 
 
 def main() -> int:
@@ -57,14 +61,18 @@ def main() -> int:
     if os.environ.get("OPENBLAS_CORETYPE") or os.environ.get("OPENBLAS_L2_SIZE"):
         print("note: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set (see README.md)")
     ratios = []
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     for k in range(args.rounds):
-        this, other = _start(sys.executable, args.reps), _start(args.other, args.reps)
+        # Each pinned to one core, the cores swapped every round: two vCPUs need not be equal.
+        pair = (cpus[k % 2], cpus[(k + 1) % 2]) if len(cpus) >= 2 else (None, None)
+        this = _start(sys.executable, args.reps, pair[0])
+        other = _start(args.other, args.reps, pair[1])
         a = float(this.communicate()[0].strip().splitlines()[-1])
         b = float(other.communicate()[0].strip().splitlines()[-1])
         ratios.append(b / a)
         print(
-            f"round {k + 1}: {sys.executable} {a:.3f} ms, {args.other} {b:.3f} ms per "
-            f"replication; other / this {b / a:.2f}",
+            f"round {k + 1} (cores {pair[0]}, {pair[1]}): {sys.executable} {a:.3f} ms, "
+            f"{args.other} {b:.3f} ms per replication; other / this {b / a:.2f}",
             flush=True,
         )
     print(f"median other / this: {statistics.median(ratios):.2f}")

@@ -127,7 +127,7 @@ MACHINE_PROBE = (
 
 
 def _interpreter() -> str:
-    """Which CPython runs the benchmark: the same code needs ~20 % less CPU per replication
+    """Which CPython runs the benchmark: the same code needs 10-20 % less CPU per replication
     on a build optimised with PGO and LTO (Debian's ``/usr/bin/python3.11``) than on one
     built without (pyenv's default), measured side by side (benchmarks/README.md, "Session 9")."""
     base = getattr(sys, "_base_executable", sys.executable)
