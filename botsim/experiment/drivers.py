@@ -55,15 +55,7 @@ from botsim.inputs.loader import (
     scenario_to_dict,
 )
 from botsim.inputs.scenario import PAY_RATE_LINES, LognormalFx, Scenario
-
-DRIVER_METRICS = (
-    "time_to_full_team",
-    "time_to_stable_team",
-    "time_to_transfer_ready",
-    "total_cost_bot",
-    "pv_cost_bot",
-)
-"""Key metrics (names of the metric catalogue) whose drivers are shown, one tornado each."""
+from botsim.metrics.catalogue import COST_DRIVER_METRICS, DRIVER_METRICS, DRIVERS_TABLES
 
 DEFAULT_REPLICATIONS = 50
 """Replications per variant when none is given (capped at the run's own count). A setting:
@@ -83,7 +75,7 @@ order, are listed as left out. Not the user sweep's limit of 20 parameters (a sw
 written by hand; the drivers' sweep is built here, :class:`DriversSweep`): a bound on the work,
 1 + 2 x 40 variants, above the candidates any scenario uses (issue 16 item 7)."""
 
-DRIVERS_FILE = "drivers.parquet"
+DRIVERS_FILE = DRIVERS_TABLES[0]
 """The drivers table of a run folder (one row per variant and replication)."""
 
 SWEEP_NAME = "drivers"
@@ -925,11 +917,7 @@ def drivers_replications(requested: int | None, run_replications: int) -> int:
 
 # ------------------------------------------------------------------ the cost answer of a comparison
 
-COST_DRIVER_METRICS = ("total_cost_bot", "pv_cost_bot")
-"""The cost answer of a comparison: total cost and its present value over the horizon; the
-cost drivers table holds their paired difference A - B per replication under these names."""
-
-COST_DRIVERS_FILE = "cost_drivers.parquet"
+COST_DRIVERS_FILE = DRIVERS_TABLES[1]
 """The cost drivers table of a comparison folder (one row per variant and replication)."""
 
 BREAK_EVEN_TERMS = 3

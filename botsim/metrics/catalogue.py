@@ -548,14 +548,29 @@ def reference_markdown() -> str:
     )
 
 
+DRIVER_METRICS = (
+    "time_to_full_team",
+    "time_to_stable_team",
+    "time_to_transfer_ready",
+    "total_cost_bot",
+    "pv_cost_bot",
+)
+"""Key metrics whose drivers a run shows, one tornado each (``drivers.parquet``,
+:mod:`botsim.experiment.drivers`)."""
+
+COST_DRIVER_METRICS = ("total_cost_bot", "pv_cost_bot")
+"""The cost answer of a comparison: total cost and its present value over the horizon; the
+cost drivers table (``cost_drivers.parquet``) holds their paired difference A - B per
+replication under these names."""
+
+DRIVERS_TABLES = ("drivers.parquet", "cost_drivers.parquet")
+"""The file names of those two tables (declared here for the docs; :mod:`botsim.experiment.drivers`
+writes them under these names)."""
+
+
 def _drivers_tables_markdown() -> list[str]:
     """The drivers tables, which reuse summary column names: what those columns hold there."""
-    from botsim.experiment.drivers import (
-        COST_DRIVER_METRICS,
-        COST_DRIVERS_FILE,
-        DRIVER_METRICS,
-        DRIVERS_FILE,
-    )
+    DRIVERS_FILE, COST_DRIVERS_FILE = DRIVERS_TABLES
 
     def names(metrics: tuple[str, ...]) -> str:
         return ", ".join(f"`{m}`" for m in metrics)
