@@ -320,6 +320,6 @@ def check_memory(
         if available
         else ""
     )
-    # An upper estimate (the constants above are rounded up; measured peaks of the shipped
-    # sweep are 2-3 times lower: benchmarks/README.md), so it is printed as one.
+    # An upper estimate (the constants above are rounded up; the shipped sweep's measured
+    # peak is 2.2-2.4 times lower: benchmarks/README.md, "Session 9"), so it is printed as one.
     return f"memory: at most about {need / 1e6:,.0f} MB with {workers} worker(s){room}"

@@ -893,17 +893,21 @@ def _tagged(part: Any, tags: dict[str, Any]) -> Any:
     return table
 
 
+def _stacked_schema(firsts: Iterable[tuple[dict[str, Any], Any]]) -> Any:
+    """The schema of stacked series from each experiment's ``(tags, first part)`` (a part
+    may be None: an experiment without rows): :func:`unified_schema` of the tagged parts,
+    those with rows if any has rows; None without any part."""
+    tagged = [_tagged(part, tags) for tags, part in firsts if part is not None]
+    return unified_schema([t for t in tagged if t.num_rows] or tagged)
+
+
 def _stacked_parts(sources: Sequence[tuple[dict[str, Any], Any]]) -> tuple[Iterator[Any], Any]:
     """The parts of several experiments' monthly series, one experiment after the other, each
     tagged with its experiment's columns, and the schema they are written with (every column
     of any experiment: :func:`unified_schema`, from each one's first part only)."""
-    firsts = []
-    for tags, result in sources:
-        first = next(iter(result.series_parts()), None)
-        if first is not None:
-            firsts.append(_tagged(first, tags))
-    filled = [t for t in firsts if t.num_rows] or firsts
-    schema = unified_schema(filled)
+    schema = _stacked_schema(
+        (tags, next(iter(result.series_parts()), None)) for tags, result in sources
+    )
 
     def parts() -> Iterator[Any]:
         for tags, result in sources:
@@ -929,12 +933,11 @@ def series_schema(scenarios: Sequence[Scenario], seed: int, tags: Sequence[dict[
 
     if len({tuple(columns(scenario, "series")) for scenario in scenarios}) <= 1:
         return None
-    parts = []
+    firsts = []
     for scenario, tag in zip(scenarios, tags):
-        chunk = run_chunk(scenario, seed, [0])
-        if chunk.series is not None and len(chunk.series.get("replication", ())):
-            parts.append(_tagged(chunk.series, tag))
-    return unified_schema(parts) if parts else None
+        series = run_chunk(scenario, seed, [0]).series
+        firsts.append((tag, series if len(series.get("replication", ())) else None))
+    return _stacked_schema(firsts)
 
 
 def write_stacked_series(
