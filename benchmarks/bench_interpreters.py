@@ -1,6 +1,6 @@
 """Per-replication CPU of the shipped sweep under two Python interpreters, side by side.
 
-    python benchmarks/bench_interpreters.py /usr/bin/python3.11 --rounds 3 --reps 200
+    python benchmarks/bench_interpreters.py /usr/bin/python3.11 --rounds 4 --reps 200
 
 Each round runs the same workload (``run_chunk`` over the ten variants of
 ``sweeps/ph-vs-co-by-size.yaml``, ``--reps`` replications each, after a warm-up) in this
@@ -55,7 +55,9 @@ def _start(python: str, reps: int, cpu: int | None) -> subprocess.Popen:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("other", help="the other Python interpreter (with botsim's dependencies)")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="an even number: each interpreter on each core"
+    )
     parser.add_argument("--reps", type=int, default=200, help="replications per variant")
     args = parser.parse_args()
     if os.environ.get("OPENBLAS_CORETYPE") or os.environ.get("OPENBLAS_L2_SIZE"):
